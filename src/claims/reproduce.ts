@@ -1,0 +1,85 @@
+/** Run registered claims at a scale, store each result, and rewrite the report. */
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { engineInfo, initEngine } from '../engine/backend.js';
+import { csvReport, markdownReport, reportRows } from '../report/markdown.js';
+import { loadRecord, saveRecord, type RunRecord } from '../results/store.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { gitCommit } from '../util/git.js';
+import { resultsDir } from '../util/paths.js';
+import { formatDuration } from '../util/progress.js';
+import { loadClaims } from './registry.js';
+import type { BaseParams, Claim, ClaimResult, Scale } from './types.js';
+
+export interface ReproduceOptions {
+  ids?: string[];
+  scale: Scale;
+  /** override the scale's seeds */
+  seeds?: number[];
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface ReproduceOutcome {
+  id: string;
+  ok: boolean;
+  record?: RunRecord;
+  error?: string;
+}
+
+export function paramsFor<P extends BaseParams>(claim: Claim<P>, scale: Scale, seeds?: number[]): P {
+  return seeds ? { ...claim.scales[scale], seeds } : claim.scales[scale];
+}
+
+/** Run one claim and check it leaves no tensors behind (the experiment contract). */
+export async function runClaim<P extends BaseParams>(claim: Claim<P>, params: P): Promise<ClaimResult> {
+  const before = tf.memory().numTensors;
+  const result = await claim.run(params);
+  const leaked = tf.memory().numTensors - before;
+  if (leaked !== 0) throw new Error(`claim ${claim.id} leaked ${leaked} tensors`);
+  return result;
+}
+
+export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcome[]> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const dir = opts.outDir ?? resultsDir();
+  await initEngine({ quiet: true });
+  const backend = engineInfo()!.choice;
+  const all = await loadClaims();
+  const wanted = opts.ids?.map((id) => id.toUpperCase());
+  const unknown = wanted?.filter((id) => !all.some((c) => c.id === id)) ?? [];
+  if (unknown.length) throw new Error(`--claim: unknown claim ${unknown.join(', ')}; registered: ${all.map((c) => c.id).join(', ')}`);
+  const claims = wanted ? all.filter((c) => wanted.includes(c.id)) : all;
+  const commit = gitCommit();
+  const outcomes: ReproduceOutcome[] = [];
+  log(`noiselab reproduce: ${claims.length} claim(s) at scale '${opts.scale}' on ${backend}`);
+  for (const [i, claim] of claims.entries()) {
+    const params = paramsFor(claim, opts.scale, opts.seeds);
+    const t0 = performance.now();
+    try {
+      const result = await runClaim(claim, params);
+      const record: RunRecord = {
+        id: claim.id, scale: opts.scale, params, verdict: result.verdict, rows: result.rows, figures: result.figures,
+        backend, commit, date: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000,
+      };
+      saveRecord(record, dir);
+      outcomes.push({ id: claim.id, ok: true, record });
+      log(`[${i + 1}/${claims.length}] ${claim.id} ${result.verdict.status} in ${formatDuration(record.durationSec)}: ${result.verdict.summary}`);
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      outcomes.push({ id: claim.id, ok: false, error });
+      log(`[${i + 1}/${claims.length}] ${claim.id} ERROR: ${error}`);
+    }
+  }
+  writeReport(all, dir);
+  log(`report: ${join(dir, 'REPORT.md')}, table: ${join(dir, 'results.csv')}`);
+  return outcomes;
+}
+
+/** Rewrite REPORT.md and results.csv from every claim's latest stored record. */
+export function writeReport(claims: Claim<any>[], dir = resultsDir()): void {
+  const records = new Map(claims.map((c) => [c.id, loadRecord(c.id, dir)] as const));
+  const rows = reportRows(claims, records);
+  writeFileAtomic(join(dir, 'REPORT.md'), markdownReport(rows));
+  writeFileAtomic(join(dir, 'results.csv'), csvReport(rows));
+}

@@ -1,0 +1,53 @@
+/** What every claim provides: its catalogue entry, three scales of parameters, and one experiment. */
+import type { Figure } from '../figures/plotly.js';
+
+export const SCALES = ['smoke', 'ci', 'full'] as const;
+export type Scale = (typeof SCALES)[number];
+
+export type VerdictStatus = 'reproduced' | 'not reproduced';
+
+export interface Verdict {
+  status: VerdictStatus;
+  /** one sentence with the key numbers */
+  summary: string;
+  /** the numbers behind the verdict (effects, interval bounds, counts) */
+  numbers: Record<string, number>;
+}
+
+/** Parameters every experiment accepts; each claim adds its own. */
+export interface BaseParams {
+  seeds: number[];
+}
+
+export interface ClaimResult {
+  /** one row per seed and arm (raw measurements) */
+  rows: Record<string, string | number | boolean | null>[];
+  verdict: Verdict;
+  /** figures a reader wants, ready for a notebook or report */
+  figures: Figure[];
+}
+
+export interface Claim<P extends BaseParams = BaseParams> {
+  id: string;
+  slug: string;
+  /** seed paper title(s) */
+  paper: string;
+  /** the claim, one sentence */
+  claim: string;
+  /** how it is tested here, and how the setting was shrunk */
+  setting: string;
+  /** the verdict rule as the catalogue states it */
+  rule: string;
+  scales: Record<Scale, P>;
+  run(params: P): Promise<ClaimResult>;
+}
+
+/** Check a claim's definition so a broken registration fails loudly. */
+export function defineClaim<P extends BaseParams>(c: Claim<P>): Claim<P> {
+  if (!/^[A-E]\d+$/.test(c.id)) throw new Error(`claim id '${c.id}' must look like A1 or B12`);
+  if (!/^[a-z0-9-]+$/.test(c.slug)) throw new Error(`claim ${c.id}: slug '${c.slug}' must be kebab-case`);
+  for (const s of ['smoke', 'ci', 'full'] as const) {
+    if (!c.scales[s]?.seeds?.length) throw new Error(`claim ${c.id}: scale '${s}' needs at least one seed`);
+  }
+  return c;
+}

@@ -1,0 +1,69 @@
+/** An in-memory labelled dataset: row-major features plus integer labels. */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random/rng.js';
+
+export interface Dataset {
+  name: string;
+  /** n * prod(featureShape) values */
+  x: Float32Array;
+  y: Int32Array;
+  /** shape of one example, e.g. [28, 28, 1] or [2] */
+  featureShape: number[];
+  numClasses: number;
+}
+
+export function size(ds: Dataset): number {
+  return ds.y.length;
+}
+
+export function featureSize(ds: Dataset): number {
+  return ds.featureShape.reduce((a, b) => a * b, 1);
+}
+
+/** The examples at `indices`, in that order. */
+export function take(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
+  const d = featureSize(ds);
+  const x = new Float32Array(indices.length * d);
+  const y = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    x.set(ds.x.subarray(j * d, (j + 1) * d), i * d);
+    y[i] = ds.y[j];
+  }
+  return { ...ds, name, x, y };
+}
+
+/** First n examples (or all). */
+export function head(ds: Dataset, n: number): Dataset {
+  const m = Math.min(n, size(ds));
+  return { ...ds, x: ds.x.subarray(0, m * featureSize(ds)), y: ds.y.subarray(0, m) };
+}
+
+/** Random split into two parts, the first of `fraction` of the examples. */
+export function split(ds: Dataset, fraction: number, rng: Rng): [Dataset, Dataset] {
+  const p = rng.permutation(size(ds));
+  const k = Math.round(fraction * p.length);
+  return [take(ds, p.subarray(0, k)), take(ds, p.subarray(k))];
+}
+
+/** x as a tensor of shape [n, ...featureShape], y as int32 [n]. */
+export function toTensors(ds: Dataset): { x: tf.Tensor; y: tf.Tensor1D } {
+  return {
+    x: tf.tensor(ds.x, [size(ds), ...ds.featureShape], 'float32'),
+    y: tf.tensor1d(ds.y, 'int32'),
+  };
+}
+
+/** Mini-batches of indices over a fresh permutation each epoch (the last partial batch is dropped). */
+export function* batches(n: number, batchSize: number, rng: Rng): Generator<Int32Array> {
+  const bs = Math.min(batchSize, n);
+  for (;;) {
+    const p = rng.permutation(n);
+    for (let i = 0; i + bs <= n; i += bs) yield p.subarray(i, i + bs);
+  }
+}
+
+/** Gather a batch as tensors without building a Dataset copy. */
+export function batchTensors(ds: Dataset, indices: Int32Array): { x: tf.Tensor; y: tf.Tensor1D } {
+  return toTensors(take(ds, indices));
+}

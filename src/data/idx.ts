@@ -1,0 +1,73 @@
+/**
+ * The idx format (LeCun's MNIST files): 2 zero bytes, a dtype byte, a rank byte, big-endian uint32
+ * dims, then the values. Gzip is detected by its magic bytes. Every error names the file.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { writeFileAtomic } from '../util/fs.js';
+
+export interface IdxArray {
+  dims: number[];
+  data: Uint8Array;
+}
+
+export class DataFileError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: ${detail}`);
+    this.name = 'DataFileError';
+  }
+}
+
+const UBYTE = 0x08;
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+  let buf = bytes;
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = gunzipSync(buf);
+    } catch (e) {
+      throw new DataFileError(file, `corrupt gzip stream (${(e as Error).message})`);
+    }
+  }
+  if (buf.length < 4) throw new DataFileError(file, `too short for an idx header (${buf.length} bytes)`);
+  if (buf[0] !== 0 || buf[1] !== 0) throw new DataFileError(file, 'not an idx file (bad magic number)');
+  if (buf[2] !== UBYTE) throw new DataFileError(file, `unsupported idx dtype 0x${buf[2].toString(16)} (only unsigned byte)`);
+  const rank = buf[3];
+  if (rank < 1 || rank > 4) throw new DataFileError(file, `unsupported idx rank ${rank}`);
+  const header = 4 + 4 * rank;
+  if (buf.length < header) throw new DataFileError(file, `truncated idx header: ${buf.length} of ${header} bytes`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const dims: number[] = [];
+  for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count > MAX_ELEMENTS) throw new DataFileError(file, `idx dims ${dims.join('x')} are implausibly large`);
+  const actual = buf.length - header;
+  if (actual < count) throw new DataFileError(file, `truncated: dims ${dims.join('x')} need ${count} bytes of data, found ${actual}`);
+  if (actual > count) throw new DataFileError(file, `${actual - count} trailing bytes after the ${dims.join('x')} data`);
+  return { dims, data: buf.subarray(header, header + count) };
+}
+
+export function readIdx(file: string): IdxArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new DataFileError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseIdx(bytes, file);
+}
+
+export function encodeIdx(arr: IdxArray, gzip = true): Uint8Array {
+  const header = Buffer.alloc(4 + 4 * arr.dims.length);
+  header[2] = UBYTE;
+  header[3] = arr.dims.length;
+  arr.dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  const raw = Buffer.concat([header, Buffer.from(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength)]);
+  return gzip ? gzipSync(raw, { level: 9 }) : raw;
+}
+
+export function writeIdx(file: string, arr: IdxArray): void {
+  writeFileAtomic(file, encodeIdx(arr, file.endsWith('.gz')));
+}
+

@@ -1,0 +1,86 @@
+/**
+ * Figures are plain plotly objects ({data, layout}): JSON-serialisable, stored with results and shown
+ * in notebooks through the MIME type application/vnd.plotly.v1+json that JupyterLab and VS Code render.
+ */
+import { createRequire } from 'node:module';
+
+export interface Figure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+}
+
+export interface Series {
+  name: string;
+  x: number[];
+  y: number[];
+  /** symmetric or asymmetric error bars */
+  errorLow?: number[];
+  errorHigh?: number[];
+  mode?: 'lines' | 'markers' | 'lines+markers';
+}
+
+export function lineFigure(title: string, xTitle: string, yTitle: string, series: Series[], opts: { logX?: boolean; logY?: boolean } = {}): Figure {
+  return {
+    data: series.map((s) => ({
+      type: 'scatter', mode: s.mode ?? 'lines', name: s.name, x: s.x, y: s.y,
+      ...(s.errorHigh ? {
+        error_y: { type: 'data', symmetric: false, array: s.errorHigh.map((h, i) => h - s.y[i]), arrayminus: (s.errorLow ?? s.errorHigh).map((l, i) => s.y[i] - l) },
+      } : {}),
+    })),
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: xTitle }, type: opts.logX ? 'log' : 'linear' },
+      yaxis: { title: { text: yTitle }, type: opts.logY ? 'log' : 'linear' },
+      template: 'plotly_white', width: 720, height: 420,
+    },
+  };
+}
+
+/** Grid of heatmaps (e.g. saliency maps), one per panel, `cols` per row. */
+export function heatmapGrid(title: string, panels: { title: string; z: number[][]; colorscale?: string }[], cols: number): Figure {
+  const rows = Math.ceil(panels.length / cols);
+  const data = panels.map((p, i) => ({
+    type: 'heatmap', z: p.z, colorscale: p.colorscale ?? 'Greys', showscale: false,
+    xaxis: `x${i + 1}`, yaxis: `y${i + 1}`, name: p.title,
+  }));
+  const layout: Record<string, unknown> = {
+    title: { text: title }, grid: { rows, columns: cols, pattern: 'independent' },
+    width: 150 * cols + 80, height: 160 * rows + 80, margin: { t: 60, l: 20, r: 20, b: 20 },
+    annotations: panels.map((p, i) => ({
+      text: p.title, showarrow: false, xref: `x${i + 1} domain`, yref: `y${i + 1} domain`, x: 0.5, y: 1.12, font: { size: 10 },
+    })),
+  };
+  panels.forEach((_, i) => {
+    layout[`xaxis${i + 1}`] = { visible: false };
+    layout[`yaxis${i + 1}`] = { visible: false, autorange: 'reversed', scaleanchor: `x${i + 1}` };
+  });
+  return { data, layout };
+}
+
+/** Bar chart with per-bar interval whiskers. */
+export function barFigure(title: string, yTitle: string, bars: { name: string; value: number; lo?: number; hi?: number }[]): Figure {
+  return {
+    data: [{
+      type: 'bar', x: bars.map((b) => b.name), y: bars.map((b) => b.value),
+      error_y: { type: 'data', symmetric: false, array: bars.map((b) => (b.hi ?? b.value) - b.value), arrayminus: bars.map((b) => b.value - (b.lo ?? b.value)) },
+    }],
+    layout: { title: { text: title }, yaxis: { title: { text: yTitle } }, template: 'plotly_white', width: 560, height: 400 },
+  };
+}
+
+type DisplayWriter = (msg: { data: Record<string, unknown>; metadata: object; transient: object }, update: boolean) => void;
+
+/** Show a figure in a tslab notebook (plotly MIME bundle with a text fallback); elsewhere print its title. */
+export function show(fig: Figure): void {
+  let writer: DisplayWriter | null = null;
+  try {
+    // tslab's public display.raw sends one MIME type per message; its writer sends a full bundle.
+    writer = (createRequire(import.meta.url)('tslab/dist/jupyter.js') as { lastWriteDisplayData: DisplayWriter | null }).lastWriteDisplayData;
+  } catch { /* not in a tslab kernel */ }
+  const title = String((fig.layout.title as { text?: string } | undefined)?.text ?? 'figure');
+  if (!writer) {
+    console.log(`[figure] ${title}`);
+    return;
+  }
+  writer({ data: { 'application/vnd.plotly.v1+json': fig, 'text/plain': `<Figure: ${title}>` }, metadata: {}, transient: {} }, false);
+}

@@ -1,0 +1,72 @@
+/** Classification metrics on plain arrays (probabilities or logits read back from tensors). */
+
+/** argmax of each row of a [n, k] row-major array */
+export function argmaxRows(values: ArrayLike<number>, k: number): Int32Array {
+  const n = values.length / k;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (values[i * k + j] > values[i * k + best]) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+export function accuracy(pred: ArrayLike<number>, labels: ArrayLike<number>): number {
+  if (pred.length !== labels.length) throw new Error(`accuracy: ${pred.length} predictions vs ${labels.length} labels`);
+  let hit = 0;
+  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) hit++;
+  return labels.length ? hit / labels.length : NaN;
+}
+
+/** Row-wise softmax of [n, k] logits, computed stably in float64. */
+export function softmaxRows(logits: ArrayLike<number>, k: number): Float64Array {
+  const out = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i += k) {
+    let m = -Infinity;
+    for (let j = 0; j < k; j++) m = Math.max(m, logits[i + j]);
+    let z = 0;
+    for (let j = 0; j < k; j++) z += out[i + j] = Math.exp(logits[i + j] - m);
+    for (let j = 0; j < k; j++) out[i + j] /= z;
+  }
+  return out;
+}
+
+export interface ReliabilityBin { lo: number; hi: number; count: number; confidence: number; accuracy: number }
+
+/** Equal-width confidence bins (top-1 confidence), as in Guo et al. 2017. */
+export function reliabilityBins(probs: ArrayLike<number>, k: number, labels: ArrayLike<number>, bins = 15): ReliabilityBin[] {
+  const n = labels.length;
+  if (probs.length !== n * k) throw new Error(`reliabilityBins: probs has ${probs.length} values, expected ${n}x${k}`);
+  const acc = new Float64Array(bins);
+  const conf = new Float64Array(bins);
+  const count = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + best]) best = j;
+    const c = probs[i * k + best];
+    const b = Math.min(bins - 1, Math.floor(c * bins));
+    count[b]++;
+    conf[b] += c;
+    acc[b] += best === labels[i] ? 1 : 0;
+  }
+  return Array.from({ length: bins }, (_, b) => ({
+    lo: b / bins, hi: (b + 1) / bins, count: count[b],
+    confidence: count[b] ? conf[b] / count[b] : NaN,
+    accuracy: count[b] ? acc[b] / count[b] : NaN,
+  }));
+}
+
+/** Expected calibration error: sum over bins of |accuracy - confidence| weighted by bin share. */
+export function ece(probs: ArrayLike<number>, k: number, labels: ArrayLike<number>, bins = 15): number {
+  const n = labels.length;
+  return reliabilityBins(probs, k, labels, bins)
+    .reduce((s, b) => (b.count ? s + (b.count / n) * Math.abs(b.accuracy - b.confidence) : s), 0);
+}
+
+/** Mean negative log-likelihood of the true class. */
+export function nll(probs: ArrayLike<number>, k: number, labels: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < labels.length; i++) s -= Math.log(Math.max(probs[i * k + labels[i]], 1e-300));
+  return s / labels.length;
+}

@@ -1,0 +1,59 @@
+/**
+ * A model is a list of named parameter variables plus pure functions of (params, input). Keeping the
+ * parameters explicit lets techniques differentiate with respect to any of them (Hessian-vector
+ * products, per-layer traces, SAM's perturbed weights) without rebuilding layers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random/rng.js';
+
+export interface Model {
+  readonly name: string;
+  readonly params: tf.Variable[];
+  /** parameter names, aligned with params (e.g. "dense0/kernel") */
+  readonly paramNames: string[];
+  /** logits [batch, classes]; `params` replaces the model's own variables when given */
+  apply(x: tf.Tensor, params?: readonly tf.Tensor[]): tf.Tensor2D;
+  /** penultimate-layer representation [batch, features] */
+  features(x: tf.Tensor, params?: readonly tf.Tensor[]): tf.Tensor2D;
+  dispose(): void;
+}
+
+export type Init = 'he' | 'glorot' | { std: number };
+
+export function initStd(init: Init, fanIn: number, fanOut: number): number {
+  if (init === 'he') return Math.sqrt(2 / fanIn);
+  if (init === 'glorot') return Math.sqrt(2 / (fanIn + fanOut));
+  return init.std;
+}
+
+export function countParams(model: Model): number {
+  return model.params.reduce((n, p) => n + p.size, 0);
+}
+
+/** A trainable variable with values drawn from `rng` (so init is identical on every backend). */
+export function normalVariable(rng: Rng, shape: number[], std: number, name: string): tf.Variable {
+  return tf.tidy(() => tf.variable(rng.normalTensor(shape, 0, std), true, uniqueName(name)));
+}
+
+export function zerosVariable(shape: number[], name: string): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.zeros(shape), true, uniqueName(name)));
+}
+
+let counter = 0;
+// tf variable names are global; suffix a counter so many models can coexist.
+function uniqueName(name: string): string {
+  return `${name}_${++counter}`;
+}
+
+export type Activation = 'relu' | 'tanh' | 'linear';
+
+export function activate(x: tf.Tensor, act: Activation): tf.Tensor {
+  if (act === 'relu') return tf.relu(x);
+  if (act === 'tanh') return tf.tanh(x);
+  return x;
+}
+
+/** Copy the values of `src` into `dst` (same architecture). */
+export function copyParams(dst: Model, src: Model): void {
+  dst.params.forEach((p, i) => p.assign(src.params[i]));
+}

@@ -1,0 +1,119 @@
+/**
+ * Seeded randomness: xoshiro128** seeded through splitmix32, so the same seed gives the same numbers
+ * on every backend and machine (tf.random* depends on the backend). `fork(label)` derives an
+ * independent stream, so data order, initialisation and injected noise do not share one sequence and
+ * adding a draw in one place does not shift the others.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+function splitmix32(a: number): () => number {
+  return () => {
+    a = (a + 0x9e3779b9) | 0;
+    let z = a;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/** FNV-1a of a label, to mix into a seed. */
+function hashLabel(label: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spare: number | null = null;
+  readonly seed: number;
+
+  constructor(seed: number) {
+    if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
+    this.seed = seed;
+    const sm = splitmix32(Math.floor(seed) ^ Math.floor(seed / 2 ** 32));
+    this.s0 = sm(); this.s1 = sm(); this.s2 = sm(); this.s3 = sm();
+  }
+
+  /** An independent stream named by `label` (same seed + label -> same stream). */
+  fork(label: string): Rng {
+    return new Rng((hashLabel(label) ^ Math.imul(this.seed | 0, 0x9e3779b1)) >>> 0);
+  }
+
+  /** Next 32-bit unsigned integer. */
+  nextU32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0; this.s3 ^= this.s1; this.s1 ^= this.s2; this.s0 ^= this.s3;
+    this.s2 ^= t; this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 32 bits of resolution. */
+  uniform(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** Standard normal (Box-Muller, caching the second value). */
+  normal(): number {
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Fisher-Yates shuffle of a copy. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = p[i]; p[i] = p[j]; p[j] = t;
+    }
+    return p;
+  }
+
+  normalArray(n: number, mean = 0, std = 1): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = mean + std * this.normal();
+    return a;
+  }
+
+  uniformArray(n: number, lo = 0, hi = 1): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * this.uniform();
+    return a;
+  }
+
+  /** A tensor of N(mean, std^2) draws from this stream (identical on every backend). */
+  normalTensor(shape: number[], mean = 0, std = 1): tf.Tensor {
+    return tf.tensor(this.normalArray(sizeOf(shape), mean, std), shape, 'float32');
+  }
+
+  uniformTensor(shape: number[], lo = 0, hi = 1): tf.Tensor {
+    return tf.tensor(this.uniformArray(sizeOf(shape), lo, hi), shape, 'float32');
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

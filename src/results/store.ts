@@ -1,0 +1,45 @@
+/**
+ * Results of `reproduce`: one JSON file per claim (the latest run) under data/results/, written
+ * atomically; `noiselab claims` and the report read them back.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClaimResult, Scale, Verdict } from '../claims/types.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { resultsDir } from '../util/paths.js';
+
+export interface RunRecord {
+  id: string;
+  scale: Scale;
+  params: unknown;
+  verdict: Verdict;
+  rows: ClaimResult['rows'];
+  figures: ClaimResult['figures'];
+  backend: string;
+  commit: string | null;
+  date: string;
+  durationSec: number;
+}
+
+export function recordPath(id: string, dir = resultsDir()): string {
+  return join(dir, `${id}.json`);
+}
+
+export function saveRecord(rec: RunRecord, dir = resultsDir()): string {
+  const file = recordPath(rec.id, dir);
+  writeFileAtomic(file, JSON.stringify(rec, null, 1) + '\n');
+  return file;
+}
+
+/** The latest record of a claim, or null when it was never run; a corrupt file is an error naming it. */
+export function loadRecord(id: string, dir = resultsDir()): RunRecord | null {
+  const file = recordPath(id, dir);
+  if (!existsSync(file)) return null;
+  try {
+    const rec = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+    if (rec.id !== id || !rec.verdict) throw new Error('not a noiselab run record');
+    return rec;
+  } catch (e) {
+    throw new Error(`${file}: unreadable result record (${(e as Error).message}); delete it or re-run the claim`);
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Attribution methods as in Captum: each has one `attribute(inputs, targets)` call returning a
+ * tensor shaped like the inputs, and wrappers (NoiseTunnel) compose with any method.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Model } from '../../models/model.js';
+
+export interface Attribution {
+  readonly name: string;
+  /** inputs [batch, ...]; targets: one class index per input */
+  attribute(inputs: tf.Tensor, targets: ArrayLike<number>): tf.Tensor;
+}
+
+/** Sum over the batch of logits[i, target_i]: its input gradient is each example's own gradient. */
+export function targetScore(model: Model, x: tf.Tensor, targets: ArrayLike<number>): tf.Scalar {
+  return tf.tidy(() => {
+    const logits = model.apply(x);
+    const mask = tf.oneHot(tf.tensor1d(Array.from(targets), 'int32'), logits.shape[1]);
+    return tf.sum(tf.mul(logits, mask)) as tf.Scalar;
+  });
+}
+
+/** Vanilla gradient of the target logit with respect to the input (Simonyan et al. 2013). */
+export class Saliency implements Attribution {
+  readonly name = 'gradient';
+  constructor(readonly model: Model) {}
+
+  attribute(inputs: tf.Tensor, targets: ArrayLike<number>): tf.Tensor {
+    if (targets.length !== inputs.shape[0]) {
+      throw new Error(`Saliency.attribute: ${targets.length} targets for a batch of ${inputs.shape[0]}`);
+    }
+    return tf.tidy(() => tf.grad((x: tf.Tensor) => targetScore(this.model, x, targets))(inputs));
+  }
+}

@@ -1,0 +1,2 @@
+export * from './attribution.js';
+export * from './noise-tunnel.js';
