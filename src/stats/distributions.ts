@@ -101,19 +101,24 @@ export function normalQuantile(p: number): number {
   return x - u / (1 + (x * u) / 2);
 }
 
-/** Normal cdf from the regularized incomplete gamma P(1/2, x^2/2) (series / continued fraction). */
+/**
+ * Normal cdf from the regularized incomplete gamma functions of (1/2, x^2/2); the tail beyond |x| is
+ * computed directly (Q), never as 1 - P, so far tails keep their relative precision.
+ */
 function normalCdfAccurate(x: number): number {
-  const g = gammaP(0.5, (x * x) / 2);
-  return x >= 0 ? 0.5 + 0.5 * g : 0.5 - 0.5 * g;
+  const [p, q] = gammaPQ(0.5, (x * x) / 2);
+  return x >= 0 ? 0.5 + 0.5 * p : 0.5 * q;
 }
 
-function gammaP(a: number, x: number): number {
-  if (x <= 0) return 0;
+/** [P(a, x), Q(a, x)], each from the expansion that is accurate for it. */
+function gammaPQ(a: number, x: number): [number, number] {
+  if (x <= 0) return [0, 1];
   const gln = lnGamma(a);
   if (x < a + 1) {
     let sum = 1 / a, del = sum, ap = a;
     for (let n = 0; n < 500; n++) { ap++; del *= x / ap; sum += del; if (Math.abs(del) < Math.abs(sum) * 1e-16) break; }
-    return sum * Math.exp(-x + a * Math.log(x) - gln);
+    const p = sum * Math.exp(-x + a * Math.log(x) - gln);
+    return [p, 1 - p];
   }
   let b = x + 1 - a, c = 1e300, d = 1 / b, h = d;
   for (let i = 1; i < 500; i++) {
@@ -126,7 +131,8 @@ function gammaP(a: number, x: number): number {
     h *= del;
     if (Math.abs(del - 1) < 1e-16) break;
   }
-  return 1 - Math.exp(-x + a * Math.log(x) - gln) * h;
+  const q = Math.exp(-x + a * Math.log(x) - gln) * h;
+  return [1 - q, q];
 }
 
 /** Student-t cdf with `df` degrees of freedom. */

@@ -34,8 +34,9 @@ function stateless(name: string, update: GradientTransformation<null>['update'])
   return { name, init: () => null, update, dispose: () => {} };
 }
 
+// tf.variable keeps its initial tensor alive unless created inside tidy
 function zerosLike(params: readonly tf.Tensor[]): tf.Variable[] {
-  return params.map((p) => tf.variable(tf.zerosLike(p), false));
+  return params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
 }
 
 /** Apply transformations in order. */

@@ -15,8 +15,15 @@ export interface Attribution {
 export function targetScore(model: Model, x: tf.Tensor, targets: ArrayLike<number>): tf.Scalar {
   return tf.tidy(() => {
     const logits = model.apply(x);
-    const mask = tf.oneHot(tf.tensor1d(Array.from(targets), 'int32'), logits.shape[1]);
-    return tf.sum(tf.mul(logits, mask)) as tf.Scalar;
+    const [b, k] = logits.shape;
+    // a mask built directly (tf.oneHot rejects single-output models)
+    const mask = new Float32Array(b * k);
+    for (let i = 0; i < b; i++) {
+      const t = targets[i];
+      if (!(Number.isInteger(t) && t >= 0 && t < k)) throw new Error(`target ${t} for input ${i} is not a class index in 0..${k - 1}`);
+      mask[i * k + t] = 1;
+    }
+    return tf.sum(tf.mul(logits, tf.tensor2d(mask, [b, k]))) as tf.Scalar;
   });
 }
 

@@ -1,0 +1,3 @@
+import { initEngine } from '../src/engine/backend.js';
+
+await initEngine({ quiet: true });

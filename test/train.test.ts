@@ -1,0 +1,181 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { moons } from '../src/data/toy2d.js';
+import { mlp } from '../src/models/mlp.js';
+import { cnn } from '../src/models/cnn.js';
+import { countParams } from '../src/models/model.js';
+import { Rng } from '../src/random/rng.js';
+import { train } from '../src/train/loop.js';
+import { crossEntropy, smoothedTargets } from '../src/train/losses.js';
+import { adam, addNoise, chain, clipByGlobalNorm, momentum, sgd, type GradientTransformation } from '../src/train/transforms.js';
+import { expectNoLeak } from './helpers.js';
+
+/** Run a transformation over a fixed list of gradients and return the updates as arrays. */
+function updates(t: GradientTransformation<any>, grads: number[][], params = [[0, 0]]): number[][] {
+  const ps = params.map((p) => tf.tensor1d(p));
+  const state = t.init(ps);
+  const ctx = { step: 0, rng: new Rng(0) };
+  const out = grads.map((g, step) => {
+    ctx.step = step;
+    return tf.tidy(() => Array.from(t.update([tf.tensor1d(g)], state, ps, ctx)[0].dataSync()));
+  });
+  t.dispose(state);
+  ps.forEach((p) => p.dispose());
+  return out;
+}
+
+describe('gradient transformations', () => {
+  const g = [[1, -2], [0.5, 4], [-3, 1]];
+
+  it('sgd scales by -lr, with schedules', async () => {
+    await expectNoLeak(() => {
+      expect(updates(sgd(0.1), g)[1]).toEqual([-0.05, -0.4].map((v) => expect.closeTo(v, 6)));
+      expect(updates(sgd((t) => 1 / (t + 1)), g)[2]).toEqual([1, -1 / 3].map((v) => expect.closeTo(v, 6)));
+    });
+  });
+
+  it('momentum accumulates m = beta m + g', async () => {
+    await expectNoLeak(() => {
+      const u = updates(momentum(0.1, 0.9), g);
+      const m1 = [1, -2];
+      const m2 = [0.9 * 1 + 0.5, 0.9 * -2 + 4];
+      const m3 = [0.9 * m2[0] - 3, 0.9 * m2[1] + 1];
+      [m1, m2, m3].forEach((m, i) => expect(u[i]).toEqual(m.map((v) => expect.closeTo(-0.1 * v, 5))));
+    });
+  });
+
+  it('adam matches the bias-corrected formula', async () => {
+    await expectNoLeak(() => {
+      const [b1, b2, eps, lr] = [0.9, 0.999, 1e-8, 0.01];
+      const u = updates(adam(lr, b1, b2, eps), g);
+      let m = [0, 0];
+      let v = [0, 0];
+      g.forEach((gi, t) => {
+        m = m.map((mj, j) => b1 * mj + (1 - b1) * gi[j]);
+        v = v.map((vj, j) => b2 * vj + (1 - b2) * gi[j] ** 2);
+        const want = m.map((mj, j) => (-lr * (mj / (1 - b1 ** (t + 1)))) / (Math.sqrt(v[j] / (1 - b2 ** (t + 1))) + eps));
+        expect(u[t]).toEqual(want.map((w) => expect.closeTo(w, 5)));
+      });
+    });
+  });
+
+  it('clips by global norm across all tensors', async () => {
+    await expectNoLeak(() => {
+      const t = clipByGlobalNorm(1);
+      const ps = [tf.zeros([2]), tf.zeros([1])];
+      const state = t.init(ps);
+      const out = tf.tidy(() => t.update([tf.tensor1d([3, 0]), tf.tensor1d([4])], state, ps, { step: 0, rng: new Rng(0) }).map((x) => Array.from(x.dataSync())));
+      expect(out[0][0]).toBeCloseTo(0.6, 6);
+      expect(out[1][0]).toBeCloseTo(0.8, 6);
+      const small = tf.tidy(() => Array.from(t.update([tf.tensor1d([0.3, 0]), tf.tensor1d([0.4])], state, ps, { step: 0, rng: new Rng(0) })[0].dataSync()));
+      expect(small[0]).toBeCloseTo(0.3, 6);
+      ps.forEach((p) => p.dispose());
+      expect(() => clipByGlobalNorm(0)).toThrow(/maxNorm must be > 0/);
+    });
+  });
+
+  it('adds noise with variance eta / (1 + t)^gamma', async () => {
+    await expectNoLeak(() => {
+      const [eta, gamma, n] = [0.5, 0.55, 20000];
+      const t = addNoise(eta, gamma);
+      const ps = [tf.zeros([n])];
+      const ctx = { step: 0, rng: new Rng(1) };
+      for (const step of [0, 9, 99]) {
+        ctx.step = step;
+        const v = tf.tidy(() => t.update([tf.zeros([n])], null, ps, ctx)[0].dataSync());
+        const variance = v.reduce((s, x) => s + x * x, 0) / n;
+        expect(variance / (eta / (1 + step) ** gamma)).toBeGreaterThan(0.96);
+        expect(variance / (eta / (1 + step) ** gamma)).toBeLessThan(1.04);
+      }
+      ps[0].dispose();
+    });
+  });
+
+  it('chains in order: clipping before the step differs from after', () => {
+    const a = updates(chain(clipByGlobalNorm(1), sgd(10)), [[3, 4]]);
+    const b = updates(chain(sgd(10), clipByGlobalNorm(1)), [[3, 4]]);
+    expect(a[0]).toEqual([-6, -8].map((v) => expect.closeTo(v, 5)));
+    expect(b[0]).toEqual([-0.6, -0.8].map((v) => expect.closeTo(v, 5)));
+  });
+});
+
+describe('losses', () => {
+  it('label smoothing builds (1 - eps) onehot + eps / K and matches a hand computation', () => {
+    tf.tidy(() => {
+      const t = smoothedTargets(tf.tensor1d([2], 'int32'), 4, 0.1);
+      expect(Array.from(t.dataSync())).toEqual([0.025, 0.025, 0.925, 0.025].map((v) => expect.closeTo(v, 6)));
+      const logits = tf.tensor2d([[1, 2, 3, 4]]);
+      const logp = [1, 2, 3, 4].map((z) => z - Math.log([1, 2, 3, 4].reduce((s, v) => s + Math.exp(v), 0)));
+      const want = -[0.025, 0.025, 0.925, 0.025].reduce((s, w, j) => s + w * logp[j], 0);
+      expect(crossEntropy({ smoothing: 0.1 })(logits, tf.tensor1d([2], 'int32')).dataSync()[0]).toBeCloseTo(want, 5);
+    });
+    expect(() => crossEntropy({ smoothing: 1 })).toThrow(/smoothing must be in \[0, 1\)/);
+  });
+});
+
+describe('training loop', () => {
+  it('learns two moons and leaves no tensors behind', async () => {
+    await expectNoLeak(() => {
+      const data = moons(400, 0.1, new Rng(1));
+      const model = mlp({ sizes: [2, 32, 32, 2] }, new Rng(2));
+      const r = train({ model, data, transform: adam(0.01), batchSize: 50, epochs: 30, rng: new Rng(3), progress: 'silent' });
+      expect(r.status).toBe('ok');
+      expect(r.history[0].loss).toBeGreaterThan(0.3);
+      expect(r.finalLoss).toBeLessThan(0.1);
+      model.dispose();
+    });
+  });
+
+  it('is deterministic for a seed', () => {
+    const run = () => {
+      const model = mlp({ sizes: [2, 8, 2] }, new Rng(2));
+      const r = train({ model, data: moons(100, 0.1, new Rng(1)), transform: chain(addNoise(0.1), sgd(0.1)), batchSize: 20, steps: 30, rng: new Rng(3), progress: 'silent' });
+      model.dispose();
+      return r.history.map((h) => h.loss);
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('ends a diverging run with a status instead of an exception', async () => {
+    await expectNoLeak(() => {
+      const model = mlp({ sizes: [2, 16, 2] }, new Rng(2));
+      const r = train({ model, data: moons(100, 0.1, new Rng(1)), transform: sgd(1e8), batchSize: 20, steps: 200, rng: new Rng(3), progress: 'silent' });
+      expect(r.status).toBe('diverged');
+      expect(Number.isFinite(r.finalLoss)).toBe(false);
+      expect(r.steps).toBeLessThan(200);
+      model.dispose();
+    });
+  });
+
+  it('rejects a run with no steps', () => {
+    const model = mlp({ sizes: [2, 2] }, new Rng(2));
+    expect(() => train({ model, data: moons(10, 0.1, new Rng(1)), transform: sgd(1), batchSize: 5, steps: 0, rng: new Rng(1) })).toThrow(/steps must be > 0/);
+    model.dispose();
+  });
+});
+
+describe('models', () => {
+  it('build the documented shapes and parameter counts', () => {
+    tf.tidy(() => {
+      const m = mlp({ sizes: [784, 50, 10] }, new Rng(1));
+      expect(countParams(m)).toBe(784 * 50 + 50 + 50 * 10 + 10);
+      expect(m.apply(tf.zeros([3, 28, 28, 1])).shape).toEqual([3, 10]);
+      expect(m.features(tf.zeros([3, 784])).shape).toEqual([3, 50]);
+      const c = cnn({ inputShape: [28, 28, 1], channels: [4, 8], hidden: [16], numClasses: 10 }, new Rng(1));
+      expect(c.apply(tf.zeros([2, 28, 28, 1])).shape).toEqual([2, 10]);
+      expect(c.features(tf.zeros([2, 784])).shape).toEqual([2, 16]);
+      expect(c.paramNames).toEqual(['conv0/kernel', 'conv0/bias', 'conv1/kernel', 'conv1/bias', 'dense0/kernel', 'dense0/bias', 'dense1/kernel', 'dense1/bias']);
+      m.dispose();
+      c.dispose();
+    });
+    expect(() => mlp({ sizes: [3] }, new Rng(1))).toThrow(/sizes needs at least/);
+  });
+
+  it('initialises with the requested scale', () => {
+    const m = mlp({ sizes: [400, 400, 2], init: { std: 0.1 } }, new Rng(1));
+    const w = m.params[0].dataSync();
+    const sd = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+    expect(sd).toBeCloseTo(0.1, 2);
+    m.dispose();
+  });
+});
