@@ -1,0 +1,25 @@
+/** noiselab's public API: what notebooks and other programs import. */
+export { initEngine, engineInfo, describeEngine, BACKEND_PREFERENCE, type EngineInfo, type BackendChoice } from './engine/backend.js';
+export { Rng } from './random/rng.js';
+export * from './data/dataset.js';
+export * from './data/idx.js';
+export * from './data/fashion-mnist.js';
+export * from './data/toy2d.js';
+export * from './models/model.js';
+export { mlp, type MlpSpec } from './models/mlp.js';
+export { cnn, type CnnSpec } from './models/cnn.js';
+export * from './train/transforms.js';
+export * from './train/losses.js';
+export { train, predictBatched, type TrainOptions, type TrainResult, type TrainRecord } from './train/loop.js';
+export * from './techniques/attribution/index.js';
+export * from './metrics/classification.js';
+export * from './metrics/maps.js';
+export * from './metrics/representation.js';
+export * from './stats/bootstrap.js';
+export * from './stats/distributions.js';
+export * from './stats/seeds.js';
+export * from './figures/plotly.js';
+export { createProgress, type Progress } from './util/progress.js';
+export * from './claims/types.js';
+export { loadClaims, getClaim } from './claims/registry.js';
+export { runClaim, paramsFor, reproduce } from './claims/reproduce.js';

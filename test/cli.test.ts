@@ -1,0 +1,82 @@
+/** The noiselab command line, run as a user runs it (bin/noiselab.js on the built library). */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+
+const bin = join(import.meta.dirname, '..', 'bin', 'noiselab.js');
+
+function noiselab(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('noiselab CLI', () => {
+  it('lists every registered claim, as text and JSON', () => {
+    const results = tempDir();
+    const text = noiselab(['claims'], { NOISELAB_RESULTS: results });
+    expect(text.code).toBe(0);
+    for (const id of ['A1', 'B1', 'B4']) expect(text.out).toMatch(new RegExp(`^${id}\\s+not run`, 'm'));
+    const json = JSON.parse(noiselab(['claims', '--json'], { NOISELAB_RESULTS: results }).out);
+    expect(json.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['A1', 'B1', 'B4']));
+    expect(json[0]).toMatchObject({ status: 'not run', paper: expect.any(String), claim: expect.any(String) });
+  });
+
+  it('reproduces one claim, writes results, report and table, and lists the verdict', () => {
+    const out = tempDir();
+    const r = noiselab(['reproduce', '--claim', 'b4', '--scale', 'smoke', '--out', out, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const [outcome] = JSON.parse(r.out);
+    expect(outcome).toMatchObject({ id: 'B4', ok: true, verdict: { status: expect.stringMatching(/reproduced/) } });
+    const record = JSON.parse(readFileSync(join(out, 'B4.json'), 'utf8'));
+    expect(record).toMatchObject({ id: 'B4', scale: 'smoke', backend: expect.any(String), params: { seeds: [1, 2] } });
+    expect(record.rows).toHaveLength(4);
+    const report = readFileSync(join(out, 'REPORT.md'), 'utf8');
+    expect(report).toMatch(/\| B4 \|.*\| \*\*(not )?reproduced\*\* \|/);
+    expect(report).toMatch(/\| A1 \|.*\| \*\*not run\*\* \|/);
+    expect(readFileSync(join(out, 'results.csv'), 'utf8').split('\n')[0]).toBe('id,claim,status,summary,scale,seeds,runtimeSec,backend,commit,date');
+    const listed = JSON.parse(noiselab(['claims', '--json'], { NOISELAB_RESULTS: out }).out);
+    const b4 = listed.find((c: { id: string }) => c.id === 'B4');
+    expect(b4.status).toBe(outcome.verdict.status);
+    expect(Object.keys(b4.numbers)).toContain('eceDiff');
+  });
+
+  it.each([
+    [['reproduce', '--scale', 'huge'], /--scale: expected one of smoke, ci, full, got 'huge'/],
+    [['reproduce', '--seeds', '1,x'], /--seeds: expected comma-separated non-negative integers, got '1,x'/],
+    [['reproduce', '--claim', 'Z9', '--scale', 'smoke'], /--claim: unknown claim Z9; registered: A1, B1, B4/],
+    [['reproduce', '--bogus'], /reproduce: Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('rejects %j with a message naming the argument', (args, msg) => {
+    const r = noiselab(args as string[]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(msg);
+  });
+
+  it('names an unreadable results file instead of crashing', () => {
+    const out = tempDir();
+    writeFileSync(join(out, 'A1.json'), '{not json');
+    const r = noiselab(['claims'], { NOISELAB_RESULTS: out });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(join(out, 'A1.json'));
+    expect(readFileSync(join(out, 'A1.json'), 'utf8')).toBe('{not json');
+  });
+
+  it('has --help for every command and reports the backend', () => {
+    for (const cmd of ['claims', 'reproduce', 'info']) {
+      const r = noiselab([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`usage: noiselab ${cmd}`));
+    }
+    expect(noiselab(['--help']).out).toMatch(/commands:/);
+    const info = JSON.parse(noiselab(['info', '--json']).out);
+    expect(['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu']).toContain(info.choice);
+    const forced = noiselab(['info'], { NOISELAB_BACKEND: 'cpu' });
+    expect(forced.out).toMatch(/backend: cpu/);
+    const bad = noiselab(['info'], { NOISELAB_BACKEND: 'tpu' });
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/NOISELAB_BACKEND: unknown backend 'tpu'/);
+    expect(existsSync(bin)).toBe(true);
+  });
+});
