@@ -71,7 +71,7 @@ describe('Conv2DBackpropFilter for wasm', () => {
         const x = tf.tensor4d(xv, cse.x);
         const f = tf.tensor4d(fv, cse.f);
         // sum of squares makes dy non-uniform, so every filter tap is exercised
-        const g = tf.grad((ff: tf.Tensor4D) => tf.conv2d(x, ff, cse.stride, cse.pad).square().sum())(f);
+        const g = tf.grad((ff: tf.Tensor) => tf.conv2d(x, ff as tf.Tensor4D, cse.stride, cse.pad).square().sum())(f);
         return g.dataSync().slice();
       });
     };

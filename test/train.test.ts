@@ -83,7 +83,7 @@ describe('gradient transformations', () => {
       for (const step of [0, 9, 99]) {
         ctx.step = step;
         const v = tf.tidy(() => t.update([tf.zeros([n])], null, ps, ctx)[0].dataSync());
-        const variance = v.reduce((s, x) => s + x * x, 0) / n;
+        const variance = Array.from(v).reduce((s, x) => s + x * x, 0) / n;
         expect(variance / (eta / (1 + step) ** gamma)).toBeGreaterThan(0.96);
         expect(variance / (eta / (1 + step) ** gamma)).toBeLessThan(1.04);
       }
@@ -174,7 +174,7 @@ describe('models', () => {
   it('initialises with the requested scale', () => {
     const m = mlp({ sizes: [400, 400, 2], init: { std: 0.1 } }, new Rng(1));
     const w = m.params[0].dataSync();
-    const sd = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+    const sd = Math.sqrt(Array.from(w).reduce((s, v) => s + v * v, 0) / w.length);
     expect(sd).toBeCloseTo(0.1, 2);
     m.dispose();
   });

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmConv2dBackpropFilter } from './kernels/conv2d-backprop-filter-wasm.js';
+import { registerHigherOrderGradients } from './higher-order-gradients.js';
 
 export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_PREFERENCE)[number];
@@ -32,10 +33,8 @@ const loaders: Record<BackendChoice, Loader> = {
   },
   native: async () => {
     // The OpenBLAS addon is optional: a machine without a compiler or OpenBLAS runs on wasm.
-    const spec = './native/index.js';
-    const mod = (await import(spec).catch(() => null)) as { registerNativeBackend(): Promise<string> } | null;
-    if (!mod) throw new Error('not built');
-    return mod.registerNativeBackend();
+    const { registerNativeBackend } = await import('./native/index.js');
+    return registerNativeBackend();
   },
   wasm: async () => {
     await import('@tensorflow/tfjs-backend-wasm');
@@ -75,6 +74,7 @@ export function parseBackendChoice(value: string, source: string): BackendChoice
 export function initEngine(opts: { backend?: string; quiet?: boolean } = {}): Promise<EngineInfo> {
   if (current) return Promise.resolve(current);
   pending ??= (async () => {
+    registerHigherOrderGradients();
     const forced = opts.backend ?? process.env.NOISELAB_BACKEND;
     const order: BackendChoice[] = forced
       ? [parseBackendChoice(forced, opts.backend ? 'backend option' : 'NOISELAB_BACKEND')]

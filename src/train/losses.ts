@@ -11,12 +11,26 @@ export function smoothedTargets(labels: tf.Tensor1D, numClasses: number, eps: nu
   });
 }
 
+/**
+ * log softmax along the last axis, as z - logsumexp(z) with the max subtracted for stability. The max
+ * is read back and enters as a constant: logsumexp does not depend on the shift, so every derivative
+ * stays exact, and no Max/Equal op (which tfjs cannot differentiate twice) is on the tape. Unlike
+ * tf.logSoftmax this is differentiable to any order (Hessian-vector products need the second).
+ */
+export function logSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const m = tf.tensor(tf.max(logits, 1, true).dataSync(), [logits.shape[0], 1]);
+    const shifted = tf.sub(logits, m);
+    return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true))) as tf.Tensor2D;
+  });
+}
+
 /** Mean softmax cross-entropy, optionally against label-smoothed targets. */
 export function crossEntropy(opts: { smoothing?: number } = {}): LossFn {
   const eps = opts.smoothing ?? 0;
   if (eps < 0 || eps >= 1) throw new Error(`crossEntropy: smoothing must be in [0, 1), got ${eps}`);
   return (logits, labels) => tf.tidy(() => {
     const t = smoothedTargets(labels, logits.shape[1], eps);
-    return tf.neg(tf.mean(tf.sum(tf.mul(t, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+    return tf.neg(tf.mean(tf.sum(tf.mul(t, logSoftmax(logits)), 1))) as tf.Scalar;
   });
 }

@@ -1,0 +1,139 @@
+// Convolutions as im2col + sgemm. Images are processed in chunks so the column buffer stays within
+// a few tens of MB; the column buffer is reused across calls.
+#include <cblas.h>
+#include <algorithm>
+#include <cstring>
+#include <vector>
+#include "kernels.h"
+
+namespace nl {
+namespace {
+
+constexpr long kMaxColFloats = 1L << 23;  // 32 MB of columns per chunk
+
+thread_local std::vector<float> cols_buf;
+
+float* cols(long n) {
+  if (static_cast<long>(cols_buf.size()) < n) cols_buf.resize(n);
+  return cols_buf.data();
+}
+
+inline bool is_pointwise(const ConvGeom& g) {
+  return g.fh == 1 && g.fw == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
+         g.outH == g.inH && g.outW == g.inW;
+}
+
+// cols[(img*outH + oy)*outW + ox][(ky*fw + kx)*inC + c] for images [n0, n0 + nImg)
+void im2col(const float* x, float* c, const ConvGeom& g, int n0, int nImg) {
+  const int K = g.fh * g.fw * g.inC;
+  const long rows = static_cast<long>(nImg) * g.outH * g.outW;
+#pragma omp parallel for schedule(static)
+  for (long r = 0; r < rows; r++) {
+    const int img = n0 + static_cast<int>(r / (g.outH * g.outW));
+    const int rem = static_cast<int>(r % (g.outH * g.outW));
+    const int oy = rem / g.outW, ox = rem % g.outW;
+    float* dst = c + r * K;
+    for (int ky = 0; ky < g.fh; ky++) {
+      const int iy = oy * g.strideH + ky * g.dilH - g.padTop;
+      for (int kx = 0; kx < g.fw; kx++) {
+        const int ix = ox * g.strideW + kx * g.dilW - g.padLeft;
+        float* d = dst + (ky * g.fw + kx) * g.inC;
+        if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) {
+          std::memset(d, 0, sizeof(float) * g.inC);
+        } else {
+          std::memcpy(d, x + ((static_cast<long>(img) * g.inH + iy) * g.inW + ix) * g.inC, sizeof(float) * g.inC);
+        }
+      }
+    }
+  }
+}
+
+// dx[img] += scatter of cols for images [n0, n0 + nImg); images are independent, so parallel over them
+void col2im(const float* c, float* dx, const ConvGeom& g, int n0, int nImg) {
+  const int K = g.fh * g.fw * g.inC;
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < nImg; i++) {
+    float* dimg = dx + static_cast<long>(n0 + i) * g.inH * g.inW * g.inC;
+    for (int oy = 0; oy < g.outH; oy++) {
+      for (int ox = 0; ox < g.outW; ox++) {
+        const float* src = c + ((static_cast<long>(i) * g.outH + oy) * g.outW + ox) * K;
+        for (int ky = 0; ky < g.fh; ky++) {
+          const int iy = oy * g.strideH + ky * g.dilH - g.padTop;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (int kx = 0; kx < g.fw; kx++) {
+            const int ix = ox * g.strideW + kx * g.dilW - g.padLeft;
+            if (ix < 0 || ix >= g.inW) continue;
+            float* d = dimg + (static_cast<long>(iy) * g.inW + ix) * g.inC;
+            const float* s = src + (ky * g.fw + kx) * g.inC;
+            for (int ch = 0; ch < g.inC; ch++) d[ch] += s[ch];
+          }
+        }
+      }
+    }
+  }
+}
+
+int images_per_chunk(const ConvGeom& g) {
+  const long perImage = static_cast<long>(g.outH) * g.outW * g.fh * g.fw * g.inC;
+  return static_cast<int>(std::max(1L, std::min<long>(g.batch, kMaxColFloats / std::max(1L, perImage))));
+}
+
+}  // namespace
+
+void conv2d(const float* x, const float* w, float* y, const ConvGeom& g) {
+  const int K = g.fh * g.fw * g.inC;
+  const int O = g.outC;
+  if (is_pointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.batch * g.outH * g.outW, O, K, 1.0f, x, K, w, O, 0.0f, y, O);
+    return;
+  }
+  const int chunk = images_per_chunk(g);
+  for (int n0 = 0; n0 < g.batch; n0 += chunk) {
+    const int nImg = std::min(chunk, g.batch - n0);
+    const long rows = static_cast<long>(nImg) * g.outH * g.outW;
+    float* c = cols(rows * K);
+    im2col(x, c, g, n0, nImg);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, O, K, 1.0f, c, K, w, O, 0.0f,
+                y + static_cast<long>(n0) * g.outH * g.outW * O, O);
+  }
+}
+
+void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvGeom& g) {
+  const int K = g.fh * g.fw * g.inC;
+  const int O = g.outC;
+  if (is_pointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.batch * g.outH * g.outW, K, O, 1.0f, dy, O, w, O, 0.0f, dx, K);
+    return;
+  }
+  std::memset(dx, 0, sizeof(float) * static_cast<long>(g.batch) * g.inH * g.inW * g.inC);
+  const int chunk = images_per_chunk(g);
+  for (int n0 = 0; n0 < g.batch; n0 += chunk) {
+    const int nImg = std::min(chunk, g.batch - n0);
+    const long rows = static_cast<long>(nImg) * g.outH * g.outW;
+    float* c = cols(rows * K);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, O, 1.0f,
+                dy + static_cast<long>(n0) * g.outH * g.outW * O, O, w, O, 0.0f, c, K);
+    col2im(c, dx, g, n0, nImg);
+  }
+}
+
+void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
+  const int K = g.fh * g.fw * g.inC;
+  const int O = g.outC;
+  if (is_pointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, O, g.batch * g.outH * g.outW, 1.0f, x, K, dy, O, 0.0f, dw, O);
+    return;
+  }
+  const int chunk = images_per_chunk(g);
+  for (int n0 = 0; n0 < g.batch; n0 += chunk) {
+    const int nImg = std::min(chunk, g.batch - n0);
+    const long rows = static_cast<long>(nImg) * g.outH * g.outW;
+    float* c = cols(rows * K);
+    im2col(x, c, g, n0, nImg);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, O, rows, 1.0f, c, K,
+                dy + static_cast<long>(n0) * g.outH * g.outW * O, O, n0 == 0 ? 0.0f : 1.0f, dw, O);
+  }
+  if (g.batch == 0) std::memset(dw, 0, sizeof(float) * K * O);
+}
+
+}  // namespace nl

@@ -1,0 +1,35 @@
+// Kernels of the native backend. All tensors are dense row-major float32 (tfjs's NHWC layout);
+// callers own every buffer, so nothing here allocates tensor storage.
+#pragma once
+#include <cstdint>
+
+namespace nl {
+
+// C[b] = op(A[b % batchA]) * op(B[b % batchB]) for b < batch (tfjs BatchMatMul broadcasting).
+void batch_matmul(const float* a, const float* b, float* c, int batchA, int batchB, int batch,
+                  int m, int n, int k, bool transA, bool transB);
+
+// 2-D convolution geometry (tfjs Conv2DInfo, NHWC, filter [fh, fw, inC, outC]).
+struct ConvGeom {
+  int batch, inH, inW, inC, outH, outW, outC, fh, fw, strideH, strideW, dilH, dilW, padTop, padLeft;
+};
+
+void conv2d(const float* x, const float* w, float* y, const ConvGeom& g);
+void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvGeom& g);
+void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvGeom& g);
+
+// Pooling (same geometry; outC == inC, fh/fw are the effective window).
+void max_pool(const float* x, float* y, const ConvGeom& g);
+void max_pool_grad(const float* x, const float* dy, float* dx, const ConvGeom& g);
+void avg_pool(const float* x, float* y, const ConvGeom& g);
+// tfjs divides by the full window size in AvgPoolGrad (not by the count of valid taps): kept.
+void avg_pool_grad(const float* dy, float* dx, const ConvGeom& g);
+
+// y[r, j] = act(y[r, j] + bias[j % biasSize]) over rows x cols.
+enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu = 4, kElu = 5 };
+void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha);
+
+void set_threads(int n);
+int get_threads();
+
+}  // namespace nl

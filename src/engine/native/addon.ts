@@ -1,0 +1,34 @@
+/** Loading the OpenBLAS addon (native/build/Release/noiselab_native.node), built by `npm run setup`. */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { projectRoot } from '../../util/paths.js';
+
+export interface NativeAddon {
+  batchMatMul(a: Float32Array, b: Float32Array, c: Float32Array, dims: Int32Array): void;
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  maxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  avgPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  biasActivation(y: Float32Array, rows: number, cols: number, bias: Float32Array | null, activation: number, alpha: number): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+}
+
+export function addonPath(): string {
+  return join(projectRoot(), 'native', 'build', 'Release', 'noiselab_native.node');
+}
+
+let addon: NativeAddon | null = null;
+
+/** The addon, or an error saying why it is unavailable. */
+export function loadAddon(): NativeAddon {
+  if (addon) return addon;
+  const file = addonPath();
+  if (!existsSync(file)) throw new Error(`not built (${file} is missing; npm run setup builds it when g++ and libopenblas-dev are present)`);
+  addon = createRequire(import.meta.url)(file) as NativeAddon;
+  return addon;
+}

@@ -1,0 +1,39 @@
+/**
+ * The `native` backend: tfjs's cpu backend (its TypedArray storage and every kernel) with the heavy
+ * kernels replaced by the OpenBLAS addon. Gradients are registered per kernel name, so they flow
+ * through the replaced kernels unchanged.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { loadAddon } from './addon.js';
+import { nativeKernels } from './kernels.js';
+
+export const NATIVE = 'native';
+
+/** The cpu backend with its "install tfjs-node" banner turned off: this backend is the answer to it. */
+class NativeBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+}
+
+/** Register the backend (once) and return its name; throws why when the addon is unavailable. */
+export async function registerNativeBackend(): Promise<string> {
+  if (tf.findBackendFactory(NATIVE)) return NATIVE;
+  const addon = loadAddon();
+  const threads = Number(process.env.NOISELAB_THREADS ?? 0);
+  if (threads > 0) addon.setThreads(threads);
+  const cpuKernels = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k.kernelFunc]));
+  const cpu = (name: string) => {
+    const f = cpuKernels.get(name);
+    if (!f) throw new Error(`native backend: no cpu kernel ${name} to fall back to`);
+    return f as (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
+  };
+  const replaced = nativeKernels(addon, cpu);
+  tf.registerBackend(NATIVE, () => new NativeBackend(), 3);
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    tf.registerKernel({ ...k, backendName: NATIVE, kernelFunc: (replaced[k.kernelName] ?? k.kernelFunc) as tf.KernelFunc });
+  }
+  return NATIVE;
+}

@@ -1,0 +1,140 @@
+/**
+ * Every kernel the native backend replaces gives the cpu backend's answer (forward and gradients)
+ * on random shapes: transposes, broadcast batch dims, strides, dilations, same/valid/explicit
+ * padding, odd sizes and empty tensors.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { addonPath } from '../src/engine/native/addon.js';
+import { registerNativeBackend } from '../src/engine/native/index.js';
+import { Rng } from '../src/random/rng.js';
+
+const built = existsSync(addonPath());
+
+/** Evaluate f on the native and on the cpu backend from the same input values. */
+async function onBoth(inputs: { shape: number[] }[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], seed = 1) {
+  const rng = new Rng(seed);
+  const values = inputs.map((i) => rng.normalArray(i.shape.reduce((a, b) => a * b, 1)));
+  const previous = tf.getBackend();
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const out = f(...inputs.map((inp, k) => tf.tensor(values[k], inp.shape)));
+      return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+    });
+  };
+  try {
+    await registerNativeBackend();
+    return { native: await run('native'), cpu: await run('cpu') };
+  } finally {
+    await tf.setBackend(previous);
+  }
+}
+
+function expectSame(r: Awaited<ReturnType<typeof onBoth>>, tol = 1e-4) {
+  expect(r.native.length).toBe(r.cpu.length);
+  r.native.forEach((t, i) => {
+    expect(t.shape).toEqual(r.cpu[i].shape);
+    const scale = Math.max(1, ...r.cpu[i].values.filter(Number.isFinite).map(Math.abs));
+    t.values.forEach((v, j) => {
+      const c = r.cpu[i].values[j];
+      if (Number.isNaN(c)) expect(v).toBeNaN();
+      else if (!Number.isFinite(c)) expect(v).toBe(c);
+      else expect(Math.abs(v - c) / scale, `element ${j}: native ${v} vs cpu ${c}`).toBeLessThan(tol);
+    });
+  });
+}
+
+/**
+ * f and the gradients of sum(f * fixed weights) with respect to every input. tfjs itself has no
+ * gradient for broadcast batch matmul or dilated convolution: those cases pass grads = false.
+ */
+function withGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, differentiate = true) {
+  return (...xs: tf.Tensor[]) => {
+    const y = f(...xs);
+    if (!differentiate) return [y];
+    const w = y.size > 1 ? tf.linspace(-1, 1, y.size).reshape(y.shape) : tf.onesLike(y);
+    const grads = tf.grads((...ys: tf.Tensor[]) => f(...ys).mul(w).sum())(xs);
+    return [y, ...grads];
+  };
+}
+
+describe.runIf(built || process.env.CI)('native backend kernels match cpu', () => {
+  it('is built and selected first among the installed backends', () => {
+    expect(built, `${addonPath()} was not built: npm run setup builds it (needs g++ and libopenblas-dev)`).toBe(true);
+  });
+
+  const matmuls: [number[], number[], boolean, boolean][] = [
+    [[7, 5], [5, 3], false, false], [[5, 7], [5, 3], true, false], [[7, 5], [3, 5], false, true], [[5, 7], [3, 5], true, true],
+    [[4, 7, 5], [4, 5, 3], false, false], [[4, 7, 5], [5, 3], false, false], [[7, 5], [2, 5, 3], false, false],
+    [[2, 3, 7, 5], [2, 3, 3, 5], false, true], [[1, 1], [1, 1], false, false], [[0, 5], [5, 3], false, false],
+    [[3, 0], [0, 4], false, false], [[33, 129], [129, 65], false, false],
+  ];
+  it.each(matmuls)('BatchMatMul %j x %j (transpose %s, %s) and its gradients', async (a, b, ta, tb) => {
+    const broadcast = a.length !== b.length;
+    expectSame(await onBoth([{ shape: a }, { shape: b }], withGrads((x, y) => tf.matMul(x, y, ta, tb), !broadcast)));
+  });
+
+  it.each(['linear', 'relu', 'relu6', 'sigmoid', 'leakyrelu', 'elu', 'prelu'] as const)('_FusedMatMul with bias and %s', async (act) => {
+    expectSame(await onBoth([{ shape: [6, 9] }, { shape: [9, 4] }, { shape: [4] }, { shape: [4] }], (x, w, b, alpha) =>
+      tf.fused.matMul({ a: x, b: w, bias: b, activation: act, preluActivationWeights: act === 'prelu' ? alpha : undefined, leakyreluAlpha: 0.3 })));
+    // a bias that does not broadcast along the last axis goes to the cpu kernel
+    expectSame(await onBoth([{ shape: [6, 9] }, { shape: [9, 4] }, { shape: [6, 1] }], (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' })));
+  });
+
+  it('_FusedMatMul gradients', async () => {
+    expectSame(await onBoth([{ shape: [6, 9] }, { shape: [9, 4] }, { shape: [4] }], withGrads((x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' }))));
+  });
+
+  type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+  const convs: { x: number[]; f: number[]; s: number | [number, number]; p: Pad; d?: number | [number, number] }[] = [
+    { x: [2, 9, 9, 3], f: [3, 3, 3, 4], s: 1, p: 'same' },
+    { x: [2, 9, 8, 3], f: [3, 3, 3, 5], s: 2, p: 'same' },
+    { x: [3, 10, 7, 2], f: [3, 2, 2, 4], s: [2, 1], p: 'valid' },
+    { x: [1, 11, 11, 2], f: [3, 3, 2, 3], s: 1, p: 'same', d: 2 },
+    { x: [2, 8, 9, 1], f: [2, 3, 1, 2], s: 1, p: 'valid', d: [2, 1] },
+    { x: [2, 7, 7, 3], f: [3, 3, 3, 2], s: 2, p: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+    { x: [4, 5, 5, 6], f: [1, 1, 6, 3], s: 1, p: 'valid' },
+    { x: [1, 28, 28, 1], f: [5, 5, 1, 8], s: 1, p: 'same' },
+    { x: [0, 5, 5, 2], f: [3, 3, 2, 2], s: 1, p: 'same' },
+  ];
+  it.each(convs)('Conv2D, backprop input and filter: %j', async (c) => {
+    const dilated = c.d !== undefined;
+    expectSame(await onBoth([{ shape: c.x }, { shape: c.f }], withGrads((x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.p, 'NHWC', c.d ?? 1), !dilated)));
+  });
+
+  it.each(['linear', 'relu', 'elu'] as const)('FusedConv2D with bias and %s, and its gradients', async (act) => {
+    expectSame(await onBoth([{ shape: [2, 6, 6, 3] }, { shape: [3, 3, 3, 4] }, { shape: [4] }], withGrads((x, f, b) =>
+      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: act }))));
+  });
+
+  const pools: { x: number[]; k: number | [number, number]; s: number | [number, number]; p: 'same' | 'valid' | number }[] = [
+    { x: [2, 8, 8, 3], k: 2, s: 2, p: 'same' },
+    { x: [2, 7, 7, 3], k: 2, s: 2, p: 'same' },
+    { x: [1, 9, 7, 2], k: 3, s: 2, p: 'valid' },
+    { x: [2, 6, 6, 4], k: 3, s: 1, p: 'same' },
+    { x: [1, 5, 8, 1], k: [2, 3], s: [1, 2], p: 1 },
+    { x: [0, 4, 4, 2], k: 2, s: 2, p: 'same' },
+  ];
+  it.each(pools)('MaxPool, AvgPool and their gradients: %j', async (c) => {
+    expectSame(await onBoth([{ shape: c.x }], withGrads((x) => tf.maxPool(x as tf.Tensor4D, c.k, c.s, c.p))));
+    expectSame(await onBoth([{ shape: c.x }], withGrads((x) => tf.avgPool(x as tf.Tensor4D, c.k, c.s, c.p))));
+  });
+
+  it('max pooling breaks ties like cpu (first maximum in scan order)', async () => {
+    expectSame(await onBoth([{ shape: [1, 4, 4, 2] }], withGrads((x) => tf.maxPool(x.round().clipByValue(0, 1) as tf.Tensor4D, 2, 2, 'valid'))));
+  });
+
+  it('falls back to cpu for int32 and NCHW', async () => {
+    expectSame(await onBoth([{ shape: [3, 4] }, { shape: [4, 2] }], (a, b) => tf.matMul(a.round().toInt(), b.round().toInt())));
+  });
+
+  it('reports a bad call clearly instead of corrupting memory', async () => {
+    await registerNativeBackend();
+    const { loadAddon } = await import('../src/engine/native/addon.js');
+    const addon = loadAddon();
+    expect(() => addon.batchMatMul(new Float32Array(2), new Float32Array(6), new Float32Array(6), Int32Array.from([1, 1, 1, 2, 3, 2, 0, 0]))).toThrow(/a: has 2 elements, needs 4/);
+    expect(() => addon.conv2d(new Float32Array(1), new Float32Array(1), new Float32Array(1), new Int32Array(3))).toThrow(/geometry: expected an Int32Array of 15/);
+  });
+});
