@@ -126,6 +126,46 @@ describe.runIf(built || process.env.CI)('native backend kernels match cpu', () =
     expectSame(await onBoth([{ shape: [1, 4, 4, 2] }], withGrads((x) => tf.maxPool(x.round().clipByValue(0, 1) as tf.Tensor4D, 2, 2, 'valid'))));
   });
 
+  const binaryShapes: [number[], number[]][] = [
+    [[4, 5], [4, 5]], [[4, 5], [5]], [[4, 5], [4, 1]], [[4, 5], []], [[], [3, 2]], [[2, 1, 3], [1, 4, 1]],
+    [[2, 3, 4, 5], [3, 1, 5]], [[1], [7]], [[0, 3], [3]], [[3, 1, 1, 1, 1, 2], [1, 2, 1, 2, 1, 1]],
+  ];
+  const binaryOps: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+    ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div], ['maximum', tf.maximum], ['minimum', tf.minimum],
+    ['squaredDifference', tf.squaredDifference],
+  ];
+  it.each(binaryShapes)('broadcasting binary ops and their gradients: %j with %j', async (a, b) => {
+    for (const [name, op] of binaryOps) {
+      // tfjs defines broadcast gradients for add, sub, mul and div only
+      const grads = ['add', 'sub', 'mul', 'div'].includes(name) && a.length > 0 && b.length > 0;
+      expectSame(await onBoth([{ shape: a }, { shape: b }], withGrads(op, grads)));
+    }
+  });
+
+  it('unary ops, including NaN and infinities', async () => {
+    const special = (x: tf.Tensor) => tf.concat([x.flatten(), tf.tensor1d([NaN, Infinity, -Infinity, 0, -0])]);
+    for (const op of [tf.relu, (x: tf.Tensor) => tf.step(x, 0.3), tf.exp, (x: tf.Tensor) => tf.log(tf.abs(x)), tf.neg,
+      (x: tf.Tensor) => tf.sqrt(tf.abs(x)), tf.square, tf.tanh, tf.sigmoid, tf.abs]) {
+      expectSame(await onBoth([{ shape: [3, 7] }], (x) => op(special(x))));
+    }
+    expectSame(await onBoth([{ shape: [3, 7] }], withGrads((x) => tf.tanh(x).add(tf.sigmoid(x)).mul(tf.exp(x.mul(0.1))))));
+  });
+
+  const reductions: [number[], number | number[] | undefined, boolean][] = [
+    [[4, 5], 0, false], [[4, 5], 1, true], [[4, 5], undefined, false], [[2, 3, 4], [0, 2], false], [[2, 3, 4], [1], true],
+    [[2, 3, 4], -1, false], [[3, 1, 4, 2], [0, 1], false], [[5], 0, true], [[0, 3], 0, false], [[2, 0, 3], [1], false],
+  ];
+  it.each(reductions)('sum, mean, max, min of %j over axis %j (keepDims %s) and gradients', async (shape, axis, keep) => {
+    const nonEmpty = shape.every((d) => d > 0);
+    expectSame(await onBoth([{ shape }], withGrads((x) => tf.sum(x, axis, keep), nonEmpty)));
+    expectSame(await onBoth([{ shape }], withGrads((x) => tf.mean(x, axis, keep), nonEmpty)));
+    if (nonEmpty) {
+      expectSame(await onBoth([{ shape }], withGrads((x) => tf.max(x, axis, keep))));
+      expectSame(await onBoth([{ shape }], (x) => tf.min(x, axis, keep)));
+    }
+    expectSame(await onBoth([{ shape: [2, 3] }], (x) => tf.max(tf.concat([x, tf.tensor2d([[NaN, 1, 2]])]), 0)));
+  });
+
   it('falls back to cpu for int32 and NCHW', async () => {
     expectSame(await onBoth([{ shape: [3, 4] }, { shape: [4, 2] }], (a, b) => tf.matMul(a.round().toInt(), b.round().toInt())));
   });

@@ -158,6 +158,73 @@ napi_value BiasActivation(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
+// binary(op, a, aStrides, b, bStrides, out, outShape): strides/shape are Int32Arrays of the output rank
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int op = static_cast<int>(a.integer(0, "op"));
+  if (a.failed) return nullptr;
+  size_t rank = 0;
+  napi_get_typedarray_info(env, a.argv[6], nullptr, &rank, nullptr, nullptr, nullptr);
+  if (rank < 1 || rank > 8) { a.fail("outShape: rank must be 1..8"); return nullptr; }
+  const int32_t* shape = a.ints(6, rank, "outShape");
+  const int32_t* as = a.ints(2, rank, "aStrides");
+  const int32_t* bs = a.ints(4, rank, "bStrides");
+  if (a.failed) return nullptr;
+  int64_t n = 1, needA = 1, needB = 1;
+  for (size_t i = 0; i < rank; i++) {
+    if (shape[i] < 0 || as[i] < 0 || bs[i] < 0) { a.fail("negative shape or stride"); return nullptr; }
+    n *= shape[i];
+    if (shape[i] > 0) { needA += static_cast<int64_t>(as[i]) * (shape[i] - 1); needB += static_cast<int64_t>(bs[i]) * (shape[i] - 1); }
+  }
+  float* A = a.f32(1, n == 0 ? 0 : needA, "a");
+  float* B = a.f32(3, n == 0 ? 0 : needB, "b");
+  float* O = a.f32(5, n, "out");
+  if (a.failed) return nullptr;
+  nl::binary(op, A, as, B, bs, O, shape, static_cast<int>(rank));
+  return a.undefined();
+}
+
+// unary(op, x, out, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int op = static_cast<int>(a.integer(0, "op"));
+  const double alpha = a.number(3, "alpha");
+  if (a.failed) return nullptr;
+  size_t n = 0;
+  napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  float* X = a.f32(1, -1, "x");
+  float* O = a.f32(2, static_cast<int64_t>(n), "out");
+  if (a.failed) return nullptr;
+  nl::unary(op, X, O, static_cast<int64_t>(n), static_cast<float>(alpha));
+  return a.undefined();
+}
+
+// reduce(op, x, shape, reducedMask(Uint8 as Int32Array), out)
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int op = static_cast<int>(a.integer(0, "op"));
+  if (a.failed) return nullptr;
+  size_t rank = 0;
+  napi_get_typedarray_info(env, a.argv[2], nullptr, &rank, nullptr, nullptr, nullptr);
+  if (rank < 1 || rank > 8) { a.fail("shape: rank must be 1..8"); return nullptr; }
+  const int32_t* shape = a.ints(2, rank, "shape");
+  const int32_t* mask = a.ints(3, rank, "reduced");
+  if (a.failed) return nullptr;
+  int64_t n = 1, outN = 1;
+  uint8_t red[8];
+  for (size_t i = 0; i < rank; i++) {
+    if (shape[i] < 0) { a.fail("negative shape"); return nullptr; }
+    n *= shape[i];
+    red[i] = mask[i] != 0;
+    if (!red[i]) outN *= shape[i];
+  }
+  float* X = a.f32(1, n, "x");
+  float* O = a.f32(4, outN, "out");
+  if (a.failed) return nullptr;
+  nl::reduce(op, X, shape, red, static_cast<int>(rank), O);
+  return a.undefined();
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int64_t n = a.integer(0, "threads");
@@ -186,6 +253,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"avgPool", nullptr, Two<nl::avg_pool, in_size, out_pool>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"avgPoolGrad", nullptr, Two<nl::avg_pool_grad, out_pool, in_size>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"biasActivation", nullptr, BiasActivation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"getThreads", nullptr, GetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

@@ -2,13 +2,14 @@
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include "kernels.h"
 
 namespace nl {
 
 void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha) {
   const int64_t n = rows * cols;
-#pragma omp parallel for schedule(static) if (n > 32768)
+#pragma omp parallel for schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; i++) {
     float v = y[i] + (bias ? bias[(i % cols) % biasSize] : 0.0f);
     switch (act) {
@@ -20,6 +21,142 @@ void bias_activation(float* y, int64_t rows, int cols, const float* bias, int bi
       default: break;
     }
     y[i] = v;
+  }
+}
+
+namespace {
+
+template <typename F>
+void binary_loop(F f, const float* a, const int32_t* as, const float* b, const int32_t* bs, float* out,
+                 const int32_t* shape, int rank) {
+  int64_t n = 1;
+  for (int i = 0; i < rank; i++) n *= shape[i];
+  if (n == 0) return;
+  bool aFull = true, bFull = true, bScalar = true, aScalar = true;
+  int64_t stride = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    if (shape[i] != 1) {
+      aFull &= as[i] == stride; bFull &= bs[i] == stride;
+      aScalar &= as[i] == 0; bScalar &= bs[i] == 0;
+    }
+    stride *= shape[i];
+  }
+  if (aFull && bFull) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    return;
+  }
+  if (aFull && bScalar) { const float v = b[0]; for (int64_t i = 0; i < n; i++) out[i] = f(a[i], v); return; }
+  if (bFull && aScalar) { const float v = a[0]; for (int64_t i = 0; i < n; i++) out[i] = f(v, b[i]); return; }
+  // general case: walk the output in order, advancing both input offsets with a counter per axis
+  const int inner = shape[rank - 1];
+  const int32_t ai = as[rank - 1], bi = bs[rank - 1];
+  int64_t outer = n / inner;
+  int32_t idx[8] = {0};
+  int64_t ao = 0, bo = 0;
+  for (int64_t r = 0; r < outer; r++) {
+    float* o = out + r * inner;
+    for (int j = 0; j < inner; j++) o[j] = f(a[ao + j * ai], b[bo + j * bi]);
+    for (int d = rank - 2; d >= 0; d--) {
+      if (++idx[d] < shape[d]) { ao += as[d]; bo += bs[d]; break; }
+      ao -= static_cast<int64_t>(as[d]) * (shape[d] - 1);
+      bo -= static_cast<int64_t>(bs[d]) * (shape[d] - 1);
+      idx[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+void binary(int op, const float* a, const int32_t* as, const float* b, const int32_t* bs, float* out,
+            const int32_t* shape, int rank) {
+  switch (op) {
+    case kAdd: binary_loop([](float x, float y) { return x + y; }, a, as, b, bs, out, shape, rank); break;
+    case kSub: binary_loop([](float x, float y) { return x - y; }, a, as, b, bs, out, shape, rank); break;
+    case kMul: binary_loop([](float x, float y) { return x * y; }, a, as, b, bs, out, shape, rank); break;
+    case kDiv: binary_loop([](float x, float y) { return x / y; }, a, as, b, bs, out, shape, rank); break;
+    // NaN propagates as in tfjs-cpu's Math.max/Math.min
+    case kMaximum: binary_loop([](float x, float y) { return (x != x || y != y) ? std::numeric_limits<float>::quiet_NaN() : std::max(x, y); }, a, as, b, bs, out, shape, rank); break;
+    case kMinimum: binary_loop([](float x, float y) { return (x != x || y != y) ? std::numeric_limits<float>::quiet_NaN() : std::min(x, y); }, a, as, b, bs, out, shape, rank); break;
+    case kSquaredDifference: binary_loop([](float x, float y) { return (x - y) * (x - y); }, a, as, b, bs, out, shape, rank); break;
+    default: break;
+  }
+}
+
+void unary(int op, const float* x, float* out, int64_t n, float alpha) {
+#define NL_UNARY(expr) \
+  _Pragma("omp parallel for schedule(static) if (n > 65536)") \
+  for (int64_t i = 0; i < n; i++) { const float v = x[i]; out[i] = (expr); } \
+  break;
+  switch (op) {
+    case kRelu_: NL_UNARY(v > 0 ? v : (v != v ? v : 0.0f))
+    case kStep: NL_UNARY(v != v ? v : (v > 0 ? 1.0f : alpha))
+    case kExp: NL_UNARY(std::exp(v))
+    case kLog: NL_UNARY(std::log(v))
+    case kNeg: NL_UNARY(-v)
+    case kSqrt: NL_UNARY(std::sqrt(v))
+    case kSquare: NL_UNARY(v * v)
+    case kTanh: NL_UNARY(std::tanh(v))
+    case kSigmoid_: NL_UNARY(1.0f / (1.0f + std::exp(-v)))
+    case kAbs: NL_UNARY(std::fabs(v))
+    default: break;
+  }
+#undef NL_UNARY
+}
+
+void reduce(int op, const float* x, const int32_t* shape, const uint8_t* reduced, int rank, float* out) {
+  // strides of x, then split axes into kept (outer, in order) and reduced (inner)
+  int64_t strides[8];
+  int64_t s = 1;
+  for (int i = rank - 1; i >= 0; i--) { strides[i] = s; s *= shape[i]; }
+  const int64_t total = s;
+  int kept[8], red[8], nk = 0, nr = 0;
+  int64_t outN = 1, redN = 1;
+  for (int i = 0; i < rank; i++) {
+    if (reduced[i]) { red[nr++] = i; redN *= shape[i]; } else { kept[nk++] = i; outN *= shape[i]; }
+  }
+  const float init = op == kSum ? 0.0f : (op == kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity());
+  auto combine = [op](float acc, float v) {
+    if (op == kSum) return acc + v;
+    if (v != v) return v;  // NaN wins, as in tfjs-cpu
+    return op == kMax ? (v > acc ? v : acc) : (v < acc ? v : acc);
+  };
+  if (total == 0) { for (int64_t i = 0; i < outN; i++) out[i] = init; return; }
+  // reduced axes all leading: out[j] = combine over rows (row-wise, vectorisable)
+  bool leading = true;
+  for (int i = 0; i < nr; i++) leading &= red[i] == i;
+  if (leading) {
+    for (int64_t j = 0; j < outN; j++) out[j] = init;
+    for (int64_t r = 0; r < redN; r++) {
+      const float* row = x + r * outN;
+      for (int64_t j = 0; j < outN; j++) out[j] = combine(out[j], row[j]);
+    }
+    return;
+  }
+  // reduced axes all trailing: contiguous blocks
+  bool trailing = true;
+  for (int i = 0; i < nr; i++) trailing &= red[i] == rank - nr + i;
+  if (trailing) {
+#pragma omp parallel for schedule(static) if (total > 65536)
+    for (int64_t j = 0; j < outN; j++) {
+      const float* blk = x + j * redN;
+      float acc = init;
+      for (int64_t r = 0; r < redN; r++) acc = combine(acc, blk[r]);
+      out[j] = acc;
+    }
+    return;
+  }
+  // general: for each output, walk the reduced axes by their strides
+  for (int64_t j = 0; j < outN; j++) {
+    int64_t base = 0, rem = j;
+    for (int k = nk - 1; k >= 0; k--) { base += (rem % shape[kept[k]]) * strides[kept[k]]; rem /= shape[kept[k]]; }
+    float acc = init;
+    for (int64_t r = 0; r < redN; r++) {
+      int64_t off = base, q = r;
+      for (int k = nr - 1; k >= 0; k--) { off += (q % shape[red[k]]) * strides[red[k]]; q /= shape[red[k]]; }
+      acc = combine(acc, x[off]);
+    }
+    out[j] = acc;
   }
 }
 

@@ -33,3 +33,19 @@ void set_threads(int n);
 int get_threads();
 
 }  // namespace nl
+
+namespace nl {
+
+// out = a (op) b with numpy broadcasting; strides are 0 on broadcast axes, rank <= 8.
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMaximum = 4, kMinimum = 5, kSquaredDifference = 6 };
+void binary(int op, const float* a, const int32_t* aStrides, const float* b, const int32_t* bStrides,
+            float* out, const int32_t* outShape, int rank);
+
+enum UnaryOp { kRelu_ = 0, kStep = 1, kExp = 2, kLog = 3, kNeg = 4, kSqrt = 5, kSquare = 6, kTanh = 7, kSigmoid_ = 8, kAbs = 9 };
+void unary(int op, const float* x, float* out, int64_t n, float alpha);
+
+// out[kept] = reduce over the axes marked in `reduced` (shape/strides of x, rank <= 8).
+enum ReduceOp { kSum = 0, kMax = 1, kMin = 2 };
+void reduce(int op, const float* x, const int32_t* shape, const uint8_t* reduced, int rank, float* out);
+
+}  // namespace nl

@@ -6,17 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon.js';
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type KernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-function f32(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array | null {
-  if (t.dtype !== 'float32') return null;
-  const v = backend.data.get(t.dataId).values;
-  return v instanceof Float32Array ? v : null;
-}
+import { elementwiseKernels } from './elementwise.js';
+import { f32, size, type KernelArgs, type KernelFunc } from './util.js';
 
 function geometry(info: tf.backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
@@ -122,6 +113,7 @@ export function nativeKernels(addon: NativeAddon, cpu: (name: string) => KernelF
       return backend.makeTensorInfo(filterShape, 'float32', dw);
     },
     ...poolKernels(addon, cpu),
+    ...elementwiseKernels(addon, cpu),
   };
 }
 
