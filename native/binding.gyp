@@ -2,8 +2,8 @@
   "targets": [{
     "target_name": "noiselab_native",
     "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/pool.cc", "src/elementwise.cc"],
-    "cflags_cc": ["-O3", "-march=native", "-fopenmp", "-std=c++17", "-fno-exceptions"],
+    "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-exceptions"],
     "cflags_cc!": ["-fno-rtti"],
-    "libraries": ["-lopenblas", "-fopenmp"]
+    "libraries": ["-lopenblas"]
   }]
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "[setup] $*"; }
 
-APT_PACKAGES=(jupyter-nbconvert python3-nbclient python3-nbformat dataset-fashion-mnist)
+APT_PACKAGES=(jupyter-nbconvert python3-nbclient python3-nbformat dataset-fashion-mnist g++ make libopenblas-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -32,6 +32,26 @@ fi
 
 log "build (tsc)"
 npm run --silent build
+
+# The native backend (OpenBLAS addon) is optional: without a compiler or OpenBLAS, noiselab runs on wasm.
+# npm's bundled node-gyp builds it against the system's Node headers, so nothing is downloaded.
+build_native() {
+  local gyp headers
+  gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  headers="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+  [ -f "$gyp" ] || { echo "npm's node-gyp not found at $gyp"; return 1; }
+  [ -f "$headers/include/node/node_api.h" ] || { echo "Node headers not found under $headers/include/node"; return 1; }
+  command -v g++ >/dev/null || { echo "no C++ compiler (g++)"; return 1; }
+  [ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/cblas.h ] || { echo "OpenBLAS headers missing (libopenblas-dev)"; return 1; }
+  (cd native && node "$gyp" rebuild --nodedir="$headers" --loglevel=error >/tmp/noiselab-native-build.log 2>&1) \
+    || { echo "node-gyp failed: see /tmp/noiselab-native-build.log"; tail -5 /tmp/noiselab-native-build.log; return 1; }
+}
+if why=$(build_native); then
+  log "native backend built (native/build/Release/noiselab_native.node)"
+else
+  rm -rf native/build
+  log "native backend NOT built ($why); noiselab will run on the wasm backend"
+fi
 
 # The kernelspec points at this checkout's tslab by absolute path, so the kernel starts without
 # node_modules/.bin on PATH. Written directly: tslab's own installer needs IPython.

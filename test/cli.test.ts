@@ -74,6 +74,10 @@ describe('noiselab CLI', () => {
     expect(['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu']).toContain(info.choice);
     const forced = noiselab(['info'], { NOISELAB_BACKEND: 'cpu' });
     expect(forced.out).toMatch(/backend: cpu/);
+    // a machine where the OpenBLAS addon could not be built still runs, on wasm
+    const noAddon = JSON.parse(noiselab(['info', '--json'], { NOISELAB_NATIVE_ADDON: '/nonexistent/noiselab_native.node' }).out);
+    expect(noAddon.choice).toBe('wasm');
+    expect(noAddon.skipped.find((s: { choice: string }) => s.choice === 'native').reason).toMatch(/not built/);
     const bad = noiselab(['info'], { NOISELAB_BACKEND: 'tpu' });
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/NOISELAB_BACKEND: unknown backend 'tpu'/);

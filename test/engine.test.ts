@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BACKEND_PREFERENCE, engineInfo, parseBackendChoice } from '../src/engine/backend.js';
+import { BACKEND_PREFERENCE, engineInfo, parseBackendChoice, registerWasmBackend } from '../src/engine/backend.js';
 import { conv2dBackpropFilterNHWC } from '../src/engine/kernels/conv2d-backprop-filter-wasm.js';
 import { Rng } from '../src/random/rng.js';
 import { maxAbsDiff } from './helpers.js';
@@ -77,6 +77,7 @@ describe('Conv2DBackpropFilter for wasm', () => {
     };
     const previous = tf.getBackend();
     try {
+      await registerWasmBackend();
       await tf.setBackend('wasm');
       const onWasm = grad('wasm');
       const onCpu = grad('cpu');

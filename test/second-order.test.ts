@@ -77,4 +77,31 @@ describe('Hessian-vector product', () => {
     model.dispose();
     tf.dispose([x, y, ...v]);
   });
+
+  it('is the same through the fused matmul kernels as through plain matMul + add + relu', async () => {
+    const rng = new Rng(4);
+    const model = mlp({ sizes: [6, 10, 7, 3] }, rng);
+    const x = rng.normalTensor([12, 6]);
+    const y = tf.tensor1d(Array.from({ length: 12 }, (_, i) => i % 3), 'int32');
+    const plain = (ps: tf.Tensor[]) => {
+      let h = x;
+      for (let l = 0; l < 3; l++) {
+        h = tf.add(tf.matMul(h, ps[2 * l]), ps[2 * l + 1]);
+        if (l < 2) h = tf.relu(h);
+      }
+      return crossEntropy()(h as tf.Tensor2D, y);
+    };
+    const v = model.params.map((p) => rng.normalTensor(p.shape));
+    await expectNoLeak(() => tf.tidy(() => {
+      const a = hessianVectorProduct((ps) => crossEntropy()(model.apply(x, ps), y), model.params, v);
+      const b = hessianVectorProduct(plain, model.params, v);
+      a.forEach((ai, i) => {
+        const diff = ai.sub(b[i]).abs().max().dataSync()[0];
+        const scale = Math.max(1e-3, b[i].abs().max().dataSync()[0]);
+        expect(diff / scale).toBeLessThan(1e-4);
+      });
+    }));
+    model.dispose();
+    tf.dispose([x, y, ...v]);
+  });
 });

@@ -37,7 +37,6 @@ CFLAGS_CC_Debug := \
 	-std=gnu++17 \
 	-O3 \
 	-march=native \
-	-fopenmp \
 	-std=c++17 \
 	-fno-exceptions
 
@@ -83,7 +82,6 @@ CFLAGS_CC_Release := \
 	-std=gnu++17 \
 	-O3 \
 	-march=native \
-	-fopenmp \
 	-std=c++17 \
 	-fno-exceptions
 
@@ -138,8 +136,7 @@ LDFLAGS_Release := \
 	-m64
 
 LIBS := \
-	-lopenblas \
-	-fopenmp
+	-lopenblas
 
 $(obj).target/noiselab_native.node: GYP_LDFLAGS := $(LDFLAGS_$(BUILDTYPE))
 $(obj).target/noiselab_native.node: LIBS := $(LIBS)

@@ -243,6 +243,7 @@ napi_value GetThreads(napi_env env, napi_callback_info) {
 int64_t out_pool(const nl::ConvGeom& g) { return static_cast<int64_t>(g.batch) * g.outH * g.outW * g.inC; }
 
 napi_value Init(napi_env env, napi_value exports) {
+  nl::tune_allocator();
   napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2d", nullptr, Three<nl::conv2d, in_size, filter_size, out_size>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

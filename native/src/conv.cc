@@ -26,8 +26,8 @@ inline bool is_pointwise(const ConvGeom& g) {
 // cols[(img*outH + oy)*outW + ox][(ky*fw + kx)*inC + c] for images [n0, n0 + nImg)
 void im2col(const float* x, float* c, const ConvGeom& g, int n0, int nImg) {
   const int K = g.fh * g.fw * g.inC;
+  const int C = g.inC;
   const long rows = static_cast<long>(nImg) * g.outH * g.outW;
-#pragma omp parallel for schedule(static)
   for (long r = 0; r < rows; r++) {
     const int img = n0 + static_cast<int>(r / (g.outH * g.outW));
     const int rem = static_cast<int>(r % (g.outH * g.outW));
@@ -37,11 +37,13 @@ void im2col(const float* x, float* c, const ConvGeom& g, int n0, int nImg) {
       const int iy = oy * g.strideH + ky * g.dilH - g.padTop;
       for (int kx = 0; kx < g.fw; kx++) {
         const int ix = ox * g.strideW + kx * g.dilW - g.padLeft;
-        float* d = dst + (ky * g.fw + kx) * g.inC;
+        float* d = dst + (ky * g.fw + kx) * C;
         if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) {
-          std::memset(d, 0, sizeof(float) * g.inC);
+          for (int ch = 0; ch < C; ch++) d[ch] = 0.0f;
         } else {
-          std::memcpy(d, x + ((static_cast<long>(img) * g.inH + iy) * g.inW + ix) * g.inC, sizeof(float) * g.inC);
+          // a plain loop: memcpy of a few bytes per tap (C = 1 for the first layer) costs more than the copy
+          const float* s = x + ((static_cast<long>(img) * g.inH + iy) * g.inW + ix) * C;
+          for (int ch = 0; ch < C; ch++) d[ch] = s[ch];
         }
       }
     }
@@ -51,7 +53,6 @@ void im2col(const float* x, float* c, const ConvGeom& g, int n0, int nImg) {
 // dx[img] += scatter of cols for images [n0, n0 + nImg); images are independent, so parallel over them
 void col2im(const float* c, float* dx, const ConvGeom& g, int n0, int nImg) {
   const int K = g.fh * g.fw * g.inC;
-#pragma omp parallel for schedule(static)
   for (int i = 0; i < nImg; i++) {
     float* dimg = dx + static_cast<long>(n0 + i) * g.inH * g.inW * g.inC;
     for (int oy = 0; oy < g.outH; oy++) {

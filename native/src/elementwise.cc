@@ -1,5 +1,5 @@
 #include <cblas.h>
-#include <omp.h>
+#include <malloc.h>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -9,7 +9,6 @@ namespace nl {
 
 void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha) {
   const int64_t n = rows * cols;
-#pragma omp parallel for schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; i++) {
     float v = y[i] + (bias ? bias[(i % cols) % biasSize] : 0.0f);
     switch (act) {
@@ -42,7 +41,6 @@ void binary_loop(F f, const float* a, const int32_t* as, const float* b, const i
     stride *= shape[i];
   }
   if (aFull && bFull) {
-#pragma omp parallel for schedule(static) if (n > 65536)
     for (int64_t i = 0; i < n; i++) out[i] = f(a[i], b[i]);
     return;
   }
@@ -85,8 +83,7 @@ void binary(int op, const float* a, const int32_t* as, const float* b, const int
 
 void unary(int op, const float* x, float* out, int64_t n, float alpha) {
 #define NL_UNARY(expr) \
-  _Pragma("omp parallel for schedule(static) if (n > 65536)") \
-  for (int64_t i = 0; i < n; i++) { const float v = x[i]; out[i] = (expr); } \
+    for (int64_t i = 0; i < n; i++) { const float v = x[i]; out[i] = (expr); } \
   break;
   switch (op) {
     case kRelu_: NL_UNARY(v > 0 ? v : (v != v ? v : 0.0f))
@@ -137,7 +134,6 @@ void reduce(int op, const float* x, const int32_t* shape, const uint8_t* reduced
   bool trailing = true;
   for (int i = 0; i < nr; i++) trailing &= red[i] == rank - nr + i;
   if (trailing) {
-#pragma omp parallel for schedule(static) if (total > 65536)
     for (int64_t j = 0; j < outN; j++) {
       const float* blk = x + j * redN;
       float acc = init;
@@ -160,9 +156,16 @@ void reduce(int op, const float* x, const int32_t* shape, const uint8_t* reduced
   }
 }
 
+void tune_allocator() {
+  // Kernel outputs are fresh Float32Arrays (calloc). Above glibc's mmap threshold every one of them is
+  // a new mapping whose pages fault in on first touch; keeping them on the heap lets freed buffers be
+  // reused, which removes most of that cost for the multi-MB activations of a CNN.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+
 void set_threads(int n) {
   openblas_set_num_threads(n);
-  omp_set_num_threads(n);
 }
 
 int get_threads() { return openblas_get_num_threads(); }

@@ -30,6 +30,7 @@ enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu =
 void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha);
 
 void set_threads(int n);
+void tune_allocator();
 int get_threads();
 
 }  // namespace nl

@@ -2,7 +2,9 @@
 // maximum in scan order; avg divides by the number of valid taps (forward) and by the full window
 // size (gradient).
 #include <cstring>
+#include <algorithm>
 #include <limits>
+#include <vector>
 #include "kernels.h"
 
 namespace nl {
@@ -10,7 +12,6 @@ namespace nl {
 template <typename F>
 static void for_each_window(const ConvGeom& g, F f) {
   const long planes = static_cast<long>(g.batch) * g.outH;
-#pragma omp parallel for schedule(static)
   for (long p = 0; p < planes; p++) {
     const int b = static_cast<int>(p / g.outH), oy = static_cast<int>(p % g.outH);
     const int y0 = oy * g.strideH - g.padTop;
@@ -39,29 +40,31 @@ void max_pool(const float* x, float* y, const ConvGeom& g) {
 void max_pool_grad(const float* x, const float* dy, float* dx, const ConvGeom& g) {
   const int C = g.inC;
   std::memset(dx, 0, sizeof(float) * static_cast<long>(g.batch) * g.inH * g.inW * C);
-  // windows of one image may overlap, so images (not rows) are the unit of parallel work
-#pragma omp parallel for schedule(static)
+  // per output position: running maximum and its input offset for every channel, channels innermost
+  std::vector<float> best(C);
+  std::vector<long> arg(C);
   for (int b = 0; b < g.batch; b++) {
     for (int oy = 0; oy < g.outH; oy++) {
       const int y0 = oy * g.strideH - g.padTop;
       for (int ox = 0; ox < g.outW; ox++) {
         const int x0 = ox * g.strideW - g.padLeft;
-        const float* d = dy + ((static_cast<long>(b) * g.outH + oy) * g.outW + ox) * C;
-        for (int c = 0; c < C; c++) {
-          float best = -std::numeric_limits<float>::infinity();
-          long arg = -1;
-          for (int ky = 0; ky < g.fh; ky += g.dilH) {
-            const int iy = y0 + ky;
-            if (iy < 0 || iy >= g.inH) continue;
-            for (int kx = 0; kx < g.fw; kx += g.dilW) {
-              const int ix = x0 + kx;
-              if (ix < 0 || ix >= g.inW) continue;
-              const long idx = ((static_cast<long>(b) * g.inH + iy) * g.inW + ix) * C + c;
-              if (x[idx] > best) { best = x[idx]; arg = idx; }
+        std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
+        std::fill(arg.begin(), arg.end(), -1L);
+        for (int ky = 0; ky < g.fh; ky += g.dilH) {
+          const int iy = y0 + ky;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (int kx = 0; kx < g.fw; kx += g.dilW) {
+            const int ix = x0 + kx;
+            if (ix < 0 || ix >= g.inW) continue;
+            const long base = ((static_cast<long>(b) * g.inH + iy) * g.inW + ix) * C;
+            const float* in = x + base;
+            for (int c = 0; c < C; c++) {
+              if (in[c] > best[c]) { best[c] = in[c]; arg[c] = base + c; }  // first strict maximum wins
             }
           }
-          if (arg >= 0) dx[arg] += d[c];
         }
+        const float* d = dy + ((static_cast<long>(b) * g.outH + oy) * g.outW + ox) * C;
+        for (int c = 0; c < C; c++) if (arg[c] >= 0) dx[arg[c]] += d[c];
       }
     }
   }
@@ -92,7 +95,6 @@ void avg_pool_grad(const float* dy, float* dx, const ConvGeom& g) {
   const int C = g.inC;
   const float scale = 1.0f / static_cast<float>(g.fh * g.fw);
   std::memset(dx, 0, sizeof(float) * static_cast<long>(g.batch) * g.inH * g.inW * C);
-#pragma omp parallel for schedule(static)
   for (int b = 0; b < g.batch; b++) {
     for (int oy = 0; oy < g.outH; oy++) {
       const int y0 = oy * g.strideH - g.padTop;

@@ -36,13 +36,16 @@ const loaders: Record<BackendChoice, Loader> = {
     const { registerNativeBackend } = await import('./native/index.js');
     return registerNativeBackend();
   },
-  wasm: async () => {
-    await import('@tensorflow/tfjs-backend-wasm');
-    registerWasmConv2dBackpropFilter();
-    return 'wasm';
-  },
+  wasm: registerWasmBackend,
   cpu: async () => 'cpu',
 };
+
+/** Make the wasm backend available (with the kernels noiselab adds), e.g. to compare backends. */
+export async function registerWasmBackend(): Promise<string> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmConv2dBackpropFilter();
+  return 'wasm';
+}
 
 let current: EngineInfo | null = null;
 let pending: Promise<EngineInfo> | null = null;

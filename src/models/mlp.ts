@@ -28,8 +28,10 @@ export function mlp(spec: MlpSpec, rng: Rng): Model {
   function run(x: tf.Tensor, ps: readonly tf.Tensor[], upTo: number): tf.Tensor2D {
     let h = x.reshape([x.shape[0], -1]) as tf.Tensor2D;
     for (let l = 0; l < upTo; l++) {
-      h = tf.add(tf.matMul(h, ps[2 * l] as tf.Tensor2D), ps[2 * l + 1]) as tf.Tensor2D;
-      if (l < layers - 1) h = activate(h, act) as tf.Tensor2D;
+      const hidden = l < layers - 1;
+      // one fused kernel for matmul + bias (+ ReLU); tanh has no fused form
+      h = tf.fused.matMul({ a: h, b: ps[2 * l] as tf.Tensor2D, bias: ps[2 * l + 1], activation: hidden && act === 'relu' ? 'relu' : 'linear' }) as tf.Tensor2D;
+      if (hidden && act !== 'relu') h = activate(h, act) as tf.Tensor2D;
     }
     return h;
   }

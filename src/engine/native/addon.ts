@@ -21,8 +21,9 @@ export interface NativeAddon {
   getThreads(): number;
 }
 
+/** The built addon; NOISELAB_NATIVE_ADDON points elsewhere (tests use it to simulate a machine without it). */
 export function addonPath(): string {
-  return join(projectRoot(), 'native', 'build', 'Release', 'noiselab_native.node');
+  return process.env.NOISELAB_NATIVE_ADDON ?? join(projectRoot(), 'native', 'build', 'Release', 'noiselab_native.node');
 }
 
 let addon: NativeAddon | null = null;
