@@ -1,1 +1,0 @@
-cmd_Release/noiselab_native.node := ln -f "Release/obj.target/noiselab_native.node" "Release/noiselab_native.node" 2>/dev/null || (rm -rf "Release/noiselab_native.node" && cp -af "Release/obj.target/noiselab_native.node" "Release/noiselab_native.node")
