@@ -74,9 +74,16 @@ void col2im(const float* c, float* dx, const ConvGeom& g, int n0, int nImg) {
   }
 }
 
-int images_per_chunk(const ConvGeom& g) {
+// Call f(n0, nImg, rows, cols) for chunks of images whose column matrix fits the buffer.
+template <typename F>
+void for_each_chunk(const ConvGeom& g, F f) {
   const long perImage = static_cast<long>(g.outH) * g.outW * g.fh * g.fw * g.inC;
-  return static_cast<int>(std::max(1L, std::min<long>(g.batch, kMaxColFloats / std::max(1L, perImage))));
+  const int chunk = static_cast<int>(std::max(1L, std::min<long>(g.batch, kMaxColFloats / std::max(1L, perImage))));
+  for (int n0 = 0; n0 < g.batch; n0 += chunk) {
+    const int nImg = std::min(chunk, g.batch - n0);
+    const long rows = static_cast<long>(nImg) * g.outH * g.outW;
+    f(n0, nImg, rows, cols(rows * g.fh * g.fw * g.inC));
+  }
 }
 
 }  // namespace
@@ -88,15 +95,11 @@ void conv2d(const float* x, const float* w, float* y, const ConvGeom& g) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.batch * g.outH * g.outW, O, K, 1.0f, x, K, w, O, 0.0f, y, O);
     return;
   }
-  const int chunk = images_per_chunk(g);
-  for (int n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int nImg = std::min(chunk, g.batch - n0);
-    const long rows = static_cast<long>(nImg) * g.outH * g.outW;
-    float* c = cols(rows * K);
+  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c) {
     im2col(x, c, g, n0, nImg);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, O, K, 1.0f, c, K, w, O, 0.0f,
                 y + static_cast<long>(n0) * g.outH * g.outW * O, O);
-  }
+  });
 }
 
 void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvGeom& g) {
@@ -107,15 +110,11 @@ void conv2d_backprop_input(const float* dy, const float* w, float* dx, const Con
     return;
   }
   std::memset(dx, 0, sizeof(float) * static_cast<long>(g.batch) * g.inH * g.inW * g.inC);
-  const int chunk = images_per_chunk(g);
-  for (int n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int nImg = std::min(chunk, g.batch - n0);
-    const long rows = static_cast<long>(nImg) * g.outH * g.outW;
-    float* c = cols(rows * K);
+  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, O, 1.0f,
                 dy + static_cast<long>(n0) * g.outH * g.outW * O, O, w, O, 0.0f, c, K);
     col2im(c, dx, g, n0, nImg);
-  }
+  });
 }
 
 void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
@@ -125,15 +124,11 @@ void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const Co
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, O, g.batch * g.outH * g.outW, 1.0f, x, K, dy, O, 0.0f, dw, O);
     return;
   }
-  const int chunk = images_per_chunk(g);
-  for (int n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int nImg = std::min(chunk, g.batch - n0);
-    const long rows = static_cast<long>(nImg) * g.outH * g.outW;
-    float* c = cols(rows * K);
+  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c) {
     im2col(x, c, g, n0, nImg);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, O, rows, 1.0f, c, K,
                 dy + static_cast<long>(n0) * g.outH * g.outW * O, O, n0 == 0 ? 0.0f : 1.0f, dw, O);
-  }
+  });
   if (g.batch == 0) std::memset(dw, 0, sizeof(float) * K * O);
 }
 
