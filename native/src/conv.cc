@@ -91,6 +91,7 @@ void for_each_chunk(const ConvGeom& g, F f) {
 void conv2d(const float* x, const float* w, float* y, const ConvGeom& g) {
   const int K = g.fh * g.fw * g.inC;
   const int O = g.outC;
+  gemm_threads_for(static_cast<double>(g.batch) * g.outH * g.outW * K * O);
   if (is_pointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.batch * g.outH * g.outW, O, K, 1.0f, x, K, w, O, 0.0f, y, O);
     return;
@@ -105,6 +106,7 @@ void conv2d(const float* x, const float* w, float* y, const ConvGeom& g) {
 void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvGeom& g) {
   const int K = g.fh * g.fw * g.inC;
   const int O = g.outC;
+  gemm_threads_for(static_cast<double>(g.batch) * g.outH * g.outW * K * O);
   if (is_pointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.batch * g.outH * g.outW, K, O, 1.0f, dy, O, w, O, 0.0f, dx, K);
     return;
@@ -120,6 +122,7 @@ void conv2d_backprop_input(const float* dy, const float* w, float* dx, const Con
 void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
   const int K = g.fh * g.fw * g.inC;
   const int O = g.outC;
+  gemm_threads_for(static_cast<double>(g.batch) * g.outH * g.outW * K * O);
   if (is_pointwise(g)) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, O, g.batch * g.outH * g.outW, 1.0f, x, K, dy, O, 0.0f, dw, O);
     return;

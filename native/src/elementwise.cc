@@ -164,10 +164,5 @@ void tune_allocator() {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
-void set_threads(int n) {
-  openblas_set_num_threads(n);
-}
-
-int get_threads() { return openblas_get_num_threads(); }
 
 }  // namespace nl

@@ -30,6 +30,8 @@ enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu =
 void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha);
 
 void set_threads(int n);
+// pick OpenBLAS's thread count for a product of `work` multiply-adds
+void gemm_threads_for(double work);
 void tune_allocator();
 int get_threads();
 

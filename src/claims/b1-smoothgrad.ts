@@ -171,7 +171,7 @@ export const claim = defineClaim<B1Params>({
   rule: 'total variation falls with n; maps of two nearby inputs agree more (rank correlation) for SmoothGrad than vanilla gradients',
   scales: {
     smoke: { seeds: [1, 2], source: 'subset', nTrain: 500, nTest: 100, channels: [4, 8], epochs: 1, batchSize: 50, lr: 2e-3, images: 2, samples: [2, 4], sigma: 0.15, delta: 0.05 },
-    ci: { seeds: [1, 2, 3], source: 'subset', nTrain: 3000, nTest: 1000, channels: [8, 16], epochs: 2, batchSize: 64, lr: 2e-3, images: 12, samples: [5, 10, 25, 50], sigma: 0.15, delta: 0.05 },
+    ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 3000, nTest: 1000, channels: [8, 16], epochs: 2, batchSize: 64, lr: 2e-3, images: 12, samples: [5, 10, 25, 50], sigma: 0.15, delta: 0.05 },
     full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, channels: [32, 64], epochs: 5, batchSize: 64, lr: 1e-3, images: 50, samples: [5, 10, 25, 50, 100], sigma: 0.15, delta: 0.05 },
   },
   run: runB1,
