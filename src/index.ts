@@ -23,3 +23,4 @@ export { createProgress, type Progress } from './util/progress.js';
 export * from './claims/types.js';
 export { loadClaims, getClaim } from './claims/registry.js';
 export { runClaim, paramsFor, reproduce } from './claims/reproduce.js';
+export { resultTable, summaryTable, type Table } from './results/table.js';
