@@ -23,11 +23,14 @@ else
   log "Debian packages present"
 fi
 
-if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
-  log "npm packages up to date"
-else
-  log "npm install"
+if [ ! -d node_modules ]; then
+  log "npm ci (exactly the lockfile)"
+  npm ci --no-audit --no-fund --loglevel=error
+elif [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm install (lockfile changed)"
   npm install --no-audit --no-fund --loglevel=error
+else
+  log "npm packages up to date"
 fi
 
 log "build (tsc)"
