@@ -1,4 +1,5 @@
 /** The noiselab command line. */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeEngine, initEngine } from './engine/backend.js';
 import { loadClaims } from './claims/registry.js';
@@ -27,7 +28,7 @@ NOISELAB_RESULTS moves the results folder (default data/results).`,
 
 Lists id, paper, claim, status (reproduced / not reproduced / not run) and the last verdict's numbers.
   --json   print the same as JSON`,
-  reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--out DIR] [--json]
+  reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--workers N] [--out DIR] [--json]
 
 Runs every registered claim (or those named by --claim) and writes <out>/<ID>.json per claim,
 <out>/results.csv and <out>/REPORT.md. Exit status 1 if an experiment failed; a claim that does not
@@ -35,6 +36,7 @@ reproduce is a valid result, not a failure.
   --claim ID   a claim to run (repeatable; default: all)
   --scale S    smoke (seconds), ci (about a minute each, default) or full (the paper's setting as far as it fits)
   --seeds L    comma-separated seeds replacing the scale's own
+  --workers N  processes to spread each claim's seeds over (default: one per core; 1 runs them in-process)
   --out DIR    results folder (default data/results)
   --json       print the outcomes as JSON on stdout`,
   info: `usage: noiselab info [--json]
@@ -48,6 +50,12 @@ function parseSeeds(s: string): number[] {
     throw new UsageError(`--seeds: expected comma-separated non-negative integers, got '${s}'`);
   }
   return seeds;
+}
+
+function parseWorkers(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers: expected an integer from 1 to 64, got '${s}'`);
+  return n;
 }
 
 function parseScale(s: string): Scale {
@@ -89,7 +97,7 @@ async function cmdClaims(args: string[]): Promise<number> {
 async function cmdReproduce(args: string[]): Promise<number> {
   const { values } = parse(args, {
     claim: { type: 'string', multiple: true }, scale: { type: 'string' }, seeds: { type: 'string' },
-    out: { type: 'string' }, json: { type: 'boolean' },
+    out: { type: 'string' }, json: { type: 'boolean' }, workers: { type: 'string' },
   }, 'reproduce');
   if (values.help) return help('reproduce');
   const outcomes = await reproduce({
@@ -97,6 +105,7 @@ async function cmdReproduce(args: string[]): Promise<number> {
     scale: parseScale((values.scale as string | undefined) ?? 'ci'),
     seeds: values.seeds ? parseSeeds(values.seeds as string) : undefined,
     outDir: values.out as string | undefined,
+    workers: values.workers === undefined ? availableParallelism() : parseWorkers(values.workers as string),
   });
   if (values.json) {
     process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');

@@ -22,5 +22,6 @@ export * from './figures/plotly.js';
 export { createProgress, type Progress } from './util/progress.js';
 export * from './claims/types.js';
 export { loadClaims, getClaim } from './claims/registry.js';
-export { runClaim, paramsFor, reproduce } from './claims/reproduce.js';
+export { runClaim, paramsFor, type RunOptions } from './claims/run.js';
+export { reproduce } from './claims/reproduce.js';
 export { resultTable, summaryTable, type Table } from './results/table.js';

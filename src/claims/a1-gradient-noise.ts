@@ -30,48 +30,61 @@ export interface A1Params extends BaseParams, FmnistSize {
   successAcc: number;
 }
 
-export async function runA1(p: A1Params): Promise<ClaimResult> {
+type Arm = 'none' | 'noise';
+type Row = ClaimResult['rows'][number];
+
+export interface A1Seed {
+  rows: Row[];
+  /** training-loss curve of each arm */
+  curves: Record<Arm, TrainRecord[]>;
+}
+
+/** One seed: the same initial network and batch order trained with and without gradient noise. */
+export function seedA1(p: A1Params, seed: number): A1Seed {
   const { train: trainSet, test } = fmnistSplits(p);
-  const rows: ClaimResult['rows'] = [];
-  const curves: Record<string, TrainRecord[][]> = { none: [], noise: [] };
-  for (const seed of p.seeds) {
-    for (const arm of ['none', 'noise'] as const) {
-      const rng = new Rng(seed);
-      const model = mlp({ sizes: [784, ...Array(p.depth).fill(p.width), 10], init: { std: p.initStd } }, rng.fork('init'));
-      try {
-        const transform = arm === 'noise' ? chain(addNoise(p.eta, p.gamma), sgd(p.lr)) : sgd(p.lr);
-        const r = train({ model, data: trainSet, transform, batchSize: p.batchSize, steps: p.steps, rng: rng.fork('train'), label: `A1 ${arm} seed ${seed}` });
-        curves[arm].push(r.history);
-        const ok = r.status === 'ok';
-        const trainAcc = ok ? evaluate(model, trainSet).accuracy : NaN;
-        const testAcc = ok ? evaluate(model, test).accuracy : NaN;
-        // a diverged run counts as a failure with the plateau loss ln 10 as its final loss
-        const finalLoss = ok ? meanTail(r.history) : Math.log(10);
-        rows.push({ seed, arm, status: r.status, finalLoss, trainAcc, testAcc, success: ok && trainAcc > p.successAcc });
-      } finally {
-        model.dispose();
-      }
+  const out: A1Seed = { rows: [], curves: { none: [], noise: [] } };
+  for (const arm of ['none', 'noise'] as const) {
+    const rng = new Rng(seed);
+    const model = mlp({ sizes: [784, ...Array(p.depth).fill(p.width), 10], init: { std: p.initStd } }, rng.fork('init'));
+    try {
+      const transform = arm === 'noise' ? chain(addNoise(p.eta, p.gamma), sgd(p.lr)) : sgd(p.lr);
+      const r = train({ model, data: trainSet, transform, batchSize: p.batchSize, steps: p.steps, rng: rng.fork('train'), label: `A1 ${arm} seed ${seed}` });
+      out.curves[arm] = r.history;
+      const ok = r.status === 'ok';
+      const trainAcc = ok ? evaluate(model, trainSet).accuracy : NaN;
+      const testAcc = ok ? evaluate(model, test).accuracy : NaN;
+      // a diverged run counts as a failure with the plateau loss ln 10 as its final loss
+      const finalLoss = ok ? meanTail(r.history) : Math.log(10);
+      out.rows.push({ seed, arm, status: r.status, finalLoss, trainAcc, testAcc, success: ok && trainAcc > p.successAcc });
+    } finally {
+      model.dispose();
     }
   }
-  const col = (arm: string, key: string) => rows.filter((r) => r.arm === arm).map((r) => Number(r[key]));
-  const wins = (arm: string) => rows.filter((r) => r.arm === arm && r.success).length;
+  return out;
+}
+
+export function summarizeA1(p: A1Params, perSeed: A1Seed[]): ClaimResult {
+  const rows = perSeed.flatMap((s) => s.rows);
+  const col = (arm: Arm, key: string) => rows.filter((r) => r.arm === arm).map((r) => Number(r[key]));
+  const wins = (arm: Arm) => rows.filter((r) => r.arm === arm && r.success).length;
   const dLoss = pairedT(col('noise', 'finalLoss'), col('none', 'finalLoss'));
   const reproduced = wins('noise') > wins('none') && dLoss.hi < 0;
   const n = p.seeds.length;
+  const finite = (v: number[]) => v.filter(Number.isFinite);
   return {
     rows,
     verdict: {
       status: reproduced ? 'reproduced' : 'not reproduced',
       summary: `successes (train acc > ${p.successAcc}): noise ${wins('noise')}/${n}, no noise ${wins('none')}/${n}; ` +
-        `final train loss noise - none = ${formatInterval(dLoss)} (paired t, 95%); mean test acc noise ${mean(col('noise', 'testAcc').filter(Number.isFinite)).toFixed(3)} vs ${mean(col('none', 'testAcc').filter(Number.isFinite)).toFixed(3)}`,
+        `final train loss noise - none = ${formatInterval(dLoss)} (paired t, 95%); mean test acc noise ${mean(finite(col('noise', 'testAcc'))).toFixed(3)} vs ${mean(finite(col('none', 'testAcc'))).toFixed(3)}`,
       numbers: {
         successNoise: wins('noise'), successNone: wins('none'), seeds: n,
         lossDiff: dLoss.mean, lossDiffLo: dLoss.lo, lossDiffHi: dLoss.hi,
       },
     },
     figures: [lineFigure(`Training loss, ${p.depth} x ${p.width} ReLU MLP, init N(0, ${p.initStd}^2)`, 'step', 'train loss (batch)',
-      Object.entries(curves).flatMap(([arm, hs]) => hs.map((h, i) => ({
-        name: `${arm === 'noise' ? `noise eta=${p.eta}` : 'no noise'} seed ${p.seeds[i]}`, x: h.map((r) => r.step), y: h.map((r) => r.loss),
+      (['none', 'noise'] as const).flatMap((arm) => perSeed.map((s, i) => ({
+        name: `${arm === 'noise' ? `noise eta=${p.eta}` : 'no noise'} seed ${p.seeds[i]}`, x: s.curves[arm].map((r) => r.step), y: s.curves[arm].map((r) => r.loss),
       }))))],
   };
 }
@@ -82,7 +95,7 @@ function meanTail(h: TrainRecord[]): number {
   return mean(h.slice(-k).map((r) => r.loss));
 }
 
-export const claim = defineClaim<A1Params>({
+export const claim = defineClaim<A1Params, A1Seed>({
   id: 'A1',
   slug: 'gradient-noise',
   paper: 'Adding Gradient Noise Improves Learning for Very Deep Networks',
@@ -94,5 +107,6 @@ export const claim = defineClaim<A1Params>({
     ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 5000, nTest: 1000, depth: 20, width: 50, initStd: 0.1, lr: 0.1, eta: 0.01, gamma: 0.55, steps: 4000, batchSize: 128, successAcc: 0.5 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], source: 'auto', nTrain: 60000, nTest: 10000, depth: 20, width: 50, initStd: 0.1, lr: 0.1, eta: 0.01, gamma: 0.55, steps: 20000, batchSize: 128, successAcc: 0.5 },
   },
-  run: runA1,
+  seed: seedA1,
+  summarize: summarizeA1,
 });

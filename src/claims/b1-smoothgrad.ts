@@ -56,18 +56,19 @@ function attribute(method: Attribution, x: tf.Tensor, targets: Int32Array): Floa
   return maps;
 }
 
-interface SeedMaps {
+export interface B1Seed {
+  rows: ClaimResult['rows'];
   /** mean TV per method: vanilla first, then each n */
   tv: number[];
   rankCorrVanilla: number;
   rankCorrSmooth: number;
   testAcc: number;
-  /** maps of the first image, for the figure */
-  examples: Float32Array[];
-  image: Float32Array;
+  /** |maps| of the first image per method, and the image, for the figure */
+  examples: number[][];
+  image: number[];
 }
 
-function explainSeed(model: Model, x: tf.Tensor, xNear: tf.Tensor, targets: Int32Array, p: B1Params, rng: Rng): Omit<SeedMaps, 'testAcc'> {
+function explainSeed(model: Model, x: tf.Tensor, xNear: tf.Tensor, targets: Int32Array, p: B1Params, rng: Rng): Omit<B1Seed, 'testAcc' | 'rows'> {
   const vanilla = new Saliency(model);
   const tunnel = (n: number, label: string) => new NoiseTunnel(vanilla, { nSamples: n, stdev: p.sigma, rng: rng.fork(`${label}-${n}`) });
   const methods: Attribution[] = [vanilla, ...p.samples.map((n) => tunnel(n, 'tv'))];
@@ -83,36 +84,39 @@ function explainSeed(model: Model, x: tf.Tensor, xNear: tf.Tensor, targets: Int3
     tv,
     rankCorrVanilla: corr(vanilla, vanilla),
     rankCorrSmooth: corr(tunnel(nMax, 'a'), tunnel(nMax, 'b')),
-    examples: maps.map((ms) => ms[0]),
-    image: x.slice([0], [1]).dataSync() as Float32Array,
+    examples: maps.map((ms) => Array.from(ms[0])),
+    image: Array.from(x.slice([0], [1]).dataSync()),
   };
 }
 
-export async function runB1(p: B1Params): Promise<ClaimResult> {
+/** One seed: train a CNN, then explain held-out images with the gradient and SmoothGrad at each n. */
+export function seedB1(p: B1Params, seed: number): B1Seed {
   const { train: trainSet, test } = fmnistSplits(p);
-  const rows: ClaimResult['rows'] = [];
-  const perSeed: SeedMaps[] = [];
-  for (const seed of p.seeds) {
-    const rng = new Rng(seed);
-    const model = cnn({ inputShape: [H, W, 1], channels: p.channels, hidden: [], numClasses: 10 }, rng.fork('init'));
-    try {
-      const r = train({ model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs, rng: rng.fork('train'), label: `B1 cnn seed ${seed}` });
-      if (r.status !== 'ok') throw new Error(`CNN training diverged for seed ${seed}`);
-      const testAcc = evaluate(model, test).accuracy;
-      const picks = take(test, rng.fork('images').permutation(test.y.length).subarray(0, p.images));
-      const out = tf.tidy(() => {
-        const x = tf.tensor(picks.x, [p.images, H, W, 1]);
-        const preds = model.apply(x).argMax(1).dataSync() as Int32Array;
-        const near = x.add(rng.fork('near').normalTensor(x.shape, 0, p.delta));
-        return explainSeed(model, x, near, Int32Array.from(preds), p, rng.fork('explain'));
-      });
-      perSeed.push({ ...out, testAcc });
-      const names = ['vanilla', ...p.samples.map((n) => `smoothgrad n=${n}`)];
-      names.forEach((method, i) => rows.push({ seed, method, n: i === 0 ? 1 : p.samples[i - 1], tv: out.tv[i], rankCorr: i === 0 ? out.rankCorrVanilla : i === names.length - 1 ? out.rankCorrSmooth : null, testAcc }));
-    } finally {
-      model.dispose();
-    }
+  const rng = new Rng(seed);
+  const model = cnn({ inputShape: [H, W, 1], channels: p.channels, hidden: [], numClasses: 10 }, rng.fork('init'));
+  try {
+    const r = train({ model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs, rng: rng.fork('train'), label: `B1 cnn seed ${seed}` });
+    if (r.status !== 'ok') throw new Error(`CNN training diverged for seed ${seed}`);
+    const testAcc = evaluate(model, test).accuracy;
+    const picks = take(test, rng.fork('images').permutation(test.y.length).subarray(0, p.images));
+    const out = tf.tidy(() => {
+      const x = tf.tensor(picks.x, [p.images, H, W, 1]);
+      const preds = model.apply(x).argMax(1).dataSync() as Int32Array;
+      const near = x.add(rng.fork('near').normalTensor(x.shape, 0, p.delta));
+      return explainSeed(model, x, near, Int32Array.from(preds), p, rng.fork('explain'));
+    });
+    const names = ['vanilla', ...p.samples.map((n) => `smoothgrad n=${n}`)];
+    const rows = names.map((method, i) => ({
+      seed, method, n: i === 0 ? 1 : p.samples[i - 1], tv: out.tv[i],
+      rankCorr: i === 0 ? out.rankCorrVanilla : i === names.length - 1 ? out.rankCorrSmooth : null, testAcc,
+    }));
+    return { ...out, testAcc, rows };
+  } finally {
+    model.dispose();
   }
+}
+
+export function summarizeB1(p: B1Params, perSeed: B1Seed[]): ClaimResult {
   // noisiness: TV(n_max) - TV(vanilla) and the slope of TV against log n (vanilla as n = 1)
   const ns = [1, ...p.samples];
   const dTv = pairedT(perSeed.map((s) => s.tv.at(-1)!), perSeed.map((s) => s.tv[0]));
@@ -121,7 +125,7 @@ export async function runB1(p: B1Params): Promise<ClaimResult> {
   const reproduced = dTv.hi < 0 && slopes.hi < 0 && dCorr.lo > 0;
   const nMax = Math.max(...p.samples);
   return {
-    rows,
+    rows: perSeed.flatMap((s) => s.rows),
     verdict: {
       status: reproduced ? 'reproduced' : 'not reproduced',
       summary: `TV(SmoothGrad n=${nMax}) - TV(gradient) = ${formatInterval(dTv, 4)}; slope of TV vs log n = ${formatInterval(slopes, 4)}; ` +
@@ -147,11 +151,11 @@ function slope(x: number[], y: number[]): number {
   return sxy / sxx;
 }
 
-function toGrid(v: Float32Array): number[][] {
-  return Array.from({ length: H }, (_, r) => Array.from(v.subarray(r * W, (r + 1) * W)));
+function toGrid(v: number[]): number[][] {
+  return Array.from({ length: H }, (_, r) => v.slice(r * W, (r + 1) * W));
 }
 
-function figuresB1(perSeed: SeedMaps[], ns: number[]): Figure[] {
+function figuresB1(perSeed: B1Seed[], ns: number[]): Figure[] {
   const s0 = perSeed[0];
   const maps = heatmapGrid('Input and sensitivity maps (|map|), first seed', [
     { title: 'input', z: toGrid(s0.image) },
@@ -162,7 +166,7 @@ function figuresB1(perSeed: SeedMaps[], ns: number[]): Figure[] {
   return [maps, tv];
 }
 
-export const claim = defineClaim<B1Params>({
+export const claim = defineClaim<B1Params, B1Seed>({
   id: 'B1',
   slug: 'smoothgrad',
   paper: 'SmoothGrad: removing noise by adding noise',
@@ -174,5 +178,6 @@ export const claim = defineClaim<B1Params>({
     ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 3000, nTest: 1000, channels: [8, 16], epochs: 2, batchSize: 64, lr: 2e-3, images: 12, samples: [5, 10, 25, 50], sigma: 0.15, delta: 0.05 },
     full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, channels: [32, 64], epochs: 5, batchSize: 64, lr: 1e-3, images: 50, samples: [5, 10, 25, 50, 100], sigma: 0.15, delta: 0.05 },
   },
-  run: runB1,
+  seed: seedB1,
+  summarize: summarizeB1,
 });

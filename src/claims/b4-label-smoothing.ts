@@ -20,7 +20,7 @@ import { adam } from '../train/transforms.js';
 import { ece, reliabilityBins } from '../metrics/classification.js';
 import { clusterRatio, projectOntoColumns } from '../metrics/representation.js';
 import type { Model } from '../models/model.js';
-import { formatInterval, pairedT } from '../stats/bootstrap.js';
+import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
 import { barFigure, lineFigure } from '../figures/plotly.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 import { evaluate, fmnistSplits, type FmnistSize } from './shared/fmnist.js';
@@ -33,34 +33,46 @@ export interface B4Params extends BaseParams, FmnistSize {
   smoothing: number;
 }
 
-export async function runB4(p: B4Params): Promise<ClaimResult> {
+type Arm = 'ce' | 'ls';
+type Bins = ReturnType<typeof reliabilityBins>;
+
+export interface B4Seed {
+  rows: ClaimResult['rows'];
+  /** test-set reliability bins of each arm */
+  bins: Record<Arm, Bins>;
+}
+
+/** One seed: the same initial MLP and batch order trained with plain and with smoothed targets. */
+export function seedB4(p: B4Params, seed: number): B4Seed {
   const { train: trainSet, test } = fmnistSplits(p);
-  const rows: ClaimResult['rows'] = [];
-  const bins: Record<string, ReturnType<typeof reliabilityBins>[]> = { ce: [], ls: [] };
-  for (const seed of p.seeds) {
-    for (const [arm, eps] of [['ce', 0], ['ls', p.smoothing]] as const) {
-      const rng = new Rng(seed);
-      const model = mlp({ sizes: [784, ...p.hidden, 10] }, rng.fork('init'));
-      try {
-        const r = train({
-          model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs,
-          loss: crossEntropy({ smoothing: eps }), rng: rng.fork('train'), label: `B4 ${arm} seed ${seed}`,
-        });
-        const ev = evaluate(model, test, true);
-        const evTrain = evaluate(model, trainSet, true);
-        bins[arm].push(reliabilityBins(ev.probs, 10, test.y));
-        rows.push({
-          seed, arm, smoothing: eps, status: r.status, trainLoss: r.finalLoss, trainAcc: evTrain.accuracy, testAcc: ev.accuracy,
-          ece: ece(ev.probs, 10, test.y),
-          clusterRatio: templateClusterRatio(model, evTrain.features!, evTrain.featureDim!, trainSet.y),
-          rawClusterRatio: clusterRatio(evTrain.features!, evTrain.featureDim!, trainSet.y, 10),
-        });
-      } finally {
-        model.dispose();
-      }
+  const out: B4Seed = { rows: [], bins: { ce: [], ls: [] } };
+  for (const [arm, eps] of [['ce', 0], ['ls', p.smoothing]] as const) {
+    const rng = new Rng(seed);
+    const model = mlp({ sizes: [784, ...p.hidden, 10] }, rng.fork('init'));
+    try {
+      const r = train({
+        model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs,
+        loss: crossEntropy({ smoothing: eps }), rng: rng.fork('train'), label: `B4 ${arm} seed ${seed}`,
+      });
+      const ev = evaluate(model, test, true);
+      const evTrain = evaluate(model, trainSet, true);
+      out.bins[arm] = reliabilityBins(ev.probs, 10, test.y);
+      out.rows.push({
+        seed, arm, smoothing: eps, status: r.status, trainLoss: r.finalLoss, trainAcc: evTrain.accuracy, testAcc: ev.accuracy,
+        ece: ece(ev.probs, 10, test.y),
+        clusterRatio: templateClusterRatio(model, evTrain.features!, evTrain.featureDim!, trainSet.y),
+        rawClusterRatio: clusterRatio(evTrain.features!, evTrain.featureDim!, trainSet.y, 10),
+      });
+    } finally {
+      model.dispose();
     }
   }
-  const col = (arm: string, key: string) => rows.filter((r) => r.arm === arm).map((r) => Number(r[key]));
+  return out;
+}
+
+export function summarizeB4(p: B4Params, perSeed: B4Seed[]): ClaimResult {
+  const rows = perSeed.flatMap((s) => s.rows);
+  const col = (arm: Arm, key: string) => rows.filter((r) => r.arm === arm).map((r) => Number(r[key]));
   const dEce = pairedT(col('ls', 'ece'), col('ce', 'ece'));
   const dRatio = pairedT(col('ls', 'clusterRatio'), col('ce', 'clusterRatio'));
   const dRawRatio = pairedT(col('ls', 'rawClusterRatio'), col('ce', 'rawClusterRatio'));
@@ -75,15 +87,16 @@ export async function runB4(p: B4Params): Promise<ClaimResult> {
       summary,
       numbers: {
         eceDiff: dEce.mean, eceDiffLo: dEce.lo, eceDiffHi: dEce.hi,
-        ratioDiff: dRatio.mean, ratioDiffLo: dRatio.lo, ratioDiffHi: dRatio.hi, rawRatioDiff: dRawRatio.mean, rawRatioDiffLo: dRawRatio.lo, rawRatioDiffHi: dRawRatio.hi,
+        ratioDiff: dRatio.mean, ratioDiffLo: dRatio.lo, ratioDiffHi: dRatio.hi,
+        rawRatioDiff: dRawRatio.mean, rawRatioDiffLo: dRawRatio.lo, rawRatioDiffHi: dRawRatio.hi,
         accDiff: dAcc.mean, seeds: p.seeds.length,
       },
     },
-    figures: [reliabilityFigure(bins), barFigure('Expected calibration error (test)', 'ECE', (['ce', 'ls'] as const).map((arm) => {
-      const v = col(arm, 'ece');
-      const m = v.reduce((a, b) => a + b, 0) / v.length;
-      return { name: arm === 'ce' ? 'cross-entropy' : `label smoothing ${p.smoothing}`, value: m, lo: Math.min(...v), hi: Math.max(...v) };
-    }))],
+    figures: [reliabilityFigure({ ce: perSeed.map((s) => s.bins.ce), ls: perSeed.map((s) => s.bins.ls) }),
+      barFigure('Expected calibration error (test)', 'ECE', (['ce', 'ls'] as const).map((arm) => {
+        const v = col(arm, 'ece');
+        return { name: arm === 'ce' ? 'cross-entropy' : `label smoothing ${p.smoothing}`, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
+      }))],
   };
 }
 
@@ -95,7 +108,7 @@ function templateClusterRatio(model: Model, features: Float32Array, d: number, l
 }
 
 /** Reliability diagram averaged over seeds: accuracy vs confidence per bin. */
-function reliabilityFigure(bins: Record<string, ReturnType<typeof reliabilityBins>[]>) {
+function reliabilityFigure(bins: Record<Arm, Bins[]>) {
   const series = Object.entries(bins).map(([arm, perSeed]) => {
     const nb = perSeed[0].length;
     const x: number[] = [];
@@ -112,7 +125,7 @@ function reliabilityFigure(bins: Record<string, ReturnType<typeof reliabilityBin
     [...series, { name: 'perfect calibration', x: [0, 1], y: [0, 1] }]);
 }
 
-export const claim = defineClaim<B4Params>({
+export const claim = defineClaim<B4Params, B4Seed>({
   id: 'B4',
   slug: 'label-smoothing',
   paper: 'When Does Label Smoothing Help?; Towards Understanding Label Smoothing',
@@ -124,5 +137,6 @@ export const claim = defineClaim<B4Params>({
     ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 1500, nTest: 1000, hidden: [128, 128], epochs: 50, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
     full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, hidden: [256, 256], epochs: 30, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
   },
-  run: runB4,
+  seed: seedB4,
+  summarize: summarizeB4,
 });

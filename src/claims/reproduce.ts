@@ -1,5 +1,4 @@
 /** Run registered claims at a scale, store each result, and rewrite the report. */
-import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { engineInfo, initEngine } from '../engine/backend.js';
 import { csvReport, markdownReport, reportRows } from '../report/markdown.js';
@@ -9,13 +8,16 @@ import { gitCommit } from '../util/git.js';
 import { resultsDir } from '../util/paths.js';
 import { formatDuration } from '../util/progress.js';
 import { loadClaims } from './registry.js';
-import type { BaseParams, Claim, ClaimResult, Scale } from './types.js';
+import { paramsFor, runClaim } from './run.js';
+import type { Claim, Scale } from './types.js';
 
 export interface ReproduceOptions {
   ids?: string[];
   scale: Scale;
   /** override the scale's seeds */
   seeds?: number[];
+  /** processes to spread each claim's seeds over */
+  workers?: number;
   outDir?: string;
   log?: (line: string) => void;
 }
@@ -27,18 +29,6 @@ export interface ReproduceOutcome {
   error?: string;
 }
 
-export function paramsFor<P extends BaseParams>(claim: Claim<P>, scale: Scale, seeds?: number[]): P {
-  return seeds ? { ...claim.scales[scale], seeds } : claim.scales[scale];
-}
-
-/** Run one claim and check it leaves no tensors behind (the experiment contract). */
-export async function runClaim<P extends BaseParams>(claim: Claim<P>, params: P): Promise<ClaimResult> {
-  const before = tf.memory().numTensors;
-  const result = await claim.run(params);
-  const leaked = tf.memory().numTensors - before;
-  if (leaked !== 0) throw new Error(`claim ${claim.id} leaked ${leaked} tensors`);
-  return result;
-}
 
 export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcome[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -57,7 +47,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
     const params = paramsFor(claim, opts.scale, opts.seeds);
     const t0 = performance.now();
     try {
-      const result = await runClaim(claim, params);
+      const result = await runClaim(claim, params, { workers: opts.workers });
       const record: RunRecord = {
         id: claim.id, scale: opts.scale, params, verdict: result.verdict, rows: result.rows, figures: result.figures,
         backend, commit, date: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000,

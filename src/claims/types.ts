@@ -27,7 +27,12 @@ export interface ClaimResult {
   figures: Figure[];
 }
 
-export interface Claim<P extends BaseParams = BaseParams> {
+/**
+ * A claim's experiment in two parts: `seed` measures one seed (independent of the others, so seeds
+ * can run in parallel processes; its result must be JSON-serialisable) and `summarize` turns all
+ * seeds' measurements into rows, a verdict from a paired statistic, and figures.
+ */
+export interface Claim<P extends BaseParams = BaseParams, S = unknown> {
   id: string;
   slug: string;
   /** seed paper title(s) */
@@ -39,11 +44,12 @@ export interface Claim<P extends BaseParams = BaseParams> {
   /** the verdict rule as the catalogue states it */
   rule: string;
   scales: Record<Scale, P>;
-  run(params: P): Promise<ClaimResult>;
+  seed(params: P, seed: number): S | Promise<S>;
+  summarize(params: P, perSeed: S[]): ClaimResult;
 }
 
 /** Check a claim's definition so a broken registration fails loudly. */
-export function defineClaim<P extends BaseParams>(c: Claim<P>): Claim<P> {
+export function defineClaim<P extends BaseParams, S>(c: Claim<P, S>): Claim<P, S> {
   if (!/^[A-E]\d+$/.test(c.id)) throw new Error(`claim id '${c.id}' must look like A1 or B12`);
   if (!/^[a-z0-9-]+$/.test(c.slug)) throw new Error(`claim ${c.id}: slug '${c.slug}' must be kebab-case`);
   for (const s of ['smoke', 'ci', 'full'] as const) {
