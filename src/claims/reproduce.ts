@@ -6,7 +6,7 @@ import { loadRecord, saveRecord, type RunRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { gitCommit } from '../util/git.js';
 import { resultsDir } from '../util/paths.js';
-import { formatDuration } from '../util/progress.js';
+import { createProgress, formatDuration } from '../util/progress.js';
 import { loadClaims } from './registry.js';
 import { paramsFor, runClaim } from './run.js';
 import type { Claim, Scale } from './types.js';
@@ -47,7 +47,9 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
     const params = paramsFor(claim, opts.scale, opts.seeds);
     const t0 = performance.now();
     try {
-      const result = await runClaim(claim, params, { workers: opts.workers });
+      const progress = createProgress(`${claim.id} seeds`, params.seeds.length);
+      const result = await runClaim(claim, params, { workers: opts.workers, onSeed: (done) => progress.update(done) });
+      progress.finish();
       const record: RunRecord = {
         id: claim.id, scale: opts.scale, params, verdict: result.verdict, rows: result.rows, figures: result.figures,
         backend, commit, date: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000,

@@ -16,6 +16,8 @@ export function paramsFor<P extends BaseParams>(claim: Claim<P>, scale: Scale, s
 export interface RunOptions {
   /** processes to spread seeds over; 1 runs them here (default: NOISELAB_WORKERS or 1) */
   workers?: number;
+  /** called as seeds finish, with how many are done */
+  onSeed?: (done: number, total: number) => void;
 }
 
 export function defaultWorkers(): number {
@@ -28,12 +30,17 @@ export function defaultWorkers(): number {
 export async function runClaim<P extends BaseParams, S>(claim: Claim<P, S>, params: P, opts: RunOptions = {}): Promise<ClaimResult> {
   const workers = Math.min(opts.workers ?? defaultWorkers(), params.seeds.length);
   let perSeed: S[];
+  let done = 0;
+  const finished = () => opts.onSeed?.(++done, params.seeds.length);
   if (workers > 1) {
-    perSeed = await seedsInProcesses(claim, params, workers);
+    perSeed = await seedsInProcesses(claim, params, workers, finished);
   } else {
     const before = tf.memory().numTensors;
     perSeed = [];
-    for (const seed of params.seeds) perSeed.push(await claim.seed(params, seed));
+    for (const seed of params.seeds) {
+      perSeed.push(await claim.seed(params, seed));
+      finished();
+    }
     const leaked = tf.memory().numTensors - before;
     if (leaked !== 0) throw new Error(`claim ${claim.id} leaked ${leaked} tensors`);
   }
@@ -73,7 +80,7 @@ function runSeedProcess(id: string, params: unknown, seed: number, threads: numb
   });
 }
 
-async function seedsInProcesses<P extends BaseParams, S>(claim: Claim<P, S>, params: P, workers: number): Promise<S[]> {
+async function seedsInProcesses<P extends BaseParams, S>(claim: Claim<P, S>, params: P, workers: number, finished: () => void): Promise<S[]> {
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const results: S[] = new Array(params.seeds.length);
   let next = 0;
@@ -81,6 +88,7 @@ async function seedsInProcesses<P extends BaseParams, S>(claim: Claim<P, S>, par
     while (next < params.seeds.length) {
       const i = next++;
       results[i] = (await runSeedProcess(claim.id, params, params.seeds[i], threads)) as S;
+      finished();
     }
   };
   await Promise.all(Array.from({ length: workers }, lane));
