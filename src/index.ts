@@ -25,3 +25,4 @@ export { loadClaims, getClaim } from './claims/registry.js';
 export { runClaim, paramsFor, type RunOptions } from './claims/run.js';
 export { reproduce } from './claims/reproduce.js';
 export { resultTable, summaryTable, type Table } from './results/table.js';
+export * from './techniques/curvature/index.js';

@@ -1,0 +1,3 @@
+export * from './hvp.js';
+export * from './operator.js';
+export * from './spectrum.js';

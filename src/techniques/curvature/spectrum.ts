@@ -1,0 +1,197 @@
+/**
+ * Eigenvalues, traces and spectral densities from Hessian-vector products alone, as in PyHessian:
+ * power iteration with deflation, Lanczos with full reorthogonalisation, Hutchinson's trace estimator
+ * (Rademacher probes) and stochastic Lanczos quadrature. Plus the exact references used to check them:
+ * the dense matrix of an operator and a Jacobi eigensolver.
+ */
+import type { Rng } from '../../random/rng.js';
+import { dot, gaussianVector, norm, normalize, orthogonalize, rademacherVector, type SymmetricOperator } from './operator.js';
+
+export interface EigenResult {
+  values: number[];
+  vectors: Float64Array[];
+  /** operator applications used */
+  iterations: number;
+}
+
+/**
+ * The k eigenvalues of largest magnitude by power iteration, deflating the ones found (PyHessian's
+ * `eigenvalues`: maxIter = 100, tol = 1e-3 relative change of the Rayleigh quotient).
+ */
+export function powerIteration(op: SymmetricOperator, opts: { k?: number; maxIter?: number; tol?: number; rng: Rng }): EigenResult {
+  const k = opts.k ?? 1;
+  const maxIter = opts.maxIter ?? 100;
+  const tol = opts.tol ?? 1e-3;
+  const values: number[] = [];
+  const vectors: Float64Array[] = [];
+  let iterations = 0;
+  for (let j = 0; j < k; j++) {
+    let v = gaussianVector(op.dim, opts.rng);
+    orthogonalize(v, vectors);
+    v = normalize(v);
+    let lambda = NaN;
+    for (let it = 0; it < maxIter; it++) {
+      const hv = op.apply(v);
+      iterations++;
+      orthogonalize(hv, vectors);
+      const next = dot(v, hv);
+      const n = norm(hv);
+      if (n === 0) { lambda = 0; break; }
+      v = hv.map((x) => x / n);
+      const converged = Number.isFinite(lambda) && Math.abs(next - lambda) <= tol * (Math.abs(lambda) + 1e-6);
+      lambda = next;
+      if (converged) break;
+    }
+    values.push(lambda);
+    vectors.push(v);
+  }
+  return { values, vectors, iterations };
+}
+
+export interface Tridiagonal {
+  alpha: number[];
+  beta: number[];
+}
+
+/** m steps of Lanczos from `start` with full reorthogonalisation (stops early on an invariant subspace). */
+export function lanczos(op: SymmetricOperator, m: number, start: Float64Array): Tridiagonal & { basis: Float64Array[] } {
+  const basis: Float64Array[] = [normalize(start)];
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  for (let j = 0; j < Math.min(m, op.dim); j++) {
+    const w = op.apply(basis[j]);
+    const a = dot(w, basis[j]);
+    alpha.push(a);
+    orthogonalize(w, basis);
+    const b = norm(w);
+    if (j === Math.min(m, op.dim) - 1 || b < 1e-10 * (Math.abs(a) + 1)) break;
+    beta.push(b);
+    basis.push(w.map((x) => x / b));
+  }
+  return { alpha, beta, basis };
+}
+
+/** Eigen-decomposition of a symmetric tridiagonal matrix (via the dense Jacobi solver: m is small). */
+export function tridiagonalEigen(t: Tridiagonal): { values: number[]; vectors: Float64Array[] } {
+  const m = t.alpha.length;
+  const a = new Float64Array(m * m);
+  t.alpha.forEach((x, i) => (a[i * m + i] = x));
+  t.beta.slice(0, m - 1).forEach((x, i) => { a[i * m + i + 1] = x; a[(i + 1) * m + i] = x; });
+  return jacobiEigen(a, m);
+}
+
+/** The k largest (algebraic) eigenvalues by Lanczos: Ritz values of an m-step run. */
+export function lanczosEigenvalues(op: SymmetricOperator, opts: { k?: number; steps?: number; rng: Rng }): number[] {
+  const k = opts.k ?? 1;
+  const t = lanczos(op, opts.steps ?? Math.min(op.dim, Math.max(2 * k + 10, 30)), gaussianVector(op.dim, opts.rng));
+  return tridiagonalEigen(t).values.sort((x, y) => y - x).slice(0, k);
+}
+
+export interface TraceEstimate {
+  mean: number;
+  /** standard error of the mean over probes */
+  stderr: number;
+  samples: number;
+}
+
+/** Hutchinson: tr(H) = E[z^T H z] for Rademacher z. */
+export function hutchinsonTrace(op: SymmetricOperator, opts: { samples?: number; rng: Rng }): TraceEstimate {
+  const n = opts.samples ?? 100;
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const z = rademacherVector(op.dim, opts.rng);
+    xs.push(dot(z, op.apply(z)));
+  }
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1));
+  return { mean, stderr: sd / Math.sqrt(n), samples: n };
+}
+
+export interface SpectralDensity {
+  /** Ritz values of every run, with their quadrature weights (each run's weights sum to 1/runs) */
+  nodes: number[];
+  weights: number[];
+}
+
+/** Stochastic Lanczos quadrature (Ghorbani et al. 2019, PyHessian's density): `runs` probes, m steps each. */
+export function spectralDensity(op: SymmetricOperator, opts: { runs?: number; steps?: number; rng: Rng }): SpectralDensity {
+  const runs = opts.runs ?? 1;
+  const nodes: number[] = [];
+  const weights: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t = lanczos(op, opts.steps ?? 90, gaussianVector(op.dim, opts.rng));
+    const { values, vectors } = tridiagonalEigen(t);
+    values.forEach((v, i) => {
+      nodes.push(v);
+      weights.push(vectors[i][0] ** 2 / runs);
+    });
+  }
+  return { nodes, weights };
+}
+
+/** The density smoothed with a Gaussian of width `sigma`, on `grid` points (for plotting). */
+export function densityOnGrid(d: SpectralDensity, grid: number[], sigma: number): number[] {
+  const c = 1 / (sigma * Math.sqrt(2 * Math.PI));
+  return grid.map((x) => d.nodes.reduce((s, t, i) => s + d.weights[i] * c * Math.exp(-((x - t) ** 2) / (2 * sigma * sigma)), 0));
+}
+
+/** The dense matrix of an operator, column by column (n applications): the exact reference. */
+export function denseMatrix(op: SymmetricOperator): Float64Array {
+  const n = op.dim;
+  const a = new Float64Array(n * n);
+  const e = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    e.fill(0);
+    e[j] = 1;
+    const col = op.apply(e);
+    for (let i = 0; i < n; i++) a[i * n + j] = col[i];
+  }
+  // symmetrise: float32 HVPs differ from their transpose in the last bits
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i] = (a[i * n + j] + a[j * n + i]) / 2;
+  return a;
+}
+
+/** Cyclic Jacobi eigenvalue algorithm for a symmetric n x n matrix: eigenvalues descending, unit eigenvectors. */
+export function jacobiEigen(matrix: Float64Array, n: number, opts: { tol?: number; maxSweeps?: number } = {}): { values: number[]; vectors: Float64Array[] } {
+  const a = Float64Array.from(matrix);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  const tol = opts.tol ?? 1e-14;
+  for (let sweep = 0; sweep < (opts.maxSweeps ?? 100); sweep++) {
+    let off = 0;
+    let total = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { const x = a[i * n + j] ** 2; total += x; if (i !== j) off += x; }
+    if (off <= tol * tol * Math.max(total, 1e-300)) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p], akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k], aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
+  return {
+    values: order.map((i) => a[i * n + i]),
+    vectors: order.map((i) => Float64Array.from({ length: n }, (_, k) => v[k * n + i])),
+  };
+}
+
