@@ -111,22 +111,35 @@ export interface SpectralDensity {
   /** Ritz values of every run, with their quadrature weights (each run's weights sum to 1/runs) */
   nodes: number[];
   weights: number[];
+  /** the run each node came from */
+  run: number[];
+}
+
+/**
+ * The q-th spectral moment (an estimate of tr(H^q) / n) from each run separately: its spread over runs
+ * gives the Monte Carlo standard error of the pooled estimate.
+ */
+export function runMoments(d: SpectralDensity, q: number): number[] {
+  const runs = Math.max(...d.run) + 1;
+  const m = new Array(runs).fill(0);
+  d.nodes.forEach((t, i) => (m[d.run[i]] += d.weights[i] * runs * t ** q));
+  return m;
 }
 
 /** Stochastic Lanczos quadrature (Ghorbani et al. 2019, PyHessian's density): `runs` probes, m steps each. */
 export function spectralDensity(op: SymmetricOperator, opts: { runs?: number; steps?: number; rng: Rng }): SpectralDensity {
   const runs = opts.runs ?? 1;
-  const nodes: number[] = [];
-  const weights: number[] = [];
+  const d: SpectralDensity = { nodes: [], weights: [], run: [] };
   for (let r = 0; r < runs; r++) {
     const t = lanczos(op, opts.steps ?? 90, gaussianVector(op.dim, opts.rng));
     const { values, vectors } = tridiagonalEigen(t);
     values.forEach((v, i) => {
-      nodes.push(v);
-      weights.push(vectors[i][0] ** 2 / runs);
+      d.nodes.push(v);
+      d.weights.push(vectors[i][0] ** 2 / runs);
+      d.run.push(r);
     });
   }
-  return { nodes, weights };
+  return d;
 }
 
 /** The density smoothed with a Gaussian of width `sigma`, on `grid` points (for plotting). */
