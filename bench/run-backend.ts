@@ -10,7 +10,7 @@ await initEngine({ backend, quiet: true });
 const reps = backend === 'cpu' ? 1 : 25;
 const out: Record<string, number> = {};
 for (const w of workloads) {
-  if (backend === 'cpu' && /CNN|SmoothGrad/.test(w.name)) continue;
+  if (backend === 'cpu' && /CNN|SmoothGrad|eigenvalue/.test(w.name)) continue;
   out[w.name] = timeWorkload(w, reps, backend === 'cpu' ? 0 : 5);
 }
 if (backend === 'native') {

@@ -8,6 +8,8 @@ import { crossEntropy } from '../src/train/losses.js';
 import { sgd } from '../src/train/transforms.js';
 import { Saliency } from '../src/techniques/attribution/attribution.js';
 import { NoiseTunnel } from '../src/techniques/attribution/noise-tunnel.js';
+import { hessianOperator } from '../src/techniques/curvature/operator.js';
+import { powerIteration } from '../src/techniques/curvature/spectrum.js';
 
 export interface Workload {
   name: string;
@@ -75,6 +77,20 @@ export const workloads: Workload[] = [
         hv.forEach((h) => h.dataSync());
       });
       return { run: hvp, dispose: () => { model.dispose(); tf.dispose([x, y, ...v]); } };
+    },
+  },
+  {
+    name: 'top Hessian eigenvalue of the MLP, 20 power iterations',
+    setup() {
+      const rng = new Rng(1);
+      const model = mlp({ sizes: [784, 256, 256, 10] }, rng);
+      const x = rng.normalTensor([128, 784]);
+      const y = labels(128, rng);
+      const op = hessianOperator((ps) => crossEntropy()(model.apply(x, ps), y), model.params);
+      return {
+        run: () => { powerIteration(op, { k: 1, maxIter: 20, tol: 0, rng: new Rng(3) }); },
+        dispose: () => { model.dispose(); tf.dispose([x, y]); },
+      };
     },
   },
   {
