@@ -72,6 +72,20 @@ struct Args {
     return static_cast<const int32_t*>(data);
   }
 
+  // element count of a typed-array argument (0 when it is not one: the typed getters then say why)
+  size_t length(size_t i) {
+    size_t n = 0;
+    if (i < argc) napi_get_typedarray_info(env, argv[i], nullptr, &n, nullptr, nullptr, nullptr);
+    return n;
+  }
+
+  // rank of a shape argument, 1..8
+  size_t rank(size_t i, const char* name) {
+    const size_t r = length(i);
+    if (r < 1 || r > 8) fail(std::string(name) + ": rank must be 1..8");
+    return r;
+  }
+
   napi_value undefined() {
     napi_value u;
     napi_get_undefined(env, &u);
@@ -148,9 +162,7 @@ napi_value BiasActivation(napi_env env, napi_callback_info info) {
   if (!a.is_null(3)) {
     bias = a.f32(3, 1, "bias");
     if (a.failed) return nullptr;
-    size_t len;
-    napi_get_typedarray_info(env, a.argv[3], nullptr, &len, nullptr, nullptr, nullptr);
-    biasSize = static_cast<int>(len);
+    biasSize = static_cast<int>(a.length(3));
     if (cols % biasSize != 0) { a.fail("bias: its size must divide the number of columns"); return nullptr; }
   }
   if (a.failed) return nullptr;
@@ -163,9 +175,8 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int op = static_cast<int>(a.integer(0, "op"));
   if (a.failed) return nullptr;
-  size_t rank = 0;
-  napi_get_typedarray_info(env, a.argv[6], nullptr, &rank, nullptr, nullptr, nullptr);
-  if (rank < 1 || rank > 8) { a.fail("outShape: rank must be 1..8"); return nullptr; }
+  const size_t rank = a.rank(6, "outShape");
+  if (a.failed) return nullptr;
   const int32_t* shape = a.ints(6, rank, "outShape");
   const int32_t* as = a.ints(2, rank, "aStrides");
   const int32_t* bs = a.ints(4, rank, "bStrides");
@@ -190,8 +201,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   const int op = static_cast<int>(a.integer(0, "op"));
   const double alpha = a.number(3, "alpha");
   if (a.failed) return nullptr;
-  size_t n = 0;
-  napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
+  const size_t n = a.length(1);
   float* X = a.f32(1, -1, "x");
   float* O = a.f32(2, static_cast<int64_t>(n), "out");
   if (a.failed) return nullptr;
@@ -204,9 +214,8 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int op = static_cast<int>(a.integer(0, "op"));
   if (a.failed) return nullptr;
-  size_t rank = 0;
-  napi_get_typedarray_info(env, a.argv[2], nullptr, &rank, nullptr, nullptr, nullptr);
-  if (rank < 1 || rank > 8) { a.fail("shape: rank must be 1..8"); return nullptr; }
+  const size_t rank = a.rank(2, "shape");
+  if (a.failed) return nullptr;
   const int32_t* shape = a.ints(2, rank, "shape");
   const int32_t* mask = a.ints(3, rank, "reduced");
   if (a.failed) return nullptr;
