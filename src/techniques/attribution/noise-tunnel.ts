@@ -38,9 +38,10 @@ export class NoiseTunnel implements Attribution {
     for (let done = 0; done < nSamples; done += chunk) {
       const k = Math.min(chunk, nSamples - done);
       const [s, sq] = tf.tidy(() => {
-        // k noisy copies of the whole batch, stacked along the batch axis: [k*b, ...]
-        const tiled = tf.tile(inputs, [k, ...inputs.shape.slice(1).map(() => 1)]);
-        const noisy = tiled.add(rng.normalTensor(tiled.shape, 0, stdev));
+        // k noisy copies of the whole batch, stacked along the batch axis: [k*b, ...]; the copies come
+        // from broadcasting (tfjs-cpu's Tile kernel is slow)
+        const noise = rng.normalTensor([k, ...inputs.shape], 0, stdev);
+        const noisy = noise.add(inputs).reshape([k * b, ...inputs.shape.slice(1)]);
         const t = Array.from({ length: k * b }, (_, i) => targets[i % b]);
         const a = this.method.attribute(noisy, t).reshape([k, ...inputs.shape]);
         return [sum.add(a.sum(0)), sumSq.add(a.square().sum(0))];
