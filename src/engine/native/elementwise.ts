@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon.js';
-import { f32, size, type KernelArgs, type KernelFunc } from './util.js';
+import { f32, outputBuffer, size, type KernelArgs, type KernelFunc } from './util.js';
 
 const BINARY: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 };
 const UNARY: Record<string, number> = { Relu: 0, Step: 1, Exp: 2, Log: 3, Neg: 4, Sqrt: 5, Square: 6, Tanh: 7, Sigmoid: 8, Abs: 9 };
@@ -29,7 +29,7 @@ export function elementwiseKernels(addon: NativeAddon, cpu: (name: string) => Ke
       const bv = f32(backend, b);
       if (!av || !bv) return cpu(name)(args);
       const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = new Float32Array(size(outShape));
+      const out = outputBuffer(size(outShape));
       if (out.length > 0) {
         const shape = outShape.length ? outShape : [1];
         addon.binary(op, av, broadcastStrides(a.shape, shape), bv, broadcastStrides(b.shape, shape), out, Int32Array.from(shape));
@@ -43,7 +43,7 @@ export function elementwiseKernels(addon: NativeAddon, cpu: (name: string) => Ke
       const x = args.inputs.x as tf.TensorInfo;
       const xv = f32(backend, x);
       if (!xv) return cpu(name)(args);
-      const out = new Float32Array(xv.length);
+      const out = outputBuffer(xv.length);
       addon.unary(op, xv, out, (args.attrs as { alpha?: number } | undefined)?.alpha ?? 0);
       return backend.makeTensorInfo(x.shape, 'float32', out);
     };
@@ -58,7 +58,7 @@ export function elementwiseKernels(addon: NativeAddon, cpu: (name: string) => Ke
       if (!xv || axes.length === 0 || x.shape.length > 8 || xv.length === 0) return cpu(name)(args);
       const mask = Int32Array.from(x.shape, (_, i) => (axes.includes(i) ? 1 : 0));
       const kept = x.shape.filter((_, i) => !mask[i]);
-      const out = new Float32Array(size(kept));
+      const out = outputBuffer(size(kept));
       addon.reduce(op, xv, Int32Array.from(x.shape), mask, out);
       if (name === 'Mean') {
         const n = size(x.shape) / Math.max(1, out.length);

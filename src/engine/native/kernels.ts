@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon.js';
 import { elementwiseKernels } from './elementwise.js';
-import { f32, size, type KernelArgs, type KernelFunc } from './util.js';
+import { f32, outputBuffer, size, type KernelArgs, type KernelFunc } from './util.js';
 
 function geometry(info: tf.backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
@@ -48,8 +48,9 @@ export function nativeKernels(addon: NativeAddon, cpu: (name: string) => KernelF
     const batchA = size(a.shape.slice(0, -2));
     const batchB = size(b.shape.slice(0, -2));
     const batch = Math.max(batchA, batchB);
-    const out = new Float32Array(batch * m * n);
-    if (out.length > 0 && k > 0) {
+    const out = outputBuffer(batch * m * n);
+    if (k === 0) out.fill(0); // an empty inner dimension sums nothing
+    else if (out.length > 0) {
       addon.batchMatMul(av, bv, out, Int32Array.from([batchA, batchB, batch, m, n, k, attrs.transposeA ? 1 : 0, attrs.transposeB ? 1 : 0]));
     }
     if (fused && (biasV || act !== 0) && out.length > 0) addon.biasActivation(out, out.length / n, n, biasV, act, attrs.leakyreluAlpha ?? 0.2);
@@ -77,7 +78,7 @@ export function nativeKernels(addon: NativeAddon, cpu: (name: string) => KernelF
     const biasOk = !bias || (biasV !== null && (size(bias.shape) === outC || size(bias.shape) === 1) && size(bias.shape) === bias.shape[bias.shape.length - 1]);
     if (!xv || !wv || !nhwc(args.attrs) || act === undefined || !biasOk) return cpu(fused ? 'FusedConv2D' : 'Conv2D')(args);
     const info = convInfo(x, filter.shape, args.attrs!);
-    const out = new Float32Array(size(info.outShape));
+    const out = outputBuffer(size(info.outShape));
     if (out.length > 0) addon.conv2d(xv, wv, out, geometry(info));
     if (fused && (biasV || act !== 0) && out.length > 0) addon.biasActivation(out, out.length / outC, outC, biasV, act, attrs.leakyreluAlpha ?? 0.2);
     return backend.makeTensorInfo(info.outShape, 'float32', out);
@@ -96,7 +97,7 @@ export function nativeKernels(addon: NativeAddon, cpu: (name: string) => KernelF
       const wv = f32(backend, filter);
       if (!dyv || !wv || !nhwc(args.attrs)) return cpu('Conv2DBackpropInput')(args);
       const info = convInfo({ ...dy, shape: inputShape }, filter.shape, args.attrs!);
-      const dx = new Float32Array(size(inputShape));
+      const dx = outputBuffer(size(inputShape));
       if (dx.length > 0) addon.conv2dBackpropInput(dyv, wv, dx, geometry(info));
       return backend.makeTensorInfo(inputShape, 'float32', dx);
     },
@@ -108,7 +109,7 @@ export function nativeKernels(addon: NativeAddon, cpu: (name: string) => KernelF
       const dyv = f32(backend, dy);
       if (!xv || !dyv || !nhwc(args.attrs)) return cpu('Conv2DBackpropFilter')(args);
       const info = convInfo(x, filterShape, args.attrs!);
-      const dw = new Float32Array(size(filterShape));
+      const dw = outputBuffer(size(filterShape));
       if (dw.length > 0) addon.conv2dBackpropFilter(xv, dyv, dw, geometry(info));
       return backend.makeTensorInfo(filterShape, 'float32', dw);
     },
@@ -131,7 +132,7 @@ function poolKernels(addon: NativeAddon, cpu: (name: string) => KernelFunc): Rec
     const pi = info(x, args.attrs!);
     const identity = pi.filterWidth === 1 && pi.filterHeight === 1 && tf.util.arraysEqual(pi.inShape, pi.outShape);
     if (!xv || identity) return cpu(name)(args);
-    const y = new Float32Array(size(pi.outShape));
+    const y = outputBuffer(size(pi.outShape));
     if (y.length > 0) run(xv, y, poolGeometry(pi));
     return backend.makeTensorInfo(pi.outShape, 'float32', y);
   };
@@ -145,7 +146,7 @@ function poolKernels(addon: NativeAddon, cpu: (name: string) => KernelFunc): Rec
       const dyv = f32(backend, dy);
       if (!xv || !dyv) return cpu('MaxPoolGrad')(args);
       const pi = info(input, args.attrs!);
-      const dx = new Float32Array(size(input.shape));
+      const dx = outputBuffer(size(input.shape));
       if (dx.length > 0) addon.maxPoolGrad(xv, dyv, dx, poolGeometry(pi));
       return backend.makeTensorInfo(input.shape, 'float32', dx);
     },
@@ -155,7 +156,7 @@ function poolKernels(addon: NativeAddon, cpu: (name: string) => KernelFunc): Rec
       const dyv = f32(backend, dy);
       if (!dyv) return cpu('AvgPoolGrad')(args);
       const pi = info(input, args.attrs!);
-      const dx = new Float32Array(size(input.shape));
+      const dx = outputBuffer(size(input.shape));
       if (dx.length > 0) addon.avgPoolGrad(dyv, dx, poolGeometry(pi));
       return backend.makeTensorInfo(input.shape, 'float32', dx);
     },

@@ -12,3 +12,14 @@ export function f32(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array | n
   const v = backend.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : null;
 }
+
+/**
+ * An output buffer without zero-filling: every native kernel writes all of its output (or clears it
+ * itself where it accumulates), so the memset a new Float32Array does would be wasted on multi-MB
+ * activations.
+ */
+export function outputBuffer(n: number): Float32Array {
+  if (n === 0) return new Float32Array(0);
+  const buf = Buffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(buf.buffer, buf.byteOffset, n);
+}
