@@ -14,7 +14,9 @@ const root = projectRoot();
 const threads = Number(process.env.NOISELAB_THREADS ?? 2);
 const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
 
-function json(cmd: string, args: string[], what: string): Record<string, number> | null {
+type Timing = { min: number; median: number };
+
+function json(cmd: string, args: string[], what: string): Record<string, Timing> | null {
   const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) {
     console.error(`bench: ${what} failed: ${(r.stderr || r.error?.message || '').split('\n').slice(-3).join(' ')}`);
@@ -24,7 +26,7 @@ function json(cmd: string, args: string[], what: string): Record<string, number>
 }
 
 const backends = ['native', 'wasm', 'cpu'];
-const results: Record<string, Record<string, number> | null> = {};
+const results: Record<string, Record<string, Timing> | null> = {};
 for (const b of backends) {
   console.error(`bench: ${b} ...`);
   results[b] = json(process.execPath, ['--import', 'tsx', 'bench/run-backend.ts', b], `backend ${b}`);
@@ -41,10 +43,11 @@ try {
 
 const names = Object.keys(results.native ?? results.wasm ?? {}).filter((n) => !n.includes('kernel only'));
 const fmt = (v: number | undefined) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const cell = (t: Timing | undefined) => (t ? `${fmt(t.min)} (${fmt(t.median)})` : '-');
 const ratio = (v: number | undefined, ref: number | undefined) => (v === undefined || !ref ? '-' : `${(v / ref).toFixed(2)}x`);
 const torch = results.pytorch ?? {};
 const lines = [
-  `# noiselab benchmark (${threads} threads; median ms; ratio = time / PyTorch time)`, '',
+  `# noiselab benchmark (${threads} threads; ms as fastest (median) of the repetitions; ratio = fastest / PyTorch's fastest)`, '',
   '| workload | native | wasm | cpu | PyTorch | native/PyTorch | wasm/PyTorch | target | met |',
   '|---|---|---|---|---|---|---|---|---|',
 ];
@@ -54,13 +57,14 @@ const targets: Record<string, number> = {
   'top Hessian eigenvalue of the MLP, 20 power iterations': 2,
 };
 for (const n of names) {
-  const v = results.native?.[n];
+  const v = results.native?.[n]?.min;
+  const ref = torch[n]?.min;
   const t = targets[n];
-  const met = t && v !== undefined && torch[n] ? (v / torch[n] <= t ? 'yes' : 'NO') : '';
-  lines.push(`| ${n} | ${fmt(v)} | ${fmt(results.wasm?.[n])} | ${fmt(results.cpu?.[n])} | ${fmt(torch[n])} | ${ratio(v, torch[n])} | ${ratio(results.wasm?.[n], torch[n])} | ${t ? `<= ${t}x` : ''} | ${met} |`);
+  const met = t && v !== undefined && ref ? (v / ref <= t ? 'yes' : 'NO') : '';
+  lines.push(`| ${n} | ${cell(results.native?.[n])} | ${cell(results.wasm?.[n])} | ${cell(results.cpu?.[n])} | ${cell(torch[n])} | ${ratio(v, ref)} | ${ratio(results.wasm?.[n]?.min, ref)} | ${t ? `<= ${t}x` : ''} | ${met} |`);
 }
-const kernel = results.native?.['sgemm 1024 (kernel only)'];
-const blas = results.openblas?.['sgemm 1024 (OpenBLAS from C)'];
+const kernel = results.native?.['sgemm 1024 (kernel only)']?.min;
+const blas = results.openblas?.['sgemm 1024 (OpenBLAS from C)']?.min;
 if (kernel && blas) {
   const share = blas / kernel;
   lines.push('', `native sgemm 1024 kernel ${fmt(kernel)} ms vs OpenBLAS from C ${fmt(blas)} ms: ${(100 * share).toFixed(0)}% of OpenBLAS (target >= 80%: ${share >= 0.8 ? 'met' : 'NOT met'}); ` +

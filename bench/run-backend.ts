@@ -8,7 +8,7 @@ const backend = process.argv[2];
 await initEngine({ backend, quiet: true });
 // the slow backends get fewer repetitions (tfjs-cpu needs tens of seconds for one CNN step)
 const reps = backend === 'cpu' ? 1 : 25;
-const out: Record<string, number> = {};
+const out: Record<string, { min: number; median: number }> = {};
 for (const w of workloads) {
   if (backend === 'cpu' && /CNN|SmoothGrad|eigenvalue/.test(w.name)) continue;
   out[w.name] = timeWorkload(w, reps, backend === 'cpu' ? 0 : 5);

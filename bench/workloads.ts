@@ -105,8 +105,14 @@ export const workloads: Workload[] = [
   },
 ];
 
-/** Median wall time of `reps` runs after `warmup` runs, in milliseconds. */
-export function timeWorkload(w: Workload, reps: number, warmup = 2): number {
+export interface Timing {
+  /** fastest run: the least noisy estimate of the intrinsic cost on a shared machine */
+  min: number;
+  median: number;
+}
+
+/** Fastest and median wall time of `reps` runs after `warmup` runs, in milliseconds. */
+export function timeWorkload(w: Workload, reps: number, warmup = 2): Timing {
   const s = w.setup();
   try {
     for (let i = 0; i < warmup; i++) s.run();
@@ -117,7 +123,7 @@ export function timeWorkload(w: Workload, reps: number, warmup = 2): number {
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)];
+    return { min: times[0], median: times[Math.floor(times.length / 2)] };
   } finally {
     s.dispose();
   }
