@@ -29,7 +29,6 @@ export interface ReproduceOutcome {
   error?: string;
 }
 
-
 export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcome[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const dir = opts.outDir ?? resultsDir();
