@@ -56,8 +56,10 @@ else
   log "native backend NOT built ($why); noiselab will run on the wasm backend"
 fi
 
-# The kernelspec points at this checkout's tslab by absolute path, so the kernel starts without
-# node_modules/.bin on PATH. Written directly: tslab's own installer needs IPython.
+# The kernelspec starts the tslab of the checkout holding the notebook (found upwards from the kernel's
+# working directory, which Jupyter and `noiselab run` set to the notebook's folder), so several checkouts
+# share one kernelspec; outside any checkout it falls back to this one. Written directly: tslab's own
+# installer needs IPython.
 if /usr/bin/python3 -c 'import jupyter_core' 2>/dev/null; then
   data_dir=$(/usr/bin/python3 -c 'from jupyter_core.paths import jupyter_data_dir; print(jupyter_data_dir())')
 else
@@ -65,14 +67,6 @@ else
 fi
 kdir="${data_dir}/kernels/tslab"
 mkdir -p "$kdir"
-tslab_bin="$(pwd)/node_modules/.bin/tslab"
-cat > "$kdir/kernel.json.tmp" <<JSON
-{
-  "argv": ["${tslab_bin}", "kernel", "--config-path", "{connection_file}"],
-  "display_name": "TypeScript (noiselab)",
-  "language": "typescript"
-}
-JSON
-mv "$kdir/kernel.json.tmp" "$kdir/kernel.json"
+node scripts/write-kernelspec.mjs "$kdir/kernel.json" "$(pwd)/node_modules/tslab/bin/tslab"
 log "tslab kernel registered in $kdir"
 log "done"

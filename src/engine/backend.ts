@@ -87,6 +87,8 @@ export function initEngine(opts: { backend?: string; quiet?: boolean } = {}): Pr
       try {
         const tfBackend = await tryBackend(choice);
         current = { choice, tfBackend, skipped };
+        // for `noiselab run`, which records the backend a notebook's kernel used
+        (globalThis as { __noiselabEngine?: string }).__noiselabEngine = choice;
         if (!opts.quiet) process.stderr.write(`noiselab engine: ${describeEngine(current)}\n`);
         return current;
       } catch (err) {

@@ -1,15 +1,13 @@
 /** The noiselab command line. */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
-import { describeEngine, initEngine } from './engine/backend.js';
-import { loadClaims } from './claims/registry.js';
-import { reproduce } from './claims/reproduce.js';
-import { SCALES, type Scale } from './claims/types.js';
-import { reportRows } from './report/markdown.js';
-import { loadRecord } from './results/store.js';
-import { resultsDir } from './util/paths.js';
-
-class UsageError extends Error {}
+import { describeEngine, initEngine } from '../engine/backend.js';
+import { loadClaims } from '../claims/registry.js';
+import { reproduce } from '../claims/reproduce.js';
+import { reportRows } from '../report/markdown.js';
+import { loadRecord } from '../results/store.js';
+import { resultsDir } from '../util/paths.js';
+import { parse, parseCount, parseScale, parseSeeds, UsageError } from './args.js';
+import { RUN_HELP, cmdRun } from './run.js';
 
 const HELP: Record<string, string> = {
   main: `noiselab: reproduce claims about noise, smoothing and curvature in neural networks
@@ -19,6 +17,7 @@ usage: noiselab <command> [options]
 commands:
   claims      list every registered claim with its last verdict
   reproduce   run claims at a scale and write the results table and report
+  run         execute notebooks headlessly on their Jupyter kernel, with parameters
   info        show the compute backend and where data and results live
   help <cmd>  help for one command
 
@@ -39,40 +38,11 @@ reproduce is a valid result, not a failure.
   --workers N  processes to spread each claim's seeds over (default: one per core; 1 runs them in-process)
   --out DIR    results folder (default data/results)
   --json       print the outcomes as JSON on stdout`,
+  run: RUN_HELP,
   info: `usage: noiselab info [--json]
 
 Initialises the engine and prints the chosen backend, the ones skipped and why, and the results folder.`,
 };
-
-function parseSeeds(s: string): number[] {
-  const seeds = s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
-  if (!seeds.length || seeds.some((n) => !Number.isInteger(n) || n < 0)) {
-    throw new UsageError(`--seeds: expected comma-separated non-negative integers, got '${s}'`);
-  }
-  return seeds;
-}
-
-function parseWorkers(s: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers: expected an integer from 1 to 64, got '${s}'`);
-  return n;
-}
-
-function parseScale(s: string): Scale {
-  if (!(SCALES as readonly string[]).includes(s)) throw new UsageError(`--scale: expected one of ${SCALES.join(', ')}, got '${s}'`);
-  return s as Scale;
-}
-
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-function parse(args: string[], options: OptionSpec, cmd: string): { values: Values } {
-  try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true });
-  } catch (e) {
-    throw new UsageError(`${cmd}: ${(e as Error).message}`);
-  }
-}
 
 async function cmdClaims(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' } }, 'claims');
@@ -105,7 +75,7 @@ async function cmdReproduce(args: string[]): Promise<number> {
     scale: parseScale((values.scale as string | undefined) ?? 'ci'),
     seeds: values.seeds ? parseSeeds(values.seeds as string) : undefined,
     outDir: values.out as string | undefined,
-    workers: values.workers === undefined ? availableParallelism() : parseWorkers(values.workers as string),
+    workers: values.workers === undefined ? availableParallelism() : parseCount('--workers', values.workers as string),
   });
   if (values.json) {
     process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');
@@ -130,6 +100,7 @@ function help(cmd = 'main'): number {
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   claims: cmdClaims,
   reproduce: cmdReproduce,
+  run: cmdRun,
   info: cmdInfo,
   help: async (args) => {
     if (args[0] && !HELP[args[0]]) throw new UsageError(`help: unknown command '${args[0]}'`);

@@ -1,0 +1,119 @@
+/** `noiselab run`: notebooks executed headlessly on their Jupyter kernel, papermill-style. */
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { batchStatus, outputPath, runBatch, summaryTable, type BatchItem } from '../notebook/batch.js';
+import { checkName, parseValue, readParameterFile, type Parameters } from '../notebook/parameters.js';
+import { projectRoot, resultsDir } from '../util/paths.js';
+import { createProgress } from '../util/progress.js';
+import { parse, parseCount, parseSeconds, UsageError } from './args.js';
+
+export const RUN_HELP = `usage: noiselab run <notebook.ipynb>... [options]
+       noiselab run --all [options]
+
+Starts each notebook's kernel (metadata.kernelspec, found like Jupyter finds kernelspecs), runs its code
+cells in order and writes the executed notebook (nbformat 4.5) with every output and timing. The input is
+never modified. A failing cell stops its notebook: the output gets a banner and keeps the error; the exit
+status is 1. Ctrl-C interrupts the running cells, stops the kernels and writes what ran (exit status 130).
+
+  -p, --parameter NAME VALUE   a parameter; VALUE is JSON when it parses (1, 0.5, true, null, [1,2], "x"), else a string
+  -r, --raw-parameter NAME VALUE  a parameter taken as a string as it is
+  -f, --parameters-file FILE   parameters from a YAML or JSON mapping (-p and -r override it)
+  -o, --output FILE            where the executed notebook goes (one notebook only)
+  --output-dir DIR             folder for executed notebooks (default <results>/notebooks)
+  --all                        every notebook in notebooks/
+  --concurrency N              notebooks run at once (default 2)
+  --kernel NAME                kernel to use instead of the notebook's
+  --cwd DIR                    kernel working directory (default: the notebook's folder)
+  --timeout S                  seconds a cell may run before the kernel is interrupted (default 3600; 0: none)
+  --start-timeout S            seconds the kernel has to start (default 60)
+  --allow-errors               run every cell even after errors (exit status 0 unless the kernel dies or times out)
+  --json                       print the results as JSON
+
+Parameters go into a cell tagged injected-parameters after the cell tagged parameters; names the parameters
+cell declares with let are assigned (keeping their type), others declared.`;
+
+/** Splits `-p NAME VALUE` / `-r NAME VALUE` (two values each, which parseArgs cannot express) off the arguments. */
+export function takeParameters(args: string[]): { rest: string[]; params: Parameters } {
+  const rest: string[] = [];
+  const params: Parameters = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const raw = a === '-r' || a === '--raw-parameter';
+    if (raw || a === '-p' || a === '--parameter') {
+      const [name, value] = [args[i + 1], args[i + 2]];
+      if (name === undefined || value === undefined) throw new UsageError(`${a}: expected a NAME and a VALUE`);
+      checkName(name, a);
+      params[name] = raw ? value : parseValue(value);
+      i += 2;
+    } else {
+      rest.push(a);
+    }
+  }
+  return { rest, params };
+}
+
+function notebookFolder(): string {
+  return join(projectRoot(), 'notebooks');
+}
+
+export async function cmdRun(args: string[]): Promise<number> {
+  const { rest, params } = takeParameters(args);
+  const { values, positionals } = parse(rest, {
+    'parameters-file': { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, 'output-dir': { type: 'string' },
+    all: { type: 'boolean' }, concurrency: { type: 'string' }, kernel: { type: 'string' }, cwd: { type: 'string' },
+    timeout: { type: 'string' }, 'start-timeout': { type: 'string' }, 'allow-errors': { type: 'boolean' }, json: { type: 'boolean' },
+  }, 'run', true);
+  if (values.help) {
+    process.stdout.write(RUN_HELP + '\n');
+    return 0;
+  }
+  let inputs = positionals;
+  if (values.all) {
+    if (inputs.length) throw new UsageError('run: give notebooks or --all, not both');
+    inputs = readdirSync(notebookFolder()).filter((f) => f.endsWith('.ipynb')).sort().map((f) => join(notebookFolder(), f));
+  }
+  if (!inputs.length) throw new UsageError('run: no notebook given (name one or more .ipynb files, or --all)');
+  for (const f of inputs) if (!existsSync(f)) throw new UsageError(`run: no such notebook: ${f}`);
+  if (values.output && inputs.length > 1) throw new UsageError('run: --output takes one notebook; use --output-dir for several');
+  if (values.cwd && !existsSync(values.cwd as string)) throw new UsageError(`--cwd: no such folder: ${values.cwd}`);
+  const fileParams = values['parameters-file'] ? readParameterFile(values['parameters-file'] as string) : {};
+  const outputDir = resolve((values['output-dir'] as string | undefined) ?? join(resultsDir(), 'notebooks'));
+  const items: BatchItem[] = inputs.map((input) => ({
+    input: resolve(input), output: values.output ? resolve(values.output as string) : outputPath(input, outputDir),
+  }));
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130); // kernels are killed on exit
+    process.stderr.write('\nnoiselab run: interrupting; Ctrl-C again to kill the kernels now\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = createProgress(items.length === 1 ? basename(items[0].input) : 'notebooks', items.length === 1 ? 1 : items.length);
+  try {
+    await runBatch(items, {
+      parameters: { ...fileParams, ...params },
+      concurrency: values.concurrency ? parseCount('--concurrency', values.concurrency as string) : Math.min(2, availableParallelism()),
+      kernel: values.kernel as string | undefined,
+      cwd: values.cwd ? resolve(values.cwd as string) : undefined,
+      timeout: values.timeout !== undefined ? parseSeconds('--timeout', values.timeout as string) : 3600,
+      startTimeout: values['start-timeout'] !== undefined ? parseSeconds('--start-timeout', values['start-timeout'] as string) : 60,
+      allowErrors: Boolean(values['allow-errors']),
+      signal: abort.signal,
+      onWarning: (w) => process.stderr.write(`noiselab run: warning: ${w}\n`),
+      onProgress: (done, _total, running) => progress.update(done, running),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  progress.finish();
+  if (values.json) {
+    process.stdout.write(JSON.stringify(items.map((it) => ({ input: it.input, output: it.output, status: batchStatus(it), error: it.error, ...it.result })), null, 2) + '\n');
+  } else {
+    process.stdout.write(summaryTable(items) + '\n');
+    for (const it of items) if (batchStatus(it) !== 'completed') process.stderr.write(`${basename(it.input)}: ${it.error ?? it.result?.failedCell?.error ?? it.result?.status}\n`);
+  }
+  if (abort.signal.aborted) return 130;
+  return items.every((it) => batchStatus(it) === 'completed') ? 0 : 1;
+}

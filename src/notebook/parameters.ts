@@ -1,0 +1,102 @@
+/**
+ * Parameters as papermill does them: values from `-p name value` and from a YAML/JSON file, rendered as
+ * TypeScript into a cell tagged `injected-parameters` right after the cell tagged `parameters`.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { hasTag, lines, text, type Cell, type Notebook } from './nbformat.js';
+
+export type Parameters = Record<string, unknown>;
+
+export class ParameterError extends Error {}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const RESERVED = new Set(('break case catch class const continue debugger default delete do else enum export extends false ' +
+  'finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+  'let static yield await implements interface package private protected public').split(' '));
+
+export function checkName(name: string, where: string): void {
+  if (!IDENTIFIER.test(name) || RESERVED.has(name)) throw new ParameterError(`${where}: '${name}' is not a valid TypeScript variable name`);
+}
+
+/** `-p` values are typed: JSON (numbers, booleans, null, "strings", arrays, objects) when they parse, else the raw string. */
+export function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** A YAML or JSON file holding a mapping of parameter names to values. */
+export function readParameterFile(file: string): Parameters {
+  let src: string;
+  try {
+    src = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ParameterError(`parameters file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(src);
+  } catch (e) {
+    throw new ParameterError(`parameters file ${file}: not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ParameterError(`parameters file ${file}: expected a mapping of names to values`);
+  for (const name of Object.keys(value)) checkName(name, `parameters file ${file}`);
+  return value as Parameters;
+}
+
+/** A TypeScript literal for a parameter value. */
+export function renderValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : JSON.stringify(v);
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
+  if (Array.isArray(v)) return `[${v.map(renderValue).join(', ')}]`;
+  if (v && typeof v === 'object') {
+    return `{ ${Object.entries(v).map(([k, x]) => `${IDENTIFIER.test(k) ? k : JSON.stringify(k)}: ${renderValue(x)}`).join(', ')} }`;
+  }
+  if (v === undefined) return 'undefined';
+  return JSON.stringify(v);
+}
+
+/** Names declared with let/var in the parameters cell: these are assigned, so they keep their declared type. */
+export function assignableNames(source: string): Set<string> {
+  return new Set([...source.matchAll(/(?:^|[;{\s])(?:let|var)\s+([A-Za-z_$][\w$]*)/g)].map((m) => m[1]));
+}
+
+/**
+ * Assignments go in a block: a kernel echoes the value of a cell's last expression statement, and a
+ * block is not one.
+ */
+export function renderParameters(params: Parameters, assignable: Set<string>): string {
+  const entries = Object.entries(params);
+  const assign = entries.filter(([k]) => assignable.has(k)).map(([k, v]) => `  ${k} = ${renderValue(v)};`);
+  const declare = entries.filter(([k]) => !assignable.has(k)).map(([k, v]) => `let ${k} = ${renderValue(v)};`);
+  return ['// Parameters (injected by noiselab run)', ...(assign.length ? ['{', ...assign, '}'] : []), ...declare].join('\n');
+}
+
+export interface Injection {
+  notebook: Notebook;
+  /** parameters the notebook's parameters cell does not declare (papermill warns about these too) */
+  unknown: string[];
+}
+
+/**
+ * Removes an earlier injected cell and, when there are parameters, inserts a new one after the cell tagged
+ * `parameters` (or at the top when there is none, as papermill does).
+ */
+export function injectParameters(nb: Notebook, params: Parameters): Injection {
+  const cells = nb.cells.filter((c) => !hasTag(c, 'injected-parameters'));
+  if (!Object.keys(params).length) return { notebook: { ...nb, cells }, unknown: [] };
+  const at = cells.findIndex((c) => hasTag(c, 'parameters'));
+  const declared = at >= 0 ? text(cells[at].source) : '';
+  const assignable = assignableNames(declared);
+  const unknown = Object.keys(params).filter((k) => !new RegExp(`\\b${k.replace(/\$/g, '\\$')}\\b`).test(declared));
+  const cell: Cell = {
+    id: 'injected-parameters', cell_type: 'code', metadata: { tags: ['injected-parameters'] },
+    source: lines(renderParameters(params, assignable)), outputs: [], execution_count: null,
+  };
+  cells.splice(at + 1, 0, cell);
+  return { notebook: { ...nb, cells }, unknown };
+}

@@ -1,0 +1,78 @@
+/**
+ * The Jupyter messaging protocol (v5.3) on the wire: multipart zeromq messages
+ * `[identities..., "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers...]`,
+ * signed with HMAC-SHA256 over the four JSON frames.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+
+export const PROTOCOL_VERSION = '5.3';
+const DELIMITER = '<IDS|MSG>';
+
+export interface Header {
+  msg_id: string;
+  msg_type: string;
+  session: string;
+  username: string;
+  date: string;
+  version: string;
+}
+
+export interface Message<C = Record<string, unknown>> {
+  header: Header;
+  parent_header: Partial<Header>;
+  metadata: Record<string, unknown>;
+  content: C;
+  buffers: Buffer[];
+}
+
+export class ProtocolError extends Error {}
+
+function sign(key: string, frames: (string | Buffer)[]): string {
+  if (!key) return '';
+  const h = createHmac('sha256', key);
+  for (const f of frames) h.update(f);
+  return h.digest('hex');
+}
+
+/** A session: the identity a client puts in its headers and the key it signs with. */
+export class Session {
+  readonly id = randomUUID();
+  private readonly username = safeUsername();
+
+  constructor(readonly key: string) {}
+
+  message<C extends object>(msgType: string, content: C): Message<C> {
+    return {
+      header: {
+        msg_id: randomUUID(), msg_type: msgType, session: this.id, username: this.username,
+        date: new Date().toISOString(), version: PROTOCOL_VERSION,
+      },
+      parent_header: {}, metadata: {}, content, buffers: [],
+    };
+  }
+
+  serialize(msg: Message<object>): (string | Buffer)[] {
+    const frames = [msg.header, msg.parent_header, msg.metadata, msg.content].map((x) => JSON.stringify(x));
+    return [DELIMITER, sign(this.key, frames), ...frames, ...msg.buffers];
+  }
+
+  /** Parses and verifies a received multipart message; throws ProtocolError on a bad signature or shape. */
+  deserialize(frames: Buffer[]): Message {
+    const at = frames.findIndex((f) => f.length === DELIMITER.length && f.toString() === DELIMITER);
+    if (at < 0 || frames.length < at + 6) throw new ProtocolError('malformed message: no <IDS|MSG> delimiter or too few frames');
+    const [hmac, ...rest] = frames.slice(at + 1);
+    const body = rest.slice(0, 4);
+    if (this.key && hmac.toString() !== sign(this.key, body)) throw new ProtocolError('message with an invalid signature');
+    const [header, parent, metadata, content] = body.map((f) => JSON.parse(f.toString()));
+    return { header, parent_header: parent, metadata, content, buffers: rest.slice(4) };
+  }
+}
+
+function safeUsername(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'noiselab';
+  }
+}

@@ -1,0 +1,27 @@
+/** Small notebooks written to a temp folder for the runner tests. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers.js';
+
+export type CellSpec = string | { source: string; tags?: string[]; type?: 'code' | 'markdown' };
+
+export function notebookJson(cells: CellSpec[], kernel = 'tslab'): object {
+  return {
+    nbformat: 4, nbformat_minor: 4,
+    metadata: { kernelspec: { name: kernel, display_name: kernel, language: 'typescript' } },
+    cells: cells.map((c) => {
+      const { source, tags, type } = typeof c === 'string' ? { source: c, tags: undefined, type: 'code' } : c;
+      const cell_type = type ?? 'code';
+      return cell_type === 'code'
+        ? { cell_type, metadata: tags ? { tags } : {}, source, outputs: [], execution_count: null }
+        : { cell_type, metadata: {}, source };
+    }),
+  };
+}
+
+/** Writes a notebook to a fresh temp folder; returns its path. */
+export function writeNotebookFixture(cells: CellSpec[], name = 'fixture.ipynb', kernel = 'tslab'): string {
+  const file = join(tempDir('noiselab-nb-'), name);
+  writeFileSync(file, JSON.stringify(notebookJson(cells, kernel), null, 1));
+  return file;
+}
