@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the native, wasm and cpu backends and PyTorch (Debian python3-torch, same model,
  * batch and thread count) side by side on the issue's workloads, with each time's ratio to PyTorch and
- * the targets checked. Writes data/results/bench.json and bench.md.
+ * the targets checked; then the notebook runner beside nbconvert. Writes data/results/bench.json and
+ * bench.md. `npm run bench -- engine` or `-- runner` runs one part.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { projectRoot, resultsDir } from '../src/util/paths.js';
+import { benchRunner, runnerMarkdown, type RunnerBench } from './runner.js';
 
 const root = projectRoot();
 const threads = Number(process.env.NOISELAB_THREADS ?? 2);
@@ -25,52 +27,70 @@ function json(cmd: string, args: string[], what: string): Record<string, Timing>
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
-const backends = ['native', 'wasm', 'cpu'];
-const results: Record<string, Record<string, Timing> | null> = {};
-for (const b of backends) {
-  console.error(`bench: ${b} ...`);
-  results[b] = json(process.execPath, ['--import', 'tsx', 'bench/run-backend.ts', b], `backend ${b}`);
-}
-console.error('bench: PyTorch ...');
-results.pytorch = json('/usr/bin/python3', ['bench/torch_bench.py', String(threads)], 'PyTorch (apt-get install python3-torch)');
-const dir = mkdtempSync(join(tmpdir(), 'noiselab-bench-'));
-try {
-  execFileSync('gcc', ['-O2', 'bench/sgemm.c', '-o', join(dir, 'sgemm'), '-lopenblas'], { cwd: root });
-  results.openblas = json(join(dir, 'sgemm'), [], 'OpenBLAS from C');
-} catch (e) {
-  console.error(`bench: cannot build bench/sgemm.c: ${(e as Error).message}`);
+function benchEngine(): { results: Record<string, Record<string, Timing> | null>; lines: string[] } {
+  const backends = ['native', 'wasm', 'cpu'];
+  const results: Record<string, Record<string, Timing> | null> = {};
+  for (const b of backends) {
+    console.error(`bench: ${b} ...`);
+    results[b] = json(process.execPath, ['--import', 'tsx', 'bench/run-backend.ts', b], `backend ${b}`);
+  }
+  console.error('bench: PyTorch ...');
+  results.pytorch = json('/usr/bin/python3', ['bench/torch_bench.py', String(threads)], 'PyTorch (apt-get install python3-torch)');
+  const dir = mkdtempSync(join(tmpdir(), 'noiselab-bench-'));
+  try {
+    execFileSync('gcc', ['-O2', 'bench/sgemm.c', '-o', join(dir, 'sgemm'), '-lopenblas'], { cwd: root });
+    results.openblas = json(join(dir, 'sgemm'), [], 'OpenBLAS from C');
+  } catch (e) {
+    console.error(`bench: cannot build bench/sgemm.c: ${(e as Error).message}`);
+  }
+
+  const names = Object.keys(results.native ?? results.wasm ?? {}).filter((n) => !n.includes('kernel only'));
+  const fmt = (v: number | undefined) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+  const cell = (t: Timing | undefined) => (t ? `${fmt(t.min)} (${fmt(t.median)})` : '-');
+  const ratio = (v: number | undefined, ref: number | undefined) => (v === undefined || !ref ? '-' : `${(v / ref).toFixed(2)}x`);
+  const torch = results.pytorch ?? {};
+  const lines = [
+    `# noiselab benchmark (${threads} threads; ms as fastest (median) of the repetitions; ratio = fastest / PyTorch's fastest)`, '',
+    '| workload | native | wasm | cpu | PyTorch | native/PyTorch | wasm/PyTorch | target | met |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const targets: Record<string, number> = {
+    'MLP step 784-256-256-10, batch 128': 1.5, 'CNN step conv32-pool-conv64-pool-dense, batch 64': 1.5,
+    'HVP of the MLP loss, batch 128': 2, 'SmoothGrad n=50 on the CNN, 1 image': 2,
+    'top Hessian eigenvalue of the MLP, 20 power iterations': 2,
+  };
+  for (const n of names) {
+    const v = results.native?.[n]?.min;
+    const ref = torch[n]?.min;
+    const t = targets[n];
+    const met = t && v !== undefined && ref ? (v / ref <= t ? 'yes' : 'NO') : '';
+    lines.push(`| ${n} | ${cell(results.native?.[n])} | ${cell(results.wasm?.[n])} | ${cell(results.cpu?.[n])} | ${cell(torch[n])} | ${ratio(v, ref)} | ${ratio(results.wasm?.[n]?.min, ref)} | ${t ? `<= ${t}x` : ''} | ${met} |`);
+  }
+  const kernel = results.native?.['sgemm 1024 (kernel only)']?.min;
+  const blas = results.openblas?.['sgemm 1024 (OpenBLAS from C)']?.min;
+  if (kernel && blas) {
+    const share = blas / kernel;
+    lines.push('', `native sgemm 1024 kernel ${fmt(kernel)} ms vs OpenBLAS from C ${fmt(blas)} ms: ${(100 * share).toFixed(0)}% of OpenBLAS (target >= 80%: ${share >= 0.8 ? 'met' : 'NOT met'}); ` +
+      `${((2 * 1024 ** 3) / (kernel * 1e6)).toFixed(0)} GFLOP/s`);
+  }
+  return { results, lines };
 }
 
-const names = Object.keys(results.native ?? results.wasm ?? {}).filter((n) => !n.includes('kernel only'));
-const fmt = (v: number | undefined) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
-const cell = (t: Timing | undefined) => (t ? `${fmt(t.min)} (${fmt(t.median)})` : '-');
-const ratio = (v: number | undefined, ref: number | undefined) => (v === undefined || !ref ? '-' : `${(v / ref).toFixed(2)}x`);
-const torch = results.pytorch ?? {};
-const lines = [
-  `# noiselab benchmark (${threads} threads; ms as fastest (median) of the repetitions; ratio = fastest / PyTorch's fastest)`, '',
-  '| workload | native | wasm | cpu | PyTorch | native/PyTorch | wasm/PyTorch | target | met |',
-  '|---|---|---|---|---|---|---|---|---|',
-];
-const targets: Record<string, number> = {
-  'MLP step 784-256-256-10, batch 128': 1.5, 'CNN step conv32-pool-conv64-pool-dense, batch 64': 1.5,
-  'HVP of the MLP loss, batch 128': 2, 'SmoothGrad n=50 on the CNN, 1 image': 2,
-  'top Hessian eigenvalue of the MLP, 20 power iterations': 2,
-};
-for (const n of names) {
-  const v = results.native?.[n]?.min;
-  const ref = torch[n]?.min;
-  const t = targets[n];
-  const met = t && v !== undefined && ref ? (v / ref <= t ? 'yes' : 'NO') : '';
-  lines.push(`| ${n} | ${cell(results.native?.[n])} | ${cell(results.wasm?.[n])} | ${cell(results.cpu?.[n])} | ${cell(torch[n])} | ${ratio(v, ref)} | ${ratio(results.wasm?.[n]?.min, ref)} | ${t ? `<= ${t}x` : ''} | ${met} |`);
+const parts = process.argv.slice(2);
+const want = (p: string) => !parts.length || parts.includes(p);
+const out: { threads: number; date: string; results?: unknown; runner?: RunnerBench[] } = { threads, date: new Date().toISOString() };
+const lines: string[] = [];
+if (want('engine')) {
+  const engine = benchEngine();
+  out.results = engine.results;
+  lines.push(...engine.lines);
 }
-const kernel = results.native?.['sgemm 1024 (kernel only)']?.min;
-const blas = results.openblas?.['sgemm 1024 (OpenBLAS from C)']?.min;
-if (kernel && blas) {
-  const share = blas / kernel;
-  lines.push('', `native sgemm 1024 kernel ${fmt(kernel)} ms vs OpenBLAS from C ${fmt(blas)} ms: ${(100 * share).toFixed(0)}% of OpenBLAS (target >= 80%: ${share >= 0.8 ? 'met' : 'NOT met'}); ` +
-    `${((2 * 1024 ** 3) / (kernel * 1e6)).toFixed(0)} GFLOP/s`);
+if (want('runner')) {
+  console.error('bench: notebook runner vs nbconvert ...');
+  out.runner = benchRunner();
+  lines.push('', ...runnerMarkdown(out.runner));
 }
 const md = lines.join('\n') + '\n';
 process.stdout.write(md);
-writeFileAtomic(join(resultsDir(), 'bench.json'), JSON.stringify({ threads, date: new Date().toISOString(), results }, null, 1) + '\n');
+writeFileAtomic(join(resultsDir(), 'bench.json'), JSON.stringify(out, null, 1) + '\n');
 writeFileAtomic(join(resultsDir(), 'bench.md'), md);

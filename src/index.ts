@@ -26,3 +26,5 @@ export { runClaim, paramsFor, type RunOptions } from './claims/run.js';
 export { reproduce } from './claims/reproduce.js';
 export { resultTable, summaryTable, type Table } from './results/table.js';
 export * from './techniques/curvature/index.js';
+export { runNotebook, type RunOptions as NotebookRunOptions, type RunResult as NotebookRunResult } from './notebook/run.js';
+export { findKernelSpec, listKernelSpecs, type KernelSpec } from './notebook/kernelspec.js';

@@ -1,18 +1,20 @@
 /**
- * Every notebook executes headlessly at smoke scale on the tslab kernel through Debian's
- * `jupyter nbconvert --execute`, and fails if a cell errors. The input notebooks are not modified.
+ * Every notebook runs headlessly through `noiselab run --all` at CI scale on the tslab kernel (what CI
+ * uses in place of nbconvert): no cell errors, a verdict and figures in the outputs, valid nbformat,
+ * the parameters recorded, and the input notebooks untouched.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listKernelSpecs } from '../src/notebook/kernelspec.js';
+import type { Notebook } from '../src/notebook/nbformat.js';
 import { tempDir } from './helpers.js';
+import { nbformatErrors } from './notebook/fixtures.js';
 
 const dir = join(import.meta.dirname, '..', 'notebooks');
-const notebooks = readdirSync(dir).filter((f) => f.endsWith('.ipynb'));
-const jupyter = spawnSync('/usr/bin/python3', ['-c',
-  'from jupyter_client.kernelspec import KernelSpecManager as K; print("\\n".join(K().find_kernel_specs()))'], { encoding: 'utf8' });
-const ready = jupyter.status === 0 && /\btslab\b/.test(jupyter.stdout);
+const notebooks = readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort();
+const ready = listKernelSpecs().has('tslab');
 
 describe('notebooks', () => {
   it('follow the layout: <id>-<slug>.ipynb with a parameters cell and a claim test', () => {
@@ -26,31 +28,29 @@ describe('notebooks', () => {
     }
   });
 
-  // CI installs Jupyter and the kernel (npm run setup); elsewhere the check says what is missing.
-  it.runIf(ready || process.env.CI)('have Jupyter and the tslab kernel installed', () => {
-    expect(jupyter.status, `Jupyter is not installed for /usr/bin/python3: ${jupyter.stderr}`).toBe(0);
-    expect(jupyter.stdout, 'the tslab kernel is not registered: run npm run setup').toMatch(/\btslab\b/);
-  });
+  // CI installs the kernel (npm run setup); elsewhere the runs below are skipped without it
+  it.runIf(process.env.CI)('have the tslab kernel installed', () => expect(ready, 'run npm run setup').toBe(true));
 
-  it.runIf(ready).each(notebooks)('%s executes at smoke scale without errors', (f) => {
-    const input = join(dir, f);
-    const before = readFileSync(input, 'utf8');
+  it.runIf(ready)('all run through `noiselab run --all` at CI scale without errors', () => {
+    const before = notebooks.map((f) => readFileSync(join(dir, f), 'utf8'));
     const out = tempDir();
-    try {
-      execFileSync('/usr/bin/python3', ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', input,
-        '--output-dir', out, '--ExecutePreprocessor.timeout=600'], {
-        env: { ...process.env, NOISELAB_SCALE: 'smoke' }, cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-      });
-    } catch (e) {
-      const err = e as { stderr?: string };
-      throw new Error(`${f} failed:\n${(err.stderr ?? String(e)).split('\n').slice(-25).join('\n')}`);
+    const bin = join(import.meta.dirname, '..', 'bin', 'noiselab.js');
+    const r = spawnSync(process.execPath, [bin, 'run', '--all', '-p', 'scale', 'ci', '--output-dir', out, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const summary = JSON.parse(r.stdout || '[]') as { input: string; status: string; error?: string; failedCell?: { error: string } }[];
+    for (const s of summary) expect(s.status, `${s.input}: ${s.error ?? s.failedCell?.error}`).toBe('completed');
+    expect(r.status, r.stderr).toBe(0);
+    expect(summary.map((s) => s.input.split('/').at(-1))).toEqual(notebooks);
+    const files = notebooks.map((f) => join(out, f));
+    expect(nbformatErrors(files)).toBe('');
+    for (const file of files) {
+      const nb: Notebook = JSON.parse(readFileSync(file, 'utf8'));
+      const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+      expect(outputs.filter((o) => o.output_type === 'error'), file).toEqual([]);
+      expect(outputs.some((o) => /^(REPRODUCED|NOT REPRODUCED) in/m.test([o.text ?? ''].flat().join(''))), `${file}: no verdict`).toBe(true);
+      expect(outputs.some((o) => o.data?.['application/vnd.plotly.v1+json']), `${file}: no figure`).toBe(true);
+      expect(nb.metadata.noiselab).toMatchObject({ status: 'completed', parameters: { scale: 'ci' }, kernel: 'tslab' });
+      expect((nb.metadata.noiselab as { backend: string }).backend).toMatch(/^(native|wasm|cpu|tensorflow)/);
     }
-    const executed = JSON.parse(readFileSync(join(out, f), 'utf8'));
-    const outputs = executed.cells.flatMap((c: { outputs?: { output_type: string; text?: string[]; data?: Record<string, unknown> }[] }) => c.outputs ?? []);
-    expect(outputs.some((o: { output_type: string }) => o.output_type === 'error')).toBe(false);
-    // the verdict line and at least one plotly figure were produced
-    expect(outputs.some((o: { text?: string[] }) => /^(REPRODUCED|NOT REPRODUCED) in/m.test((o.text ?? []).join('')))).toBe(true);
-    expect(outputs.some((o: { data?: Record<string, unknown> }) => o.data?.['application/vnd.plotly.v1+json'])).toBe(true);
-    expect(readFileSync(input, 'utf8')).toBe(before);
-  }, 900_000);
+    expect(notebooks.map((f) => readFileSync(join(dir, f), 'utf8'))).toEqual(before);
+  }, 1_500_000);
 });

@@ -28,14 +28,14 @@ describe('gradient transformations', () => {
   const g = [[1, -2], [0.5, 4], [-3, 1]];
 
   it('sgd scales by -lr, with schedules', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       expect(updates(sgd(0.1), g)[1]).toEqual([-0.05, -0.4].map((v) => expect.closeTo(v, 6)));
       expect(updates(sgd((t) => 1 / (t + 1)), g)[2]).toEqual([1, -1 / 3].map((v) => expect.closeTo(v, 6)));
     });
   });
 
   it('momentum accumulates m = beta m + g', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const u = updates(momentum(0.1, 0.9), g);
       const m1 = [1, -2];
       const m2 = [0.9 * 1 + 0.5, 0.9 * -2 + 4];
@@ -45,7 +45,7 @@ describe('gradient transformations', () => {
   });
 
   it('adam matches the bias-corrected formula', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const [b1, b2, eps, lr] = [0.9, 0.999, 1e-8, 0.01];
       const u = updates(adam(lr, b1, b2, eps), g);
       let m = [0, 0];
@@ -60,7 +60,7 @@ describe('gradient transformations', () => {
   });
 
   it('clips by global norm across all tensors', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const t = clipByGlobalNorm(1);
       const ps = [tf.zeros([2]), tf.zeros([1])];
       const state = t.init(ps);
@@ -75,7 +75,7 @@ describe('gradient transformations', () => {
   });
 
   it('adds noise with variance eta / (1 + t)^gamma', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const [eta, gamma, n] = [0.5, 0.55, 20000];
       const t = addNoise(eta, gamma);
       const ps = [tf.zeros([n])];
@@ -115,10 +115,10 @@ describe('losses', () => {
 
 describe('training loop', () => {
   it('learns two moons and leaves no tensors behind', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const data = moons(400, 0.1, new Rng(1));
       const model = mlp({ sizes: [2, 32, 32, 2] }, new Rng(2));
-      const r = train({ model, data, transform: adam(0.01), batchSize: 50, epochs: 30, rng: new Rng(3), progress: 'silent' });
+      const r = await train({ model, data, transform: adam(0.01), batchSize: 50, epochs: 30, rng: new Rng(3), progress: 'silent' });
       expect(r.status).toBe('ok');
       expect(r.history[0].loss).toBeGreaterThan(0.3);
       expect(r.finalLoss).toBeLessThan(0.1);
@@ -126,20 +126,20 @@ describe('training loop', () => {
     });
   });
 
-  it('is deterministic for a seed', () => {
-    const run = () => {
+  it('is deterministic for a seed', async () => {
+    const run = async () => {
       const model = mlp({ sizes: [2, 8, 2] }, new Rng(2));
-      const r = train({ model, data: moons(100, 0.1, new Rng(1)), transform: chain(addNoise(0.1), sgd(0.1)), batchSize: 20, steps: 30, rng: new Rng(3), progress: 'silent' });
+      const r = await train({ model, data: moons(100, 0.1, new Rng(1)), transform: chain(addNoise(0.1), sgd(0.1)), batchSize: 20, steps: 30, rng: new Rng(3), progress: 'silent' });
       model.dispose();
       return r.history.map((h) => h.loss);
     };
-    expect(run()).toEqual(run());
+    expect(await run()).toEqual(await run());
   });
 
   it('ends a diverging run with a status instead of an exception', async () => {
-    await expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const model = mlp({ sizes: [2, 16, 2] }, new Rng(2));
-      const r = train({ model, data: moons(100, 0.1, new Rng(1)), transform: sgd(1e8), batchSize: 20, steps: 200, rng: new Rng(3), progress: 'silent' });
+      const r = await train({ model, data: moons(100, 0.1, new Rng(1)), transform: sgd(1e8), batchSize: 20, steps: 200, rng: new Rng(3), progress: 'silent' });
       expect(r.status).toBe('diverged');
       expect(Number.isFinite(r.finalLoss)).toBe(false);
       expect(r.steps).toBeLessThan(200);
@@ -147,9 +147,20 @@ describe('training loop', () => {
     });
   });
 
-  it('rejects a run with no steps', () => {
+  it('gives the event loop a turn during a long run (so a notebook kernel can send output and take interrupts)', async () => {
+    let turns = 0;
+    const tick = setInterval(() => turns++, 5);
+    const model = mlp({ sizes: [2, 4, 2] }, new Rng(2));
+    const busy = () => { const t = performance.now(); while (performance.now() - t < 3); };
+    await train({ model, data: moons(40, 0.1, new Rng(1)), transform: sgd(0.1), batchSize: 20, steps: 100, logEvery: 1, onLog: busy, rng: new Rng(3), progress: 'silent' });
+    clearInterval(tick);
+    model.dispose();
+    expect(turns).toBeGreaterThan(2);
+  });
+
+  it('rejects a run with no steps', async () => {
     const model = mlp({ sizes: [2, 2] }, new Rng(2));
-    expect(() => train({ model, data: moons(10, 0.1, new Rng(1)), transform: sgd(1), batchSize: 5, steps: 0, rng: new Rng(1) })).toThrow(/steps must be > 0/);
+    await expect(train({ model, data: moons(10, 0.1, new Rng(1)), transform: sgd(1), batchSize: 5, steps: 0, rng: new Rng(1) })).rejects.toThrow(/steps must be > 0/);
     model.dispose();
   });
 });

@@ -45,7 +45,7 @@ export interface A1Seed {
 }
 
 /** One seed: the same initial network and batch order trained with and without gradient noise. */
-export function seedA1(p: A1Params, seed: number): A1Seed {
+export async function seedA1(p: A1Params, seed: number): Promise<A1Seed> {
   const { train: trainSet, test } = fmnistSplits(p);
   const out: A1Seed = { rows: [], curves: { none: [], noise: [] } };
   for (const arm of ['none', 'noise'] as const) {
@@ -53,7 +53,7 @@ export function seedA1(p: A1Params, seed: number): A1Seed {
     const model = mlp({ sizes: [784, ...Array(p.depth).fill(p.width), 10], init: { std: p.initStd } }, rng.fork('init'));
     try {
       const transform = arm === 'noise' ? chain(addNoise(p.eta, p.gamma), sgd(p.lr)) : sgd(p.lr);
-      const r = train({ model, data: trainSet, transform, batchSize: p.batchSize, steps: p.steps, rng: rng.fork('train'), label: `A1 ${arm} seed ${seed}` });
+      const r = await train({ model, data: trainSet, transform, batchSize: p.batchSize, steps: p.steps, rng: rng.fork('train'), label: `A1 ${arm} seed ${seed}` });
       out.curves[arm] = r.history;
       const ok = r.status === 'ok';
       const trainAcc = ok ? evaluate(model, trainSet).accuracy : NaN;

@@ -90,12 +90,12 @@ function explainSeed(model: Model, x: tf.Tensor, xNear: tf.Tensor, targets: Int3
 }
 
 /** One seed: train a CNN, then explain held-out images with the gradient and SmoothGrad at each n. */
-export function seedB1(p: B1Params, seed: number): B1Seed {
+export async function seedB1(p: B1Params, seed: number): Promise<B1Seed> {
   const { train: trainSet, test } = fmnistSplits(p);
   const rng = new Rng(seed);
   const model = cnn({ inputShape: [H, W, 1], channels: p.channels, hidden: [], numClasses: 10 }, rng.fork('init'));
   try {
-    const r = train({ model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs, rng: rng.fork('train'), label: `B1 cnn seed ${seed}` });
+    const r = await train({ model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs, rng: rng.fork('train'), label: `B1 cnn seed ${seed}` });
     if (r.status !== 'ok') throw new Error(`CNN training diverged for seed ${seed}`);
     const testAcc = evaluate(model, test).accuracy;
     const picks = take(test, rng.fork('images').permutation(test.y.length).subarray(0, p.images));

@@ -43,14 +43,14 @@ export interface B4Seed {
 }
 
 /** One seed: the same initial MLP and batch order trained with plain and with smoothed targets. */
-export function seedB4(p: B4Params, seed: number): B4Seed {
+export async function seedB4(p: B4Params, seed: number): Promise<B4Seed> {
   const { train: trainSet, test } = fmnistSplits(p);
   const out: B4Seed = { rows: [], bins: { ce: [], ls: [] } };
   for (const [arm, eps] of [['ce', 0], ['ls', p.smoothing]] as const) {
     const rng = new Rng(seed);
     const model = mlp({ sizes: [784, ...p.hidden, 10] }, rng.fork('init'));
     try {
-      const r = train({
+      const r = await train({
         model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs,
         loss: crossEntropy({ smoothing: eps }), rng: rng.fork('train'), label: `B4 ${arm} seed ${seed}`,
       });

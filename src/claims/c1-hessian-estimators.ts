@@ -47,14 +47,14 @@ export interface C1Seed {
 
 const relErr = (est: number[], ref: number[], scale: number) => Math.max(...est.map((v, i) => Math.abs(v - ref[i]))) / scale;
 
-export function seedC1(p: C1Params, seed: number): C1Seed {
+export async function seedC1(p: C1Params, seed: number): Promise<C1Seed> {
   const rng = new Rng(seed);
   const means = Array.from({ length: p.classes }, (_, c) => [2 * Math.cos((2 * Math.PI * c) / p.classes), 2 * Math.sin((2 * Math.PI * c) / p.classes)]);
   const data = gaussianMixture(p.nData, { means, std: 0.8 }, rng.fork('data'));
   const model = mlp({ sizes: [2, ...p.hidden, p.classes] }, rng.fork('init'));
   const { x, y } = toTensors(data);
   try {
-    train({ model, data, transform: adam(0.01), batchSize: 64, steps: p.trainSteps, rng: rng.fork('train'), label: `C1 seed ${seed}` });
+    await train({ model, data, transform: adam(0.01), batchSize: 64, steps: p.trainSteps, rng: rng.fork('train'), label: `C1 seed ${seed}` });
     const op = hessianOperator((ps) => crossEntropy()(model.apply(x, ps), y), model.params);
     const exact = jacobiEigen(denseMatrix(op), op.dim).values;
     const radius = Math.max(...exact.map(Math.abs));

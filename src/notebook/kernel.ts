@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dealer, Subscriber, type Socket } from 'zeromq';
+import type { Dealer, Socket, Subscriber } from 'zeromq';
 import type { KernelSpec } from './kernelspec.js';
 import { Session, type Message } from './protocol.js';
 
@@ -37,12 +37,16 @@ export interface ExecuteOutcome {
   reply: ExecuteReply;
   /** ISO times as nbclient records them in cell metadata "execution" */
   timing: Record<string, string>;
+  /** the kernel's idle status never came: it dropped iopub messages, so outputs may be missing */
+  iopubLost?: boolean;
 }
 
 export interface ExecuteOptions {
   /** seconds; the kernel is interrupted after this, and killed if it does not answer within interruptGrace */
   timeout?: number;
   interruptGrace?: number;
+  /** seconds of iopub silence after the reply before the cell is taken as finished without its idle status */
+  iopubTimeout?: number;
   /** every iopub message whose parent is this request, in order */
   onIopub?: (msg: Message) => void;
 }
@@ -91,9 +95,9 @@ export class Kernel {
   readonly session: Session;
   info: Record<string, unknown> = {};
   private readonly pending = new Map<string, Pending>();
-  private readonly shell = new Dealer({ linger: 0 });
-  private readonly control = new Dealer({ linger: 0 });
-  private readonly iopub = new Subscriber({ linger: 0 });
+  private readonly shell: Dealer;
+  private readonly control: Dealer;
+  private readonly iopub: Subscriber;
   private readonly shellSend: Sender;
   private readonly controlSend: Sender;
   private stderr = '';
@@ -101,8 +105,12 @@ export class Kernel {
   private deathListeners: ((e: KernelDiedError) => void)[] = [];
   private closed = false;
 
-  private constructor(readonly spec: KernelSpec, private readonly proc: ChildProcess, private readonly runtimeDir: string, key: string) {
+  private constructor(readonly spec: KernelSpec, private readonly proc: ChildProcess, private readonly runtimeDir: string, key: string,
+    zmq: typeof import('zeromq')) {
     this.session = new Session(key);
+    this.shell = new zmq.Dealer({ linger: 0 });
+    this.control = new zmq.Dealer({ linger: 0 });
+    this.iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
     this.shellSend = new Sender(this.shell, this.session);
     this.controlSend = new Sender(this.control, this.session);
     live.add(proc);
@@ -121,6 +129,7 @@ export class Kernel {
 
   /** Launches the kernel of `spec` in `cwd` and waits until it answers on shell and iopub. */
   static async start(spec: KernelSpec, opts: { cwd: string; startTimeout: number; env?: Record<string, string> }): Promise<Kernel> {
+    const zmq = await import('zeromq'); // loaded here: the library's users who never run a notebook do not pay for it
     const runtimeDir = mkdtempSync(join(tmpdir(), 'noiselab-kernel-'));
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
     const key = randomBytes(16).toString('hex');
@@ -141,7 +150,7 @@ export class Kernel {
       rmSync(runtimeDir, { recursive: true, force: true });
       throw new KernelStartError(`cannot start kernel '${spec.name}': ${argv[0]}: ${spawned.message} (kernelspec in ${spec.dir})`);
     }
-    const kernel = new Kernel(spec, proc, runtimeDir, key);
+    const kernel = new Kernel(spec, proc, runtimeDir, key, zmq);
     kernel.connect({ shell, iopub, control });
     try {
       await kernel.withDeadline(kernel.waitReady(), opts.startTimeout,
@@ -204,8 +213,20 @@ export class Kernel {
     const timing: Record<string, string> = {};
     let reply: ExecuteReply | null = null;
     let idle = false;
+    // A kernel's iopub PUB socket drops messages once 1000 are queued (a burst of output), and the idle
+    // status may be among them: once the reply is in, iopub silence for iopubTimeout seconds ends the cell.
+    let quiet: NodeJS.Timeout | undefined;
     const done = new Promise<ExecuteOutcome>((ok, fail) => {
-      const finish = () => { if (reply && idle) { this.pending.delete(msg.header.msg_id); ok({ reply, timing }); } };
+      const finish = (lost = false) => {
+        if (!reply || (!idle && !lost)) return;
+        clearTimeout(quiet);
+        this.pending.delete(msg.header.msg_id);
+        ok({ reply, timing, ...(lost ? { iopubLost: true } : {}) });
+      };
+      const waitQuiet = () => {
+        clearTimeout(quiet);
+        if (reply && !idle) quiet = setTimeout(() => finish(true), (opts.iopubTimeout ?? 4) * 1000);
+      };
       this.pending.set(msg.header.msg_id, {
         onIopub: (m) => {
           const state = m.header.msg_type === 'status' ? (m.content as { execution_state: string }).execution_state : null;
@@ -213,13 +234,15 @@ export class Kernel {
           else if (m.header.msg_type === 'execute_input') timing['iopub.execute_input'] = m.header.date;
           else if (state === 'idle') { timing['iopub.status.idle'] = m.header.date; idle = true; finish(); }
           else opts.onIopub?.(m);
+          waitQuiet();
         },
         onReply: (m) => {
           timing['shell.execute_reply'] = m.header.date;
           reply = m.content as unknown as ExecuteReply;
           finish();
+          waitQuiet();
         },
-        fail,
+        fail: (e) => { clearTimeout(quiet); fail(e); },
       });
     });
     await this.shellSend.send(msg);

@@ -176,6 +176,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       m.noiselab = { start_time: start, status: 'running' };
       let status: string;
       let error: string | null = null;
+      let iopubLost = false;
       try {
         let outcome = await kernel.execute(text(cell.source), { timeout: opts.timeout || undefined, interruptGrace: opts.interruptGrace, onIopub: (msg) => collector.add(msg) });
         // tslab drops requests queued within 200 ms of an error; a cell that was never run is sent again
@@ -183,6 +184,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
           await new Promise((ok) => setTimeout(ok, 250));
           outcome = await kernel.execute(text(cell.source), { timeout: opts.timeout || undefined, interruptGrace: opts.interruptGrace, onIopub: (msg) => collector.add(msg) });
         }
+        iopubLost = Boolean(outcome.iopubLost);
         cell.execution_count = outcome.reply.execution_count ?? null;
         m.execution = outcome.timing;
         for (const o of outputs) if (o.output_type === 'execute_result') o.execution_count = cell.execution_count;
@@ -199,7 +201,10 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       }
       const end = now();
       cell.outputs = finalizeOutputs(outputs);
-      m.noiselab = { start_time: start, end_time: end, duration: seconds(start, end), status, exception: status !== 'completed' };
+      m.noiselab = {
+        start_time: start, end_time: end, duration: seconds(start, end), status, exception: status !== 'completed',
+        ...(iopubLost ? { warning: 'the kernel dropped output messages (a burst of over 1000); outputs may be incomplete' } : {}),
+      };
       result.executed++;
       const allowed = status === 'failed' && (opts.allowErrors || hasTag(cell, 'raises-exception'));
       previousFailed = status === 'failed';

@@ -8,6 +8,7 @@ import { batches, batchTensors, size, type Dataset } from '../data/dataset.js';
 import type { Model } from '../models/model.js';
 import type { Rng } from '../random/rng.js';
 import { createProgress, type ProgressMode } from '../util/progress.js';
+import { createYielder } from '../util/yield.js';
 import { crossEntropy, type LossFn } from './losses.js';
 import type { GradientTransformation } from './transforms.js';
 
@@ -43,7 +44,7 @@ export interface TrainResult {
   history: TrainRecord[];
 }
 
-export function train(opts: TrainOptions): TrainResult {
+export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { model, data, transform, batchSize } = opts;
   const n = size(data);
   const stepsPerEpoch = Math.max(1, Math.floor(n / Math.min(batchSize, n)));
@@ -58,6 +59,7 @@ export function train(opts: TrainOptions): TrainResult {
   const history: TrainRecord[] = [];
   let finalLoss = NaN;
   let status: TrainResult['status'] = 'ok';
+  const yieldNow = createYielder();
   try {
     for (let step = 0; step < total; step++) {
       ctx.step = step;
@@ -82,6 +84,7 @@ export function train(opts: TrainOptions): TrainResult {
         history.push({ step: step + 1, loss: finalLoss, ...extra });
       }
       progress.update(step + 1, `loss ${finalLoss.toFixed(4)}`);
+      await yieldNow();
     }
   } finally {
     transform.dispose(state);

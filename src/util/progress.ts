@@ -50,7 +50,13 @@ export function createProgress(label: string, total: number, mode: ProgressMode 
   const terminal = !display && (mode === 'terminal' || (mode === 'auto' && process.stderr.isTTY && !process.env.CI));
   if (!display && !terminal) return { update() {}, finish() {} };
   const show = (line: string, final: boolean) => {
-    if (display) display.text(line);
+    if (display) {
+      try {
+        display.text(line);
+      } catch {
+        // tslab's output socket refuses a send until the event loop turns: progress never fails a run
+      }
+    }
     else process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
   };
   let lastDone = 0;

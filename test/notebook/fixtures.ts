@@ -1,4 +1,5 @@
 /** Small notebooks written to a temp folder for the runner tests. */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
@@ -25,3 +26,20 @@ export function writeNotebookFixture(cells: CellSpec[], name = 'fixture.ipynb', 
   writeFileSync(file, JSON.stringify(notebookJson(cells, kernel), null, 1));
   return file;
 }
+
+/** Debian's Python, which has Jupyter (a pyenv python3 on PATH may not). */
+export const PY = '/usr/bin/python3';
+
+/** Validates notebooks against the nbformat schema of their own version (no conversion); returns the errors. */
+export function nbformatErrors(files: string[]): string {
+  const r = spawnSync(PY, ['-c', `
+import sys, nbformat
+for f in sys.argv[1:]:
+    try:
+        nbformat.validate(nbformat.read(f, as_version=nbformat.NO_CONVERT))
+    except Exception as e:
+        print(f, type(e).__name__, str(e)[:500])
+`, ...files], { encoding: 'utf8' });
+  return (r.stdout + r.stderr).trim();
+}
+
