@@ -23,6 +23,7 @@ export { createProgress, type Progress } from './util/progress.js';
 export * from './claims/types.js';
 export { loadClaims, getClaim } from './claims/registry.js';
 export { runClaim, paramsFor, type RunOptions } from './claims/run.js';
+export { showResult, RESULT_MIME, type NotebookResult } from './claims/display.js';
 export { reproduce } from './claims/reproduce.js';
 export { resultTable, summaryTable, type Table } from './results/table.js';
 export * from './techniques/curvature/index.js';

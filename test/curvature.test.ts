@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mlp } from '../src/models/mlp.js';
 import { Rng } from '../src/random/rng.js';
 import { crossEntropy } from '../src/train/losses.js';
-import { hessianOperator, matrixOperator } from '../src/techniques/curvature/operator.js';
+import { ggnOperator, hessianOperator, matrixOperator } from '../src/techniques/curvature/operator.js';
+import { composeLoss } from '../src/techniques/curvature/ggn.js';
+import { backtracking, conjugateGradient } from '../src/techniques/curvature/solve.js';
 import { denseMatrix, densityOnGrid, hutchinsonTrace, jacobiEigen, lanczosEigenvalues, powerIteration, spectralDensity } from '../src/techniques/curvature/spectrum.js';
 
 describe('Jacobi eigensolver', () => {
@@ -117,5 +119,90 @@ describe('estimators against the exact Hessian of a small MLP', () => {
     hutchinsonTrace(op, { samples: 3, rng: new Rng(1) });
     expect(tf.memory().numTensors).toBe(before);
     expect(() => op.apply(new Float64Array(3))).toThrow(/vector of 3, expected 51/);
+  });
+});
+
+describe('Gauss-Newton products against an explicit J^T H_z J', () => {
+  const rng = new Rng(8);
+  const n = 6;
+  const k = 3;
+  const model = mlp({ sizes: [4, 5, k], activation: 'tanh' }, rng);
+  const x = rng.normalTensor([n, 4]);
+  const y = tf.tensor1d(Array.from({ length: n }, (_, i) => i % k), 'int32');
+  const outputs = (ps: tf.Tensor[]) => model.apply(x, ps);
+  const loss = (z: tf.Tensor) => crossEntropy()(z as tf.Tensor2D, y);
+  const op = ggnOperator(outputs, loss, model.params);
+  afterAll(() => { model.dispose(); tf.dispose([x, y]); });
+
+  it('matches the Gauss-Newton matrix built from the full Jacobian and the softmax Hessian', () => {
+    const d = op.dim;
+    // J: one row per output entry, by a vector-Jacobian product with a one-hot cotangent
+    const J: Float64Array[] = [];
+    for (let r = 0; r < n * k; r++) {
+      const row = tf.tidy(() => {
+        const u = tf.oneHot(tf.tensor1d([r], 'int32'), n * k).reshape([n, k]);
+        const g = tf.grads((...ps: tf.Tensor[]) => tf.sum(tf.mul(outputs(ps), u)))([...model.params]);
+        return tf.concat(g.map((t) => t.flatten()));
+      });
+      J.push(Float64Array.from(row.dataSync()));
+      row.dispose();
+    }
+    // H_z of the mean cross-entropy: block diagonal, (diag(p) - p p^T) / n per sample
+    const p = tf.tidy(() => tf.softmax(outputs([...model.params]))).arraySync() as number[][];
+    const G = new Float64Array(d * d);
+    for (let s = 0; s < n; s++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
+      const h = ((a === b ? p[s][a] : 0) - p[s][a] * p[s][b]) / n;
+      if (h === 0) continue;
+      const ja = J[s * k + a];
+      const jb = J[s * k + b];
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) G[i * d + j] += ja[i] * h * jb[j];
+    }
+    const dense = denseMatrix(op);
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < d * d; i++) { err = Math.max(err, Math.abs(dense[i] - G[i])); scale = Math.max(scale, Math.abs(G[i])); }
+    expect(err / scale).toBeLessThan(1e-5);
+    // positive semi-definite, unlike the Hessian of the same loss
+    expect(jacobiEigen(dense, d).values.at(-1)!).toBeGreaterThan(-1e-6 * scale);
+  });
+
+  it('equals the Hessian for a linear model (the outputs have no curvature)', () => {
+    const lin = mlp({ sizes: [4, k] }, new Rng(2));
+    const out = (ps: tf.Tensor[]) => lin.apply(x, ps);
+    const G = denseMatrix(ggnOperator(out, loss, lin.params));
+    const H = denseMatrix(hessianOperator(composeLoss(out, loss), lin.params));
+    G.forEach((g, i) => expect(g).toBeCloseTo(H[i], 5));
+    lin.dispose();
+  });
+
+  it('leaves no tensors behind', () => {
+    const before = tf.memory().numTensors;
+    op.apply(new Float64Array(op.dim).fill(0.1));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('conjugate gradient and line search', () => {
+  it('solves a damped SPD system to the tolerance, in at most n steps', () => {
+    const n = 8;
+    const rng = new Rng(3);
+    const m = Array.from({ length: n * n }, () => rng.normal());
+    // A = M M^T is positive semi-definite
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += m[i * n + k] * m[j * n + k];
+    const b = Float64Array.from({ length: n }, () => rng.normal());
+    const { x, iterations, relResidual } = conjugateGradient(matrixOperator(a, n), b, { damping: 0.5, tol: 1e-10 });
+    expect(iterations).toBeLessThanOrEqual(n + 2);
+    expect(relResidual).toBeLessThan(1e-10);
+    const ax = matrixOperator(a, n).apply(x);
+    ax.forEach((v, i) => expect(v + 0.5 * x[i]).toBeCloseTo(b[i], 8));
+  });
+
+  it('backtracking takes the full step when it decreases enough, halves otherwise', () => {
+    // f(x) = x^2 from x = 1 along d = -1: slope -2; t = 1 gives f = 0
+    expect(backtracking((t) => (1 - t) ** 2, 1, -2).step).toBe(1);
+    // along d = -4 the full step overshoots to 9; t = 1/4 lands on 0
+    expect(backtracking((t) => (1 - 4 * t) ** 2, 1, -8).step).toBe(0.25);
+    expect(backtracking(() => 2, 1, -1, { maxHalvings: 5 })).toEqual({ step: 0, value: 1, evaluations: 5 });
   });
 });

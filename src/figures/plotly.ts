@@ -2,7 +2,7 @@
  * Figures are plain plotly objects ({data, layout}): JSON-serialisable, stored with results and shown
  * in notebooks through the MIME type application/vnd.plotly.v1+json that JupyterLab and VS Code render.
  */
-import { createRequire } from 'node:module';
+import { displayBundle } from '../util/display.js';
 
 export interface Figure {
   data: Record<string, unknown>[];
@@ -68,19 +68,8 @@ export function barFigure(title: string, yTitle: string, bars: { name: string; v
   };
 }
 
-type DisplayWriter = (msg: { data: Record<string, unknown>; metadata: object; transient: object }, update: boolean) => void;
-
 /** Show a figure in a tslab notebook (plotly MIME bundle with a text fallback); elsewhere print its title. */
 export function show(fig: Figure): void {
-  let writer: DisplayWriter | null = null;
-  try {
-    // tslab's public display.raw sends one MIME type per message; its writer sends a full bundle.
-    writer = (createRequire(import.meta.url)('tslab/dist/jupyter.js') as { lastWriteDisplayData: DisplayWriter | null }).lastWriteDisplayData;
-  } catch { /* not in a tslab kernel */ }
   const title = String((fig.layout.title as { text?: string } | undefined)?.text ?? 'figure');
-  if (!writer) {
-    console.log(`[figure] ${title}`);
-    return;
-  }
-  writer({ data: { 'application/vnd.plotly.v1+json': fig, 'text/plain': `<Figure: ${title}>` }, metadata: {}, transient: {} }, false);
+  if (!displayBundle({ 'application/vnd.plotly.v1+json': fig, 'text/plain': `<Figure: ${title}>` })) console.log(`[figure] ${title}`);
 }

@@ -33,7 +33,8 @@ export const PY = '/usr/bin/python3';
 /** Validates notebooks against the nbformat schema of their own version (no conversion); returns the errors. */
 export function nbformatErrors(files: string[]): string {
   const r = spawnSync(PY, ['-c', `
-import sys, nbformat
+import sys, warnings, nbformat
+warnings.simplefilter('error')  # nbformat's warnings (a missing cell id) are errors here
 for f in sys.argv[1:]:
     try:
         nbformat.validate(nbformat.read(f, as_version=nbformat.NO_CONVERT))

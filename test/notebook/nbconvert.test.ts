@@ -62,9 +62,15 @@ describe.runIf(jupyter || process.env.CI)('noiselab run beside jupyter nbconvert
     const timeout = join(dir, 'timeout.ipynb');
     await runNotebook(writeNotebookFixture(['await new Promise(() => {})']), timeout, { timeout: 1 });
     expect(nbformatErrors([failed, params, timeout])).toBe('');
-    // the validator does reject: a 4.5 notebook whose cell has no id
-    const invalid = join(dir, 'invalid.ipynb');
-    writeFileSync(invalid, JSON.stringify({ ...notebookJson(['1']), nbformat_minor: 5 }));
-    expect(nbformatErrors([invalid])).toMatch(/invalid\.ipynb .*id/s);
+    // the validator does reject: a 4.5 notebook whose cell has no id, an output of an unknown type
+    const noId = join(dir, 'no-id.ipynb');
+    writeFileSync(noId, JSON.stringify({ ...notebookJson(['1']), nbformat_minor: 5 }));
+    const badOutput = join(dir, 'bad-output.ipynb');
+    const nb = notebookJson(['1']) as { cells: { outputs: unknown[] }[] };
+    nb.cells[0].outputs = [{ output_type: 'result' }];
+    writeFileSync(badOutput, JSON.stringify(nb));
+    const errors = nbformatErrors([noId, badOutput]);
+    expect(errors).toMatch(/no-id\.ipynb .*id/);
+    expect(errors).toMatch(/bad-output\.ipynb \w*ValidationError/);
   }, 120_000);
 });

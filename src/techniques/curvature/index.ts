@@ -1,3 +1,5 @@
 export * from './hvp.js';
 export * from './operator.js';
 export * from './spectrum.js';
+export * from './ggn.js';
+export * from './solve.js';

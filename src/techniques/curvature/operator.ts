@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../random/rng.js';
+import { ggnVectorProduct, type OutputLoss, type ParamOutputs } from './ggn.js';
 import { hessianVectorProduct, type ParamLoss } from './hvp.js';
 
 export interface SymmetricOperator {
@@ -73,17 +74,20 @@ export function matrixOperator(a: Float64Array, n: number): SymmetricOperator {
 }
 
 /**
- * The Hessian of `loss` at `params` as an operator on the concatenation of the parameters (in their
- * order), or on the subset `only` (indices into params: per-layer curvature).
+ * A curvature matrix given by its products with parameter-shaped vectors, as an operator on the
+ * concatenation of the parameters (in their order) or of the subset `only` (indices into params:
+ * per-layer curvature, the other parts of v being zero).
  */
-export function hessianOperator(loss: ParamLoss, params: readonly tf.Tensor[], only?: readonly number[]): SymmetricOperator {
+export function productOperator(
+  params: readonly tf.Tensor[], product: (v: tf.Tensor[]) => tf.Tensor[], only?: readonly number[], name = 'curvature',
+): SymmetricOperator {
   const idx = only ?? params.map((_, i) => i);
   const sizes = idx.map((i) => params[i].size);
   const dim = sizes.reduce((a, b) => a + b, 0);
   return {
     dim,
     apply: (v) => {
-      if (v.length !== dim) throw new Error(`Hessian operator: vector of ${v.length}, expected ${dim}`);
+      if (v.length !== dim) throw new Error(`${name} operator: vector of ${v.length}, expected ${dim}`);
       const parts = params.map((p) => tf.zerosLike(p));
       let off = 0;
       idx.forEach((pi, k) => {
@@ -91,7 +95,7 @@ export function hessianOperator(loss: ParamLoss, params: readonly tf.Tensor[], o
         parts[pi] = tf.tensor(Float32Array.from(v.subarray(off, off + sizes[k])), params[pi].shape);
         off += sizes[k];
       });
-      const hv = hessianVectorProduct(loss, params, parts);
+      const hv = product(parts);
       const out = new Float64Array(dim);
       off = 0;
       idx.forEach((pi, k) => {
@@ -102,4 +106,14 @@ export function hessianOperator(loss: ParamLoss, params: readonly tf.Tensor[], o
       return out;
     },
   };
+}
+
+/** The Hessian of `loss` at `params` as an operator (see productOperator for `only`). */
+export function hessianOperator(loss: ParamLoss, params: readonly tf.Tensor[], only?: readonly number[]): SymmetricOperator {
+  return productOperator(params, (v) => hessianVectorProduct(loss, params, v), only, 'Hessian');
+}
+
+/** The generalised Gauss-Newton matrix (Fisher, for softmax cross-entropy) as an operator. */
+export function ggnOperator(outputs: ParamOutputs, loss: OutputLoss, params: readonly tf.Tensor[], only?: readonly number[]): SymmetricOperator {
+  return productOperator(params, (v) => ggnVectorProduct(outputs, loss, params, v), only, 'Gauss-Newton');
 }
