@@ -111,13 +111,13 @@ function curvatureRun(model: Model, x: tf.Tensor, y: tf.Tensor1D, theta0: Float6
   return { losses, work };
 }
 
-/** Gradient descent with learning rate lr until the loss reaches `target` (or maxIters, or divergence). */
-function gdRun(model: Model, x: tf.Tensor, y: tf.Tensor1D, theta0: Float64Array, lr: number, target: number, p: C4Params): Run {
+/** Gradient descent with learning rate lr until the loss reaches `target` (or `limit` iterations, or divergence). */
+function gdRun(model: Model, x: tf.Tensor, y: tf.Tensor1D, theta0: Float64Array, lr: number, target: number, limit: number, p: C4Params): Run {
   const { gradAt } = objective(model, x, y, p.l2);
   const theta = Float64Array.from(theta0);
   const losses: number[] = [];
   const work: number[] = [];
-  for (let it = 0; it <= p.maxGdIters; it++) {
+  for (let it = 0; it <= limit; it++) {
     const { value, grad } = gradAt(theta);
     losses.push(value);
     work.push(it + 1);
@@ -146,8 +146,9 @@ export async function seedC4(p: C4Params, seed: number): Promise<C4Seed> {
         const target = fStar + p.tolRel * (f0 - fStar);
         const curvIters = itersTo(curv.losses, target)!;
         let best: { lr: number; iters: number; run: Run } | null = null;
-        for (const lr of p.gdLrs) {
-          const run = gdRun(model, x, y, theta0, lr, target, p);
+        // largest rates first; a slower rate is stopped once it cannot beat the best so far
+        for (const lr of [...p.gdLrs].sort((a, b) => b - a)) {
+          const run = gdRun(model, x, y, theta0, lr, target, best?.iters ?? p.maxGdIters, p);
           const iters = itersTo(run.losses, target) ?? p.maxGdIters;
           // among rates that never reach the target, the one that got lowest
           const better = !best || iters < best.iters || (iters === best.iters && Math.min(...run.losses) < Math.min(...best.run.losses));

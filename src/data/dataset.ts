@@ -67,3 +67,17 @@ export function* batches(n: number, batchSize: number, rng: Rng): Generator<Int3
 export function batchTensors(ds: Dataset, indices: Int32Array): { x: tf.Tensor; y: tf.Tensor1D } {
   return toTensors(take(ds, indices));
 }
+
+/** Images [h, w, c] averaged over `factor` x `factor` blocks (h and w divisible by factor). */
+export function downsample(ds: Dataset, factor: number): Dataset {
+  const [h, w, c] = ds.featureShape;
+  if (ds.featureShape.length !== 3 || h % factor || w % factor) throw new Error(`downsample: ${ds.name} has feature shape [${ds.featureShape}], needs [h, w, c] divisible by ${factor}`);
+  const [ho, wo] = [h / factor, w / factor];
+  const n = size(ds);
+  const x = new Float32Array(n * ho * wo * c);
+  const norm = 1 / (factor * factor);
+  for (let i = 0; i < n; i++) for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) for (let ch = 0; ch < c; ch++) {
+    x[((i * ho + Math.floor(r / factor)) * wo + Math.floor(q / factor)) * c + ch] += ds.x[((i * h + r) * w + q) * c + ch] * norm;
+  }
+  return { ...ds, name: `${ds.name}/${factor}x`, x, featureShape: [ho, wo, c] };
+}
