@@ -97,14 +97,17 @@ export async function seedC3(p: C3Params, seed: number): Promise<C3Seed> {
       const exact = exactTrace(op);
       const h = hutchinsonTrace(op, { samples: p.hutchinsonSamples, rng: rng.fork(`hutchinson-${layer}`) });
       avgTrace.push(h.mean / op.dim);
-      rows.push({ seed, kind: 'trace', layer: `hidden${layer + 1}`, params: op.dim, exactTrace: exact, hutchinson: h.mean, relErr: Math.abs(h.mean - exact) / Math.abs(exact) });
+      rows.push({
+        seed, kind: 'trace', layer: `hidden${layer + 1}`, params: op.dim, exactTrace: exact, hutchinson: h.mean,
+        relErr: Math.abs(h.mean - exact) / Math.abs(exact), z: Math.abs(h.mean - exact) / h.stderr,
+      });
     }
     const hawq = allocateBySensitivity(avgTrace, p.bits);
     const reverse = allocateBySensitivity(avgTrace.map((t) => -t), p.bits);
     const perms = permutations(p.bits).map((bits) => ({ bits, acc: quantizedAccuracy(model, test, bits) }));
     const accOf = (bits: number[]) => perms.find((q) => q.bits.join() === bits.join())!.acc;
     const fullAcc = evaluate(model, test).accuracy;
-    rows.push({ seed, kind: 'accuracy', float: fullAcc, hawq: accOf(hawq), reverse: accOf(reverse), hawqBits: hawq.join('/'), reverseBits: reverse.join('/'), meanOfPermutations: mean(perms.map((q) => q.acc)) });
+    rows.push({ seed, kind: 'accuracy', float: fullAcc, traceSpread: Math.max(...avgTrace) / Math.min(...avgTrace), hawq: accOf(hawq), reverse: accOf(reverse), hawqBits: hawq.join('/'), reverseBits: reverse.join('/'), meanOfPermutations: mean(perms.map((q) => q.acc)) });
     return { rows, permutations: perms };
   } finally {
     model.dispose();
@@ -119,6 +122,8 @@ export function summarizeC3(p: C3Params, perSeed: C3Seed[]): ClaimResult {
   const diff = pairedT(acc.map((r) => Number(r.hawq)), acc.map((r) => Number(r.reverse)));
   const worstRelErr = Math.max(...traces.map((r) => Number(r.relErr)));
   const numbers = {
+    worstTraceZ: Math.max(...traces.map((r) => Number(r.z))), traceSpread: mean(acc.map((r) => Number(r.traceSpread))),
+    accWorstPermutation: Math.min(...perSeed.flatMap((s) => s.permutations.map((q) => q.acc))),
     accHawq: mean(acc.map((r) => Number(r.hawq))), accReverse: mean(acc.map((r) => Number(r.reverse))), accFloat: mean(acc.map((r) => Number(r.float))),
     accDiff: diff.mean, accDiffLo: diff.lo, accDiffHi: diff.hi, worstTraceRelErr: worstRelErr, seeds: p.seeds.length,
   };
@@ -131,7 +136,8 @@ export function summarizeC3(p: C3Params, perSeed: C3Seed[]): ClaimResult {
       status: ok ? 'reproduced' : 'not reproduced',
       summary: `test accuracy with bits by average Hessian trace ${numbers.accHawq.toFixed(3)} vs reverse ${numbers.accReverse.toFixed(3)} ` +
         `(float ${numbers.accFloat.toFixed(3)}): difference ${diff.mean.toFixed(3)} [${diff.lo.toFixed(3)}, ${diff.hi.toFixed(3)}] (paired, ${p.seeds.length} seeds); ` +
-        `Hutchinson layer traces within ${(100 * worstRelErr).toFixed(1)}% of exact (rule: < ${100 * p.tolTrace}%)`,
+        `Hutchinson layer traces within ${(100 * worstRelErr).toFixed(1)}% of exact (rule: < ${100 * p.tolTrace}%; ${numbers.worstTraceZ.toFixed(1)} standard errors); ` +
+        `the largest layer's average trace is ${numbers.traceSpread.toFixed(2)}x the smallest's`,
       numbers,
     },
     figures: [

@@ -13,7 +13,7 @@ export function quantizeSymmetric(w: ArrayLike<number>, bits: number): Float32Ar
   const out = new Float32Array(w.length);
   if (max === 0) return out;
   const step = max / levels;
-  for (let i = 0; i < w.length; i++) out[i] = Math.round(w[i] / step) * step;
+  for (let i = 0; i < w.length; i++) out[i] = Math.round(w[i] / step) * step + 0; // + 0 turns -0 into 0
   return out;
 }
 
