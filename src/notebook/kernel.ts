@@ -213,8 +213,9 @@ export class Kernel {
     const timing: Record<string, string> = {};
     let reply: ExecuteReply | null = null;
     let idle = false;
-    // A kernel's iopub PUB socket drops messages once 1000 are queued (a burst of output), and the idle
-    // status may be among them: once the reply is in, iopub silence for iopubTimeout seconds ends the cell.
+    // A kernel can lose iopub messages, the idle status among them: a PUB socket drops what exceeds its
+    // high-water mark, and tslab's zeromq refuses a send while one is pending (EBUSY, in long synchronous
+    // stretches). Once the reply is in, iopub silence for iopubTimeout seconds ends the cell.
     let quiet: NodeJS.Timeout | undefined;
     const done = new Promise<ExecuteOutcome>((ok, fail) => {
       const finish = (lost = false) => {

@@ -114,6 +114,37 @@ async function kernelBackend(kernel: Kernel): Promise<string | null> {
   }
 }
 
+interface CellOutcome {
+  status: 'completed' | 'failed' | 'interrupted' | 'timeout' | 'died';
+  error: string | null;
+  iopubLost: boolean;
+}
+
+/** Runs one code cell; its outputs go to `outputs`, its count and nbclient timings to the cell. */
+async function executeCell(kernel: Kernel, cell: Cell, outputs: Output[], collector: OutputCollector, opts: RunOptions, previousFailed: boolean): Promise<CellOutcome> {
+  const run = () => kernel.execute(text(cell.source), { timeout: opts.timeout || undefined, interruptGrace: opts.interruptGrace, onIopub: (msg) => collector.add(msg) });
+  try {
+    let outcome = await run();
+    // tslab drops requests queued within 200 ms of an error; a cell that was never run is sent again
+    for (let retry = 0; outcome.reply.status === 'abort' && previousFailed && retry < 5; retry++) {
+      await new Promise((ok) => setTimeout(ok, 250));
+      outcome = await run();
+    }
+    cell.execution_count = outcome.reply.execution_count ?? null;
+    cell.metadata.execution = outcome.timing;
+    for (const o of outputs) if (o.output_type === 'execute_result') o.execution_count = cell.execution_count;
+    const iopubLost = Boolean(outcome.iopubLost);
+    if (outcome.reply.status === 'ok') return { status: 'completed', error: null, iopubLost };
+    cell.outputs = outputs;
+    const error = outcome.reply.status === 'abort' ? 'the kernel aborted the cell' : errorText(cell, outcome.reply);
+    return { status: opts.signal?.aborted ? 'interrupted' : 'failed', error, iopubLost };
+  } catch (e) {
+    if (!(e instanceof CellTimeoutError || e instanceof KernelDiedError)) throw e;
+    outputs.push(errorOutput(e instanceof CellTimeoutError ? 'CellTimeoutError' : 'DeadKernelError', e.message));
+    return { status: e instanceof CellTimeoutError ? 'timeout' : 'died', error: e.message, iopubLost: false };
+  }
+}
+
 /** Runs `input` and writes the executed notebook to `output` (after every cell, atomically). */
 export async function runNotebook(input: string, output: string, opts: RunOptions = {}): Promise<RunResult> {
   input = resolve(input);
@@ -174,36 +205,12 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       collector.cell(outputs);
       const start = now();
       m.noiselab = { start_time: start, status: 'running' };
-      let status: string;
-      let error: string | null = null;
-      let iopubLost = false;
-      try {
-        let outcome = await kernel.execute(text(cell.source), { timeout: opts.timeout || undefined, interruptGrace: opts.interruptGrace, onIopub: (msg) => collector.add(msg) });
-        // tslab drops requests queued within 200 ms of an error; a cell that was never run is sent again
-        for (let retry = 0; outcome.reply.status === 'abort' && previousFailed && retry < 5; retry++) {
-          await new Promise((ok) => setTimeout(ok, 250));
-          outcome = await kernel.execute(text(cell.source), { timeout: opts.timeout || undefined, interruptGrace: opts.interruptGrace, onIopub: (msg) => collector.add(msg) });
-        }
-        iopubLost = Boolean(outcome.iopubLost);
-        cell.execution_count = outcome.reply.execution_count ?? null;
-        m.execution = outcome.timing;
-        for (const o of outputs) if (o.output_type === 'execute_result') o.execution_count = cell.execution_count;
-        status = outcome.reply.status === 'ok' ? 'completed' : opts.signal?.aborted ? 'interrupted' : 'failed';
-        if (status !== 'completed') {
-          cell.outputs = outputs;
-          error = outcome.reply.status === 'abort' ? 'the kernel aborted the cell' : errorText(cell, outcome.reply);
-        }
-      } catch (e) {
-        if (!(e instanceof CellTimeoutError || e instanceof KernelDiedError)) throw e;
-        status = e instanceof CellTimeoutError ? 'timeout' : 'died';
-        error = e.message;
-        outputs.push(errorOutput(e instanceof CellTimeoutError ? 'CellTimeoutError' : 'DeadKernelError', e.message));
-      }
+      const { status, error, iopubLost } = await executeCell(kernel, cell, outputs, collector, opts, previousFailed);
       const end = now();
       cell.outputs = finalizeOutputs(outputs);
       m.noiselab = {
         start_time: start, end_time: end, duration: seconds(start, end), status, exception: status !== 'completed',
-        ...(iopubLost ? { warning: 'the kernel dropped output messages (a burst of over 1000); outputs may be incomplete' } : {}),
+        ...(iopubLost ? { warning: 'the kernel lost output messages (its idle status never came); outputs may be incomplete' } : {}),
       };
       result.executed++;
       const allowed = status === 'failed' && (opts.allowErrors || hasTag(cell, 'raises-exception'));
