@@ -5,7 +5,7 @@
  * bench.md. `npm run bench -- engine` or `-- runner` runs one part.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.js';
@@ -27,7 +27,7 @@ function json(cmd: string, args: string[], what: string): Record<string, Timing>
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
-function benchEngine(): { results: Record<string, Record<string, Timing> | null>; lines: string[] } {
+function benchEngine(): Record<string, Record<string, Timing> | null> {
   const backends = ['native', 'wasm', 'cpu'];
   const results: Record<string, Record<string, Timing> | null> = {};
   for (const b of backends) {
@@ -44,6 +44,11 @@ function benchEngine(): { results: Record<string, Record<string, Timing> | null>
     console.error(`bench: cannot build bench/sgemm.c: ${(e as Error).message}`);
   }
 
+  return results;
+}
+
+/** The engine table from measured results (also from an earlier run's bench.json). */
+function engineMarkdown(results: Record<string, Record<string, Timing> | null>): string[] {
   const names = Object.keys(results.native ?? results.wasm ?? {}).filter((n) => !n.includes('kernel only'));
   const fmt = (v: number | undefined) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
   const cell = (t: Timing | undefined) => (t ? `${fmt(t.min)} (${fmt(t.median)})` : '-');
@@ -73,24 +78,23 @@ function benchEngine(): { results: Record<string, Record<string, Timing> | null>
     lines.push('', `native sgemm 1024 kernel ${fmt(kernel)} ms vs OpenBLAS from C ${fmt(blas)} ms: ${(100 * share).toFixed(0)}% of OpenBLAS (target >= 80%: ${share >= 0.8 ? 'met' : 'NOT met'}); ` +
       `${((2 * 1024 ** 3) / (kernel * 1e6)).toFixed(0)} GFLOP/s`);
   }
-  return { results, lines };
+  return lines;
 }
 
 const parts = process.argv.slice(2);
 const want = (p: string) => !parts.length || parts.includes(p);
-const out: { threads: number; date: string; results?: unknown; runner?: RunnerBench[] } = { threads, date: new Date().toISOString() };
-const lines: string[] = [];
-if (want('engine')) {
-  const engine = benchEngine();
-  out.results = engine.results;
-  lines.push(...engine.lines);
-}
+type BenchFile = { threads: number; date: string; results?: Record<string, Record<string, Timing> | null>; runner?: RunnerBench[] };
+// a partial run keeps the other part from the previous bench.json
+const file = join(resultsDir(), 'bench.json');
+const previous: Partial<BenchFile> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+const out: BenchFile = { ...previous, threads, date: new Date().toISOString() };
+if (want('engine')) out.results = benchEngine();
 if (want('runner')) {
   console.error('bench: notebook runner vs nbconvert ...');
   out.runner = benchRunner();
-  lines.push('', ...runnerMarkdown(out.runner));
 }
+const lines = [...(out.results ? engineMarkdown(out.results) : []), ...(out.runner ? ['', ...runnerMarkdown(out.runner)] : [])];
 const md = lines.join('\n') + '\n';
 process.stdout.write(md);
-writeFileAtomic(join(resultsDir(), 'bench.json'), JSON.stringify(out, null, 1) + '\n');
+writeFileAtomic(file, JSON.stringify(out, null, 1) + '\n');
 writeFileAtomic(join(resultsDir(), 'bench.md'), md);
