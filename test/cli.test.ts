@@ -65,12 +65,18 @@ describe('noiselab CLI', () => {
   });
 
   it('has --help for every command and reports the backend', () => {
-    for (const cmd of ['claims', 'reproduce', 'info']) {
+    for (const cmd of ['claims', 'reproduce', 'run', 'info']) {
       const r = noiselab([cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`usage: noiselab ${cmd}`));
     }
     expect(noiselab(['--help']).out).toMatch(/commands:/);
+    // run's usage errors name the argument and exit 2
+    expect(noiselab(['run'])).toMatchObject({ code: 2, err: expect.stringMatching(/run: no notebook given/) });
+    expect(noiselab(['run', '--all', 'x.ipynb'])).toMatchObject({ code: 2, err: expect.stringMatching(/notebooks or --all, not both/) });
+    const nb = join(import.meta.dirname, '..', 'notebooks', 'c1-hessian-estimators.ipynb');
+    expect(noiselab(['run', nb, '--timeout', 'soon'])).toMatchObject({ code: 2, err: expect.stringMatching(/--timeout: expected seconds/) });
+    expect(noiselab(['run', 'missing.ipynb'])).toMatchObject({ code: 2, err: expect.stringMatching(/no such notebook: missing\.ipynb/) });
     const info = JSON.parse(noiselab(['info', '--json']).out);
     expect(['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu']).toContain(info.choice);
     const forced = noiselab(['info'], { NOISELAB_BACKEND: 'cpu' });
