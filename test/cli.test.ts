@@ -76,6 +76,7 @@ describe('noiselab CLI', () => {
     expect(noiselab(['run', '--all', 'x.ipynb'])).toMatchObject({ code: 2, err: expect.stringMatching(/notebooks or --all, not both/) });
     const nb = join(import.meta.dirname, '..', 'notebooks', 'c1-hessian-estimators.ipynb');
     expect(noiselab(['run', nb, '--timeout', 'soon'])).toMatchObject({ code: 2, err: expect.stringMatching(/--timeout: expected seconds/) });
+    expect(noiselab(['run', nb, nb])).toMatchObject({ code: 2, err: expect.stringMatching(/two notebooks would be written to .*c1-hessian-estimators\.ipynb/) });
     expect(noiselab(['run', 'missing.ipynb'])).toMatchObject({ code: 2, err: expect.stringMatching(/no such notebook: missing\.ipynb/) });
     const info = JSON.parse(noiselab(['info', '--json']).out);
     expect(['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu']).toContain(info.choice);

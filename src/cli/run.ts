@@ -82,6 +82,9 @@ export async function cmdRun(args: string[]): Promise<number> {
   const items: BatchItem[] = inputs.map((input) => ({
     input: resolve(input), output: values.output ? resolve(values.output as string) : outputPath(input, outputDir),
   }));
+  const outputs = items.map((it) => it.output);
+  const clash = outputs.find((o, i) => outputs.indexOf(o) !== i);
+  if (clash) throw new UsageError(`run: two notebooks would be written to ${clash}; run them with separate --output-dir`);
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
