@@ -1,9 +1,9 @@
 {
   "targets": [{
     "target_name": "noiselab_native",
-    "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/pool.cc", "src/elementwise.cc"],
-    "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-exceptions"],
+    "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/pool.cc", "src/elementwise.cc", "src/parallel.cc"],
+    "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-exceptions", "-pthread"],
     "cflags_cc!": ["-fno-rtti"],
-    "libraries": ["-lopenblas"]
+    "libraries": ["-lopenblas", "-pthread"]
   }]
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addonPath } from '../src/engine/native/addon.js';
 import { registerNativeBackend } from '../src/engine/native/index.js';
 import { Rng } from '../src/random/rng.js';
@@ -36,13 +36,17 @@ function expectSame(r: Awaited<ReturnType<typeof onBoth>>, tol = 1e-4) {
   expect(r.native.length).toBe(r.cpu.length);
   r.native.forEach((t, i) => {
     expect(t.shape).toEqual(r.cpu[i].shape);
-    const scale = Math.max(1, ...r.cpu[i].values.filter(Number.isFinite).map(Math.abs));
-    t.values.forEach((v, j) => {
-      const c = r.cpu[i].values[j];
-      if (Number.isNaN(c)) expect(v).toBeNaN();
-      else if (!Number.isFinite(c)) expect(v).toBe(c);
-      else expect(Math.abs(v - c) / scale, `element ${j}: native ${v} vs cpu ${c}`).toBeLessThan(tol);
+    const cpu = r.cpu[i].values;
+    let scale = 1;
+    for (const c of cpu) if (Number.isFinite(c)) scale = Math.max(scale, Math.abs(c));
+    // the first element that differs, reported with its index (one assertion per tensor: outputs are large)
+    const bad = t.values.findIndex((v, j) => {
+      const c = cpu[j];
+      if (Number.isNaN(c)) return !Number.isNaN(v);
+      if (!Number.isFinite(c)) return v !== c;
+      return !(Math.abs(v - c) / scale < tol);
     });
+    expect(bad, bad < 0 ? '' : `output ${i} element ${bad}: native ${t.values[bad]} vs cpu ${cpu[bad]}`).toBe(-1);
   });
 }
 
@@ -164,6 +168,55 @@ describe.runIf(built || process.env.CI)('native backend kernels match cpu', () =
       expectSame(await onBoth([{ shape }], (x) => tf.min(x, axis, keep)));
     }
     expectSame(await onBoth([{ shape: [2, 3] }], (x) => tf.max(tf.concat([x, tf.tensor2d([[NaN, 1, 2]])]), 0)));
+  });
+
+  // Shapes large enough for the kernels to split their work across threads, run with 3 threads so
+  // that ranges are uneven and start mid-row, mid-image and mid-broadcast.
+  describe('threaded paths', () => {
+    let saved = 0;
+    beforeAll(async () => {
+      await registerNativeBackend();
+      const { loadAddon } = await import('../src/engine/native/addon.js');
+      saved = loadAddon().getThreads();
+      loadAddon().setThreads(3);
+    });
+    afterAll(async () => {
+      const { loadAddon } = await import('../src/engine/native/addon.js');
+      loadAddon().setThreads(saved);
+    });
+
+    it.each([
+      [[301, 200], [200, 150], false, false], [[200, 301], [150, 200], true, true], // split by rows
+      [[40, 300], [300, 501], false, false], [[300, 40], [501, 300], true, true], // short and wide: by columns
+      [[65, 9, 8], [65, 7, 8], false, true], // many small products: by batch
+    ] as [number[], number[], boolean, boolean][])('BatchMatMul %j x %j (transpose %s, %s)', async (a, b, ta, tb) => {
+      expectSame(await onBoth([{ shape: a }, { shape: b }], withGrads((x, y) => tf.matMul(x, y, ta, tb))));
+    });
+
+    it.each([
+      { x: [7, 20, 20, 8], f: [3, 3, 8, 16], s: 1, p: 'same' },
+      { x: [5, 21, 19, 8], f: [3, 3, 8, 20], s: 2, p: 'valid' },
+      { x: [9, 28, 28, 1], f: [3, 3, 1, 32], s: 1, p: 'same' },
+    ] as { x: number[]; f: number[]; s: number; p: 'same' | 'valid' }[])('Conv2D and its gradients by chunks of images: %j', async (c) => {
+      expectSame(await onBoth([{ shape: c.x }, { shape: c.f }], withGrads((x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.p))));
+    });
+
+    it('pooling and its gradients by images', async () => {
+      expectSame(await onBoth([{ shape: [11, 24, 24, 16] }], withGrads((x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'same'))));
+      expectSame(await onBoth([{ shape: [11, 24, 23, 16] }], withGrads((x) => tf.avgPool(x as tf.Tensor4D, 3, 2, 'valid'))));
+    });
+
+    it('elementwise ops, broadcasting and bias activations by ranges', async () => {
+      expectSame(await onBoth([{ shape: [3, 50, 41, 16] }, { shape: [50, 1, 16] }], withGrads((a, b) => tf.mul(a, b))));
+      expectSame(await onBoth([{ shape: [301, 257] }, { shape: [257] }], withGrads((a, b) => tf.relu(tf.add(a, b)))));
+      expectSame(await onBoth([{ shape: [301, 257] }, { shape: [257, 131] }, { shape: [131] }],
+        (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b, activation: 'elu' })));
+    });
+
+    it.each([[[3001, 40], 0], [[40, 3001], 1], [[30, 101, 40], [0, 1]]] as [number[], number | number[]][])(
+      'reductions of %j over %j', async (shape, axis) => {
+        for (const op of [tf.sum, tf.max, tf.min]) expectSame(await onBoth([{ shape }], (x) => op(x, axis)));
+      });
   });
 
   it('falls back to cpu for int32 and NCHW', async () => {

@@ -1,10 +1,9 @@
-// Convolutions as im2col + sgemm. Images are processed in chunks so the column buffer stays within
-// a few tens of MB; the column buffer is reused across calls.
-#include <cblas.h>
+// Convolutions as im2col + sgemm, by chunks of images; each thread reuses its column buffer across calls.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 #include "kernels.h"
+#include "parallel.h"
 
 namespace nl {
 namespace {
@@ -74,16 +73,37 @@ void col2im(const float* c, float* dx, const ConvGeom& g, int n0, int nImg) {
   }
 }
 
-// Call f(n0, nImg, rows, cols) for chunks of images whose column matrix fits the buffer.
+// Images are split across the pool's threads; each thread walks its images in chunks whose column
+// matrix stays in cache (im2col, then a single-threaded sgemm on it while it is hot) and calls
+// f(n0, nImg, rows, cols, t). With fewer images than threads (or little work) the chunks are large
+// and processed in turn, each product splitting itself across the threads.
+constexpr long kChunkFloats = 1L << 17;  // 512 KB of columns per chunk
+
 template <typename F>
 void for_each_chunk(const ConvGeom& g, F f) {
   const long perImage = static_cast<long>(g.outH) * g.outW * g.fh * g.fw * g.inC;
-  const int chunk = static_cast<int>(std::max(1L, std::min<long>(g.batch, kMaxColFloats / std::max(1L, perImage))));
-  for (int n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int nImg = std::min(chunk, g.batch - n0);
-    const long rows = static_cast<long>(nImg) * g.outH * g.outW;
-    f(n0, nImg, rows, cols(rows * g.fh * g.fw * g.inC));
+  const double work = static_cast<double>(g.batch) * g.outH * g.outW * g.fh * g.fw * g.inC * g.outC;
+  const int threads = std::min(pool_threads(), g.batch);
+  if (threads <= 1 || work < (1 << 21)) {
+    const int chunk = static_cast<int>(std::max(1L, std::min<long>(g.batch, kMaxColFloats / std::max(1L, perImage))));
+    for (int n0 = 0; n0 < g.batch; n0 += chunk) {
+      const int nImg = std::min(chunk, g.batch - n0);
+      const long rows = static_cast<long>(nImg) * g.outH * g.outW;
+      f(n0, nImg, rows, cols(rows * g.fh * g.fw * g.inC), 0);
+    }
+    return;
   }
+  const int chunk = static_cast<int>(std::max(1L, kChunkFloats / std::max(1L, perImage)));
+  auto body = [&](int t, int nt) {
+    const int begin = static_cast<int>(static_cast<long>(g.batch) * t / nt);
+    const int end = static_cast<int>(static_cast<long>(g.batch) * (t + 1) / nt);
+    for (int n0 = begin; n0 < end; n0 += chunk) {
+      const int nImg = std::min(chunk, end - n0);
+      const long rows = static_cast<long>(nImg) * g.outH * g.outW;
+      f(n0, nImg, rows, cols(rows * g.fh * g.fw * g.inC), t);
+    }
+  };
+  run_on_threads(threads, body);
 }
 
 }  // namespace
@@ -91,14 +111,13 @@ void for_each_chunk(const ConvGeom& g, F f) {
 void conv2d(const float* x, const float* w, float* y, const ConvGeom& g) {
   const int K = g.fh * g.fw * g.inC;
   const int O = g.outC;
-  gemm_threads_for(static_cast<double>(g.batch) * g.outH * g.outW * K * O);
   if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.batch * g.outH * g.outW, O, K, 1.0f, x, K, w, O, 0.0f, y, O);
+    sgemm(false, false, g.batch * g.outH * g.outW, O, K, 1.0f, x, K, w, O, 0.0f, y, O);
     return;
   }
-  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c) {
+  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c, int) {
     im2col(x, c, g, n0, nImg);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, O, K, 1.0f, c, K, w, O, 0.0f,
+    sgemm(false, false, rows, O, K, 1.0f, c, K, w, O, 0.0f,
                 y + static_cast<long>(n0) * g.outH * g.outW * O, O);
   });
 }
@@ -106,14 +125,14 @@ void conv2d(const float* x, const float* w, float* y, const ConvGeom& g) {
 void conv2d_backprop_input(const float* dy, const float* w, float* dx, const ConvGeom& g) {
   const int K = g.fh * g.fw * g.inC;
   const int O = g.outC;
-  gemm_threads_for(static_cast<double>(g.batch) * g.outH * g.outW * K * O);
   if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.batch * g.outH * g.outW, K, O, 1.0f, dy, O, w, O, 0.0f, dx, K);
+    sgemm(false, true, g.batch * g.outH * g.outW, K, O, 1.0f, dy, O, w, O, 0.0f, dx, K);
     return;
   }
-  std::memset(dx, 0, sizeof(float) * static_cast<long>(g.batch) * g.inH * g.inW * g.inC);
-  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, O, 1.0f,
+  const long imageFloats = static_cast<long>(g.inH) * g.inW * g.inC;
+  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c, int) {
+    std::memset(dx + n0 * imageFloats, 0, sizeof(float) * nImg * imageFloats);  // chunks own their images
+    sgemm(false, true, rows, K, O, 1.0f,
                 dy + static_cast<long>(n0) * g.outH * g.outW * O, O, w, O, 0.0f, c, K);
     col2im(c, dx, g, n0, nImg);
   });
@@ -122,17 +141,27 @@ void conv2d_backprop_input(const float* dy, const float* w, float* dx, const Con
 void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
   const int K = g.fh * g.fw * g.inC;
   const int O = g.outC;
-  gemm_threads_for(static_cast<double>(g.batch) * g.outH * g.outW * K * O);
   if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, O, g.batch * g.outH * g.outW, 1.0f, x, K, dy, O, 0.0f, dw, O);
+    sgemm(true, false, K, O, g.batch * g.outH * g.outW, 1.0f, x, K, dy, O, 0.0f, dw, O);
     return;
   }
-  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c) {
+  // each thread sums its images into its own K x O partial (thread 0 into dw), then they are added
+  const int maxThreads = pool_threads();
+  std::vector<float> partials(static_cast<size_t>(std::max(0, maxThreads - 1)) * K * O);
+  std::vector<char> used(maxThreads, 0);
+  std::memset(dw, 0, sizeof(float) * K * O);
+  for_each_chunk(g, [&](int n0, int nImg, long rows, float* c, int t) {
+    float* acc = t == 0 ? dw : partials.data() + static_cast<size_t>(t - 1) * K * O;
     im2col(x, c, g, n0, nImg);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, O, rows, 1.0f, c, K,
-                dy + static_cast<long>(n0) * g.outH * g.outW * O, O, n0 == 0 ? 0.0f : 1.0f, dw, O);
+    sgemm(true, false, K, O, rows, 1.0f, c, K,
+                dy + static_cast<long>(n0) * g.outH * g.outW * O, O, used[t] ? 1.0f : 0.0f, acc, O);
+    used[t] = 1;
   });
-  if (g.batch == 0) std::memset(dw, 0, sizeof(float) * K * O);
+  for (int t = 1; t < maxThreads; t++) {
+    if (!used[t]) continue;
+    const float* p = partials.data() + static_cast<size_t>(t - 1) * K * O;
+    for (long i = 0; i < static_cast<long>(K) * O; i++) dw[i] += p[i];
+  }
 }
 
 }  // namespace nl

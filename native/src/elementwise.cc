@@ -3,24 +3,32 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 #include "kernels.h"
+#include "parallel.h"
 
 namespace nl {
 
+namespace {
+// Elementwise loops are memory-bound: a second thread pays off from ~32K elements.
+constexpr int64_t kMinPerThread = 1 << 15;
+}  // namespace
+
 void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha) {
-  const int64_t n = rows * cols;
-  for (int64_t i = 0; i < n; i++) {
-    float v = y[i] + (bias ? bias[(i % cols) % biasSize] : 0.0f);
-    switch (act) {
-      case kRelu: v = v > 0 ? v : 0; break;
-      case kRelu6: v = std::min(std::max(v, 0.0f), 6.0f); break;
-      case kSigmoid: v = 1.0f / (1.0f + std::exp(-v)); break;
-      case kLeakyRelu: v = v > 0 ? v : alpha * v; break;
-      case kElu: v = v > 0 ? v : std::expm1(v); break;
-      default: break;
+  parallel_for(rows * cols, kMinPerThread, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      float v = y[i] + (bias ? bias[(i % cols) % biasSize] : 0.0f);
+      switch (act) {
+        case kRelu: v = v > 0 ? v : 0; break;
+        case kRelu6: v = std::min(std::max(v, 0.0f), 6.0f); break;
+        case kSigmoid: v = 1.0f / (1.0f + std::exp(-v)); break;
+        case kLeakyRelu: v = v > 0 ? v : alpha * v; break;
+        case kElu: v = v > 0 ? v : std::expm1(v); break;
+        default: break;
+      }
+      y[i] = v;
     }
-    y[i] = v;
-  }
+  });
 }
 
 namespace {
@@ -41,27 +49,44 @@ void binary_loop(F f, const float* a, const int32_t* as, const float* b, const i
     stride *= shape[i];
   }
   if (aFull && bFull) {
-    for (int64_t i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    parallel_for(n, kMinPerThread, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(a[i], b[i]); });
     return;
   }
-  if (aFull && bScalar) { const float v = b[0]; for (int64_t i = 0; i < n; i++) out[i] = f(a[i], v); return; }
-  if (bFull && aScalar) { const float v = a[0]; for (int64_t i = 0; i < n; i++) out[i] = f(v, b[i]); return; }
-  // general case: walk the output in order, advancing both input offsets with a counter per axis
+  if (aFull && bScalar) {
+    const float v = b[0];
+    parallel_for(n, kMinPerThread, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(a[i], v); });
+    return;
+  }
+  if (bFull && aScalar) {
+    const float v = a[0];
+    parallel_for(n, kMinPerThread, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(v, b[i]); });
+    return;
+  }
+  // general case: walk rows of the innermost axis in order, advancing both input offsets with a
+  // counter per outer axis; each thread starts its counters at its first row
   const int inner = shape[rank - 1];
   const int32_t ai = as[rank - 1], bi = bs[rank - 1];
-  int64_t outer = n / inner;
-  int32_t idx[8] = {0};
-  int64_t ao = 0, bo = 0;
-  for (int64_t r = 0; r < outer; r++) {
-    float* o = out + r * inner;
-    for (int j = 0; j < inner; j++) o[j] = f(a[ao + j * ai], b[bo + j * bi]);
-    for (int d = rank - 2; d >= 0; d--) {
-      if (++idx[d] < shape[d]) { ao += as[d]; bo += bs[d]; break; }
-      ao -= static_cast<int64_t>(as[d]) * (shape[d] - 1);
-      bo -= static_cast<int64_t>(bs[d]) * (shape[d] - 1);
-      idx[d] = 0;
+  const int64_t outer = n / inner;
+  parallel_for(outer, 1 + kMinPerThread / inner, [&](int64_t r0, int64_t r1) {
+    int32_t idx[8] = {0};
+    int64_t ao = 0, bo = 0;
+    for (int64_t d = rank - 2, rem = r0; d >= 0; d--) {
+      idx[d] = static_cast<int32_t>(rem % shape[d]);
+      rem /= shape[d];
+      ao += static_cast<int64_t>(idx[d]) * as[d];
+      bo += static_cast<int64_t>(idx[d]) * bs[d];
     }
-  }
+    for (int64_t r = r0; r < r1; r++) {
+      float* o = out + r * inner;
+      for (int j = 0; j < inner; j++) o[j] = f(a[ao + j * ai], b[bo + j * bi]);
+      for (int d = rank - 2; d >= 0; d--) {
+        if (++idx[d] < shape[d]) { ao += as[d]; bo += bs[d]; break; }
+        ao -= static_cast<int64_t>(as[d]) * (shape[d] - 1);
+        bo -= static_cast<int64_t>(bs[d]) * (shape[d] - 1);
+        idx[d] = 0;
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -83,7 +108,9 @@ void binary(int op, const float* a, const int32_t* as, const float* b, const int
 
 void unary(int op, const float* x, float* out, int64_t n, float alpha) {
 #define NL_UNARY(expr) \
-    for (int64_t i = 0; i < n; i++) { const float v = x[i]; out[i] = (expr); } \
+    parallel_for(n, kMinPerThread, [&](int64_t i0, int64_t i1) { \
+      for (int64_t i = i0; i < i1; i++) { const float v = x[i]; out[i] = (expr); } \
+    }); \
   break;
   switch (op) {
     case kRelu_: NL_UNARY(v > 0 ? v : (v != v ? v : 0.0f))
@@ -123,10 +150,24 @@ void reduce(int op, const float* x, const int32_t* shape, const uint8_t* reduced
   bool leading = true;
   for (int i = 0; i < nr; i++) leading &= red[i] == i;
   if (leading) {
-    for (int64_t j = 0; j < outN; j++) out[j] = init;
-    for (int64_t r = 0; r < redN; r++) {
-      const float* row = x + r * outN;
-      for (int64_t j = 0; j < outN; j++) out[j] = combine(out[j], row[j]);
+    // rows [r0, r1) combined into acc[0, outN)
+    auto rows = [&](int64_t r0, int64_t r1, float* acc) {
+      for (int64_t j = 0; j < outN; j++) acc[j] = init;
+      for (int64_t r = r0; r < r1; r++) {
+        const float* row = x + r * outN;
+        for (int64_t j = 0; j < outN; j++) acc[j] = combine(acc[j], row[j]);
+      }
+    };
+    const int threads = static_cast<int>(std::min<int64_t>(pool_threads(), total / kMinPerThread));
+    if (threads <= 1 || in_parallel_region()) { rows(0, redN, out); return; }
+    // a few long columns (a bias gradient): each thread combines a block of rows, then the partials
+    std::vector<float> partial(static_cast<size_t>(threads - 1) * outN);
+    auto body = [&](int t, int nt) {
+      rows(redN * t / nt, redN * (t + 1) / nt, t == 0 ? out : partial.data() + (t - 1) * outN);
+    };
+    run_on_threads(threads, body);
+    for (int t = 1; t < threads; t++) {
+      for (int64_t j = 0; j < outN; j++) out[j] = combine(out[j], partial[(t - 1) * outN + j]);
     }
     return;
   }
@@ -134,12 +175,14 @@ void reduce(int op, const float* x, const int32_t* shape, const uint8_t* reduced
   bool trailing = true;
   for (int i = 0; i < nr; i++) trailing &= red[i] == rank - nr + i;
   if (trailing) {
-    for (int64_t j = 0; j < outN; j++) {
-      const float* blk = x + j * redN;
-      float acc = init;
-      for (int64_t r = 0; r < redN; r++) acc = combine(acc, blk[r]);
-      out[j] = acc;
-    }
+    parallel_for(outN, 1 + kMinPerThread / redN, [&](int64_t j0, int64_t j1) {
+      for (int64_t j = j0; j < j1; j++) {
+        const float* blk = x + j * redN;
+        float acc = init;
+        for (int64_t r = 0; r < redN; r++) acc = combine(acc, blk[r]);
+        out[j] = acc;
+      }
+    });
     return;
   }
   // general: for each output, walk the reduced axes by their strides

@@ -29,11 +29,14 @@ void avg_pool_grad(const float* dy, float* dx, const ConvGeom& g);
 enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu = 4, kElu = 5 };
 void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha);
 
+// Row-major C = alpha op(A) op(B) + beta C, split across the pool's threads when large.
+void sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
+           int ldb, float beta, float* c, int ldc);
+
+// Threads of the kernels' pool (OpenBLAS itself always runs single-threaded).
 void set_threads(int n);
-// pick OpenBLAS's thread count for a product of `work` multiply-adds
-void gemm_threads_for(double work);
-void tune_allocator();
 int get_threads();
+void tune_allocator();
 
 }  // namespace nl
 

@@ -17,6 +17,7 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array, outShape: Int32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   reduce(op: number, x: Float32Array, shape: Int32Array, reduced: Int32Array, out: Float32Array): void;
+  /** threads of the kernels' pool (default: OpenBLAS's, i.e. the cores or OPENBLAS_NUM_THREADS) */
   setThreads(n: number): void;
   getThreads(): number;
 }
@@ -33,9 +34,6 @@ export function loadAddon(): NativeAddon {
   if (addon) return addon;
   const file = addonPath();
   if (!existsSync(file)) throw new Error(`not built (${file} is missing; npm run setup builds it when g++ and libopenblas-dev are present)`);
-  // OpenMP workers must not spin between parallel loops: they would starve OpenBLAS's own threads
-  // on a 2-core machine. libgomp reads this when the addon loads it.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   addon = createRequire(import.meta.url)(file) as NativeAddon;
   return addon;
 }

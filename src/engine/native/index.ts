@@ -7,14 +7,43 @@ import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon } from './addon.js';
 import { nativeKernels } from './kernels.js';
+import { outputPool } from './util.js';
 
 export const NATIVE = 'native';
 
-/** The cpu backend with its "install tfjs-node" banner turned off: this backend is the answer to it. */
+type Values = Parameters<MathBackendCPU['write']>[0];
+
+/**
+ * The cpu backend with its "install tfjs-node" banner turned off (this backend is the answer to it),
+ * telling the output pool where kernel outputs go: into a tensor, out to the user, or away.
+ */
 class NativeBackend extends MathBackendCPU {
   constructor() {
     super();
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  override write(values: Values, shape: number[], dtype: tf.DataType): tf.DataId {
+    outputPool.attach(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: tf.DataId, values: Values, shape: number[], dtype: tf.DataType, refCount: number): void {
+    outputPool.attach(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    outputPool.escape(values);
+    return values;
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId)!.values : null;
+    const gone = super.disposeData(dataId, force);
+    if (gone && values) outputPool.release(values);
+    return gone;
   }
 }
 

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { BufferPool } from './buffer-pool.js';
 
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 export type KernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
@@ -13,13 +14,10 @@ export function f32(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array | n
   return v instanceof Float32Array ? v : null;
 }
 
-/**
- * An output buffer without zero-filling: every native kernel writes all of its output (or clears it
- * itself where it accumulates), so the memset a new Float32Array does would be wasted on multi-MB
- * activations.
- */
+/** Storage of native kernel outputs, recycled when their tensors are disposed (see BufferPool). */
+export const outputPool = new BufferPool();
+
+/** An uninitialised output buffer: every native kernel writes all of its output (or clears it itself). */
 export function outputBuffer(n: number): Float32Array {
-  if (n === 0) return new Float32Array(0);
-  const buf = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(buf.buffer, buf.byteOffset, n);
+  return outputPool.take(n);
 }
