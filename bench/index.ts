@@ -14,7 +14,11 @@ import { benchRunner, runnerMarkdown, type RunnerBench } from './runner.js';
 
 const root = projectRoot();
 const threads = Number(process.env.NOISELAB_THREADS ?? 2);
-const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+// Every process gets the glibc malloc settings the native addon applies to itself (multi-MB buffers
+// stay on the heap instead of being fresh mmaps that fault in on every step). Without them PyTorch's
+// CNN step swings between 14 and 85 ms on this VM with the state of its memory; with them it is steady.
+const mallocTunables = 'glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=536870912';
+const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), GLIBC_TUNABLES: mallocTunables };
 
 type Timing = { min: number; median: number };
 

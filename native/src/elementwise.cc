@@ -15,7 +15,7 @@ constexpr int64_t kMinPerThread = 1 << 15;
 }  // namespace
 
 void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha) {
-  parallel_for(rows * cols, kMinPerThread, [&](int64_t i0, int64_t i1) {
+  parallel_for(rows * cols, kMinPerThread, [=](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; i++) {
       float v = y[i] + (bias ? bias[(i % cols) % biasSize] : 0.0f);
       switch (act) {
@@ -49,17 +49,17 @@ void binary_loop(F f, const float* a, const int32_t* as, const float* b, const i
     stride *= shape[i];
   }
   if (aFull && bFull) {
-    parallel_for(n, kMinPerThread, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(a[i], b[i]); });
+    parallel_for(n, kMinPerThread, [=](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(a[i], b[i]); });
     return;
   }
   if (aFull && bScalar) {
     const float v = b[0];
-    parallel_for(n, kMinPerThread, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(a[i], v); });
+    parallel_for(n, kMinPerThread, [=](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(a[i], v); });
     return;
   }
   if (bFull && aScalar) {
     const float v = a[0];
-    parallel_for(n, kMinPerThread, [&](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(v, b[i]); });
+    parallel_for(n, kMinPerThread, [=](int64_t i0, int64_t i1) { for (int64_t i = i0; i < i1; i++) out[i] = f(v, b[i]); });
     return;
   }
   // general case: walk rows of the innermost axis in order, advancing both input offsets with a
@@ -67,7 +67,7 @@ void binary_loop(F f, const float* a, const int32_t* as, const float* b, const i
   const int inner = shape[rank - 1];
   const int32_t ai = as[rank - 1], bi = bs[rank - 1];
   const int64_t outer = n / inner;
-  parallel_for(outer, 1 + kMinPerThread / inner, [&](int64_t r0, int64_t r1) {
+  parallel_for(outer, 1 + kMinPerThread / inner, [=](int64_t r0, int64_t r1) {
     int32_t idx[8] = {0};
     int64_t ao = 0, bo = 0;
     for (int64_t d = rank - 2, rem = r0; d >= 0; d--) {
@@ -107,8 +107,9 @@ void binary(int op, const float* a, const int32_t* as, const float* b, const int
 }
 
 void unary(int op, const float* x, float* out, int64_t n, float alpha) {
+// Loops capture by value (see parallel_for): through references GCC may not vectorise them.
 #define NL_UNARY(expr) \
-    parallel_for(n, kMinPerThread, [&](int64_t i0, int64_t i1) { \
+    parallel_for(n, kMinPerThread, [=](int64_t i0, int64_t i1) { \
       for (int64_t i = i0; i < i1; i++) { const float v = x[i]; out[i] = (expr); } \
     }); \
   break;
@@ -151,7 +152,7 @@ void reduce(int op, const float* x, const int32_t* shape, const uint8_t* reduced
   for (int i = 0; i < nr; i++) leading &= red[i] == i;
   if (leading) {
     // rows [r0, r1) combined into acc[0, outN)
-    auto rows = [&](int64_t r0, int64_t r1, float* acc) {
+    auto rows = [=](int64_t r0, int64_t r1, float* acc) {
       for (int64_t j = 0; j < outN; j++) acc[j] = init;
       for (int64_t r = r0; r < r1; r++) {
         const float* row = x + r * outN;
@@ -175,7 +176,7 @@ void reduce(int op, const float* x, const int32_t* shape, const uint8_t* reduced
   bool trailing = true;
   for (int i = 0; i < nr; i++) trailing &= red[i] == rank - nr + i;
   if (trailing) {
-    parallel_for(outN, 1 + kMinPerThread / redN, [&](int64_t j0, int64_t j1) {
+    parallel_for(outN, 1 + kMinPerThread / redN, [=](int64_t j0, int64_t j1) {
       for (int64_t j = j0; j < j1; j++) {
         const float* blk = x + j * redN;
         float acc = init;

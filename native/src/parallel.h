@@ -35,7 +35,10 @@ void parallel_for(int64_t total, int64_t min_per_thread, F f) {
   }
   auto body = [&](int t, int nt) {
     const int64_t begin = total * t / nt, end = total * (t + 1) / nt;
-    if (begin < end) f(begin, end);
+    // a local copy: reached through the closure's reference, f's captures could alias what the loop
+    // stores to, and GCC would neither vectorise nor hoist them (a branchy Step ran 30x slower)
+    F local = f;
+    if (begin < end) local(begin, end);
   };
   run_on_threads(n, body);
 }

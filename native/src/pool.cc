@@ -56,7 +56,7 @@ inline auto clear_images(float* dx, const ConvGeom& g) {
 
 void max_pool(const float* x, float* y, const ConvGeom& g) {
   const int C = g.inC;
-  for_each_window(g, no_start(), [&](int b, int y0, int x0, long o) {
+  for_each_window(g, no_start(), [=](int b, int y0, int x0, long o) {
     float* out = y + o;
     for (int c = 0; c < C; c++) out[c] = -std::numeric_limits<float>::infinity();
     for_each_tap(g, b, y0, x0, [&](long i) {
@@ -84,7 +84,7 @@ void max_pool_grad(const float* x, const float* dy, float* dx, const ConvGeom& g
 
 void avg_pool(const float* x, float* y, const ConvGeom& g) {
   const int C = g.inC;
-  for_each_window(g, no_start(), [&](int b, int y0, int x0, long o) {
+  for_each_window(g, no_start(), [=](int b, int y0, int x0, long o) {
     float* out = y + o;
     for (int c = 0; c < C; c++) out[c] = 0;
     int count = 0;
@@ -99,7 +99,7 @@ void avg_pool(const float* x, float* y, const ConvGeom& g) {
 void avg_pool_grad(const float* dy, float* dx, const ConvGeom& g) {
   const int C = g.inC;
   const float scale = 1.0f / static_cast<float>(g.fh * g.fw);
-  for_each_window(g, clear_images(dx, g), [&](int b, int y0, int x0, long o) {
+  for_each_window(g, clear_images(dx, g), [=](int b, int y0, int x0, long o) {
     for_each_tap(g, b, y0, x0, [&](long i) {
       for (int c = 0; c < C; c++) dx[i + c] += dy[o + c] * scale;
     });
