@@ -16,6 +16,7 @@ export * from './metrics/classification.js';
 export * from './metrics/maps.js';
 export * from './metrics/representation.js';
 export * from './stats/bootstrap.js';
+export * from './stats/regression.js';
 export * from './stats/distributions.js';
 export * from './stats/seeds.js';
 export * from './figures/plotly.js';
@@ -27,5 +28,6 @@ export { showResult, RESULT_MIME, type NotebookResult } from './claims/display.j
 export { reproduce } from './claims/reproduce.js';
 export { resultTable, summaryTable, type Table } from './results/table.js';
 export * from './techniques/curvature/index.js';
+export * from './techniques/forward-gradient/index.js';
 export { runNotebook, type RunOptions as NotebookRunOptions, type RunResult as NotebookRunResult } from './notebook/run.js';
 export { findKernelSpec, listKernelSpecs, type KernelSpec } from './notebook/kernelspec.js';

@@ -21,6 +21,7 @@ import { adam } from '../train/transforms.js';
 import { spearman, totalVariation } from '../metrics/maps.js';
 import { formatInterval, mean, pairedT, tInterval } from '../stats/bootstrap.js';
 import { heatmapGrid, lineFigure, type Figure } from '../figures/plotly.js';
+import { slope } from '../stats/regression.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 import { evaluate, fmnistSplits, type FmnistSize } from './shared/fmnist.js';
 
@@ -139,16 +140,6 @@ export function summarizeB1(p: B1Params, perSeed: B1Seed[]): ClaimResult {
     },
     figures: figuresB1(perSeed, ns),
   };
-}
-
-/** Least-squares slope of y on x. */
-function slope(x: number[], y: number[]): number {
-  const mx = mean(x);
-  const my = mean(y);
-  let sxy = 0;
-  let sxx = 0;
-  x.forEach((xi, i) => { sxy += (xi - mx) * (y[i] - my); sxx += (xi - mx) ** 2; });
-  return sxy / sxx;
 }
 
 function toGrid(v: number[]): number[][] {

@@ -23,6 +23,7 @@ import { backtracking, conjugateGradient } from '../techniques/curvature/solve.j
 import { mean, tInterval } from '../stats/bootstrap.js';
 import { barFigure, lineFigure } from '../figures/plotly.js';
 import { fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { flatten, unflatten } from '../util/flat.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface C4Params extends BaseParams, FmnistSize {
@@ -54,19 +55,10 @@ export interface C4Seed {
   curves: Record<Problem, { curvature: number[]; gd: number[]; target: number; fStar: number }>;
 }
 
-function flatten(ts: readonly tf.Tensor[]): Float64Array {
-  const out = new Float64Array(ts.reduce((n, t) => n + t.size, 0));
-  let off = 0;
-  for (const t of ts) { out.set(t.dataSync(), off); off += t.size; }
-  return out;
-}
-
 function assignFlat(vars: readonly tf.Variable[], flat: Float64Array): void {
-  let off = 0;
-  for (const v of vars) {
-    tf.tidy(() => v.assign(tf.tensor(Float32Array.from(flat.subarray(off, off + v.size)), v.shape)));
-    off += v.size;
-  }
+  const parts = unflatten(flat, vars);
+  vars.forEach((v, i) => v.assign(parts[i]));
+  tf.dispose(parts);
 }
 
 /** The regularised objective of `model` on (x, y), its value and gradient at a flat parameter vector. */

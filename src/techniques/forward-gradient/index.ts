@@ -1,0 +1,2 @@
+export * from './jvp.js';
+export * from './estimators.js';
