@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
+import { studentTCdf } from '../src/stats/distributions.js';
 
 describe('Rng', () => {
   it('gives the same numbers for the same seed, run to run', () => {
@@ -37,6 +38,29 @@ describe('Rng', () => {
     expect(mean(z)).toBeCloseTo(0, 2);
     expect(mean(z.map((v) => v * v))).toBeCloseTo(1, 1.5);
     expect(u.every((v) => v >= 0 && v < 1)).toBe(true);
+  });
+
+  it('draws Gamma and Student t with the right distributions (Kolmogorov-Smirnov against the exact cdf)', () => {
+    const r = new Rng(4);
+    const n = 200_000;
+    // 99.9% critical value of the KS statistic (a wrong sampler misses by far more at this n)
+    const critical = 1.95 / Math.sqrt(n);
+    for (const df of [1, 1.5, 5]) {
+      const x = Float64Array.from({ length: n }, () => r.studentT(df)).sort();
+      let ks = 0;
+      x.forEach((v, i) => { ks = Math.max(ks, Math.abs((i + 1) / n - studentTCdf(v, df)), Math.abs(i / n - studentTCdf(v, df))); });
+      expect(ks, `Student t df ${df}`).toBeLessThan(critical);
+    }
+    for (const shape of [0.5, 3]) {
+      const g = Array.from({ length: n }, () => r.gamma(shape));
+      const m = g.reduce((a, b) => a + b, 0) / n;
+      const v = g.reduce((a, b) => a + (b - m) ** 2, 0) / n;
+      // mean and variance of Gamma(k, 1) are both k; standard errors ~ sqrt(k/n) and ~ k sqrt(2(1+3/k)/n)
+      expect(Math.abs(m - shape)).toBeLessThan(4 * Math.sqrt(shape / n));
+      expect(Math.abs(v - shape) / shape).toBeLessThan(4 * Math.sqrt((2 + 6 / shape) / n));
+      expect(g.every((x) => x > 0)).toBe(true);
+    }
+    expect(() => r.studentT(0)).toThrow(/df must be > 0/);
   });
 
   it('permutes without losing or repeating elements', () => {

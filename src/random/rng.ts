@@ -80,6 +80,30 @@ export class Rng {
     return u * f;
   }
 
+  /** Gamma(shape, 1) by Marsaglia and Tsang (shape < 1 boosted by U^(1/shape)). */
+  gamma(shape: number): number {
+    if (!(shape > 0)) throw new Error(`Rng.gamma: shape must be > 0, got ${shape}`);
+    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform() || Number.MIN_VALUE, 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number, v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.uniform();
+      if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    }
+  }
+
+  /** Student's t with `df` degrees of freedom (any df > 0: heavy tails, infinite variance for df <= 2). */
+  studentT(df: number): number {
+    if (!(df > 0)) throw new Error(`Rng.studentT: df must be > 0, got ${df}`);
+    return this.normal() / Math.sqrt((2 * this.gamma(df / 2)) / df);
+  }
+
   /** Fisher-Yates shuffle of a copy. */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);
