@@ -31,5 +31,6 @@ export { resultTable, summaryTable, type Table } from './results/table.js';
 export * from './techniques/curvature/index.js';
 export * from './techniques/forward-gradient/index.js';
 export * from './techniques/robust-gradient/index.js';
+export * from './techniques/privacy/index.js';
 export { runNotebook, type RunOptions as NotebookRunOptions, type RunResult as NotebookRunResult } from './notebook/run.js';
 export { findKernelSpec, listKernelSpecs, type KernelSpec } from './notebook/kernelspec.js';

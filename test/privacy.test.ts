@@ -1,9 +1,16 @@
 /**
  * The RDP accountant against the values TensorFlow Privacy published for DP-SGD on MNIST, against the
  * Gaussian mechanism's closed form, and against the Renyi divergence computed by numerical
- * integration; and its two series against each other.
+ * integration; and its two series against each other. DP-SGD's clipped sums against per-example
+ * gradients computed one at a time.
  */
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { mlp } from '../src/models/mlp.js';
+import { Rng } from '../src/random/rng.js';
+import { crossEntropy } from '../src/train/losses.js';
+import { clippedGradientSum, poissonSample, privatizedGradient } from '../src/techniques/privacy/dp-sgd.js';
+import { expectNoLeak, maxAbsDiff } from './helpers.js';
 import { DEFAULT_ORDERS, dpSgdEpsilon, epsilonFromRdp, logErfc, rdpSampledGaussian } from '../src/techniques/privacy/rdp.js';
 
 /** A_alpha = E_{z ~ N(0, s^2)} [((1 - q) + q exp((2z - 1) / (2 s^2)))^alpha] by the trapezoid rule on a wide grid. */
@@ -69,5 +76,61 @@ describe('RDP accountant', () => {
     expect(() => rdpSampledGaussian(1.5, 1, 2)).toThrow(/sampling rate q must be in \[0, 1\], got 1.5/);
     expect(() => rdpSampledGaussian(0.1, 0, 2)).toThrow(/noise multiplier must be > 0/);
     expect(() => dpSgdEpsilon({ q: 0.1, sigma: 1, steps: 10, delta: 2 })).toThrow(/delta must be in \(0, 1\)/);
+  });
+});
+
+describe('DP-SGD clipped gradient sums', () => {
+  it.each(['relu', 'tanh'] as const)('equal per-example gradients computed one by one, clipped and summed (%s MLP)', async (activation) => {
+    const rng = new Rng(11);
+    const model = mlp({ sizes: [6, 9, 7, 4], activation }, rng);
+    const n = 12;
+    const x = rng.normalTensor([n, 6], 0, 2);
+    const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 4), 'int32');
+    // a bound between the smallest and the largest per-example norm, so both cases are exercised
+    const probe = clippedGradientSum({ params: model.params, activation }, x, labels, 4, 1);
+    tf.dispose(probe.sum);
+    const clip = [...probe.norms].sort((a, b) => a - b)[n / 2];
+    const { sum, norms } = await expectNoLeak(() => {
+      const r = clippedGradientSum({ params: model.params, activation }, x, labels, 4, clip);
+      const out = { sum: r.sum.map((t) => Array.from(t.dataSync())), norms: r.norms };
+      tf.dispose(r.sum);
+      return out;
+    });
+    // one example at a time: its gradient, its norm, clipped
+    const expected = model.params.map((p) => new Float64Array(p.size));
+    let clippedCount = 0;
+    for (let i = 0; i < n; i++) {
+      const grads = tf.tidy(() => {
+        const xi = x.slice([i, 0], [1, 6]);
+        const yi = labels.slice([i], [1]) as tf.Tensor1D;
+        return tf.grads((...ps: tf.Tensor[]) => crossEntropy()(model.apply(xi, ps), yi))(model.params).map((g) => Float64Array.from(g.dataSync()));
+      });
+      const norm = Math.sqrt(grads.reduce((s, g) => s + g.reduce((a, v) => a + v * v, 0), 0));
+      expect(Math.abs(norms[i] - norm) / norm).toBeLessThan(1e-4);
+      const c = Math.min(1, clip / norm);
+      if (c < 1) clippedCount++;
+      // the bound DP-SGD's sensitivity rests on
+      expect(c * norm).toBeLessThanOrEqual(clip * (1 + 1e-9));
+      grads.forEach((g, k) => g.forEach((v, j) => { expected[k][j] += c * v; }));
+    }
+    expect(clippedCount).toBeGreaterThan(0);
+    expect(clippedCount).toBeLessThan(n);
+    sum.forEach((s, k) => expect(maxAbsDiff(s, expected[k])).toBeLessThan(1e-4));
+    tf.dispose([x, labels]);
+    model.dispose();
+  });
+
+  it('adds Gaussian noise of std sigma C / expected batch, and samples each example with probability q', () => {
+    const rng = new Rng(12);
+    const zero = tf.zeros([200, 100]);
+    const [noisy] = privatizedGradient([zero], 2, 0.5, 10, rng);
+    const v = noisy.dataSync();
+    const sd = Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
+    expect(Math.abs(sd - 0.1) / 0.1).toBeLessThan(0.02);
+    tf.dispose([zero, noisy]);
+    const sizes = Array.from({ length: 400 }, () => poissonSample(1000, 0.05, rng).length);
+    const m = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+    // Binomial(1000, 0.05): mean 50, sd 6.9; the mean of 400 draws within 4 standard errors
+    expect(Math.abs(m - 50)).toBeLessThan(4 * 6.9 / Math.sqrt(400));
   });
 });

@@ -1,0 +1,2 @@
+export * from './rdp.js';
+export * from './dp-sgd.js';
