@@ -100,11 +100,13 @@ describe('DP-SGD clipped gradient sums', () => {
     const expected = model.params.map((p) => new Float64Array(p.size));
     let clippedCount = 0;
     for (let i = 0; i < n; i++) {
-      const grads = tf.tidy(() => {
+      const gs = tf.tidy(() => {
         const xi = x.slice([i, 0], [1, 6]);
         const yi = labels.slice([i], [1]) as tf.Tensor1D;
-        return tf.grads((...ps: tf.Tensor[]) => crossEntropy()(model.apply(xi, ps), yi))(model.params).map((g) => Float64Array.from(g.dataSync()));
+        return tf.grads((...ps: tf.Tensor[]) => crossEntropy()(model.apply(xi, ps), yi))(model.params);
       });
+      const grads = gs.map((g) => Float64Array.from(g.dataSync()));
+      tf.dispose(gs);
       const norm = Math.sqrt(grads.reduce((s, g) => s + g.reduce((a, v) => a + v * v, 0), 0));
       expect(Math.abs(norms[i] - norm) / norm).toBeLessThan(1e-4);
       const c = Math.min(1, clip / norm);
@@ -124,7 +126,7 @@ describe('DP-SGD clipped gradient sums', () => {
     const rng = new Rng(12);
     const zero = tf.zeros([200, 100]);
     const [noisy] = privatizedGradient([zero], 2, 0.5, 10, rng);
-    const v = noisy.dataSync();
+    const v = Array.from(noisy.dataSync());
     const sd = Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
     expect(Math.abs(sd - 0.1) / 0.1).toBeLessThan(0.02);
     tf.dispose([zero, noisy]);
