@@ -127,12 +127,10 @@ async function localLoss(p: A5Params, data: Dataset, features: number, seed: num
     const hidden1 = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
       tf.relu(tf.add(tf.matMul(x.reshape([x.shape[0], -1]) as tf.Tensor2D, w as tf.Tensor2D), b));
     // the local head learns to classify from the first hidden layer, which stays fixed
-    const features1 = { ...data, name: `${data.name}/hidden1` } as Dataset;
     const h = tf.tidy(() => hidden1(tf.tensor(data.x, [data.y.length, features]), model.params[0], model.params[1]));
-    features1.x = h.dataSync() as Float32Array;
-    features1.featureShape = [p.hidden];
+    const hiddenData: Dataset = { ...data, name: `${data.name}/hidden1`, x: h.dataSync() as Float32Array, featureShape: [p.hidden] };
     h.dispose();
-    await train({ model: head, data: features1, transform: adam(1e-2), batchSize: p.batchSize, steps: p.headSteps, rng: rng.fork('head'), label: `A5 head seed ${seed}` });
+    await train({ model: head, data: hiddenData, transform: adam(1e-2), batchSize: p.batchSize, steps: p.headSteps, rng: rng.fork('head'), label: `A5 head seed ${seed}` });
     const order = batches(data.y.length, p.batchSize, rng.fork('batches'));
     for (let b = 0; b < p.batches; b++) {
       const { x, y } = batchTensors(data, order.next().value as Int32Array);

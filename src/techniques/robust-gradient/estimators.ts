@@ -14,11 +14,9 @@ export function median(t: tf.Tensor, axis = -1): tf.Tensor {
   if (n === 0) throw new Error('median: the axis is empty');
   return tf.tidy(() => {
     const perm = t.shape.map((_, i) => i).filter((i) => i !== ax).concat(ax);
-    // topk sorts the last axis in descending order: the middle one or two are the median
+    // topk sorts the last axis in descending order: the median is the mean of its middle one or two
     const sorted = tf.topk(tf.transpose(t, perm), n, true).values;
-    const hi = sorted.slice(Array(t.rank).fill(0).map((_, i) => (i === t.rank - 1 ? Math.floor((n - 1) / 2) : 0)), sorted.shape.map((s, i) => (i === t.rank - 1 ? 1 : s)));
-    const lo = sorted.slice(Array(t.rank).fill(0).map((_, i) => (i === t.rank - 1 ? Math.floor(n / 2) : 0)), sorted.shape.map((s, i) => (i === t.rank - 1 ? 1 : s)));
-    return tf.squeeze(tf.div(tf.add(hi, lo), 2), [t.rank - 1]);
+    return tf.mean(tf.gather(sorted, [Math.floor((n - 1) / 2), Math.floor(n / 2)], t.rank - 1), -1);
   });
 }
 
