@@ -32,5 +32,6 @@ export * from './techniques/curvature/index.js';
 export * from './techniques/forward-gradient/index.js';
 export * from './techniques/robust-gradient/index.js';
 export * from './techniques/privacy/index.js';
+export * from './techniques/zeroth-order/index.js';
 export { runNotebook, type RunOptions as NotebookRunOptions, type RunResult as NotebookRunResult } from './notebook/run.js';
 export { findKernelSpec, listKernelSpecs, type KernelSpec } from './notebook/kernelspec.js';
