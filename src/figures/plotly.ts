@@ -57,6 +57,19 @@ export function heatmapGrid(title: string, panels: { title: string; z: number[][
   return { data, layout };
 }
 
+/** One heatmap over a (x, y) grid with a colour bar, e.g. a phase diagram; z[i][j] is the value at (x[j], y[i]). */
+export function heatmapFigure(title: string, axes: { x: number[]; y: number[]; xTitle: string; yTitle: string; zTitle: string; logX?: boolean; logY?: boolean }, z: number[][]): Figure {
+  return {
+    data: [{ type: 'heatmap', x: axes.x, y: axes.y, z, colorscale: 'Viridis', colorbar: { title: { text: axes.zTitle } } }],
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: axes.xTitle }, type: axes.logX ? 'log' : 'linear' },
+      yaxis: { title: { text: axes.yTitle }, type: axes.logY ? 'log' : 'linear' },
+      template: 'plotly_white', width: 720, height: 460,
+    },
+  };
+}
+
 /** Bar chart with per-bar interval whiskers. */
 export function barFigure(title: string, yTitle: string, bars: { name: string; value: number; lo?: number; hi?: number }[]): Figure {
   return {

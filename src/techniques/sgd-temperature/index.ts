@@ -1,0 +1,2 @@
+export * from './perceptron.js';
+export * from './crossover.js';
