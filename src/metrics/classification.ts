@@ -70,3 +70,10 @@ export function nll(probs: ArrayLike<number>, k: number, labels: ArrayLike<numbe
   for (let i = 0; i < labels.length; i++) s -= Math.log(Math.max(probs[i * k + labels[i]], 1e-300));
   return s / labels.length;
 }
+
+/** Cross-entropy of the best constant predictor: the entropy of the label frequencies. */
+export function labelEntropy(y: Int32Array, classes: number): number {
+  const counts = new Float64Array(classes);
+  y.forEach((c) => counts[c]++);
+  return counts.reduce((h, c) => (c ? h - (c / y.length) * Math.log(c / y.length) : h), 0);
+}

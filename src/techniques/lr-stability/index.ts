@@ -1,0 +1,1 @@
+export * from './max-stable-lr.js';
