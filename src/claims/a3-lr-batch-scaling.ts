@@ -102,7 +102,9 @@ export async function seedA3(p: A3Params, seed: number): Promise<A3Seed> {
           });
           return run.status === 'ok' && isStable(worst, fullLoss(model, all.x, all.y), startLoss, constantLoss);
         };
-        const found = await maxStableLr(stable, { start: p.startLr[opt], refinements: p.refinements });
+        const found = await maxStableLr(stable, { start: p.startLr[opt], refinements: p.refinements }).catch((e: Error) => {
+          throw new Error(`A3 seed ${seed}, ${opt} at batch ${batchSize} (${p.steps} steps per probe): ${e.message}`);
+        });
         maxLr[opt].push(found.lr);
         rows.push({ seed, optimizer: opt, batchSize, maxStableLr: found.lr, firstUnstableLr: found.unstableLr, probes: found.probes.length });
       }
@@ -211,7 +213,7 @@ export const claim = defineClaim<A3Params, A3Seed>({
   rule: 'fitted exponents of max stable lr in B with CIs: SGD near 1, Adam near 0.5 (means within 0.25), SGD minus Adam paired CI above 0; ' +
     'lambda_max(batch) above lambda_max(full) at every B (geometric mean over seeds; paired CI above 0 at the smallest B) and its log-log slope in B below 0',
   scales: {
-    smoke: { seeds: [1, 2], ...common, nTrain: 256, batchSizes: [8, 32], steps: 10, hessianBatches: 1, lanczosSteps: 8 },
+    smoke: { seeds: [1, 2], ...common, nTrain: 256, batchSizes: [8, 32], steps: 40, hessianBatches: 1, lanczosSteps: 8 },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 2000, batchSizes: [4, 8, 16, 32, 64, 128], steps: 100, hessianBatches: 4, lanczosSteps: 20 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, source: 'auto', nTrain: 10000, batchSizes: [2, 4, 8, 16, 32, 64, 128, 256, 512], steps: 300, hessianBatches: 10, lanczosSteps: 30 },
   },
