@@ -6,7 +6,7 @@ import { cnn } from '../src/models/cnn.js';
 import { countParams } from '../src/models/model.js';
 import { Rng } from '../src/random/rng.js';
 import { train } from '../src/train/loop.js';
-import { crossEntropy, smoothedTargets } from '../src/train/losses.js';
+import { crossEntropy, smoothedTargets, squaredError } from '../src/train/losses.js';
 import { adam, addNoise, chain, clipByGlobalNorm, momentum, sgd, type GradientTransformation } from '../src/train/transforms.js';
 import { expectNoLeak } from './helpers.js';
 
@@ -110,6 +110,11 @@ describe('losses', () => {
       expect(crossEntropy({ smoothing: 0.1 })(logits, tf.tensor1d([2], 'int32')).dataSync()[0]).toBeCloseTo(want, 5);
     });
     expect(() => crossEntropy({ smoothing: 1 })).toThrow(/smoothing must be in \[0, 1\)/);
+  });
+
+  it('squared error is half the mean squared distance to one-hot targets', () => {
+    const got = tf.tidy(() => squaredError()(tf.tensor2d([[1, 2, 0], [0.5, 0, -1]]), tf.tensor1d([1, 0], 'int32')).dataSync()[0]);
+    expect(got).toBeCloseTo(0.5 * ((1 + 1 + 0) + (0.25 + 0 + 1)) / 2, 6);
   });
 });
 

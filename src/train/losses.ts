@@ -34,3 +34,8 @@ export function crossEntropy(opts: { smoothing?: number } = {}): LossFn {
     return tf.neg(tf.mean(tf.sum(tf.mul(t, logSoftmax(logits)), 1))) as tf.Scalar;
   });
 }
+
+/** Half the mean squared distance between outputs and one-hot targets (the loss of the edge-of-stability studies). */
+export function squaredError(): LossFn {
+  return (outputs, labels) => tf.tidy(() => tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.sub(outputs, tf.oneHot(labels, outputs.shape[1]).toFloat())), 1))) as tf.Scalar);
+}

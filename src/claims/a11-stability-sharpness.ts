@@ -1,0 +1,147 @@
+/**
+ * A11. The implicit regularization of dynamical stability (Wu & Su 2023; Benign oscillation of SGD,
+ * Lu et al. 2024): gradient descent with step eta can only settle at a minimum whose sharpness (top
+ * Hessian eigenvalue) is at most 2/eta, a linearly unstable one repels it; so sharpness at the end of
+ * training falls as eta grows.
+ *
+ * Setting: a [49, hidden, 10] tanh MLP on a small Fashion-MNIST subset averaged to 7x7, squared loss
+ * against one-hot targets (as in the edge-of-stability studies), full-batch gradient descent from one
+ * initialisation per seed at each eta of a grid. Sharpness is tracked along the run and measured at the
+ * end by Lanczos on Hessian-vector products (the curvature toolkit).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { downsample, toTensors } from '../data/dataset.js';
+import { lineFigure, type Figure } from '../figures/plotly.js';
+import { mlp } from '../models/mlp.js';
+import { Rng } from '../random/rng.js';
+import { formatInterval, mean, tInterval } from '../stats/bootstrap.js';
+import { fitLine } from '../stats/regression.js';
+import { hessianOperator } from '../techniques/curvature/operator.js';
+import { lanczosEigenvalues } from '../techniques/curvature/spectrum.js';
+import { train } from '../train/loop.js';
+import { squaredError } from '../train/losses.js';
+import { sgd } from '../train/transforms.js';
+import { fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
+
+export interface A11Params extends BaseParams, FmnistSize {
+  hidden: number;
+  /** step sizes in units of the initial edge 2/lambda_0 (lambda_0: sharpness at initialisation, per seed) */
+  edgeMultiples: number[];
+  steps: number;
+  /** sharpness measurements along each run */
+  checkpoints: number;
+  lanczosSteps: number;
+  /** allowed excess of the final sharpness over 2/eta */
+  tolerance: number;
+}
+
+type Row = ClaimResult['rows'][number];
+
+export interface A11Run {
+  lr: number;
+  diverged: boolean;
+  finalLoss: number;
+  sharpness: number;
+  trace: { step: number; loss: number; sharpness: number }[];
+}
+
+export interface A11Seed {
+  rows: Row[];
+  runs: A11Run[];
+}
+
+export async function seedA11(p: A11Params, seed: number): Promise<A11Seed> {
+  const rng = new Rng(seed);
+  const data = downsample(fmnistSplits(p).train, 4);
+  const features = data.featureShape.reduce((a, b) => a * b, 1);
+  const model = mlp({ sizes: [features, p.hidden, 10], activation: 'tanh' }, rng.fork('init'));
+  const init = model.params.map((q) => q.clone());
+  const { x, y } = toTensors(data);
+  const lossFn = squaredError();
+  const sharpness = (): number => {
+    const loss = (ps: tf.Tensor[]) => lossFn(model.apply(x, ps), y);
+    return lanczosEigenvalues(hessianOperator(loss, model.params), { k: 1, steps: p.lanczosSteps, rng: rng.fork('lanczos') })[0];
+  };
+  const runs: A11Run[] = [];
+  try {
+    const edge = 2 / sharpness();
+    for (const lr of p.edgeMultiples.map((m) => m * edge)) {
+      model.params.forEach((q, i) => q.assign(init[i]));
+      const trace: A11Run['trace'] = [{ step: 0, loss: tf.tidy(() => lossFn(model.apply(x), y).dataSync()[0]), sharpness: sharpness() }];
+      const run = await train({
+        model, data, transform: sgd(lr), loss: lossFn, batchSize: data.y.length, steps: p.steps, rng: rng.fork('order'), progress: 'silent',
+        logEvery: Math.max(1, Math.floor(p.steps / p.checkpoints)),
+        onLog: (step, loss) => { trace.push({ step, loss, sharpness: sharpness() }); },
+      });
+      const diverged = run.status !== 'ok';
+      const final = diverged ? NaN : trace.at(-1)!.sharpness;
+      runs.push({ lr, diverged, finalLoss: run.finalLoss, sharpness: final, trace });
+    }
+  } finally {
+    tf.dispose([...init, x, y]);
+    model.dispose();
+  }
+  const rows = runs.map((r) => ({ seed, lr: r.lr, twoOverLr: 2 / r.lr, diverged: r.diverged, finalLoss: r.finalLoss, sharpness: r.sharpness, ratio: r.sharpness / (2 / r.lr), initialSharpness: r.trace[0].sharpness }));
+  return { rows, runs };
+}
+
+export function summarizeA11(p: A11Params, perSeed: A11Seed[]): ClaimResult {
+  const settled = perSeed.flatMap((s) => s.runs.filter((r) => !r.diverged));
+  const diverged = perSeed.reduce((n, s) => n + s.runs.filter((r) => r.diverged).length, 0);
+  const worst = Math.max(...settled.map((r) => r.sharpness * r.lr / 2));
+  const slopes = perSeed.map((s) => {
+    const ok = s.runs.filter((r) => !r.diverged);
+    return ok.length >= 2 ? fitLine(ok.map((r) => Math.log(r.lr)), ok.map((r) => Math.log(r.sharpness))).slope : NaN;
+  });
+  if (slopes.some((v) => !Number.isFinite(v))) throw new Error('A11: fewer than two learning rates settled on some seed; lower the largest lr');
+  const slope = tInterval(slopes);
+  const initial = mean(perSeed.map((s) => s.runs[0].trace[0].sharpness));
+  return {
+    rows: perSeed.flatMap((s) => s.rows),
+    verdict: {
+      status: worst <= 1 + p.tolerance && slope.hi < 0 ? 'reproduced' : 'not reproduced',
+      summary: `final sharpness / (2/eta) at most ${worst.toFixed(3)} over ${settled.length} runs (eta = ${p.edgeMultiples.join(', ')} x 2/lambda_0; ${diverged} diverged; tolerance ${p.tolerance}); ` +
+        `sharpness at initialisation ${initial.toFixed(1)}; slope of log final sharpness on log eta ${formatInterval(slope, 3)}`,
+      numbers: { worstRatio: worst, slope: slope.mean, slopeLo: slope.lo, slopeHi: slope.hi, settled: settled.length, diverged, initialSharpness: initial, seeds: perSeed.length },
+    },
+    figures: figuresA11(p, perSeed),
+  };
+}
+
+function figuresA11(p: A11Params, perSeed: A11Seed[]): Figure[] {
+  const first = perSeed[0];
+  const edges = perSeed.flatMap((s) => s.runs.map((r) => 2 / r.lr));
+  const [lo, hi] = [Math.min(...edges), Math.max(...edges)];
+  return [
+    lineFigure(`Sharpness along gradient descent (seed ${first.rows[0].seed}); dotted: 2/eta`, 'step', 'top Hessian eigenvalue', first.runs.flatMap((r) => [
+      { name: `eta ${r.lr.toPrecision(2)}`, x: r.trace.map((t) => t.step), y: r.trace.map((t) => t.sharpness) },
+      { name: `2/eta = ${(2 / r.lr).toPrecision(3)}`, x: [0, p.steps], y: [2 / r.lr, 2 / r.lr], mode: 'lines' as const },
+    ])),
+    lineFigure('Final sharpness vs 2/eta (each seed; the line is sharpness = 2/eta)', '2/eta', 'final sharpness', [
+      ...perSeed.map((s) => ({ name: `seed ${s.rows[0].seed}`, x: s.runs.filter((r) => !r.diverged).map((r) => 2 / r.lr), y: s.runs.filter((r) => !r.diverged).map((r) => r.sharpness), mode: 'markers' as const })),
+      { name: 'sharpness = 2/eta', x: [lo, hi], y: [lo, hi] },
+    ], { logX: true, logY: true }),
+    lineFigure(`Training loss along gradient descent (seed ${first.rows[0].seed})`, 'step', 'squared loss', first.runs.map((r) => ({ name: `eta ${r.lr.toPrecision(2)}`, x: r.trace.map((t) => t.step), y: r.trace.map((t) => t.loss) })), { logY: true }),
+  ];
+}
+
+const common = { source: 'subset' as const, nTest: 100, hidden: 32, tolerance: 0.1 };
+
+export const claim = defineClaim<A11Params, A11Seed>({
+  id: 'A11',
+  slug: 'stability-sharpness',
+  paper: 'The Implicit Regularization of Dynamical Stability in Stochastic Gradient Descent (Wu & Su 2023); Benign Oscillation of SGD with Large Learning Rates (Lu et al. 2024)',
+  claim: 'full-batch GD with step eta only settles where lambda_max(Hessian) <= 2/eta; sharpness falls as eta grows',
+  setting: '[49, 32, 10] tanh MLP on a 7x7 Fashion-MNIST subset, squared loss on one-hot targets, full-batch GD from one initialisation per seed at eta = ' +
+    '(1/4 to 4) x 2/lambda_0, lambda_0 the sharpness at initialisation; ' +
+    'sharpness by Lanczos on Hessian-vector products along and at the end of each run',
+  rule: 'at the end of training lambda_max <= (2/eta)(1 + 0.1) for every eta and seed (runs that diverge are counted, not judged); slope of log lambda_max on log eta below 0 (95% CI)',
+  scales: {
+    smoke: { seeds: [1, 2], ...common, nTrain: 64, edgeMultiples: [0.5, 2], steps: 60, checkpoints: 3, lanczosSteps: 8 },
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 256, edgeMultiples: [0.25, 0.5, 1, 2, 4], steps: 2000, checkpoints: 10, lanczosSteps: 20 },
+    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, nTrain: 1000, edgeMultiples: [0.125, 0.25, 0.5, 1, 2, 4, 8], steps: 10000, checkpoints: 50, lanczosSteps: 30 },
+  },
+  seed: seedA11,
+  summarize: summarizeA11,
+});
