@@ -108,6 +108,14 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<null> 
   });
 }
 
+/** Pass updates through unchanged, reporting their global norm each step (e.g. to trace gradient spikes). */
+export function observeGlobalNorm(onNorm: (norm: number, step: number) => void): GradientTransformation<null> {
+  return stateless('observe-norm', (u, _s, _p, { step }) => {
+    onNorm(globalNorm(u).dataSync()[0], step);
+    return u;
+  });
+}
+
 /**
  * Add Gaussian noise N(0, sigma_t^2) to the gradient, sigma_t^2 = eta / (1 + t)^gamma (Neelakantan
  * et al. 2015; optax.add_noise). Drawn from ctx.rng, so runs are reproducible.
