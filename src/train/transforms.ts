@@ -138,3 +138,15 @@ export const momentum = (lr: Schedule, beta = 0.9, nesterov = false) =>
   chain(traceMomentum(beta, nesterov), scaleByLearningRate(lr));
 export const adam = (lr: Schedule, b1 = 0.9, b2 = 0.999, eps = 1e-8) =>
   chain(scaleByAdam(b1, b2, eps), scaleByLearningRate(lr));
+/** AdamW: Adam's rescaling plus decoupled weight decay (Loshchilov & Hutter). */
+export const adamw = (lr: Schedule, weightDecay = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8) =>
+  chain(scaleByAdam(b1, b2, eps), addDecayedWeights(weightDecay), scaleByLearningRate(lr));
+
+/** Floats an optimizer keeps between steps: the sizes of the tensors in its state, plus its plain numbers. */
+export function stateFloats(state: unknown): number {
+  if (state instanceof tf.Tensor) return state.size;
+  if (typeof state === 'number') return 1;
+  if (Array.isArray(state)) return state.reduce((n: number, s) => n + stateFloats(s), 0);
+  if (state && typeof state === 'object') return Object.values(state).reduce((n: number, s) => n + stateFloats(s), 0);
+  return 0;
+}
