@@ -1,0 +1,2 @@
+export * from './one-cycle.js';
+export * from './range-test.js';
