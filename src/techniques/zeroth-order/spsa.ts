@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../random/rng.js';
 import type { ParamLoss } from '../curvature/hvp.js';
+import { magnitudeOrder } from '../pruning/magnitude.js';
 
 /** The two-point estimate of grad L . z (exact for quadratics, error O(eps^2) otherwise). */
 export function spsaEstimate(loss: ParamLoss, params: readonly tf.Tensor[], z: readonly tf.Tensor[], eps: number): number {
@@ -22,10 +23,9 @@ export function spsaEstimate(loss: ParamLoss, params: readonly tf.Tensor[], z: r
 export function magnitudeMasks(params: readonly tf.Tensor[], fraction: number): tf.Tensor[] {
   if (!(fraction > 0 && fraction <= 1)) throw new Error(`magnitudeMasks: fraction must be in (0, 1], got ${fraction}`);
   return params.map((p) => {
-    const a = Float64Array.from(p.dataSync(), Math.abs);
+    const a = p.dataSync();
     const k = Math.max(1, Math.round(fraction * a.length));
-    // rank by magnitude, ties by position, so exactly k entries are kept
-    const order = Array.from(a.keys()).sort((i, j) => a[i] - a[j] || i - j);
+    const order = magnitudeOrder(a);
     const mask = new Float32Array(a.length);
     for (let r = 0; r < k; r++) mask[order[r]] = 1;
     return tf.tensor(mask, p.shape);
