@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { lineFigure, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
-import type { Model } from '../models/model.js';
+import { snapshotParams } from '../models/model.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
 import { maskUpdates, pruneMask, sparsity } from '../techniques/pruning/index.js';
@@ -51,15 +51,13 @@ export interface A10Seed {
   sparsity: number[];
 }
 
-const snapshot = (model: Model): tf.Tensor[] => model.params.map((p) => p.clone());
-
 export async function seedA10(p: A10Params, seed: number): Promise<A10Seed> {
   const rng = new Rng(seed);
   const { train: data, test } = fmnistSplits(p);
   const model = mlp({ sizes: [784, ...p.hidden, 10] }, rng.fork('init'));
   const kernels = model.paramNames.map((n) => n.endsWith('/kernel'));
   const last = kernels.lastIndexOf(true);
-  const theta0 = snapshot(model);
+  const theta0 = snapshotParams(model);
   const held: tf.Tensor[] = [...theta0];
   const rows: Row[] = [];
   const fit = async (steps: number, masks: (tf.Tensor | null)[] | null, label: string) => {
@@ -70,11 +68,11 @@ export async function seedA10(p: A10Params, seed: number): Promise<A10Seed> {
   try {
     // the dense run is split at k to record the rewind point; its second part starts the batch order afresh, as every retraining does
     await fit(p.rewindStep, null, 'dense to k');
-    const thetaK = snapshot(model);
+    const thetaK = snapshotParams(model);
     held.push(...thetaK);
     await fit(p.steps - p.rewindStep, null, 'dense');
     const dense = evaluate(model, test).accuracy;
-    const trained = snapshot(model);
+    const trained = snapshotParams(model);
     held.push(...trained);
     rows.push({ seed, arm: 'dense', round: 0, sparsity: 0, testAccuracy: dense });
     const accuracy = { 'rewind-k': [], 'rewind-0': [] } as Record<Arm, number[]>;
@@ -95,7 +93,7 @@ export async function seedA10(p: A10Params, seed: number): Promise<A10Seed> {
         if (arm === ARMS[0]) sparsities.push(s);
         rows.push({ seed, arm, round, sparsity: s, testAccuracy: acc });
         if (weights !== trained) tf.dispose(weights);
-        weights = snapshot(model);
+        weights = snapshotParams(model);
       }
       if (weights !== trained) tf.dispose(weights);
       tf.dispose(masks.filter((m): m is tf.Tensor => m !== null));

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { downsample, toTensors } from '../data/dataset.js';
 import { lineFigure, type Figure } from '../figures/plotly.js';
+import { restoreParams, snapshotParams } from '../models/model.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, tInterval } from '../stats/bootstrap.js';
@@ -56,7 +57,7 @@ export async function seedA11(p: A11Params, seed: number): Promise<A11Seed> {
   const data = downsample(fmnistSplits(p).train, 4);
   const features = data.featureShape.reduce((a, b) => a * b, 1);
   const model = mlp({ sizes: [features, p.hidden, 10], activation: 'tanh' }, rng.fork('init'));
-  const init = model.params.map((q) => q.clone());
+  const init = snapshotParams(model);
   const { x, y } = toTensors(data);
   const lossFn = squaredError();
   const sharpness = (): number => {
@@ -67,7 +68,7 @@ export async function seedA11(p: A11Params, seed: number): Promise<A11Seed> {
   try {
     const edge = 2 / sharpness();
     for (const lr of p.edgeMultiples.map((m) => m * edge)) {
-      model.params.forEach((q, i) => q.assign(init[i]));
+      restoreParams(model, init);
       const trace: A11Run['trace'] = [{ step: 0, loss: tf.tidy(() => lossFn(model.apply(x), y).dataSync()[0]), sharpness: sharpness() }];
       const run = await train({
         model, data, transform: sgd(lr), loss: lossFn, batchSize: data.y.length, steps: p.steps, rng: rng.fork('order'), progress: 'silent',

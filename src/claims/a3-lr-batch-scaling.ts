@@ -11,11 +11,11 @@
  * from the curvature toolkit) of the full training loss and of random batches of each size.
  */
 import * as tf from '@tensorflow/tfjs';
-import { downsample, toTensors, type Dataset } from '../data/dataset.js';
+import { downsample, take, toTensors } from '../data/dataset.js';
 import { lineFigure, type Figure } from '../figures/plotly.js';
 import { labelEntropy } from '../metrics/classification.js';
 import { mlp } from '../models/mlp.js';
-import type { Model } from '../models/model.js';
+import { restoreParams, snapshotParams, type Model } from '../models/model.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT, tInterval } from '../stats/bootstrap.js';
 import { fitLine } from '../stats/regression.js';
@@ -56,10 +56,6 @@ export interface A3Seed {
 
 const TRANSFORMS = { sgd, adam } as const;
 
-function snapshot(model: Model): tf.Tensor[] {
-  return model.params.map((p) => p.clone());
-}
-
 function fullLoss(model: Model, x: tf.Tensor, y: tf.Tensor1D): number {
   return tf.tidy(() => crossEntropy()(model.apply(x), y).dataSync()[0]);
 }
@@ -69,20 +65,12 @@ function topEigenvalue(model: Model, x: tf.Tensor, y: tf.Tensor1D, steps: number
   return lanczosEigenvalues(hessianOperator(loss, model.params), { k: 1, steps, rng })[0];
 }
 
-function batchOf(data: Dataset, size: number, rng: Rng): Dataset {
-  const idx = rng.permutation(data.y.length).subarray(0, size);
-  const f = data.x.length / data.y.length;
-  const x = new Float32Array(size * f);
-  idx.forEach((i, k) => x.set(data.x.subarray(i * f, (i + 1) * f), k * f));
-  return { ...data, x, y: Int32Array.from(idx, (i) => data.y[i]) };
-}
-
 export async function seedA3(p: A3Params, seed: number): Promise<A3Seed> {
   const rng = new Rng(seed);
   const data = downsample(fmnistSplits(p).train, 4);
   const features = data.featureShape.reduce((a, b) => a * b, 1);
   const model = mlp({ sizes: [features, p.hidden, 10] }, rng.fork('init'));
-  const init = snapshot(model);
+  const init = snapshotParams(model);
   const all = toTensors(data);
   const rows: Row[] = [];
   try {
@@ -93,7 +81,7 @@ export async function seedA3(p: A3Params, seed: number): Promise<A3Seed> {
       maxLr[opt] = [];
       for (const batchSize of p.batchSizes) {
         const stable = async (lr: number): Promise<boolean> => {
-          model.params.forEach((q, i) => q.assign(init[i]));
+          restoreParams(model, init);
           let worst = -Infinity;
           // the same batch order at every rate, so stability is a function of lr alone
           const run = await train({
@@ -109,13 +97,13 @@ export async function seedA3(p: A3Params, seed: number): Promise<A3Seed> {
         rows.push({ seed, optimizer: opt, batchSize, maxStableLr: found.lr, firstUnstableLr: found.unstableLr, probes: found.probes.length });
       }
     }
-    model.params.forEach((q, i) => q.assign(init[i]));
+    restoreParams(model, init);
     const fullLambda = topEigenvalue(model, all.x, all.y, p.lanczosSteps, rng.fork('lanczos full'));
     rows.push({ seed, optimizer: 'hessian', batchSize: data.y.length, lambdaMax: fullLambda });
     const batchLambda = p.batchSizes.map((batchSize) => {
       const draws = rng.fork(`hessian batches B=${batchSize}`);
       const values = Array.from({ length: p.hessianBatches }, (_, k) => {
-        const { x, y } = toTensors(batchOf(data, batchSize, draws));
+        const { x, y } = toTensors(take(data, draws.permutation(data.y.length).subarray(0, batchSize)));
         try {
           return topEigenvalue(model, x, y, p.lanczosSteps, draws.fork(`lanczos ${k}`));
         } finally {

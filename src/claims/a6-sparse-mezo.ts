@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batches, batchTensors, downsample, type Dataset } from '../data/dataset.js';
 import { barFigure, lineFigure, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
-import type { Model } from '../models/model.js';
+import { restoreParams, snapshotParams, type Model } from '../models/model.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
 import { magnitudeMasks, mezoStep } from '../techniques/zeroth-order/spsa.js';
@@ -50,14 +50,6 @@ export interface A6Seed {
 }
 
 const shift = (ds: Dataset): Dataset => ({ ...ds, name: `${ds.name}/rotated-labels`, y: Int32Array.from(ds.y, (c) => (c + 1) % 10) });
-
-function snapshot(model: Model): tf.Tensor[] {
-  return model.params.map((p) => p.clone());
-}
-
-function restore(model: Model, values: readonly tf.Tensor[]): void {
-  model.params.forEach((p, i) => p.assign(values[i]));
-}
 
 /** MeZO fine-tuning from the current parameters; returns the training-loss curve on the shifted task. */
 function fineTune(p: A6Params, model: Model, data: Dataset, lr: number, masks: tf.Tensor[] | undefined, rng: Rng): number[] {
@@ -99,7 +91,7 @@ export async function seedA6(p: A6Params, seed: number): Promise<A6Seed> {
   try {
     await train({ model, data: pretrainSet, transform: adam(1e-2), batchSize: 128, steps: p.pretrainSteps, rng: rng.fork('pretrain'), label: `A6 pretrain seed ${seed}` });
     const pretrainedAccuracy = evaluate(model, tuneTest).accuracy;
-    const start = snapshot(model);
+    const start = snapshotParams(model);
     const masks = magnitudeMasks(start, p.fraction);
     const accuracy = {} as Record<Arm, number>;
     const curves = {} as Record<Arm, number[]>;
@@ -107,7 +99,7 @@ export async function seedA6(p: A6Params, seed: number): Promise<A6Seed> {
       for (const arm of ARMS) {
         let best: { lr: number; loss: number; acc: number; curve: number[] } | null = null;
         for (const lr of p.lrs) {
-          restore(model, start);
+          restoreParams(model, start);
           // the same batches and directions for every arm and learning rate
           const curve = fineTune(p, model, tuneSet, lr, arm === 'sparse' ? masks : undefined, rng.fork('finetune'));
           const loss = curve[curve.length - 1];

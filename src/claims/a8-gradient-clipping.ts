@@ -10,7 +10,6 @@
  * ends above ln 4, the loss of guessing uniformly: the weights were thrown somewhere worse than where
  * they started from nothing.
  */
-import { batchTensors, size, type Dataset } from '../data/dataset.js';
 import { delayedRecall } from '../data/sequences.js';
 import { barFigure, lineFigure, type Figure } from '../figures/plotly.js';
 import { rnn } from '../models/rnn.js';
@@ -18,8 +17,7 @@ import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
 import { train } from '../train/loop.js';
 import { chain, clipByGlobalNorm, observeGlobalNorm, sgd } from '../train/transforms.js';
-import * as tf from '@tensorflow/tfjs';
-import { accuracy, argmaxRows } from '../metrics/classification.js';
+import { evaluate } from './shared/fmnist.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface A8Params extends BaseParams {
@@ -56,18 +54,6 @@ export interface A8Seed {
   runs: A8Run[];
 }
 
-function testAccuracy(apply: (x: tf.Tensor) => tf.Tensor2D, data: Dataset): number {
-  const { x, y } = batchTensors(data, Int32Array.from({ length: size(data) }, (_, i) => i));
-  try {
-    const logits = tf.tidy(() => apply(x));
-    const probs = logits.dataSync();
-    logits.dispose();
-    return accuracy(argmaxRows(Float64Array.from(probs), data.numClasses), data.y);
-  } finally {
-    tf.dispose([x, y]);
-  }
-}
-
 const ratioOfMaxToMedian = (norms: number[]): number => {
   const v = norms.filter(Number.isFinite).sort((a, b) => a - b);
   return v.length ? v[v.length - 1] / v[v.length >> 1] : NaN;
@@ -89,7 +75,7 @@ export async function seedA8(p: A8Params, seed: number): Promise<A8Seed> {
         const transform = chain(observeGlobalNorm((n) => gradNorms.push(n)), ...(arm === 'clipped' ? [clipByGlobalNorm(p.clipNorm)] : []), sgd(lr));
         const run = await train({ model, data, transform, batchSize: p.batchSize, steps: p.steps, rng: rng.fork('order'), progress: 'silent', label: `A8 ${arm} lr ${lr} seed ${seed}` });
         const blownUp = run.status === 'diverged' || !(run.finalLoss <= chance);
-        const acc = run.status === 'diverged' ? NaN : testAccuracy((x) => model.apply(x), test);
+        const acc = run.status === 'diverged' ? NaN : evaluate(model, test).accuracy;
         runs.push({ arm, lr, blownUp, finalLoss: run.finalLoss, testAccuracy: acc, gradNorms });
       } finally {
         model.dispose();

@@ -53,6 +53,16 @@ export function activate(x: tf.Tensor, act: Activation): tf.Tensor {
   return x;
 }
 
+/** Copies of a model's parameter values (the caller disposes them), e.g. an initialisation to return to. */
+export function snapshotParams(model: Model): tf.Tensor[] {
+  return model.params.map((p) => p.clone());
+}
+
+/** Set a model's parameters to values from `snapshotParams`. */
+export function restoreParams(model: Model, values: readonly tf.Tensor[]): void {
+  model.params.forEach((p, i) => p.assign(values[i]));
+}
+
 /** Copy the values of `src` into `dst` (same architecture). */
 export function copyParams(dst: Model, src: Model): void {
   dst.params.forEach((p, i) => p.assign(src.params[i]));
