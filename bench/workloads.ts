@@ -10,6 +10,7 @@ import { Saliency } from '../src/techniques/attribution/attribution.js';
 import { NoiseTunnel } from '../src/techniques/attribution/noise-tunnel.js';
 import { hessianOperator } from '../src/techniques/curvature/operator.js';
 import { powerIteration } from '../src/techniques/curvature/spectrum.js';
+import { penaltyGradientExact, penaltyGradientFiniteDifference } from '../src/techniques/gradient-regularization/index.js';
 
 export interface Workload {
   name: string;
@@ -103,6 +104,23 @@ export const workloads: Workload[] = [
       return { run: () => tf.tidy(() => { sg.attribute(x, [3]).dataSync(); }), dispose: () => { model.dispose(); x.dispose(); } };
     },
   },
+  // B11: the gradient of the gradient-norm penalty, exact (double backprop) and by finite differences
+  ...(['double backprop', 'finite difference'] as const).map((how) => ({
+    name: `gradient-norm penalty gradient of the MLP, ${how}, batch 128`,
+    setup() {
+      const rng = new Rng(1);
+      const model = mlp({ sizes: [784, 256, 256, 10] }, rng);
+      const x = rng.normalTensor([128, 784]);
+      const y = labels(128, rng);
+      const loss = (ps: tf.Tensor[]) => crossEntropy()(model.apply(x, ps), y);
+      const run = () => {
+        const g = how === 'double backprop' ? penaltyGradientExact(loss, model.params) : penaltyGradientFiniteDifference(loss, model.params, 1e-3);
+        g.forEach((t) => t.dataSync());
+        tf.dispose(g);
+      };
+      return { run, dispose: () => { model.dispose(); tf.dispose([x, y]); } };
+    },
+  })),
 ];
 
 export interface Timing {
