@@ -10,7 +10,7 @@ import type { Rng } from '../random/rng.js';
 import { createProgress, type ProgressMode } from '../util/progress.js';
 import { createYielder } from '../util/yield.js';
 import { crossEntropy, type LossFn } from './losses.js';
-import type { GradientTransformation } from './transforms.js';
+import type { GradientTransformation, StepContext } from './transforms.js';
 
 export interface TrainOptions {
   model: Model;
@@ -53,7 +53,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const logEvery = opts.logEvery ?? Math.max(1, Math.floor(total / 100));
   const lossFn = opts.loss ?? crossEntropy();
   const order = batches(n, batchSize, opts.rng.fork('batches'));
-  const ctx = { step: 0, rng: opts.rng.fork('transform') };
+  const ctx: StepContext = { step: 0, rng: opts.rng.fork('transform') };
   const state = transform.init(model.params);
   const progress = createProgress(opts.label ?? 'train', total, opts.progress);
   const history: TrainRecord[] = [];
@@ -66,6 +66,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const idx = order.next().value as Int32Array;
       const lossT = tf.tidy(() => {
         const { x, y } = batchTensors(data, idx);
+        ctx.gradAt = (ps) => tf.grads((...qs: tf.Tensor[]) => lossFn(model.apply(x, qs), y))(ps);
         const { value, grads } = tf.variableGrads(() => lossFn(model.apply(x), y), model.params);
         const updates = transform.update(model.params.map((p) => grads[p.name]), state, model.params, ctx);
         model.params.forEach((p, i) => p.assign(p.add(updates[i])));

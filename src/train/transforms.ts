@@ -13,6 +13,11 @@ export interface StepContext {
   step: number;
   /** stream for stochastic transforms (noise), forked per run */
   rng: Rng;
+  /**
+   * the current batch's loss gradient at other parameter values, for transformations that look
+   * around the current point (SAM, GAM); the training loop provides it
+   */
+  gradAt?: (params: tf.Tensor[]) => tf.Tensor[];
 }
 
 export interface GradientTransformation<S = unknown> {
