@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { featureSize, size, split } from '../src/data/dataset.js';
 import { fullDatasetDirs, loadFashionMnist, readFmnistDir, subsetDir } from '../src/data/fashion-mnist.js';
 import { encodeIdx, parseIdx, readIdx } from '../src/data/idx.js';
-import { gaussianMixture, moons, spirals, xorClusters } from '../src/data/toy2d.js';
+import { gaussianMixture, moons, moonsWithShortcut, spirals, xorClusters } from '../src/data/toy2d.js';
 import { Rng } from '../src/random/rng.js';
 import { tempDir } from './helpers.js';
 
@@ -130,5 +130,20 @@ describe('synthetic data', () => {
     const [a, b] = split(ds, 0.3, new Rng(2));
     expect(size(a) + size(b)).toBe(101);
     expect(size(a)).toBe(30);
+  });
+});
+
+describe('moons with a shortcut', () => {
+  it('adds a third feature at +-margin by class, or pure noise when the shortcut is removed', () => {
+    const spec = { noise: 0.1, margin: 2, shortcutNoise: 0 };
+    const on = moonsWithShortcut(50, { ...spec, shortcut: true }, new Rng(1));
+    const off = moonsWithShortcut(50, { ...spec, shortcut: false }, new Rng(1));
+    expect(on.featureShape).toEqual([3]);
+    for (let i = 0; i < 50; i++) {
+      expect(on.x[3 * i + 2]).toBe(on.y[i] === 1 ? 2 : -2);
+      expect(off.x[3 * i + 2]).toBe(0);
+      // the moons themselves are the same draw
+      expect(off.x[3 * i]).toBe(on.x[3 * i]);
+    }
   });
 });

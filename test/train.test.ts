@@ -6,7 +6,7 @@ import { cnn } from '../src/models/cnn.js';
 import { countParams } from '../src/models/model.js';
 import { Rng } from '../src/random/rng.js';
 import { train } from '../src/train/loop.js';
-import { crossEntropy, smoothedTargets, squaredError } from '../src/train/losses.js';
+import { crossEntropy, smoothedTargets, spectralDecoupling, squaredError } from '../src/train/losses.js';
 import { adam, addNoise, chain, clipByGlobalNorm, momentum, sgd, type GradientTransformation } from '../src/train/transforms.js';
 import { expectNoLeak } from './helpers.js';
 
@@ -110,6 +110,16 @@ describe('losses', () => {
       expect(crossEntropy({ smoothing: 0.1 })(logits, tf.tensor1d([2], 'int32')).dataSync()[0]).toBeCloseTo(want, 5);
     });
     expect(() => crossEntropy({ smoothing: 1 })).toThrow(/smoothing must be in \[0, 1\)/);
+  });
+
+  it('spectral decoupling adds lambda/2 times the mean squared logit norm', () => {
+    const got = tf.tidy(() => {
+      const logits = tf.tensor2d([[1, 2], [-1, 0.5]]);
+      const labels = tf.tensor1d([1, 0], 'int32');
+      return spectralDecoupling(crossEntropy(), 0.3)(logits, labels).dataSync()[0] - crossEntropy()(logits, labels).dataSync()[0];
+    });
+    expect(got).toBeCloseTo((0.3 / 2) * ((1 + 4) + (1 + 0.25)) / 2, 5);
+    expect(() => spectralDecoupling(crossEntropy(), -1)).toThrow(/lambda/);
   });
 
   it('squared error is half the mean squared distance to one-hot targets', () => {

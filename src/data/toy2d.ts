@@ -82,3 +82,18 @@ export function xorClusters(n: number, d: number, separation: number, flip: numb
   }
   return { ...make('xor-clusters', pts, y, 2), clean: Int32Array.from(clean) };
 }
+
+/**
+ * Two moons plus a shortcut: a third feature y * margin + N(0, noise^2) that separates the classes
+ * linearly with a wide margin (Pezeshki et al.'s gradient-starvation setting). With `shortcut` false
+ * the third feature is pure noise: the test of whether the moons themselves were learned.
+ */
+export function moonsWithShortcut(n: number, opts: { noise: number; margin: number; shortcutNoise: number; shortcut: boolean }, rng: Rng): Dataset {
+  const base = moons(n, opts.noise, rng);
+  const pts: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const s = (opts.shortcut ? (2 * base.y[i] - 1) * opts.margin : 0) + opts.shortcutNoise * rng.normal();
+    pts.push([base.x[2 * i], base.x[2 * i + 1], s]);
+  }
+  return make(`moons+shortcut${opts.shortcut ? '' : '(removed)'}`, pts, Array.from(base.y), 2);
+}

@@ -39,3 +39,12 @@ export function crossEntropy(opts: { smoothing?: number } = {}): LossFn {
 export function squaredError(): LossFn {
   return (outputs, labels) => tf.tidy(() => tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.sub(outputs, tf.oneHot(labels, outputs.shape[1]).toFloat())), 1))) as tf.Scalar);
 }
+
+/**
+ * Spectral decoupling (Pezeshki et al. 2021): the base loss plus (lambda / 2) times the mean squared
+ * norm of the logits, which keeps a feature that is learned first from starving the others.
+ */
+export function spectralDecoupling(base: LossFn, lambda: number): LossFn {
+  if (!(lambda >= 0)) throw new Error(`spectralDecoupling: lambda must be >= 0, got ${lambda}`);
+  return (logits, labels) => tf.tidy(() => tf.add(base(logits, labels), tf.mul(lambda / 2, tf.mean(tf.sum(tf.square(logits), 1)))) as tf.Scalar);
+}
