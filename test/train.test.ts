@@ -6,7 +6,7 @@ import { cnn } from '../src/models/cnn.js';
 import { countParams } from '../src/models/model.js';
 import { Rng } from '../src/random/rng.js';
 import { train } from '../src/train/loop.js';
-import { crossEntropy, smoothedTargets, spectralDecoupling, squaredError } from '../src/train/losses.js';
+import { crossEntropy, earlyLearningRegularization, smoothedTargets, spectralDecoupling, squaredError } from '../src/train/losses.js';
 import { adam, addNoise, chain, clipByGlobalNorm, momentum, sgd, type GradientTransformation } from '../src/train/transforms.js';
 import { expectNoLeak } from './helpers.js';
 
@@ -120,6 +120,27 @@ describe('losses', () => {
     });
     expect(got).toBeCloseTo((0.3 / 2) * ((1 + 4) + (1 + 0.25)) / 2, 5);
     expect(() => spectralDecoupling(crossEntropy(), -1)).toThrow(/lambda/);
+  });
+
+  it('early-learning regularization adds lambda * mean log(1 - <t_i, p_i>) with t_i a running average of example i\'s predictions', () => {
+    const [beta, lambda] = [0.7, 3];
+    const elr = earlyLearningRegularization({ examples: 5, numClasses: 2, beta, lambda });
+    const softmax = (z: number[]) => { const e = z.map(Math.exp); const s = e[0] + e[1]; return e.map((v) => v / s); };
+    const rows = [[1, -1], [0.2, 0.3]];
+    const idx = Int32Array.from([4, 1]);
+    const step = (t: number[][]) => tf.tidy(() => {
+      const logits = tf.tensor2d(rows);
+      const labels = tf.tensor1d([0, 1], 'int32');
+      const got = elr(logits, labels, idx).dataSync()[0] - crossEntropy()(logits, labels).dataSync()[0];
+      const want = lambda * rows.reduce((s, z, r) => s + Math.log(1 - softmax(z).reduce((a, p, c) => a + t[r][c] * p, 0)), 0) / 2;
+      expect(got).toBeCloseTo(want, 4);
+    });
+    const p = rows.map(softmax);
+    const t1 = p.map((q) => q.map((v) => (1 - beta) * v));
+    step(t1);
+    // a second call with the same examples averages the history further
+    step(t1.map((q, r) => q.map((v, c) => beta * v + (1 - beta) * p[r][c])));
+    expect(() => tf.tidy(() => elr(tf.tensor2d(rows), tf.tensor1d([0, 1], 'int32')))).toThrow(/indices/);
   });
 
   it('squared error is half the mean squared distance to one-hot targets', () => {

@@ -66,8 +66,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const idx = order.next().value as Int32Array;
       const lossT = tf.tidy(() => {
         const { x, y } = batchTensors(data, idx);
-        ctx.gradAt = (ps) => tf.grads((...qs: tf.Tensor[]) => lossFn(model.apply(x, qs), y))(ps);
-        const { value, grads } = tf.variableGrads(() => lossFn(model.apply(x), y), model.params);
+        ctx.gradAt = (ps) => tf.grads((...qs: tf.Tensor[]) => lossFn(model.apply(x, qs), y, idx))(ps);
+        const { value, grads } = tf.variableGrads(() => lossFn(model.apply(x), y, idx), model.params);
         const updates = transform.update(model.params.map((p) => grads[p.name]), state, model.params, ctx);
         model.params.forEach((p, i) => p.assign(p.add(updates[i])));
         return value;

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** A loss maps (logits, integer labels) to a scalar. */
-export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar;
+/**
+ * A loss maps (logits, integer labels) to a scalar. The training loop also passes the batch's example
+ * indices, for losses that keep per-example state (early-learning regularization).
+ */
+export type LossFn = (logits: tf.Tensor2D, labels: tf.Tensor1D, indices?: Int32Array) => tf.Scalar;
 
 /** Targets (1 - eps) * onehot + eps / K (Szegedy et al.); eps = 0 gives plain one-hot. */
 export function smoothedTargets(labels: tf.Tensor1D, numClasses: number, eps: number): tf.Tensor2D {
@@ -47,4 +50,35 @@ export function squaredError(): LossFn {
 export function spectralDecoupling(base: LossFn, lambda: number): LossFn {
   if (!(lambda >= 0)) throw new Error(`spectralDecoupling: lambda must be >= 0, got ${lambda}`);
   return (logits, labels) => tf.tidy(() => tf.add(base(logits, labels), tf.mul(lambda / 2, tf.mean(tf.sum(tf.square(logits), 1)))) as tf.Scalar);
+}
+
+/**
+ * Early-learning regularization (Liu et al. 2020): cross-entropy plus lambda * mean log(1 - <t_i, p_i>),
+ * where t_i is a running average (factor beta) of example i's past predictions. Early in training the
+ * predictions follow the clean signal; the term then pulls each prediction toward its own history,
+ * against memorizing a wrong label. The targets update on every call, so call it once per step.
+ */
+export function earlyLearningRegularization(opts: { examples: number; numClasses: number; beta?: number; lambda?: number }): LossFn {
+  const { examples, numClasses } = opts;
+  const beta = opts.beta ?? 0.7;
+  const lambda = opts.lambda ?? 3;
+  const targets = new Float32Array(examples * numClasses);
+  const ce = crossEntropy();
+  return (logits, labels, indices) => {
+    if (!indices) throw new Error('earlyLearningRegularization: needs the batch indices (train passes them)');
+    return tf.tidy(() => {
+      const p = tf.clipByValue(tf.softmax(logits), 1e-4, 1 - 1e-4);
+      const pv = p.dataSync();
+      const k = numClasses;
+      const t = new Float32Array(indices.length * k);
+      indices.forEach((i, r) => {
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += pv[r * k + c];
+        for (let c = 0; c < k; c++) targets[i * k + c] = beta * targets[i * k + c] + (1 - beta) * (pv[r * k + c] / sum);
+        t.set(targets.subarray(i * k, (i + 1) * k), r * k);
+      });
+      const inner = tf.sum(tf.mul(tf.tensor2d(t, [indices.length, k]), p), 1);
+      return tf.add(ce(logits, labels), tf.mul(lambda, tf.mean(tf.log(tf.sub(1, inner))))) as tf.Scalar;
+    });
+  };
 }
