@@ -28,7 +28,18 @@ export interface TrainOptions {
   onLog?: (step: number, loss: number) => Record<string, number> | void;
   progress?: ProgressMode;
   label?: string;
+  /** transform each batch before the step (mixup, cutout); drawn from its own stream */
+  augment?: BatchAugmentation;
 }
+
+/** A training batch; `mix` asks for the loss weight*L(y) + (1 - weight)*L(mix.y) (mixup's soft targets). */
+export interface Batch {
+  x: tf.Tensor;
+  y: tf.Tensor1D;
+  mix?: { y: tf.Tensor1D; weight: number };
+}
+
+export type BatchAugmentation = (batch: Batch, rng: Rng) => Batch;
 
 export interface TrainRecord {
   step: number;
@@ -54,6 +65,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const lossFn = opts.loss ?? crossEntropy();
   const order = batches(n, batchSize, opts.rng.fork('batches'));
   const ctx: StepContext = { step: 0, rng: opts.rng.fork('transform') };
+  const augmentRng = opts.rng.fork('augment');
   const state = transform.init(model.params);
   const progress = createProgress(opts.label ?? 'train', total, opts.progress);
   const history: TrainRecord[] = [];
@@ -65,9 +77,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       ctx.step = step;
       const idx = order.next().value as Int32Array;
       const lossT = tf.tidy(() => {
-        const { x, y } = batchTensors(data, idx);
-        ctx.gradAt = (ps) => tf.grads((...qs: tf.Tensor[]) => lossFn(model.apply(x, qs), y, idx))(ps);
-        const { value, grads } = tf.variableGrads(() => lossFn(model.apply(x), y, idx), model.params);
+        const raw: Batch = batchTensors(data, idx);
+        const { x, y, mix } = opts.augment ? opts.augment(raw, augmentRng) : raw;
+        const lossOf = (logits: tf.Tensor2D): tf.Scalar => (mix
+          ? tf.add(tf.mul(mix.weight, lossFn(logits, y, idx)), tf.mul(1 - mix.weight, lossFn(logits, mix.y, idx))) as tf.Scalar
+          : lossFn(logits, y, idx));
+        ctx.gradAt = (ps) => tf.grads((...qs: tf.Tensor[]) => lossOf(model.apply(x, qs)))(ps);
+        const { value, grads } = tf.variableGrads(() => lossOf(model.apply(x)), model.params);
         const updates = transform.update(model.params.map((p) => grads[p.name]), state, model.params, ctx);
         model.params.forEach((p, i) => p.assign(p.add(updates[i])));
         return value;
