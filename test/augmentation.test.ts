@@ -41,7 +41,7 @@ describe('cutout', () => {
     });
     zeros.forEach((z) => { expect(z).toBeGreaterThan(0); expect(z).toBeLessThanOrEqual(16); });
     expect(zeros.some((z) => z === 16)).toBe(true);
-    expect(() => tf.tidy(() => cutout(4)({ x: tf.ones([2, 3]), y: tf.zeros([2], 'int32') as tf.Tensor1D }, new Rng(1)))).toThrow(/images must be/);
+    expect(() => tf.tidy(() => { cutout(4)({ x: tf.ones([2, 3]), y: tf.zeros([2], 'int32') as tf.Tensor1D }, new Rng(1)); })).toThrow(/images must be/);
     x.dispose();
   });
 });

@@ -12,7 +12,7 @@
  * SGD the Hill tail index of the errors across replicas (alpha <= 2: infinite variance).
  */
 import * as tf from '@tensorflow/tfjs';
-import { barFigure, lineFigure, type Figure } from '../figures/plotly.js';
+import { barFigure, seedBar, lineFigure, type Figure } from '../figures/plotly.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT, tInterval } from '../stats/bootstrap.js';
 import { hillTailIndex } from '../stats/tails.js';
@@ -144,7 +144,7 @@ function figuresA4(p: A4Params, perSeed: A4Seed[]): Figure[] {
     }), { logX: true, logY: true }),
     barFigure('Mean final error (mean over seeds, min-max)', '|w_T - w*|', ARMS.map((a) => {
       const v = perSeed.map((s) => Number(s.rows.find((r) => r.arm === a)!.meanError));
-      return { name: a, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
+      return seedBar(a, v);
     })),
   ];
 }

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batches, batchTensors, downsample, type Dataset } from '../data/dataset.js';
-import { barFigure, lineFigure, type Figure } from '../figures/plotly.js';
+import { barFigure, seedBar, lineFigure, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
 import { restoreParams, snapshotParams, type Model } from '../models/model.js';
 import { Rng } from '../random/rng.js';
@@ -153,7 +153,7 @@ function figuresA6(p: A6Params, perSeed: A6Seed[]): Figure[] {
     }))),
     barFigure('Shifted-task test accuracy (mean over seeds, min-max)', 'accuracy', ARMS.map((a) => {
       const v = perSeed.map((s) => s.accuracy[a]);
-      return { name: a, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
+      return seedBar(a, v);
     })),
   ];
 }

@@ -11,7 +11,7 @@
  * they started from nothing.
  */
 import { delayedRecall } from '../data/sequences.js';
-import { barFigure, lineFigure, type Figure } from '../figures/plotly.js';
+import { barFigure, seedBar, lineFigure, type Figure } from '../figures/plotly.js';
 import { rnn } from '../models/rnn.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
@@ -125,7 +125,7 @@ function figuresA8(p: A8Params, perSeed: A8Seed[]): Figure[] {
     })))),
     barFigure('Test accuracy, per learning rate (mean over seeds, min-max; blown-up runs count 0)', 'test accuracy', ARMS.flatMap((arm) => p.lrs.map((lr) => {
       const v = perSeed.map((s) => s.runs.find((r) => r.arm === arm && r.lr === lr)!.testAccuracy).map((a) => (Number.isFinite(a) ? a : 0));
-      return { name: `${arm}, lr ${lr}`, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
+      return seedBar(`${arm}, lr ${lr}`, v);
     }))),
   ];
 }

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { downsample, split } from '../data/dataset.js';
-import { barFigure, lineFigure, type Figure } from '../figures/plotly.js';
+import { barFigure, seedBar, lineFigure, type Figure } from '../figures/plotly.js';
 import { countParams, type Model } from '../models/model.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
@@ -131,7 +131,7 @@ function figuresA9(p: A9Params, perSeed: A9Seed[]): Figure[] {
     }))),
     barFigure('Test accuracy (mean over seeds, min-max)', 'test accuracy', OPTIMIZERS.map((o) => {
       const v = perSeed.map((s) => s.testAccuracy[o]);
-      return { name: o, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
+      return seedBar(o, v);
     })),
     barFigure('Optimizer state (floats kept between steps)', 'floats', OPTIMIZERS.map((o) => ({ name: o, value: perSeed[0].stateFloats[o] }))),
   ];

@@ -10,7 +10,7 @@
  * control trained without the shortcut (what the moons alone allow: the measure of starvation).
  */
 import { moonsWithShortcut } from '../data/toy2d.js';
-import { barFigure, type Figure } from '../figures/plotly.js';
+import { barFigure, seedBar, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
@@ -100,7 +100,7 @@ export function summarizeB15(p: B15Params, perSeed: B15Seed[]): ClaimResult {
 function figuresB15(perSeed: B15Seed[]): Figure[] {
   return [barFigure('Test accuracy (mean over seeds, min-max)', 'accuracy', ARMS.flatMap((arm) => (['withShortcut', 'without'] as const).map((k) => {
     const v = perSeed.map((s) => s[k][arm]);
-    return { name: `${arm}, ${k === 'without' ? 'shortcut removed' : 'with shortcut'}`, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
+    return seedBar(`${arm}, ${k === 'without' ? 'shortcut removed' : 'with shortcut'}`, v);
   })))];
 }
 

@@ -8,7 +8,7 @@
  * part, shared by both arms. Manifold mixup (mixing hidden layers) is not implemented here.
  */
 import { spirals } from '../data/toy2d.js';
-import { barFigure, heatmapGrid, type Figure } from '../figures/plotly.js';
+import { barFigure, heatmapGrid, seedBar, type Figure } from '../figures/plotly.js';
 import { ece } from '../metrics/classification.js';
 import { cnn } from '../models/cnn.js';
 import { mlp } from '../models/mlp.js';
@@ -109,10 +109,7 @@ export function summarizeB16(p: B16Params, perSeed: B16Seed[]): ClaimResult {
 
 function figuresB16(perSeed: B16Seed[]): Figure[] {
   const first = perSeed[0];
-  const bars = (f: (s: B16Seed) => number, name: string) => {
-    const v = perSeed.map(f);
-    return { name, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
-  };
+  const bars = (f: (s: B16Seed) => number, name: string) => seedBar(name, perSeed.map(f));
   return [
     heatmapGrid(`Spirals: confidence (max softmax probability) over the plane, seed ${first.rows[0].seed}`, [
       { title: 'ERM', z: first.confidence.erm, colorscale: 'Viridis' }, { title: 'mixup', z: first.confidence.mixup, colorscale: 'Viridis' },

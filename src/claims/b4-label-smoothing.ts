@@ -20,8 +20,8 @@ import { adam } from '../train/transforms.js';
 import { ece, reliabilityBins } from '../metrics/classification.js';
 import { clusterRatio, projectOntoColumns } from '../metrics/representation.js';
 import type { Model } from '../models/model.js';
-import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
-import { barFigure, lineFigure } from '../figures/plotly.js';
+import { formatInterval, pairedT } from '../stats/bootstrap.js';
+import { barFigure, lineFigure, seedBar } from '../figures/plotly.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 import { evaluate, fmnistSplits, type FmnistSize } from './shared/fmnist.js';
 
@@ -95,7 +95,7 @@ export function summarizeB4(p: B4Params, perSeed: B4Seed[]): ClaimResult {
     figures: [reliabilityFigure({ ce: perSeed.map((s) => s.bins.ce), ls: perSeed.map((s) => s.bins.ls) }),
       barFigure('Expected calibration error (test)', 'ECE', (['ce', 'ls'] as const).map((arm) => {
         const v = col(arm, 'ece');
-        return { name: arm === 'ce' ? 'cross-entropy' : `label smoothing ${p.smoothing}`, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
+        return seedBar(arm === 'ce' ? 'cross-entropy' : `label smoothing ${p.smoothing}`, v);
       }))],
   };
 }

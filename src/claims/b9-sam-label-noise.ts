@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { downsample, toTensors } from '../data/dataset.js';
-import { barFigure, type Figure } from '../figures/plotly.js';
+import { barFigure, seedBar, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
@@ -106,7 +106,7 @@ export function summarizeB9(p: B9Params, perSeed: B9Seed[]): ClaimResult {
 function figuresB9(p: B9Params, perSeed: B9Seed[]): Figure[] {
   const bars = (f: (s: B9Seed, i: number, a: Arm) => number) => p.noiseRates.flatMap((rate, i) => ARMS.map((a) => {
     const v = perSeed.map((s) => f(s, i, a));
-    return { name: `${a.toUpperCase()}, noise ${rate}`, value: mean(v), lo: Math.min(...v), hi: Math.max(...v) };
+    return seedBar(`${a.toUpperCase()}, noise ${rate}`, v);
   }));
   return [
     barFigure('Clean test accuracy (mean over seeds, min-max)', 'test accuracy', bars((s, i, a) => s.accuracy[i][a])),

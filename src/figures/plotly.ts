@@ -2,6 +2,7 @@
  * Figures are plain plotly objects ({data, layout}): JSON-serialisable, stored with results and shown
  * in notebooks through the MIME type application/vnd.plotly.v1+json that JupyterLab and VS Code render.
  */
+import { mean } from '../stats/bootstrap.js';
 import { displayBundle } from '../util/display.js';
 
 export interface Figure {
@@ -79,6 +80,11 @@ export function barFigure(title: string, yTitle: string, bars: { name: string; v
     }],
     layout: { title: { text: title }, yaxis: { title: { text: yTitle } }, template: 'plotly_white', width: 560, height: 400 },
   };
+}
+
+/** A bar for barFigure: the mean of per-seed values, with their min-max as whiskers. */
+export function seedBar(name: string, values: readonly number[]): { name: string; value: number; lo: number; hi: number } {
+  return { name, value: mean(values), lo: Math.min(...values), hi: Math.max(...values) };
 }
 
 /** Show a figure in a tslab notebook (plotly MIME bundle with a text fallback); elsewhere print its title. */
