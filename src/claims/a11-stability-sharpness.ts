@@ -17,12 +17,11 @@ import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, tInterval } from '../stats/bootstrap.js';
 import { fitLine } from '../stats/regression.js';
-import { hessianOperator } from '../techniques/curvature/operator.js';
-import { lanczosEigenvalues } from '../techniques/curvature/spectrum.js';
 import { train } from '../train/loop.js';
 import { squaredError } from '../train/losses.js';
 import { sgd } from '../train/transforms.js';
 import { fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { sharpness } from './shared/sharpness.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface A11Params extends BaseParams, FmnistSize {
@@ -60,20 +59,17 @@ export async function seedA11(p: A11Params, seed: number): Promise<A11Seed> {
   const init = snapshotParams(model);
   const { x, y } = toTensors(data);
   const lossFn = squaredError();
-  const sharpness = (): number => {
-    const loss = (ps: tf.Tensor[]) => lossFn(model.apply(x, ps), y);
-    return lanczosEigenvalues(hessianOperator(loss, model.params), { k: 1, steps: p.lanczosSteps, rng: rng.fork('lanczos') })[0];
-  };
+  const sharpnessNow = (): number => sharpness(model, x, y, { steps: p.lanczosSteps, rng: rng.fork('lanczos'), loss: lossFn });
   const runs: A11Run[] = [];
   try {
-    const edge = 2 / sharpness();
+    const edge = 2 / sharpnessNow();
     for (const lr of p.edgeMultiples.map((m) => m * edge)) {
       restoreParams(model, init);
-      const trace: A11Run['trace'] = [{ step: 0, loss: tf.tidy(() => lossFn(model.apply(x), y).dataSync()[0]), sharpness: sharpness() }];
+      const trace: A11Run['trace'] = [{ step: 0, loss: tf.tidy(() => lossFn(model.apply(x), y).dataSync()[0]), sharpness: sharpnessNow() }];
       const run = await train({
         model, data, transform: sgd(lr), loss: lossFn, batchSize: data.y.length, steps: p.steps, rng: rng.fork('order'), progress: 'silent',
         logEvery: Math.max(1, Math.floor(p.steps / p.checkpoints)),
-        onLog: (step, loss) => { trace.push({ step, loss, sharpness: sharpness() }); },
+        onLog: (step, loss) => { trace.push({ step, loss, sharpness: sharpnessNow() }); },
       });
       const diverged = run.status !== 'ok';
       const final = diverged ? NaN : trace.at(-1)!.sharpness;

@@ -19,13 +19,12 @@ import { restoreParams, snapshotParams, type Model } from '../models/model.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT, tInterval } from '../stats/bootstrap.js';
 import { fitLine } from '../stats/regression.js';
-import { hessianOperator } from '../techniques/curvature/operator.js';
-import { lanczosEigenvalues } from '../techniques/curvature/spectrum.js';
 import { maxStableLr } from '../techniques/lr-stability/index.js';
 import { train } from '../train/loop.js';
 import { crossEntropy } from '../train/losses.js';
 import { adam, sgd } from '../train/transforms.js';
 import { fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { sharpness } from './shared/sharpness.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
@@ -58,11 +57,6 @@ const TRANSFORMS = { sgd, adam } as const;
 
 function fullLoss(model: Model, x: tf.Tensor, y: tf.Tensor1D): number {
   return tf.tidy(() => crossEntropy()(model.apply(x), y).dataSync()[0]);
-}
-
-function topEigenvalue(model: Model, x: tf.Tensor, y: tf.Tensor1D, steps: number, rng: Rng): number {
-  const loss = (ps: tf.Tensor[]) => crossEntropy()(model.apply(x, ps), y) as tf.Scalar;
-  return lanczosEigenvalues(hessianOperator(loss, model.params), { k: 1, steps, rng })[0];
 }
 
 export async function seedA3(p: A3Params, seed: number): Promise<A3Seed> {
@@ -98,14 +92,14 @@ export async function seedA3(p: A3Params, seed: number): Promise<A3Seed> {
       }
     }
     restoreParams(model, init);
-    const fullLambda = topEigenvalue(model, all.x, all.y, p.lanczosSteps, rng.fork('lanczos full'));
+    const fullLambda = sharpness(model, all.x, all.y, { steps: p.lanczosSteps, rng: rng.fork('lanczos full') });
     rows.push({ seed, optimizer: 'hessian', batchSize: data.y.length, lambdaMax: fullLambda });
     const batchLambda = p.batchSizes.map((batchSize) => {
       const draws = rng.fork(`hessian batches B=${batchSize}`);
       const values = Array.from({ length: p.hessianBatches }, (_, k) => {
         const { x, y } = toTensors(take(data, draws.permutation(data.y.length).subarray(0, batchSize)));
         try {
-          return topEigenvalue(model, x, y, p.lanczosSteps, draws.fork(`lanczos ${k}`));
+          return sharpness(model, x, y, { steps: p.lanczosSteps, rng: draws.fork(`lanczos ${k}`) });
         } finally {
           tf.dispose([x, y]);
         }

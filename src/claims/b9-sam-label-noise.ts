@@ -14,14 +14,12 @@ import { barFigure, seedBar, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
 import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
-import { hessianOperator } from '../techniques/curvature/operator.js';
-import { lanczosEigenvalues } from '../techniques/curvature/spectrum.js';
 import { symmetricNoise } from '../techniques/label-noise/index.js';
 import { sam } from '../techniques/sharpness/index.js';
 import { train } from '../train/loop.js';
-import { crossEntropy } from '../train/losses.js';
 import { chain, momentum } from '../train/transforms.js';
 import { evaluate, fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { sharpness as lambdaMax } from './shared/sharpness.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface B9Params extends BaseParams, FmnistSize {
@@ -64,8 +62,7 @@ export async function seedB9(p: B9Params, seed: number): Promise<B9Seed> {
         const r = await train({ model, data, transform: arm === 'sam' ? chain(sam({ rho: p.rho }), base) : base, batchSize: p.batchSize, epochs: p.epochs, rng: rng.fork('order'), progress: 'silent', label: `B9 ${arm} noise ${rate} seed ${seed}` });
         if (r.status !== 'ok') throw new Error(`B9 seed ${seed}: ${arm} diverged at noise ${rate}`);
         acc[arm] = evaluate(model, test).accuracy;
-        const loss = (ps: tf.Tensor[]) => crossEntropy()(model.apply(x, ps), y);
-        sharp[arm] = lanczosEigenvalues(hessianOperator(loss, model.params), { k: 1, steps: p.lanczosSteps, rng: rng.fork('lanczos') })[0];
+        sharp[arm] = lambdaMax(model, x, y, { steps: p.lanczosSteps, rng: rng.fork('lanczos') });
         rows.push({ seed, noise: rate, arm, testAccuracy: acc[arm], lambdaMax: sharp[arm], trainLoss: r.finalLoss });
       } finally {
         tf.dispose([x, y]);
