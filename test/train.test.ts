@@ -194,6 +194,22 @@ describe('training loop', () => {
     expect(turns).toBeGreaterThan(2);
   });
 
+  it('stops early, with status ok, at the first recorded step that satisfies stopWhen', async () => {
+    await expectNoLeak(async () => {
+      const model = mlp({ sizes: [2, 16, 2] }, new Rng(2));
+      const r = await train({
+        model, data: moons(100, 0.1, new Rng(1)), transform: adam(0.01), batchSize: 20, steps: 1000, logEvery: 5, rng: new Rng(3), progress: 'silent',
+        onLog: (step) => ({ tenth: step / 10 }), stopWhen: (rec) => rec.loss < 0.3 || rec.tenth >= 50,
+      });
+      expect(r.status).toBe('ok');
+      expect(r.steps).toBeLessThan(500);
+      expect(r.steps % 5).toBe(0);
+      expect(r.history.at(-1)!.loss).toBeLessThan(0.3);
+      expect(r.history.slice(0, -1).every((h) => h.loss >= 0.3)).toBe(true);
+      model.dispose();
+    });
+  });
+
   it('rejects a run with no steps', async () => {
     const model = mlp({ sizes: [2, 2] }, new Rng(2));
     await expect(train({ model, data: moons(10, 0.1, new Rng(1)), transform: sgd(1), batchSize: 5, steps: 0, rng: new Rng(1) })).rejects.toThrow(/steps must be > 0/);

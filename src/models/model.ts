@@ -39,6 +39,10 @@ export function zerosVariable(shape: number[], name: string): tf.Variable {
   return tf.tidy(() => tf.variable(tf.zeros(shape), true, uniqueName(name)));
 }
 
+export function onesVariable(shape: number[], name: string): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.ones(shape), true, uniqueName(name)));
+}
+
 let counter = 0;
 // tf variable names are global; suffix a counter so many models can coexist.
 function uniqueName(name: string): string {

@@ -26,6 +26,8 @@ export interface TrainOptions {
   logEvery?: number;
   /** called after each recorded step, e.g. to evaluate; may return extra metrics to record */
   onLog?: (step: number, loss: number) => Record<string, number> | void;
+  /** end the run early (status 'ok') once a recorded step satisfies this, e.g. the training set is fit */
+  stopWhen?: (record: TrainRecord) => boolean;
   progress?: ProgressMode;
   label?: string;
   /** transform each batch before the step (mixup, cutout); drawn from its own stream */
@@ -99,6 +101,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if ((step + 1) % logEvery === 0 || last) {
         const extra = opts.onLog?.(step + 1, finalLoss) ?? {};
         history.push({ step: step + 1, loss: finalLoss, ...extra });
+        if (opts.stopWhen?.(history.at(-1)!)) break;
       }
       progress.update(step + 1, `loss ${finalLoss.toFixed(4)}`);
       await yieldNow();

@@ -1,1 +1,2 @@
 export * from './sam.js';
+export * from './gam.js';

@@ -1,0 +1,62 @@
+/** The MLP's LayerNorm option: parameter layout, what normalization guarantees, and exact second order through it. */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { mlp, normParamIndices } from '../src/models/mlp.js';
+import { Rng } from '../src/random/rng.js';
+import { hessianVectorProduct } from '../src/techniques/curvature/hvp.js';
+import { crossEntropy } from '../src/train/losses.js';
+import { expectNoLeak, maxAbsDiff } from './helpers.js';
+
+describe('mlp with layer normalization', () => {
+  it('adds a gain and shift per hidden layer after its kernel and bias, and none without the option', () => {
+    const m = mlp({ sizes: [5, 7, 6, 3], norm: 'layer' }, new Rng(1));
+    expect(m.paramNames.map((n) => n.split('/')[1])).toEqual(['kernel', 'bias', 'ln_gain', 'ln_shift', 'kernel', 'bias', 'ln_gain', 'ln_shift', 'kernel', 'bias']);
+    expect(normParamIndices(m)).toEqual([2, 3, 6, 7]);
+    expect(Array.from(m.params[2].dataSync())).toEqual(new Array(7).fill(1));
+    const plain = mlp({ sizes: [5, 7, 6, 3] }, new Rng(1));
+    expect(normParamIndices(plain)).toEqual([]);
+    expect(plain.params.map((p) => p.shape)).toEqual(m.params.filter((_, i) => !normParamIndices(m).includes(i)).map((p) => p.shape));
+    m.dispose();
+    plain.dispose();
+  });
+
+  it('normalizes each hidden pre-activation: outputs do not change when a layer is scaled and shifted as a whole', async () => {
+    const rng = new Rng(2);
+    const m = mlp({ sizes: [4, 8, 3], norm: 'layer', activation: 'tanh' }, rng);
+    const x = rng.normalTensor([10, 4], 0, 1);
+    await expectNoLeak(() => {
+      const out = tf.tidy(() => m.apply(x).dataSync());
+      // LN(c (xW + b) + s) = LN(xW + b) for c > 0 and s the same in every unit
+      const scaled = tf.tidy(() => m.apply(x, m.params.map((p, i) => (i === 0 ? tf.mul(p, 3.5) : i === 1 ? tf.add(tf.mul(p, 3.5), 2) : p))).dataSync());
+      expect(maxAbsDiff(out, scaled)).toBeLessThan(1e-4);
+      // and the gain does matter
+      const gained = tf.tidy(() => m.apply(x, m.params.map((p, i) => (i === 2 ? tf.mul(p, 2) : p))).dataSync());
+      expect(maxAbsDiff(out, gained)).toBeGreaterThan(1e-2);
+    });
+    x.dispose();
+    m.dispose();
+  });
+
+  it('has exact Hessian-vector products (against central differences of the gradient)', () => {
+    const rng = new Rng(3);
+    const m = mlp({ sizes: [4, 6, 3], norm: 'layer', activation: 'tanh' }, rng);
+    const x = rng.normalTensor([12, 4], 0, 1);
+    const y = tf.tensor1d(Array.from({ length: 12 }, (_, i) => i % 3), 'int32');
+    const loss = (ps: tf.Tensor[]) => crossEntropy()(m.apply(x, ps), y);
+    const grad = (ps: tf.Tensor[]) => tf.grads((...qs: tf.Tensor[]) => loss(qs))(ps);
+    const v = m.params.map((p) => rng.normalTensor(p.shape, 0, 1));
+    const flat = (ts: tf.Tensor[]) => ts.flatMap((t) => Array.from(t.dataSync()));
+    const hv = tf.tidy(() => flat(hessianVectorProduct(loss, m.params, v)));
+    const scale = Math.max(...hv.map(Math.abs));
+    // central differences err by O(h^2): 5e-3 at h = 1e-2, 5e-4 at 3e-3, float32's floor near 1e-4 at 1e-3
+    const h = 3e-3;
+    const fd = tf.tidy(() => {
+      const plus = grad(m.params.map((p, i) => tf.add(p, tf.mul(h, v[i]))));
+      const minus = grad(m.params.map((p, i) => tf.sub(p, tf.mul(h, v[i]))));
+      return flat(plus.map((a, i) => tf.div(tf.sub(a, minus[i]), 2 * h)));
+    });
+        expect(maxAbsDiff(hv, fd) / scale).toBeLessThan(2e-3);
+    tf.dispose([x, y, ...v]);
+    m.dispose();
+  });
+});
