@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, argmaxRows, ece, reliabilityBins, softmaxRows } from '../src/metrics/classification.js';
+import { accuracy, argmaxRows, ece, logitNormConfidence, maxProbability, reliabilityBins, riskCoverage, softmaxRows } from '../src/metrics/classification.js';
 import { pearson, ranks, spearman, totalVariation } from '../src/metrics/maps.js';
-import { clusterRatio, projectOntoColumns } from '../src/metrics/representation.js';
+import { clusterRatio, cosineSpread, projectOntoColumns } from '../src/metrics/representation.js';
+import { Rng } from '../src/random/rng.js';
 
 describe('classification metrics', () => {
   it('accuracy and argmax', () => {
@@ -65,5 +66,75 @@ describe('representation metrics', () => {
     expect(Math.hypot(coords[0], coords[1])).toBeCloseTo(5, 10);
     // dependent columns reduce the rank
     expect(projectOntoColumns([1, 2, 3], 3, [1, 2, 1, 2, 1, 2], 2).rank).toBe(1);
+  });
+});
+
+describe('selective classification', () => {
+  it('risk-coverage accepts the most confident first; AURC is the mean risk (by hand)', () => {
+    const rc = riskCoverage([0.6, 0.9, 0.7, 0.8], [0, 1, 1, 0]);
+    // order 0.9 (right), 0.8 (wrong), 0.7 (right), 0.6 (wrong)
+    expect(Array.from(rc.coverage)).toEqual([0.25, 0.5, 0.75, 1]);
+    expect(Array.from(rc.risk)).toEqual([0, 0.5, 1 / 3, 0.5]);
+    expect(rc.aurc).toBeCloseTo((0 + 0.5 + 1 / 3 + 0.5) / 4, 12);
+  });
+
+  it('accepts tied confidences together, so the input order of ties does not matter', () => {
+    const a = riskCoverage([0.5, 0.5, 0.9], [1, 0, 0]);
+    const b = riskCoverage([0.5, 0.5, 0.9], [0, 1, 0]);
+    expect(Array.from(a.risk)).toEqual(Array.from(b.risk));
+    expect(Array.from(a.risk)).toEqual([1, 1.5 / 2, 2 / 3]);
+    expect(() => riskCoverage([1], [1, 0])).toThrow(/1 confidences vs 2/);
+  });
+
+  it('a perfect ranking of errors has the lowest AURC; a reversed one the highest', () => {
+    const correct = [1, 1, 1, 0, 0];
+    const good = riskCoverage([5, 4, 3, 2, 1], correct).aurc;
+    const bad = riskCoverage([1, 2, 3, 4, 5], correct).aurc;
+    const mid = riskCoverage([5, 1, 3, 2, 4], correct).aurc;
+    expect(good).toBeLessThan(mid);
+    expect(mid).toBeLessThan(bad);
+  });
+
+  it('max probability and logit-normalised confidence (by hand; shift- and scale-free)', () => {
+    expect(Array.from(maxProbability([0.2, 0.5, 0.3, 0.9, 0.05, 0.05], 3))).toEqual([0.5, 0.9]);
+    // z = [3, 0, 0]: centred [2, -1, -1], 2-norm sqrt(6)
+    const c = logitNormConfidence([3, 0, 0, 1, 1, 1], 3);
+    expect(c[0]).toBeCloseTo(2 / Math.sqrt(6), 12);
+    expect(c[1]).toBe(0);
+    expect(logitNormConfidence([3, 0, 0], 3, 1)[0]).toBeCloseTo(2 / 4, 12);
+    const shifted = logitNormConfidence([7 * 3 + 5, 5, 5], 3);
+    expect(shifted[0]).toBeCloseTo(c[0], 12);
+    expect(() => logitNormConfidence([1, 2], 2, 0.5)).toThrow(/p must be >= 1/);
+  });
+});
+
+describe('cosine spread', () => {
+  it('matches brute force over all pairs, and ignores feature scale and zero vectors', () => {
+    const rng = new Rng(5);
+    const [n, d, k] = [30, 4, 3];
+    const f = Array.from({ length: n * d }, () => rng.normal());
+    const y = Array.from({ length: n }, (_, i) => i % k);
+    const cos = (i: number, j: number) => {
+      let dot = 0, ni = 0, nj = 0;
+      for (let t = 0; t < d; t++) { dot += f[i * d + t] * f[j * d + t]; ni += f[i * d + t] ** 2; nj += f[j * d + t] ** 2; }
+      return dot / Math.sqrt(ni * nj);
+    };
+    let total = 0, pairs = 0;
+    const within: number[] = [];
+    for (let c = 0; c < k; c++) {
+      let s = 0, m = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && y[i] === c && y[j] === c) { s += 1 - cos(i, j); m++; }
+      within.push(s / m);
+    }
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) { total += 1 - cos(i, j); pairs++; }
+    const got = cosineSpread(f, d, y, k);
+    const w = within.reduce((a, b) => a + b) / k;
+    expect(got.within).toBeCloseTo(w, 10);
+    expect(got.total).toBeCloseTo(total / pairs, 10);
+    expect(got.separation).toBeCloseTo(1 - w / (total / pairs), 10);
+    const scaled = cosineSpread(f.map((v, i) => v * (1 + (Math.floor(i / d) % 5))), d, y, k);
+    expect(scaled.within).toBeCloseTo(got.within, 10);
+    const withZero = cosineSpread([...f, 0, 0, 0, 0], d, [...y, 0], k);
+    expect(withZero.within).toBeCloseTo(got.within, 10);
   });
 });

@@ -6,7 +6,7 @@ import { cnn } from '../src/models/cnn.js';
 import { countParams } from '../src/models/model.js';
 import { Rng } from '../src/random/rng.js';
 import { train } from '../src/train/loop.js';
-import { crossEntropy, earlyLearningRegularization, smoothedTargets, spectralDecoupling, squaredError } from '../src/train/losses.js';
+import { crossEntropy, earlyLearningRegularization, maxSuppression, smoothedTargets, spectralDecoupling, squaredError } from '../src/train/losses.js';
 import { adam, addNoise, chain, clipByGlobalNorm, momentum, sgd, type GradientTransformation } from '../src/train/transforms.js';
 import { expectNoLeak } from './helpers.js';
 
@@ -141,6 +141,27 @@ describe('losses', () => {
     // a second call with the same examples averages the history further
     step(t1.map((q, r) => q.map((v, c) => beta * v + (1 - beta) * p[r][c])));
     expect(() => tf.tidy(() => elr(tf.tensor2d(rows), tf.tensor1d([0, 1], 'int32')))).toThrow(/indices/);
+  });
+
+  it('label smoothing is CE + eps (z_true - mean z); MaxSup is CE + eps (z_max - mean z), equal to LS where the top-1 is right', () => {
+    const z = [[2, 0.5, -1], [0.1, 1.5, 0.3], [-0.5, 0.2, 2.5]];
+    const labels = [0, 2, 2]; // rows 0 and 2 right, row 1 wrong (top-1 is class 1)
+    const eps = 0.2;
+    const logits = tf.tensor2d(z);
+    const y = tf.tensor1d(labels, 'int32');
+    const ce = crossEntropy()(logits, y).dataSync()[0];
+    const mean = (r: number[]) => r.reduce((a, b) => a + b) / r.length;
+    const ls = ce + eps * mean(z.map((r, i) => r[labels[i]] - mean(r)));
+    const ms = ce + eps * mean(z.map((r) => Math.max(...r) - mean(r)));
+    expect(crossEntropy({ smoothing: eps })(logits, y).dataSync()[0]).toBeCloseTo(ls, 5);
+    expect(maxSuppression(eps)(logits, y).dataSync()[0]).toBeCloseTo(ms, 5);
+    const right = tf.tensor1d([0, 1, 2], 'int32');
+    expect(maxSuppression(eps)(logits, right).dataSync()[0]).toBeCloseTo(crossEntropy({ smoothing: eps })(logits, right).dataSync()[0], 5);
+    // the penalty's gradient reaches only the top logit (and the mean)
+    const g = tf.grad((l: tf.Tensor) => tf.sub(maxSuppression(eps)(l as tf.Tensor2D, y), crossEntropy()(l as tf.Tensor2D, y)))(logits).arraySync() as number[][];
+    g.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo((eps / 3) * ((z[i][j] === Math.max(...z[i]) ? 1 : 0) - 1 / 3), 5)));
+    expect(() => maxSuppression(-1)).toThrow(/eps/);
+    tf.dispose([logits, y, right]);
   });
 
   it('squared error is half the mean squared distance to one-hot targets', () => {

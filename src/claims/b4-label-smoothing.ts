@@ -12,26 +12,17 @@
  * projection method. The ratio on the raw penultimate activations is reported beside it.
  * Paired over seeds.
  */
-import { mlp } from '../models/mlp.js';
-import { Rng } from '../random/rng.js';
-import { train } from '../train/loop.js';
 import { crossEntropy } from '../train/losses.js';
-import { adam } from '../train/transforms.js';
 import { ece, reliabilityBins } from '../metrics/classification.js';
 import { clusterRatio, projectOntoColumns } from '../metrics/representation.js';
 import type { Model } from '../models/model.js';
 import { formatInterval, pairedT } from '../stats/bootstrap.js';
 import { barFigure, lineFigure, seedBar } from '../figures/plotly.js';
-import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
-import { evaluate, fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { defineClaim, type ClaimResult } from './types.js';
+import { evaluate, fmnistSplits } from './shared/fmnist.js';
+import { trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
 
-export interface B4Params extends BaseParams, FmnistSize {
-  hidden: number[];
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  smoothing: number;
-}
+export type B4Params = SmoothingFamilyParams;
 
 type Arm = 'ce' | 'ls';
 type Bins = ReturnType<typeof reliabilityBins>;
@@ -47,13 +38,8 @@ export async function seedB4(p: B4Params, seed: number): Promise<B4Seed> {
   const { train: trainSet, test } = fmnistSplits(p);
   const out: B4Seed = { rows: [], bins: { ce: [], ls: [] } };
   for (const [arm, eps] of [['ce', 0], ['ls', p.smoothing]] as const) {
-    const rng = new Rng(seed);
-    const model = mlp({ sizes: [784, ...p.hidden, 10] }, rng.fork('init'));
+    const { model, result: r } = await trainArm(p, trainSet, seed, crossEntropy({ smoothing: eps }), `B4 ${arm} seed ${seed}`);
     try {
-      const r = await train({
-        model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs,
-        loss: crossEntropy({ smoothing: eps }), rng: rng.fork('train'), label: `B4 ${arm} seed ${seed}`,
-      });
       const ev = evaluate(model, test, true);
       const evTrain = evaluate(model, trainSet, true);
       out.bins[arm] = reliabilityBins(ev.probs, 10, test.y);

@@ -77,3 +77,79 @@ export function labelEntropy(y: Int32Array, classes: number): number {
   y.forEach((c) => counts[c]++);
   return counts.reduce((h, c) => (c ? h - (c / y.length) * Math.log(c / y.length) : h), 0);
 }
+
+export interface RiskCoverage {
+  /** coverage i/n for i = 1..n, accepting the i most confident predictions */
+  coverage: Float64Array;
+  /** error rate among the accepted predictions */
+  risk: Float64Array;
+  /** area under the risk-coverage curve: the mean of risk over the n coverages (lower is better) */
+  aurc: number;
+}
+
+/**
+ * Risk-coverage curve of selective classification (Geifman & El-Yaniv 2017): sort by confidence,
+ * accept the most confident first. Ties in confidence are accepted together (each tied group adds its
+ * mean error), so the curve does not depend on the order of equal scores.
+ */
+export function riskCoverage(confidence: ArrayLike<number>, correct: ArrayLike<boolean | number>): RiskCoverage {
+  const n = confidence.length;
+  if (correct.length !== n) throw new Error(`riskCoverage: ${n} confidences vs ${correct.length} outcomes`);
+  if (n === 0) throw new Error('riskCoverage: no predictions');
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => confidence[b] - confidence[a]);
+  const coverage = new Float64Array(n);
+  const risk = new Float64Array(n);
+  let errors = 0;
+  for (let start = 0; start < n;) {
+    let end = start;
+    let groupErrors = 0;
+    while (end < n && confidence[order[end]] === confidence[order[start]]) groupErrors += correct[order[end++]] ? 0 : 1;
+    for (let i = start; i < end; i++) {
+      const accepted = i + 1;
+      risk[i] = (errors + (groupErrors * (i - start + 1)) / (end - start)) / accepted;
+      coverage[i] = accepted / n;
+    }
+    errors += groupErrors;
+    start = end;
+  }
+  let area = 0;
+  for (let i = 0; i < n; i++) area += risk[i];
+  return { coverage, risk, aurc: area / n };
+}
+
+/** Maximum softmax probability of each row of [n, k] probabilities (the usual confidence score). */
+export function maxProbability(probs: ArrayLike<number>, k: number): Float64Array {
+  const n = probs.length / k;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let m = -Infinity;
+    for (let j = 0; j < k; j++) m = Math.max(m, probs[i * k + j]);
+    out[i] = m;
+  }
+  return out;
+}
+
+/**
+ * Logit-normalised confidence (Cattelan & Silva 2023; used by Xia et al. 2024 to undo label
+ * smoothing's damage to selective classification): the max of the centred logits divided by their
+ * p-norm, max_k (z_k - mean z) / |z - mean z|_p. Scale-free, unlike the softmax probability.
+ */
+export function logitNormConfidence(logits: ArrayLike<number>, k: number, p = 2): Float64Array {
+  if (!(p >= 1)) throw new Error(`logitNormConfidence: p must be >= 1, got ${p}`);
+  const n = logits.length / k;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let mean = 0;
+    for (let j = 0; j < k; j++) mean += logits[i * k + j] / k;
+    let max = -Infinity;
+    let norm = 0;
+    for (let j = 0; j < k; j++) {
+      const c = logits[i * k + j] - mean;
+      max = Math.max(max, c);
+      norm += Math.abs(c) ** p;
+    }
+    norm **= 1 / p;
+    out[i] = norm > 0 ? max / norm : 0;
+  }
+  return out;
+}

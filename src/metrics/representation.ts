@@ -69,3 +69,54 @@ export function projectOntoColumns(features: ArrayLike<number>, d: number, W: Ar
   }
   return { coords, rank: r };
 }
+
+export interface CosineSpread {
+  /** mean cosine distance (1 - cos) between distinct examples of the same class, averaged over classes */
+  within: number;
+  /** mean cosine distance between all distinct pairs */
+  total: number;
+  /** class separation R^2 = 1 - within / total (Kornblith et al. 2021) */
+  separation: number;
+}
+
+/**
+ * Intra-class variation and class separation of features [n, d] by cosine distance, as Kornblith et
+ * al. (2021) and the MaxSup paper measure them; scale-free, so a loss that shrinks feature norms does
+ * not look tighter for that alone (zero vectors are left out). Uses exact pair sums over unit vectors: the mean cosine over pairs
+ * of a set S is (|sum_S u|^2 - |S|) / (|S| (|S| - 1)).
+ */
+export function cosineSpread(features: ArrayLike<number>, d: number, labels: ArrayLike<number>, numClasses: number): CosineSpread {
+  const n = labels.length;
+  if (features.length !== n * d) throw new Error(`cosineSpread: features has ${features.length} values, expected ${n}x${d}`);
+  const sums = new Float64Array(numClasses * d);
+  const total = new Float64Array(d);
+  const counts = new Float64Array(numClasses);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let j = 0; j < d; j++) norm += features[i * d + j] ** 2;
+    // a zero vector (a dead ReLU layer) has no direction: left out
+    if (norm === 0) continue;
+    norm = Math.sqrt(norm);
+    counts[labels[i]]++;
+    for (let j = 0; j < d; j++) {
+      const u = features[i * d + j] / norm;
+      sums[labels[i] * d + j] += u;
+      total[j] += u;
+    }
+  }
+  const meanCos = (s: Float64Array, offset: number, m: number) => {
+    let sq = 0;
+    for (let j = 0; j < d; j++) sq += s[offset + j] ** 2;
+    return (sq - m) / (m * (m - 1));
+  };
+  let within = 0;
+  let classes = 0;
+  for (let c = 0; c < numClasses; c++) {
+    if (counts[c] < 2) continue;
+    within += 1 - meanCos(sums, c * d, counts[c]);
+    classes++;
+  }
+  within /= classes;
+  const all = 1 - meanCos(total, 0, counts.reduce((a, b) => a + b, 0));
+  return { within, total: all, separation: 1 - within / all };
+}

@@ -38,6 +38,23 @@ export function crossEntropy(opts: { smoothing?: number } = {}): LossFn {
   });
 }
 
+/**
+ * Max suppression (Zhou et al. 2025): label smoothing with eps equals cross-entropy plus
+ * eps * (z_true - mean_k z_k) on the logits; MaxSup penalises the top-1 logit instead,
+ * eps * (z_max - mean_k z_k), so the regularization acts the same whether the prediction is right
+ * or wrong (with a wrong top-1, LS's term would push the true logit down further). The max enters
+ * through a one-hot mask of the argmax, so the gradient flows to the top logit only.
+ */
+export function maxSuppression(eps: number): LossFn {
+  if (!(eps >= 0)) throw new Error(`maxSuppression: eps must be >= 0, got ${eps}`);
+  const ce = crossEntropy();
+  return (logits, labels) => tf.tidy(() => {
+    const top = tf.oneHot(tf.argMax(logits, 1), logits.shape[1]).toFloat();
+    const zMax = tf.sum(tf.mul(top, logits), 1);
+    return tf.add(ce(logits, labels), tf.mul(eps, tf.mean(tf.sub(zMax, tf.mean(logits, 1))))) as tf.Scalar;
+  });
+}
+
 /** Half the mean squared distance between outputs and one-hot targets (the loss of the edge-of-stability studies). */
 export function squaredError(): LossFn {
   return (outputs, labels) => tf.tidy(() => tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.sub(outputs, tf.oneHot(labels, outputs.shape[1]).toFloat())), 1))) as tf.Scalar);

@@ -23,6 +23,8 @@ export function fmnistSplits(s: FmnistSize): { train: Dataset; test: Dataset } {
 
 export interface Evaluation {
   accuracy: number;
+  /** logits [n, k] */
+  logits: Float32Array;
   /** softmax probabilities [n, k], float64 */
   probs: Float64Array;
   /** penultimate features [n, d] */
@@ -34,12 +36,13 @@ export interface Evaluation {
 export function evaluate(model: Model, data: Dataset, withFeatures = false): Evaluation {
   const logits = predictBatched((x) => model.apply(x), data);
   const k = logits.shape[1]!;
-  const probs = softmaxRows(logits.dataSync(), k);
+  const values = logits.dataSync() as Float32Array;
+  const probs = softmaxRows(values, k);
   logits.dispose();
   const acc = accuracy(argmaxRows(probs, k), data.y);
-  if (!withFeatures) return { accuracy: acc, probs };
+  if (!withFeatures) return { accuracy: acc, logits: values, probs };
   const feats = predictBatched((x) => model.features(x), data);
-  const out = { accuracy: acc, probs, features: feats.dataSync() as Float32Array, featureDim: feats.shape[1]! };
+  const out = { accuracy: acc, logits: values, probs, features: feats.dataSync() as Float32Array, featureDim: feats.shape[1]! };
   feats.dispose();
   return out;
 }

@@ -1,0 +1,36 @@
+/**
+ * The label-smoothing family of claims (B4, B5, B6) trains the same MLP on the same Fashion-MNIST
+ * subset with different losses; one trainer keeps their arms comparable: per seed, every arm starts
+ * from the same initialisation and sees the same batch order.
+ */
+import type { Dataset } from '../../data/dataset.js';
+import { mlp } from '../../models/mlp.js';
+import type { Model } from '../../models/model.js';
+import { Rng } from '../../random/rng.js';
+import { train, type TrainResult } from '../../train/loop.js';
+import type { LossFn } from '../../train/losses.js';
+import { adam } from '../../train/transforms.js';
+import type { BaseParams } from '../types.js';
+import type { FmnistSize } from './fmnist.js';
+
+export interface SmoothingFamilyParams extends BaseParams, FmnistSize {
+  hidden: number[];
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** label smoothing's eps (and MaxSup's weight) */
+  smoothing: number;
+}
+
+/** Train one arm: a [784, ...hidden, 10] ReLU MLP with Adam. The caller disposes the model. */
+export async function trainArm(p: SmoothingFamilyParams, data: Dataset, seed: number, loss: LossFn, label: string): Promise<{ model: Model; result: TrainResult }> {
+  const rng = new Rng(seed);
+  const model = mlp({ sizes: [784, ...p.hidden, 10] }, rng.fork('init'));
+  try {
+    const result = await train({ model, data, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs, loss, rng: rng.fork('train'), label });
+    return { model, result };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
