@@ -1,0 +1,113 @@
+/**
+ * B5. Label smoothing degrades selective classification, and logit normalisation fixes it (Xia,
+ * Laurent, Franchi & Bouganis 2024): a model trained with LS ranks its own errors worse by its
+ * maximum softmax probability (higher AURC) even where accuracy holds; scoring by the normalised
+ * logits, max_k (z_k - mean z) / |z - mean z|_2, recovers the lost ranking.
+ *
+ * Setting: B4's models (same MLP, subset, optimiser and training length, so the CE and LS arms are
+ * B4's), evaluated on held-out images: for each arm the risk-coverage curve of MSP, and for both
+ * arms that of the logit-normalised score (post hoc: no retraining).
+ */
+import { lineFigure, barFigure, seedBar, type Figure } from '../figures/plotly.js';
+import { argmaxRows, logitNormConfidence, maxProbability, riskCoverage, type RiskCoverage } from '../metrics/classification.js';
+import { formatInterval, mean, pairedT, type Interval } from '../stats/bootstrap.js';
+import { crossEntropy } from '../train/losses.js';
+import { evaluate, fmnistSplits } from './shared/fmnist.js';
+import { trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
+import { defineClaim, type ClaimResult } from './types.js';
+
+export type B5Params = SmoothingFamilyParams;
+
+export const SCORES = ['CE, MSP', 'LS, MSP', 'CE, logit norm', 'LS, logit norm'] as const;
+export type Score = (typeof SCORES)[number];
+
+export interface B5Seed {
+  rows: ClaimResult['rows'];
+  aurc: Record<Score, number>;
+  accuracy: { ce: number; ls: number };
+  /** risk at coverage 1%..100% in steps of 1%, per score (for the figure) */
+  curves: Record<Score, number[]>;
+}
+
+/** The risk at coverages 0.01, 0.02, ..., 1 (a compact curve for figures). */
+function percentCurve(rc: RiskCoverage): number[] {
+  const n = rc.risk.length;
+  return Array.from({ length: 100 }, (_, i) => rc.risk[Math.max(0, Math.ceil(((i + 1) / 100) * n) - 1)]);
+}
+
+export async function seedB5(p: B5Params, seed: number): Promise<B5Seed> {
+  const { train: trainSet, test } = fmnistSplits(p);
+  const out: B5Seed = { rows: [], aurc: {} as B5Seed['aurc'], accuracy: { ce: NaN, ls: NaN }, curves: {} as B5Seed['curves'] };
+  for (const [arm, eps] of [['ce', 0], ['ls', p.smoothing]] as const) {
+    const { model } = await trainArm(p, trainSet, seed, crossEntropy({ smoothing: eps }), `B5 ${arm} seed ${seed}`);
+    try {
+      const ev = evaluate(model, test);
+      const correct = Array.from(argmaxRows(ev.probs, 10), (c, i) => c === test.y[i]);
+      out.accuracy[arm] = ev.accuracy;
+      const name = arm === 'ce' ? 'CE' : 'LS';
+      for (const [kind, conf] of [['MSP', maxProbability(ev.probs, 10)], ['logit norm', logitNormConfidence(ev.logits, 10, 2)]] as const) {
+        const score = `${name}, ${kind}` as Score;
+        const rc = riskCoverage(conf, correct);
+        out.aurc[score] = rc.aurc;
+        out.curves[score] = percentCurve(rc);
+        out.rows.push({ seed, arm: name, smoothing: eps, score: kind, aurc: rc.aurc, testAccuracy: ev.accuracy });
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  return out;
+}
+
+export function summarizeB5(p: B5Params, perSeed: B5Seed[]): ClaimResult {
+  const a = (s: Score) => perSeed.map((x) => x.aurc[s]);
+  const lsHurts = pairedT(a('LS, MSP'), a('CE, MSP'));
+  const normFixes = pairedT(a('LS, logit norm'), a('LS, MSP'));
+  const vsCe = pairedT(a('LS, logit norm'), a('CE, MSP'));
+  const acc = pairedT(perSeed.map((s) => s.accuracy.ls), perSeed.map((s) => s.accuracy.ce));
+  const m = (s: Score) => mean(a(s));
+  return {
+    rows: perSeed.flatMap((s) => s.rows),
+    verdict: {
+      status: lsHurts.lo > 0 && normFixes.hi < 0 ? 'reproduced' : 'not reproduced',
+      summary: `AURC (x100) with MSP: CE ${(100 * m('CE, MSP')).toFixed(2)}, LS ${(100 * m('LS, MSP')).toFixed(2)}, LS - CE ${formatInterval(scale(lsHurts), 2)}; ` +
+        `LS with logit normalisation ${(100 * m('LS, logit norm')).toFixed(2)}, minus LS with MSP ${formatInterval(scale(normFixes), 2)}, minus CE with MSP ${formatInterval(scale(vsCe), 2)}; ` +
+        `test accuracy LS - CE ${formatInterval(acc, 3)}`,
+      numbers: {
+        seeds: perSeed.length, aurcCe: m('CE, MSP'), aurcLs: m('LS, MSP'), aurcLsNorm: m('LS, logit norm'), aurcCeNorm: m('CE, logit norm'),
+        lsHurts: lsHurts.mean, lsHurtsLo: lsHurts.lo, lsHurtsHi: lsHurts.hi, normFixes: normFixes.mean, normFixesLo: normFixes.lo, normFixesHi: normFixes.hi,
+        normVsCe: vsCe.mean, normVsCeLo: vsCe.lo, normVsCeHi: vsCe.hi, accDiff: acc.mean, accDiffLo: acc.lo, accDiffHi: acc.hi,
+      },
+    },
+    figures: figuresB5(perSeed),
+  };
+}
+
+/** an interval in percentage points */
+const scale = (i: Interval): Interval => ({ ...i, mean: 100 * i.mean, lo: 100 * i.lo, hi: 100 * i.hi });
+
+function figuresB5(perSeed: B5Seed[]): Figure[] {
+  const coverage = Array.from({ length: 100 }, (_, i) => (i + 1) / 100);
+  return [
+    lineFigure('Risk-coverage curves on the test set (mean over seeds): the most confident predictions are accepted first', 'coverage', 'risk (error rate among accepted)',
+      SCORES.map((s) => ({ name: s, x: coverage, y: coverage.map((_, i) => mean(perSeed.map((q) => q.curves[s][i]))) }))),
+    barFigure('AURC (mean over seeds, min-max; lower ranks errors better)', 'AURC', SCORES.map((s) => seedBar(s, perSeed.map((q) => q.aurc[s])))),
+  ];
+}
+
+export const claim = defineClaim<B5Params, B5Seed>({
+  id: 'B5',
+  slug: 'ls-selective',
+  paper: 'Understanding Why Label Smoothing Degrades Selective Classification and How to Fix It (Xia et al. 2024)',
+  claim: 'label smoothing worsens selective classification (AURC) even when accuracy holds; logit normalization recovers it',
+  setting: 'B4\'s models: [784, 128, 128, 10] ReLU MLP on 1500 Fashion-MNIST images, Adam 1e-3, 50 epochs, CE vs LS 0.1, same init and batches per seed; ' +
+    'AURC on 1000 test images with the max softmax probability, and with the logit-normalised score max(z - mean z) / |z - mean z|_2 (post hoc)',
+  rule: 'AURC(LS) > AURC(CE) with the softmax score, and AURC(LS + logit norm) < AURC(LS), each a 95% paired t-interval over seeds that excludes 0',
+  scales: {
+    smoke: { seeds: [1, 2], source: 'subset', nTrain: 500, nTest: 200, hidden: [32], epochs: 2, batchSize: 100, lr: 1e-3, smoothing: 0.1 },
+    ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 1500, nTest: 1000, hidden: [128, 128], epochs: 50, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
+    full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, hidden: [256, 256], epochs: 30, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
+  },
+  seed: seedB5,
+  summarize: summarizeB5,
+});
