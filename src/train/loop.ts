@@ -21,6 +21,12 @@ export interface TrainOptions {
   steps?: number;
   epochs?: number;
   loss?: LossFn;
+  /**
+   * a term added to the loss on every batch that may depend on the inputs (attribution priors,
+   * Jacobian penalties); `params` are the parameters to evaluate the model at. The recorded loss
+   * includes it.
+   */
+  penalty?: Penalty;
   rng: Rng;
   /** record the training loss every `logEvery` steps (default: about 100 points) */
   logEvery?: number;
@@ -42,6 +48,8 @@ export interface Batch {
 }
 
 export type BatchAugmentation = (batch: Batch, rng: Rng) => Batch;
+
+export type Penalty = (x: tf.Tensor, y: tf.Tensor1D, params: readonly tf.Tensor[]) => tf.Scalar;
 
 export interface TrainRecord {
   step: number;
@@ -84,8 +92,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const lossOf = (logits: tf.Tensor2D): tf.Scalar => (mix
           ? tf.add(tf.mul(mix.weight, lossFn(logits, y, idx)), tf.mul(1 - mix.weight, lossFn(logits, mix.y, idx))) as tf.Scalar
           : lossFn(logits, y, idx));
-        ctx.gradAt = (ps) => tf.grads((...qs: tf.Tensor[]) => lossOf(model.apply(x, qs)))(ps);
-        const { value, grads } = tf.variableGrads(() => lossOf(model.apply(x)), model.params);
+        const objective = (ps: readonly tf.Tensor[]): tf.Scalar => {
+          const data = lossOf(model.apply(x, ps));
+          return opts.penalty ? tf.add(data, opts.penalty(x, y, ps)) as tf.Scalar : data;
+        };
+        ctx.gradAt = (ps) => tf.grads((...qs: tf.Tensor[]) => objective(qs))(ps);
+        const { value, grads } = tf.variableGrads(() => objective(model.params), model.params);
         const updates = transform.update(model.params.map((p) => grads[p.name]), state, model.params, ctx);
         model.params.forEach((p, i) => p.assign(p.add(updates[i])));
         return value;

@@ -11,10 +11,13 @@ export interface Attribution {
   attribute(inputs: tf.Tensor, targets: ArrayLike<number>): tf.Tensor;
 }
 
-/** Sum over the batch of logits[i, target_i]: its input gradient is each example's own gradient. */
-export function targetScore(model: Model, x: tf.Tensor, targets: ArrayLike<number>): tf.Scalar {
+/**
+ * Sum over the batch of logits[i, target_i]: its input gradient is each example's own gradient.
+ * `params` evaluates the model at other parameter values (for penalties on attributions in training).
+ */
+export function targetScore(model: Model, x: tf.Tensor, targets: ArrayLike<number>, params?: readonly tf.Tensor[]): tf.Scalar {
   return tf.tidy(() => {
-    const logits = model.apply(x);
+    const logits = model.apply(x, params);
     const [b, k] = logits.shape;
     // a mask built directly (tf.oneHot rejects single-output models)
     const mask = new Float32Array(b * k);
