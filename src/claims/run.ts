@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { engineInfo } from '../engine/backend.js';
+import { parseExact, stringifyExact } from '../util/json-exact.js';
 import type { BaseParams, Claim, ClaimResult, Scale } from './types.js';
 
 export function paramsFor<P extends BaseParams>(claim: Claim<P>, scale: Scale, seeds?: number[]): P {
@@ -68,7 +69,7 @@ function runSeedProcess(id: string, params: unknown, seed: number, threads: numb
     child.on('close', (code, signal) => {
       if (code === 0) {
         try {
-          resolve(JSON.parse(out));
+          resolve(parseExact(out));
         } catch (e) {
           reject(new Error(`claim ${id} seed ${seed}: unreadable worker output (${(e as Error).message})`));
         }
@@ -76,7 +77,7 @@ function runSeedProcess(id: string, params: unknown, seed: number, threads: numb
         reject(new Error(`claim ${id} seed ${seed}: worker ${signal ? `killed by ${signal}` : `exited with ${code}`}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
       }
     });
-    child.stdin.end(JSON.stringify({ id, params, seed }));
+    child.stdin.end(stringifyExact({ id, params, seed }));
   });
 }
 
