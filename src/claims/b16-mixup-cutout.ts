@@ -8,8 +8,8 @@
  * part, shared by both arms. Manifold mixup (mixing hidden layers) is not implemented here.
  */
 import { spirals } from '../data/toy2d.js';
-import { barFigure, heatmapGrid, seedBar, type Figure } from '../figures/plotly.js';
-import { ece } from '../metrics/classification.js';
+import { barFigure, heatmapGrid, reliabilityFigure, seedBar, type Figure } from '../figures/plotly.js';
+import { ece, reliabilityBins, type ReliabilityBin } from '../metrics/classification.js';
 import { cnn } from '../models/cnn.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
@@ -34,6 +34,8 @@ type Row = ClaimResult['rows'][number];
 export interface B16Seed {
   rows: Row[];
   ece: { erm: number; mixup: number };
+  /** spirals test-set reliability bins per arm */
+  bins: { erm: ReliabilityBin[]; mixup: ReliabilityBin[] };
   spiralAccuracy: { erm: number; mixup: number };
   cnnAccuracy: { plain: number; cutout: number };
   /** max softmax probability on a grid over [-1.2, 1.2]^2, per arm (first seed's figure) */
@@ -53,6 +55,7 @@ export async function seedB16(p: B16Params, seed: number): Promise<B16Seed> {
   const data = spirals(s.n, 3, s.noise, rng.fork('spirals'));
   const test = spirals(s.nTest, 3, s.noise, rng.fork('spirals test'));
   const eceOf = {} as B16Seed['ece'];
+  const bins = {} as B16Seed['bins'];
   const spiralAccuracy = {} as B16Seed['spiralAccuracy'];
   const confidence = {} as B16Seed['confidence'];
   const g = gridPoints(p.grid);
@@ -63,6 +66,7 @@ export async function seedB16(p: B16Params, seed: number): Promise<B16Seed> {
       await train({ model, data, transform: adam(3e-3), batchSize: 64, steps: s.steps, rng: rng.fork('spiral order'), augment: arm === 'mixup' ? mixup(s.alpha) : undefined, progress: 'silent' });
       const ev = evaluate(model, test);
       eceOf[arm] = ece(ev.probs, 3, test.y);
+      bins[arm] = reliabilityBins(ev.probs, 3, test.y);
       spiralAccuracy[arm] = ev.accuracy;
       const probs = evaluate(model, gridSet).probs;
       confidence[arm] = Array.from({ length: p.grid }, (_, i) => Array.from({ length: p.grid }, (_, j) => Math.max(...probs.subarray(3 * g.at(i, j), 3 * g.at(i, j) + 3))));
@@ -83,7 +87,7 @@ export async function seedB16(p: B16Params, seed: number): Promise<B16Seed> {
       model.dispose();
     }
   }
-  return { rows, ece: eceOf, spiralAccuracy, cnnAccuracy, confidence };
+  return { rows, ece: eceOf, bins, spiralAccuracy, cnnAccuracy, confidence };
 }
 
 export function summarizeB16(p: B16Params, perSeed: B16Seed[]): ClaimResult {
@@ -114,6 +118,7 @@ function figuresB16(perSeed: B16Seed[]): Figure[] {
     heatmapGrid(`Spirals: confidence (max softmax probability) over the plane, seed ${first.rows[0].seed}`, [
       { title: 'ERM', z: first.confidence.erm, colorscale: 'Viridis' }, { title: 'mixup', z: first.confidence.mixup, colorscale: 'Viridis' },
     ], 2),
+    reliabilityFigure('Spirals: reliability diagram (test set, mean over seeds)', [{ name: 'ERM', bins: perSeed.map((s) => s.bins.erm) }, { name: 'mixup', bins: perSeed.map((s) => s.bins.mixup) }]),
     barFigure('Spirals: expected calibration error (mean over seeds, min-max)', 'ECE', [bars((s) => s.ece.erm, 'ERM'), bars((s) => s.ece.mixup, 'mixup')]),
     barFigure('CNN: test accuracy (mean over seeds, min-max)', 'accuracy', [bars((s) => s.cnnAccuracy.plain, 'no cutout'), bars((s) => s.cnnAccuracy.cutout, 'cutout')]),
   ];

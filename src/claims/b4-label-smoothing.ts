@@ -17,7 +17,7 @@ import { ece, reliabilityBins } from '../metrics/classification.js';
 import { clusterRatio, projectOntoColumns } from '../metrics/representation.js';
 import type { Model } from '../models/model.js';
 import { formatInterval, pairedT } from '../stats/bootstrap.js';
-import { barFigure, lineFigure, seedBar } from '../figures/plotly.js';
+import { barFigure, reliabilityFigure, seedBar } from '../figures/plotly.js';
 import { defineClaim, type ClaimResult } from './types.js';
 import { evaluate, fmnistSplits } from './shared/fmnist.js';
 import { trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
@@ -78,7 +78,7 @@ export function summarizeB4(p: B4Params, perSeed: B4Seed[]): ClaimResult {
         accDiff: dAcc.mean, seeds: p.seeds.length,
       },
     },
-    figures: [reliabilityFigure({ ce: perSeed.map((s) => s.bins.ce), ls: perSeed.map((s) => s.bins.ls) }),
+    figures: [reliabilityFigure('Reliability diagram (test set, mean over seeds)', [{ name: 'cross-entropy', bins: perSeed.map((s) => s.bins.ce) }, { name: 'label smoothing', bins: perSeed.map((s) => s.bins.ls) }]),
       barFigure('Expected calibration error (test)', 'ECE', (['ce', 'ls'] as const).map((arm) => {
         const v = col(arm, 'ece');
         return seedBar(arm === 'ce' ? 'cross-entropy' : `label smoothing ${p.smoothing}`, v);
@@ -91,24 +91,6 @@ function templateClusterRatio(model: Model, features: Float32Array, d: number, l
   const W = model.params[model.params.length - 2];
   const { coords, rank } = projectOntoColumns(features, d, W.dataSync(), W.shape[1]!);
   return clusterRatio(coords, rank, labels, 10);
-}
-
-/** Reliability diagram averaged over seeds: accuracy vs confidence per bin. */
-function reliabilityFigure(bins: Record<Arm, Bins[]>) {
-  const series = Object.entries(bins).map(([arm, perSeed]) => {
-    const nb = perSeed[0].length;
-    const x: number[] = [];
-    const y: number[] = [];
-    for (let b = 0; b < nb; b++) {
-      const filled = perSeed.map((s) => s[b]).filter((s) => s.count > 0);
-      if (!filled.length) continue;
-      x.push(filled.reduce((a, s) => a + s.confidence, 0) / filled.length);
-      y.push(filled.reduce((a, s) => a + s.accuracy, 0) / filled.length);
-    }
-    return { name: arm === 'ce' ? 'cross-entropy' : 'label smoothing', x, y, mode: 'lines+markers' as const };
-  });
-  return lineFigure('Reliability diagram (test set, mean over seeds)', 'confidence', 'accuracy',
-    [...series, { name: 'perfect calibration', x: [0, 1], y: [0, 1] }]);
 }
 
 export const claim = defineClaim<B4Params, B4Seed>({

@@ -2,6 +2,7 @@
  * Figures are plain plotly objects ({data, layout}): JSON-serialisable, stored with results and shown
  * in notebooks through the MIME type application/vnd.plotly.v1+json that JupyterLab and VS Code render.
  */
+import type { ReliabilityBin } from '../metrics/classification.js';
 import { mean } from '../stats/bootstrap.js';
 import { displayBundle } from '../util/display.js';
 
@@ -85,6 +86,22 @@ export function barFigure(title: string, yTitle: string, bars: { name: string; v
 /** A bar for barFigure: the mean of per-seed values, with their min-max as whiskers. */
 export function seedBar(name: string, values: readonly number[]): { name: string; value: number; lo: number; hi: number } {
   return { name, value: mean(values), lo: Math.min(...values), hi: Math.max(...values) };
+}
+
+/** Reliability diagram averaged over seeds: per confidence bin, mean confidence against mean accuracy, one line per arm. */
+export function reliabilityFigure(title: string, arms: { name: string; bins: ReliabilityBin[][] }[]): Figure {
+  const series: Series[] = arms.map(({ name, bins }) => {
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let b = 0; b < bins[0].length; b++) {
+      const filled = bins.map((s) => s[b]).filter((s) => s.count > 0);
+      if (!filled.length) continue;
+      x.push(mean(filled.map((s) => s.confidence)));
+      y.push(mean(filled.map((s) => s.accuracy)));
+    }
+    return { name, x, y, mode: 'lines+markers' };
+  });
+  return lineFigure(title, 'confidence', 'accuracy', [...series, { name: 'perfect calibration', x: [0, 1], y: [0, 1] }]);
 }
 
 /** Show a figure in a tslab notebook (plotly MIME bundle with a text fallback); elsewhere print its title. */
