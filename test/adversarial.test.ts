@@ -1,10 +1,11 @@
-/** Adversarial perturbations: VAT's power iteration against the exact KL Hessian, and its penalty in training. */
+/** Adversarial perturbations: PGD against closed-form optima, VAT's power iteration against the exact KL Hessian. */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { moons } from '../src/data/toy2d.js';
 import { mlp } from '../src/models/mlp.js';
 import { Rng } from '../src/random/rng.js';
-import { vatLoss, vatPenalty, virtualAdversarialDirection } from '../src/techniques/adversarial/index.js';
+import { pgd, vatLoss, vatPenalty, virtualAdversarialDirection } from '../src/techniques/adversarial/index.js';
+import { crossEntropy } from '../src/train/losses.js';
 import { train } from '../src/train/loop.js';
 import { adam } from '../src/train/transforms.js';
 import { expectNoLeak } from './helpers.js';
@@ -56,5 +57,30 @@ describe('virtual adversarial training', () => {
     const [plain, vat] = [await accuracy(false), await accuracy(true)];
     expect(vat).toBeGreaterThan(plain + 0.03);
     unlabeled.dispose();
+  });
+});
+
+describe('projected gradient ascent', () => {
+  // two-class linear logits z = x W: the cross-entropy of class 0 grows fastest along w1 - w0, everywhere
+  const model = mlp({ sizes: [3, 2] }, new Rng(9));
+  const W = model.params[0].arraySync() as number[][];
+  const u = W.map((row) => row[1] - row[0]);
+  const x = tf.tensor2d([[0.2, -0.4, 0.9]]);
+  const loss = (xi: tf.Tensor) => crossEntropy()(model.apply(xi), tf.tensor1d([0], 'int32'));
+
+  it('l2: ends at x + eps (w1 - w0) / |w1 - w0|, the loss\'s maximiser on the ball', async () => {
+    const adv = await expectNoLeak(() => tf.tidy(() => Array.from(pgd(loss, x, { eps: 0.5, steps: 20, stepSize: 0.1, norm: 'l2' }).dataSync())));
+    const n = Math.hypot(...u);
+    adv.forEach((v, i) => expect(v).toBeCloseTo([0.2, -0.4, 0.9][i] + (0.5 * u[i]) / n, 4));
+  });
+
+  it('linf: ends at x + eps sign(w1 - w0); one step of size eps is FGSM; clip keeps the range', () => {
+    tf.tidy(() => {
+      const adv = Array.from(pgd(loss, x, { eps: 0.1, steps: 1, stepSize: 0.1, norm: 'linf' }).dataSync());
+      adv.forEach((v, i) => expect(v).toBeCloseTo([0.2, -0.4, 0.9][i] + 0.1 * Math.sign(u[i]), 5));
+      const clipped = Array.from(pgd(loss, x, { eps: 2, steps: 10, stepSize: 0.5, norm: 'linf', clip: [0, 1] }).dataSync());
+      clipped.forEach((v) => { expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThanOrEqual(1); });
+    });
+    expect(() => pgd(loss, x, { eps: 1, steps: 0, stepSize: 1, norm: 'l2' })).toThrow(/steps/);
   });
 });

@@ -1,1 +1,2 @@
 export * from './vat.js';
+export * from './pgd.js';

@@ -41,3 +41,9 @@ export function cutout(size: number): BatchAugmentation {
     return { x: tf.mul(x, tf.tensor4d(mask, [n, h, w, 1])), y };
   };
 }
+
+/** Add N(0, sigma^2) to every input value (training for randomized smoothing, Cohen et al. 2019). */
+export function gaussianNoise(sigma: number): BatchAugmentation {
+  if (!(sigma >= 0)) throw new Error(`gaussianNoise: sigma must be >= 0, got ${sigma}`);
+  return ({ x, y }, rng) => ({ x: tf.add(x, rng.normalTensor(x.shape, 0, sigma)), y });
+}
