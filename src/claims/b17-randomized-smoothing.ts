@@ -1,0 +1,175 @@
+/**
+ * B17. Certified robustness by randomized smoothing (Cohen, Rosenfeld & Kolter 2019): the Gaussian-
+ * smoothed classifier's prediction cannot change within l2 radius sigma * Phi^-1(p_A) (with
+ * probability 1 - alpha over the Monte Carlo estimate).
+ *
+ * Setting: an MLP on Fashion-MNIST trained with Gaussian noise augmentation at the smoothing sigma
+ * (as Cohen et al. train their base classifiers), then CERTIFY on held-out images. Every certified,
+ * correctly classified image is attacked with PGD on the smoothed classifier (Salman et al. 2019's
+ * SmoothAdv: the soft smoothed probability, a fresh Monte Carlo batch of noise each step) just inside
+ * its certified radius, and again well outside it so that the attack is shown to work at all; the
+ * smoothed prediction at the attacked point is then taken by PREDICT.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { head, size, toTensors } from '../data/dataset.js';
+import { lineFigure, type Figure } from '../figures/plotly.js';
+import { mlp } from '../models/mlp.js';
+import type { Model } from '../models/model.js';
+import { Rng } from '../random/rng.js';
+import { mean } from '../stats/bootstrap.js';
+import { pgd } from '../techniques/adversarial/index.js';
+import { gaussianNoise } from '../techniques/augmentation/mix.js';
+import { ABSTAIN, certify, predict } from '../techniques/certification/index.js';
+import { train } from '../train/loop.js';
+import { adam } from '../train/transforms.js';
+import { fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
+
+export interface B17Params extends BaseParams, FmnistSize {
+  hidden: number[];
+  epochs: number;
+  sigma: number;
+  /** test images certified */
+  images: number;
+  n0: number;
+  n: number;
+  alpha: number;
+  /** radii at which certified accuracy is reported */
+  radii: number[];
+  attackSteps: number;
+  /** noise draws per PGD step (the soft smoothed classifier's Monte Carlo batch) */
+  attackSamples: number;
+  /** the outside attack's radius: certified radius plus this */
+  outsideMargin: number;
+}
+
+interface Attacked { radius: number; insideFlipped: boolean; outsideFlipped: boolean; insideAbstained: boolean }
+
+export interface B17Seed {
+  rows: ClaimResult['rows'];
+  /** per image: certified radius if correct and certified, else -1 (wrong or abstained) */
+  radii: number[];
+  abstained: number;
+  attacks: Attacked[];
+}
+
+/** Share of images certified correct at radius r (radii: certified radius if correct, else -1). */
+function certifiedAt(radii: number[], r: number): number {
+  return radii.filter((q) => q >= 0 && q >= r).length / radii.length;
+}
+
+/** -sum over the batch of log of the smoothed soft probability of the label (fresh noise each call). */
+function smoothedLoss(model: Model, labels: tf.Tensor1D, sigma: number, samples: number, rng: Rng) {
+  return (x: tf.Tensor): tf.Scalar => tf.tidy(() => {
+    const [b, d] = x.shape;
+    const noisy = tf.add(tf.tile(x, [samples, 1]), rng.normalTensor([samples * b, d!], 0, sigma));
+    const probs = tf.mean(tf.softmax(model.apply(noisy)).reshape([samples, b, -1]), 0);
+    const p = tf.sum(tf.mul(probs, tf.oneHot(labels, probs.shape[1]!)), 1);
+    return tf.neg(tf.sum(tf.log(tf.maximum(p, 1e-12)))) as tf.Scalar;
+  });
+}
+
+export async function seedB17(p: B17Params, seed: number): Promise<B17Seed> {
+  const rng = new Rng(seed);
+  const { train: data, test } = fmnistSplits(p);
+  const probe = head(test, p.images);
+  const model = mlp({ sizes: [784, ...p.hidden, 10] }, rng.fork('init'));
+  const x = tf.tidy(() => toTensors(probe).x.reshape([size(probe), 784]));
+  try {
+    await train({ model, data, transform: adam(1e-3), batchSize: 64, epochs: p.epochs, augment: gaussianNoise(p.sigma), rng: rng.fork('order'), progress: 'silent', label: `B17 seed ${seed}` });
+    const smoothing = { sigma: p.sigma, rng: rng.fork('monte carlo') };
+    const radii: number[] = [];
+    let abstained = 0;
+    const attacks: Attacked[] = [];
+    for (let i = 0; i < p.images; i++) {
+      const xi = x.slice([i, 0], [1, 784]);
+      try {
+        const cert = certify(model, xi, p.n0, p.n, p.alpha, smoothing);
+        if (cert.prediction === ABSTAIN) abstained++;
+        const correct = cert.prediction === probe.y[i];
+        radii.push(correct ? cert.radius : -1);
+        if (!correct) continue;
+        const label = tf.tensor1d([probe.y[i]], 'int32');
+        const attackAt = (eps: number) => {
+          const adv = pgd(smoothedLoss(model, label, p.sigma, p.attackSamples, rng.fork(`attack ${i} ${eps}`)), xi, { eps, steps: p.attackSteps, stepSize: (2 * eps) / p.attackSteps, norm: 'l2' });
+          try {
+            return predict(model, adv, p.n, p.alpha, smoothing);
+          } finally {
+            adv.dispose();
+          }
+        };
+        try {
+          const inside = attackAt(0.99 * cert.radius);
+          const outside = attackAt(cert.radius + p.outsideMargin);
+          attacks.push({ radius: cert.radius, insideFlipped: inside !== ABSTAIN && inside !== probe.y[i], insideAbstained: inside === ABSTAIN, outsideFlipped: outside !== ABSTAIN && outside !== probe.y[i] });
+        } finally {
+          label.dispose();
+        }
+      } finally {
+        xi.dispose();
+      }
+    }
+    const rows: ClaimResult['rows'] = p.radii.map((r) => ({ seed, radius: r, certifiedAccuracy: certifiedAt(radii, r) }));
+    rows.push({ seed, radius: null, abstentionRate: abstained / p.images, attacked: attacks.length, flippedInside: attacks.filter((a) => a.insideFlipped).length, flippedOutside: attacks.filter((a) => a.outsideFlipped).length });
+    return { rows, radii, abstained, attacks };
+  } finally {
+    model.dispose();
+    x.dispose();
+  }
+}
+
+
+export function summarizeB17(p: B17Params, perSeed: B17Seed[]): ClaimResult {
+  const attacks = perSeed.flatMap((s) => s.attacks);
+  const inside = attacks.filter((a) => a.insideFlipped).length;
+  const outside = attacks.filter((a) => a.outsideFlipped).length;
+  const curve = p.radii.map((r) => mean(perSeed.map((s) => certifiedAt(s.radii, r))));
+  const falls = curve.every((c, i) => i === 0 || c <= curve[i - 1]) && curve.at(-1)! < curve[0];
+  const abstention = mean(perSeed.map((s) => s.abstained / p.images));
+  return {
+    rows: perSeed.flatMap((s) => s.rows),
+    verdict: {
+      status: inside === 0 && falls ? 'reproduced' : 'not reproduced',
+      summary: `certified accuracy ${p.radii.map((r, i) => `${curve[i].toFixed(3)} at r = ${r}`).join(', ')} (sigma ${p.sigma}, n = ${p.n}, alpha ${p.alpha}); abstained on ${(100 * abstention).toFixed(1)}%; ` +
+        `PGD on the smoothed classifier flipped ${inside} of ${attacks.length} certified predictions inside 0.99 x their radius, and ${outside} of ${attacks.length} at radius + ${p.outsideMargin}`,
+      numbers: {
+        seeds: perSeed.length, attacked: attacks.length, flippedInside: inside, flippedOutside: outside, abstention,
+        insideAbstained: attacks.filter((a) => a.insideAbstained).length, meanRadius: mean(attacks.map((a) => a.radius)),
+        ...Object.fromEntries(p.radii.map((r, i) => [`certified${Math.round(1000 * r)}`, curve[i]])),
+      },
+    },
+    figures: figuresB17(p, perSeed),
+  };
+}
+
+function figuresB17(p: B17Params, perSeed: B17Seed[]): Figure[] {
+  const fine = Array.from({ length: 41 }, (_, i) => (i / 40) * Math.max(...p.radii, ...perSeed.flatMap((s) => s.radii)));
+  const attacks = perSeed.flatMap((s) => s.attacks);
+  return [
+    lineFigure(`Certified accuracy vs l2 radius (sigma ${p.sigma}; one line per seed)`, 'radius', 'certified accuracy',
+      perSeed.map((s, i) => ({ name: `seed ${p.seeds[i]}`, x: fine, y: fine.map((r) => certifiedAt(s.radii, r)) }))),
+    lineFigure('Attacked certified points: certified radius, and whether PGD flipped the smoothed prediction', 'certified radius', 'flipped (1) or not (0)', [
+      { name: 'attack inside 0.99 x radius', mode: 'markers', x: attacks.map((a) => a.radius), y: attacks.map((a) => (a.insideFlipped ? 1 : 0)) },
+      { name: `attack at radius + ${p.outsideMargin}`, mode: 'markers', x: attacks.map((a) => a.radius), y: attacks.map((a) => (a.outsideFlipped ? 1 : 0)) },
+    ]),
+  ];
+}
+
+const common = { source: 'subset' as const, hidden: [256, 256], sigma: 0.25, n0: 100, alpha: 0.001, radii: [0, 0.125, 0.25, 0.375, 0.5], outsideMargin: 1 };
+
+export const claim = defineClaim<B17Params, B17Seed>({
+  id: 'B17',
+  slug: 'randomized-smoothing',
+  paper: 'Certified Adversarial Robustness via Randomized Smoothing (Cohen et al. 2019), as used by the seed papers on general Lipschitz, dual and Lipschitz-variance-margin smoothing',
+  claim: 'a Gaussian-smoothed classifier is certifiably robust in l2 within sigma * Phi^-1(p_A)',
+  setting: '[784, 256, 256, 10] ReLU MLP trained on 2000 Fashion-MNIST images with N(0, 0.25^2) noise augmentation (Adam 1e-3, 15 epochs); CERTIFY with sigma 0.25, n0 100, n 1000, alpha 0.001 ' +
+    'on 50 test images per seed; PGD (l2, 20 steps, 16 noise draws per step) on the soft smoothed classifier at 0.99 x the certified radius and at radius + 1, judged by PREDICT (n 1000)',
+  rule: 'no attack flips a certified prediction inside its radius (PREDICT at the attacked point returns another class on 0 points); certified accuracy falls with the radius; abstention rate reported',
+  scales: {
+    smoke: { seeds: [1, 2], ...common, nTrain: 200, nTest: 100, hidden: [32], epochs: 1, images: 3, n0: 20, n: 100, alpha: 0.01, attackSteps: 2, attackSamples: 4 },
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 2000, nTest: 1000, epochs: 15, images: 50, n: 1000, attackSteps: 20, attackSamples: 16 },
+    full: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 5000, nTest: 1000, epochs: 30, images: 500, n: 100000, attackSteps: 50, attackSamples: 64 },
+  },
+  seed: seedB17,
+  summarize: summarizeB17,
+});
