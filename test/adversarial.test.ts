@@ -84,3 +84,21 @@ describe('projected gradient ascent', () => {
     expect(() => pgd(loss, x, { eps: 1, steps: 0, stepSize: 1, norm: 'l2' })).toThrow(/steps/);
   });
 });
+
+describe('adversarial training', () => {
+  it('replaces the batch by PGD examples inside the ball that raise the loss, and leaves labels alone', async () => {
+    const { adversarialTraining } = await import('../src/techniques/adversarial/index.js');
+    const model = mlp({ sizes: [2, 16, 2] }, new Rng(1));
+    const data = moons(32, 0.1, new Rng(2));
+    await expectNoLeak(() => tf.tidy(() => {
+      const x = tf.tensor2d(data.x, [32, 2]);
+      const y = tf.tensor1d(data.y, 'int32');
+      const out = adversarialTraining(model, { eps: 0.1, steps: 5, stepSize: 0.05, norm: 'linf' })({ x, y }, new Rng(3));
+      expect(out.y).toBe(y);
+      expect(tf.max(tf.abs(tf.sub(out.x, x))).dataSync()[0]).toBeLessThanOrEqual(0.1 + 1e-6);
+      const ce = crossEntropy();
+      expect(ce(model.apply(out.x), y).dataSync()[0]).toBeGreaterThan(ce(model.apply(x), y).dataSync()[0]);
+    }));
+    model.dispose();
+  });
+});

@@ -147,3 +147,26 @@ describe('moons with a shortcut', () => {
     }
   });
 });
+
+describe('block images', () => {
+  it('stack each image with the same null patch, the image on top or at the bottom, labels kept', async () => {
+    const { blockImages, nullPatch } = await import('../src/data/block.js');
+    const { Rng } = await import('../src/random/rng.js');
+    const ds = { name: 'tiny', x: Float32Array.from({ length: 3 * 16 }, (_, i) => 0.5 + i / 1000), y: Int32Array.from([2, 0, 1]), featureShape: [4, 4, 1], numClasses: 3 };
+    const b = blockImages(ds, new Rng(1));
+    expect(b.featureShape).toEqual([8, 4, 1]);
+    expect(Array.from(b.y)).toEqual([2, 0, 1]);
+    const patch = nullPatch(4, 4);
+    expect(Array.from(patch)).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
+    for (let i = 0; i < 3; i++) {
+      const img = Array.from(ds.x.subarray(i * 16, (i + 1) * 16));
+      const [top, bottom] = [Array.from(b.x.subarray(i * 32, i * 32 + 16)), Array.from(b.x.subarray(i * 32 + 16, i * 32 + 32))];
+      expect(b.signalTop[i] ? [top, bottom] : [bottom, top]).toEqual([img, Array.from(patch)]);
+    }
+    const many = blockImages({ ...ds, x: new Float32Array(400 * 16), y: new Int32Array(400) }, new Rng(2));
+    const share = many.signalTop.reduce((s, v) => s + v, 0) / 400;
+    expect(share).toBeGreaterThan(0.4);
+    expect(share).toBeLessThan(0.6);
+    expect(() => blockImages({ ...ds, featureShape: [16] }, new Rng(1))).toThrow(/expected \[h, w, 1\]/);
+  });
+});

@@ -6,6 +6,9 @@
  * (e.g. pixels in [0, 1]).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Model } from '../../models/model.js';
+import type { BatchAugmentation } from '../../train/loop.js';
+import { crossEntropy } from '../../train/losses.js';
 
 export interface PgdOptions {
   eps: number;
@@ -39,4 +42,14 @@ export function pgd(loss: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, opts: PgdOp
     adv = next;
   }
   return adv;
+}
+
+/**
+ * Adversarial training (Madry et al. 2018) as a batch augmentation of the training loop: every batch
+ * is replaced by its PGD examples against the model's current cross-entropy (the loop then descends
+ * on them; the attack itself is not differentiated).
+ */
+export function adversarialTraining(model: Model, opts: PgdOptions): BatchAugmentation {
+  const ce = crossEntropy();
+  return ({ x, y }) => ({ x: pgd((xi) => ce(model.apply(xi), y), x, opts), y });
 }
