@@ -38,6 +38,8 @@ export interface B1Params extends BaseParams, FmnistSize {
   sigma: number;
   /** std of the perturbation that makes a "nearby" input */
   delta: number;
+  /** noise levels of the figure's SmoothGrad maps (first image, largest n); not part of the verdict */
+  figureSigmas: number[];
 }
 
 const H = 28;
@@ -66,6 +68,8 @@ export interface B1Seed {
   testAcc: number;
   /** |maps| of the first image per method, and the image, for the figure */
   examples: number[][];
+  /** |SmoothGrad map| of the first image at the largest n, per figure sigma */
+  sigmaExamples: number[][];
   image: number[];
 }
 
@@ -86,6 +90,7 @@ function explainSeed(model: Model, x: tf.Tensor, xNear: tf.Tensor, targets: Int3
     rankCorrVanilla: corr(vanilla, vanilla),
     rankCorrSmooth: corr(tunnel(nMax, 'a'), tunnel(nMax, 'b')),
     examples: maps.map((ms) => Array.from(ms[0])),
+    sigmaExamples: p.figureSigmas.map((sigma) => Array.from(attribute(new NoiseTunnel(vanilla, { nSamples: nMax, stdev: sigma, rng: rng.fork(`sigma-${sigma}`) }), x.slice([0], [1]), targets.subarray(0, 1))[0])),
     image: Array.from(x.slice([0], [1]).dataSync()),
   };
 }
@@ -138,7 +143,7 @@ export function summarizeB1(p: B1Params, perSeed: B1Seed[]): ClaimResult {
         testAcc: mean(perSeed.map((s) => s.testAcc)), seeds: p.seeds.length,
       },
     },
-    figures: figuresB1(perSeed, ns),
+    figures: figuresB1(perSeed, ns, p.figureSigmas),
   };
 }
 
@@ -146,7 +151,7 @@ function toGrid(v: number[]): number[][] {
   return Array.from({ length: H }, (_, r) => v.slice(r * W, (r + 1) * W));
 }
 
-function figuresB1(perSeed: B1Seed[], ns: number[]): Figure[] {
+function figuresB1(perSeed: B1Seed[], ns: number[], sigmas: number[]): Figure[] {
   const s0 = perSeed[0];
   const maps = heatmapGrid('Input and sensitivity maps (|map|), first seed', [
     { title: 'input', z: toGrid(s0.image) },
@@ -154,7 +159,12 @@ function figuresB1(perSeed: B1Seed[], ns: number[]): Figure[] {
   ], ns.length + 1);
   const tv = lineFigure('Total variation of the normalised |map| vs number of samples', 'n (1 = vanilla gradient)', 'total variation',
     perSeed.map((s, i) => ({ name: `seed ${i + 1}`, x: ns, y: s.tv, mode: 'lines+markers' as const })), { logX: true });
-  return [maps, tv];
+  const nMax = Math.max(...ns);
+  const bySigma = heatmapGrid(`SmoothGrad at n=${nMax} and several noise levels sigma (fraction of the input range), first seed`, [
+    { title: 'input', z: toGrid(s0.image) },
+    ...s0.sigmaExamples.map((m, i) => ({ title: `sigma ${sigmas[i]}`, z: toGrid(m), colorscale: 'Hot' })),
+  ], s0.sigmaExamples.length + 1);
+  return [maps, bySigma, tv];
 }
 
 export const claim = defineClaim<B1Params, B1Seed>({
@@ -165,9 +175,9 @@ export const claim = defineClaim<B1Params, B1Seed>({
   setting: 'small CNN (conv-pool x2, dense) on Fashion-MNIST; vanilla gradient vs SmoothGrad (sigma 0.15) at several n; nearby input = x + N(0, 0.05^2)',
   rule: 'total variation falls with n; maps of two nearby inputs agree more (rank correlation) for SmoothGrad than vanilla gradients',
   scales: {
-    smoke: { seeds: [1, 2], source: 'subset', nTrain: 500, nTest: 100, channels: [4, 8], epochs: 1, batchSize: 50, lr: 2e-3, images: 2, samples: [2, 4], sigma: 0.15, delta: 0.05 },
-    ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 3000, nTest: 1000, channels: [8, 16], epochs: 2, batchSize: 64, lr: 2e-3, images: 12, samples: [5, 10, 25, 50], sigma: 0.15, delta: 0.05 },
-    full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, channels: [32, 64], epochs: 5, batchSize: 64, lr: 1e-3, images: 50, samples: [5, 10, 25, 50, 100], sigma: 0.15, delta: 0.05 },
+    smoke: { seeds: [1, 2], source: 'subset', nTrain: 500, nTest: 100, channels: [4, 8], epochs: 1, batchSize: 50, lr: 2e-3, images: 2, samples: [2, 4], sigma: 0.15, delta: 0.05, figureSigmas: [0.05, 0.15, 0.3] },
+    ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 3000, nTest: 1000, channels: [8, 16], epochs: 2, batchSize: 64, lr: 2e-3, images: 12, samples: [5, 10, 25, 50], sigma: 0.15, delta: 0.05, figureSigmas: [0.05, 0.15, 0.3] },
+    full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, channels: [32, 64], epochs: 5, batchSize: 64, lr: 1e-3, images: 50, samples: [5, 10, 25, 50, 100], sigma: 0.15, delta: 0.05, figureSigmas: [0.05, 0.15, 0.3] },
   },
   seed: seedB1,
   summarize: summarizeB1,
