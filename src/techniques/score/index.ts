@@ -1,0 +1,3 @@
+export * from './mixture.js';
+export * from './langevin.js';
+export * from './dsm.js';
