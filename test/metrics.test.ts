@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { accuracy, argmaxRows, ece, logitNormConfidence, maxProbability, reliabilityBins, riskCoverage, softmaxRows } from '../src/metrics/classification.js';
 import { pearson, ranks, spearman, totalVariation } from '../src/metrics/maps.js';
-import { clusterRatio, cosineSpread, projectOntoColumns } from '../src/metrics/representation.js';
+import { clusterRatio, cosineSpread, neuralCollapseNC1, projectOntoColumns } from '../src/metrics/representation.js';
+import { jacobiEigen } from '../src/techniques/curvature/spectrum.js';
 import { Rng } from '../src/random/rng.js';
 
 describe('classification metrics', () => {
@@ -136,5 +137,36 @@ describe('cosine spread', () => {
     expect(scaled.within).toBeCloseTo(got.within, 10);
     const withZero = cosineSpread([...f, 0, 0, 0, 0], d, [...y, 0], k);
     expect(withZero.within).toBeCloseTo(got.within, 10);
+  });
+});
+
+describe('neural collapse NC1', () => {
+  it('equals (1/C) Tr(Sigma_W pinv(Sigma_B)) computed densely, and is 0 for collapsed classes', () => {
+    const rng = new Rng(7);
+    const [n, d, C] = [60, 6, 3];
+    const y = Array.from({ length: n }, (_, i) => i % C);
+    const means = Array.from({ length: C }, () => Array.from({ length: d }, () => 3 * rng.normal()));
+    const f = y.flatMap((c) => means[c].map((m) => m + rng.normal()));
+    // dense: Sigma_W, Sigma_B and the pseudo-inverse by eigendecomposition
+    const mu = means.map((_, c) => Array.from({ length: d }, (_, j) => { const idx = y.flatMap((yc, i) => (yc === c ? [i] : [])); return idx.reduce((s, i) => s + f[i * d + j], 0) / idx.length; }));
+    const g = Array.from({ length: d }, (_, j) => y.reduce((s, _c, i) => s + f[i * d + j], 0) / n);
+    const SW = new Float64Array(d * d);
+    const SB = new Float64Array(d * d);
+    y.forEach((c, i) => { for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) SW[a * d + b] += ((f[i * d + a] - mu[c][a]) * (f[i * d + b] - mu[c][b])) / n; });
+    mu.forEach((m) => { for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) SB[a * d + b] += ((m[a] - g[a]) * (m[b] - g[b])) / C; });
+    const { values, vectors } = jacobiEigen(SB, d);
+    const top = Math.max(...values);
+    let trace = 0;
+    values.forEach((l, k) => {
+      if (l < top * 1e-9) return;
+      const u = vectors[k];
+      let q = 0;
+      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) q += u[a] * SW[a * d + b] * u[b];
+      trace += q / l;
+    });
+    expect(neuralCollapseNC1(f, d, y, C)).toBeCloseTo(trace / C, 8);
+    const collapsed = y.flatMap((c) => means[c]);
+    expect(neuralCollapseNC1(collapsed, d, y, C)).toBeCloseTo(0, 12);
+    expect(() => neuralCollapseNC1(f, d, y, 4)).toThrow(/every class/);
   });
 });

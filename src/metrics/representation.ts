@@ -1,4 +1,5 @@
 /** Geometry of learned representations. */
+import { jacobiEigen } from '../techniques/curvature/spectrum.js';
 
 /**
  * Within-class over between-class spread of features [n, d]: the mean squared distance of each
@@ -119,4 +120,50 @@ export function cosineSpread(features: ArrayLike<number>, d: number, labels: Arr
   within /= classes;
   const all = 1 - meanCos(total, 0, counts.reduce((a, b) => a + b, 0));
   return { within, total: all, separation: 1 - within / all };
+}
+
+/**
+ * Neural collapse NC1 (Papyan, Han & Donoho 2020): (1/C) Tr(Sigma_W Sigma_B^+), within-class
+ * covariance against the pseudo-inverse of the between-class covariance of features [n, d]. Sigma_B
+ * = M M^T / C has rank <= C - 1 (M: centred class means), so its eigenvectors come from the C x C
+ * matrix M^T M / C: G v = lambda v gives u = M v / sqrt(C lambda), and the trace is
+ * sum_k (u_k^T Sigma_W u_k) / lambda_k over the nonzero lambda_k.
+ */
+export function neuralCollapseNC1(features: ArrayLike<number>, d: number, labels: ArrayLike<number>, numClasses: number): number {
+  const n = labels.length;
+  if (features.length !== n * d) throw new Error(`neuralCollapseNC1: features has ${features.length} values, expected ${n}x${d}`);
+  const C = numClasses;
+  const mu = new Float64Array(C * d);
+  const cnt = new Float64Array(C);
+  const global = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    cnt[labels[i]]++;
+    for (let j = 0; j < d; j++) { mu[labels[i] * d + j] += features[i * d + j]; global[j] += features[i * d + j] / n; }
+  }
+  if (cnt.some((c) => c === 0)) throw new Error('neuralCollapseNC1: every class needs at least one example');
+  // M[:, c] = mu_c - mu_G
+  for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) mu[c * d + j] = mu[c * d + j] / cnt[c] - global[j];
+  const G = new Float64Array(C * C);
+  for (let a = 0; a < C; a++) for (let b = 0; b < C; b++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += mu[a * d + j] * mu[b * d + j];
+    G[a * C + b] = s / C;
+  }
+  const { values, vectors } = jacobiEigen(G, C);
+  const tol = Math.max(...values) * 1e-10;
+  let trace = 0;
+  values.forEach((lambda, k) => {
+    if (!(lambda > tol)) return;
+    const u = new Float64Array(d);
+    for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) u[j] += (mu[c * d + j] * vectors[k][c]) / Math.sqrt(C * lambda);
+    let q = 0;
+    for (let i = 0; i < n; i++) {
+      let proj = 0;
+      const base = labels[i] * d;
+      for (let j = 0; j < d; j++) proj += (features[i * d + j] - (mu[base + j] + global[j])) * u[j];
+      q += (proj * proj) / n;
+    }
+    trace += q / lambda;
+  });
+  return trace / C;
 }
