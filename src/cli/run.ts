@@ -57,6 +57,11 @@ function notebookFolder(): string {
   return join(projectRoot(), 'notebooks');
 }
 
+/** What `--all` runs: every notebook in the project's notebooks/ folder, sorted. */
+export function allNotebooks(): string[] {
+  return readdirSync(notebookFolder()).filter((f) => f.endsWith('.ipynb')).sort().map((f) => join(notebookFolder(), f));
+}
+
 export async function cmdRun(args: string[]): Promise<number> {
   const { rest, params } = takeParameters(args);
   const { values, positionals } = parse(rest, {
@@ -71,7 +76,7 @@ export async function cmdRun(args: string[]): Promise<number> {
   let inputs = positionals;
   if (values.all) {
     if (inputs.length) throw new UsageError('run: give notebooks or --all, not both');
-    inputs = readdirSync(notebookFolder()).filter((f) => f.endsWith('.ipynb')).sort().map((f) => join(notebookFolder(), f));
+    inputs = allNotebooks();
   }
   if (!inputs.length) throw new UsageError('run: no notebook given (name one or more .ipynb files, or --all)');
   for (const f of inputs) if (!existsSync(f)) throw new UsageError(`run: no such notebook: ${f}`);

@@ -9,6 +9,7 @@ import type { Notebook } from '../../src/notebook/nbformat.js';
 import { runNotebook } from '../../src/notebook/run.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../helpers.js';
+import { nbformatErrors } from '../notebook/fixtures.js';
 
 export type CiResult = Pick<NotebookResult, 'verdict' | 'rows' | 'figures'>;
 
@@ -42,7 +43,10 @@ async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>): Promise
   const run = await runNotebook(input, output, { parameters: { scale: 'ci' }, timeout: 1800, env: { NOISELAB_WORKERS: '2' } });
   expect(run.status, `${input}: ${run.failedCell?.error}`).toBe('completed');
   expect(readFileSync(input, 'utf8')).toBe(before);
+  expect(nbformatErrors([output]), 'the executed notebook is valid nbformat').toBe('');
   const nb: Notebook = JSON.parse(readFileSync(output, 'utf8'));
+  expect(nb.metadata.noiselab).toMatchObject({ status: 'completed', parameters: { scale: 'ci' }, kernel: 'tslab' });
+  expect((nb.metadata.noiselab as { backend: string }).backend).toMatch(/^(native|wasm|cpu|tensorflow)/);
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
   expect(outputs.some((o) => /^(REPRODUCED|NOT REPRODUCED) in/m.test([o.text ?? ''].flat().join(''))), 'the verdict line').toBe(true);
