@@ -1,0 +1,168 @@
+/**
+ * E2. Opening the black box of deep neural networks via information (Shwartz-Ziv & Tishby 2017):
+ * in the information plane (I(X;T), I(T;Y) per hidden layer T, by binning), training has a fitting
+ * phase, both rise, then a compression phase, I(X;T) falls. Saxe et al. (2018) found the compression
+ * with tanh (double-saturating) units and not with ReLU. Reported honestly for both.
+ *
+ * Setting, the paper's: 12-bit binary inputs (all 4096 patterns), a label that is a spherically
+ * symmetric function of the input (|x - c|^2 above its median, c fixed), a 12-10-7-5-4-3-2 network
+ * trained on 85% of the patterns; I(X;T) and I(T;Y) of every hidden layer over all patterns, 30 bins
+ * per unit over the layer's range across the whole run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data/dataset.js';
+import { lineFigure, type Figure } from '../figures/plotly.js';
+import { mlp } from '../models/mlp.js';
+import type { Activation, Model } from '../models/model.js';
+import { Rng } from '../random/rng.js';
+import { formatInterval, mean, tInterval } from '../stats/bootstrap.js';
+import { fitLine } from '../stats/regression.js';
+import { binKeys, informationPlane } from '../techniques/information/index.js';
+import { train } from '../train/loop.js';
+import { adam } from '../train/transforms.js';
+import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
+
+export interface E2Params extends BaseParams {
+  epochs: number;
+  /** epochs between information-plane measurements */
+  every: number;
+  lr: number;
+  batchSize: number;
+  bins: number;
+}
+
+const SIZES = [12, 10, 7, 5, 4, 3, 2];
+const HIDDEN = SIZES.slice(1, -1);
+export const ACTIVATIONS = ['tanh', 'relu'] as const;
+type Act = (typeof ACTIVATIONS)[number];
+
+/** All 4096 12-bit patterns; label 1 where |x - c|^2 exceeds its median (c fixed for the task). */
+export function twelveBitTask(): Dataset {
+  const task = new Rng(12);
+  const c = Array.from({ length: 12 }, () => task.uniform());
+  const x = new Float32Array(4096 * 12);
+  const r = new Float64Array(4096);
+  for (let i = 0; i < 4096; i++) for (let j = 0; j < 12; j++) { x[i * 12 + j] = (i >> j) & 1; r[i] += (x[i * 12 + j] - c[j]) ** 2; }
+  const med = [...r].sort((a, b) => a - b)[2048];
+  return { name: '12-bit', x, y: Int32Array.from(r, (v) => (v > med ? 1 : 0)), featureShape: [12], numClasses: 2 };
+}
+
+/** Activations of every hidden layer on x (the MLP's parameters are kernel, bias per layer). */
+function hiddenActivations(model: Model, x: tf.Tensor, act: Activation): Float32Array[] {
+  return tf.tidy(() => {
+    let h = x;
+    return HIDDEN.map((_, l) => {
+      h = tf.add(tf.matMul(h, model.params[2 * l]), model.params[2 * l + 1]);
+      h = act === 'tanh' ? tf.tanh(h) : tf.relu(h);
+      return h.dataSync() as Float32Array;
+    });
+  });
+}
+
+export interface E2Seed {
+  rows: ClaimResult['rows'];
+  epochs: number[];
+  /** per activation, per hidden layer, per measurement: I(X;T) and I(T;Y) in bits */
+  ixt: Record<Act, number[][]>;
+  ity: Record<Act, number[][]>;
+  testAccuracy: Record<Act, number>;
+}
+
+export async function seedE2(p: E2Params, seed: number): Promise<E2Seed> {
+  const rng = new Rng(seed);
+  const all = twelveBitTask();
+  const order = rng.fork('split').permutation(4096);
+  const cut = Math.round(0.85 * 4096);
+  const pick = (idx: Int32Array): Dataset => ({ ...all, x: Float32Array.from(Array.from(idx).flatMap((i) => Array.from(all.x.subarray(i * 12, (i + 1) * 12)))), y: Int32Array.from(idx, (i) => all.y[i]) });
+  const [trainSet, testSet] = [pick(order.subarray(0, cut)), pick(order.subarray(cut))];
+  const x = tf.tensor2d(all.x, [4096, 12]);
+  const out: E2Seed = { rows: [], epochs: [], ixt: {} as E2Seed['ixt'], ity: {} as E2Seed['ity'], testAccuracy: {} as Record<Act, number> };
+  const stepsPerEpoch = Math.floor(cut / p.batchSize);
+  try {
+    for (const act of ACTIVATIONS) {
+      const model = mlp({ sizes: SIZES, activation: act, init: 'glorot' }, rng.fork('init'));
+      const snapshots: Float32Array[][] = [];
+      const epochs: number[] = [];
+      try {
+        await train({
+          model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs, rng: rng.fork('order'), progress: 'silent',
+          logEvery: stepsPerEpoch * p.every, label: `E2 ${act} seed ${seed}`,
+          onLog: (step) => { snapshots.push(hiddenActivations(model, x, act)); epochs.push(Math.round(step / stepsPerEpoch)); },
+        });
+        out.testAccuracy[act] = tf.tidy(() => {
+          const pred = tf.argMax(model.apply(tf.tensor2d(testSet.x, [testSet.y.length, 12])), 1).dataSync();
+          return Array.from(pred).filter((c, i) => c === testSet.y[i]).length / testSet.y.length;
+        });
+      } finally {
+        model.dispose();
+      }
+      // bins over each layer's range across the whole run (tanh: its fixed range [-1, 1])
+      out.ixt[act] = [];
+      out.ity[act] = [];
+      HIDDEN.forEach((d, l) => {
+        const hi = act === 'tanh' ? 1 : Math.max(...snapshots.map((s) => s[l].reduce((m, v) => Math.max(m, v), 0)));
+        const lo = act === 'tanh' ? -1 : 0;
+        const plane = snapshots.map((s) => informationPlane(binKeys(s[l], d, p.bins, lo, hi > lo ? hi : lo + 1), all.y));
+        out.ixt[act].push(plane.map((q) => q.ixt));
+        out.ity[act].push(plane.map((q) => q.ity));
+      });
+      out.epochs = epochs;
+      epochs.forEach((e, k) => HIDDEN.forEach((_, l) => out.rows.push({ seed, activation: act, layer: l + 1, epoch: e, ixt: out.ixt[act][l][k], ity: out.ity[act][l][k] })));
+    }
+  } finally {
+    x.dispose();
+  }
+  return out;
+}
+
+/** Slope of I(X;T) of the last hidden layer over the second half of training (bits per epoch). */
+function lateSlope(s: E2Seed, act: Act): number {
+  const half = Math.floor(s.epochs.length / 2);
+  const series = s.ixt[act][HIDDEN.length - 1];
+  return fitLine(s.epochs.slice(half), series.slice(half)).slope;
+}
+
+export function summarizeE2(p: E2Params, perSeed: E2Seed[]): ClaimResult {
+  const slope = Object.fromEntries(ACTIVATIONS.map((a) => [a, tInterval(perSeed.map((s) => lateSlope(s, a)))])) as Record<Act, ReturnType<typeof tInterval>>;
+  const last = HIDDEN.length - 1;
+  const peak = (a: Act) => mean(perSeed.map((s) => Math.max(...s.ixt[a][last])));
+  const final = (a: Act) => mean(perSeed.map((s) => s.ixt[a][last].at(-1)!));
+  const per100 = (i: ReturnType<typeof tInterval>) => ({ ...i, mean: 100 * i.mean, lo: 100 * i.lo, hi: 100 * i.hi });
+  return {
+    rows: perSeed.flatMap((s) => s.rows),
+    verdict: {
+      status: slope.tanh.hi < 0 ? 'reproduced' : 'not reproduced',
+      summary: ACTIVATIONS.map((a) => `${a}: last hidden layer I(X;T) peaks at ${peak(a).toFixed(2)} bits and ends at ${final(a).toFixed(2)}, ` +
+        `slope over the second half ${formatInterval(per100(slope[a]), 3)} bits per 100 epochs, test accuracy ${mean(perSeed.map((s) => s.testAccuracy[a])).toFixed(3)}`).join('; '),
+      numbers: {
+        seeds: perSeed.length,
+        ...Object.fromEntries(ACTIVATIONS.flatMap((a) => [[`${a}Peak`, peak(a)], [`${a}Final`, final(a)], [`${a}Slope`, slope[a].mean], [`${a}SlopeLo`, slope[a].lo], [`${a}SlopeHi`, slope[a].hi],
+          [`${a}TestAccuracy`, mean(perSeed.map((s) => s.testAccuracy[a]))]])),
+      },
+    },
+    figures: figuresE2(perSeed),
+  };
+}
+
+function figuresE2(perSeed: E2Seed[]): Figure[] {
+  const s = perSeed[0];
+  return ACTIVATIONS.map((a) => lineFigure(`Information plane, ${a} (seed ${s.rows[0].seed}): each hidden layer's trajectory over training (markers every measurement)`, 'I(X;T) (bits)', 'I(T;Y) (bits)',
+    HIDDEN.map((d, l) => ({ name: `layer ${l + 1} (${d} units)`, mode: 'lines+markers' as const, x: s.ixt[a][l], y: s.ity[a][l] }))));
+}
+
+export const claim = defineClaim<E2Params, E2Seed>({
+  id: 'E2',
+  slug: 'information-plane',
+  paper: 'Opening the Black Box of Deep Neural Networks via Information (Shwartz-Ziv & Tishby 2017)',
+  claim: 'tanh networks show a compression phase in the information plane (reported for tanh and for ReLU, where it is known to fail)',
+  setting: 'all 4096 12-bit patterns, label |x - c|^2 above its median (c fixed), 12-10-7-5-4-3-2 network (tanh or ReLU, Glorot init), Adam 1e-3, batch 128, 85% of the patterns, 200 epochs; ' +
+    'I(X;T), I(T;Y) of every hidden layer every 5 epochs by binning (30 bins per unit over the layer\'s range across the run)',
+  rule: 'compression with tanh: the last hidden layer\'s I(X;T) falls over the second half of training (per-seed slope, 95% t-interval below 0); the same reported for ReLU',
+  scales: {
+    smoke: { seeds: [1, 2], epochs: 8, every: 2, lr: 1e-3, batchSize: 128, bins: 30 },
+    ci: { seeds: [1, 2, 3, 4, 5], epochs: 200, every: 5, lr: 1e-3, batchSize: 128, bins: 30 },
+    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], epochs: 3000, every: 25, lr: 1e-3, batchSize: 128, bins: 30 },
+  },
+  seed: seedE2,
+  summarize: summarizeE2,
+});
