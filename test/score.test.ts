@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
-import { annealedLangevin, empiricalScore, geometricSigmas, langevin, mixtureLogDensity, mixtureScore, smoothedScore, trainScoreNet } from '../src/techniques/score/index.js';
+import { annealedLangevin, empiricalScore, linearSchedule, sampleDdpm, geometricSigmas, langevin, mixtureLogDensity, mixtureScore, smoothedScore, trainScoreNet } from '../src/techniques/score/index.js';
 
 const spec = { means: [[-2, 1], [3, 0]], std: 0.7, weights: [0.3, 0.7] };
 
@@ -80,5 +80,30 @@ describe('denoising score matching', () => {
     }
     net.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('DDPM', () => {
+  it('the linear schedule is Ho et al.\'s, scaled to T steps, and abar is the running product', () => {
+    const s = linearSchedule(100);
+    expect(s.betas[0]).toBeCloseTo(1e-3, 12);
+    expect(s.betas[99]).toBeCloseTo(0.2, 12);
+    let prod = 1;
+    s.betas.forEach((b, t) => { prod *= 1 - b; expect(s.alphaBar[t]).toBeCloseTo(prod, 12); });
+  });
+
+  it('ancestral sampling with the exact eps-predictor of N(mu, s^2) data samples N(mu, s^2)', () => {
+    const [mu, s2] = [1.5, 0.25];
+    const sched = linearSchedule(100);
+    // E[eps | x_t] for Gaussian data: sqrt(1 - abar) (x_t - sqrt(abar) mu) / (abar s^2 + 1 - abar)
+    const eps = (x: Float64Array, t: number) => {
+      const ab = sched.alphaBar[t];
+      return x.map((v) => (Math.sqrt(1 - ab) * (v - Math.sqrt(ab) * mu)) / (ab * s2 + 1 - ab));
+    };
+    const x = sampleDdpm(eps, sched, 20000, 1, new Rng(1));
+    const m = x.reduce((a, v) => a + v, 0) / x.length;
+    const v = x.reduce((a, u) => a + (u - m) ** 2, 0) / x.length;
+    expect(Math.abs(m - mu)).toBeLessThan(0.02);
+    expect(Math.abs(v / s2 - 1)).toBeLessThan(0.1);
   });
 });

@@ -97,3 +97,12 @@ export function moonsWithShortcut(n: number, opts: { noise: number; margin: numb
   }
   return make(`moons+shortcut${opts.shortcut ? '' : '(removed)'}`, pts, Array.from(base.y), 2);
 }
+
+/** A 2-D swiss roll: (t cos t, t sin t) / 5 for t uniform in [1.5 pi, 4.5 pi], with Gaussian noise. */
+export function swissRoll(n: number, noise: number, rng: Rng): Dataset {
+  const pts = Array.from({ length: n }, () => {
+    const t = 1.5 * Math.PI * (1 + 2 * rng.uniform());
+    return [(t * Math.cos(t)) / 5 + noise * rng.normal(), (t * Math.sin(t)) / 5 + noise * rng.normal()];
+  });
+  return make('swiss-roll', pts, new Array(n).fill(0), 1);
+}

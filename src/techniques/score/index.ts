@@ -1,3 +1,4 @@
 export * from './mixture.js';
 export * from './langevin.js';
 export * from './dsm.js';
+export * from './ddpm.js';
