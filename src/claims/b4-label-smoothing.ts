@@ -20,7 +20,7 @@ import { formatInterval, pairedT } from '../stats/bootstrap.js';
 import { barFigure, reliabilityFigure, seedBar } from '../figures/plotly.js';
 import { defineClaim, type ClaimResult } from './types.js';
 import { evaluate, fmnistSplits } from './shared/fmnist.js';
-import { trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
+import { FAMILY_SCALES, trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
 
 export type B4Params = SmoothingFamilyParams;
 
@@ -100,11 +100,7 @@ export const claim = defineClaim<B4Params, B4Seed>({
   claim: 'label smoothing improves calibration and tightens class clusters in the penultimate layer',
   setting: 'MLP on a Fashion-MNIST subset trained with Adam to ~100% train accuracy (where CE becomes overconfident), CE vs LS 0.1, same init and batch order per seed',
   rule: 'ECE(LS 0.1) < ECE(LS 0), paired seeds; within/between-class distance ratio smaller with LS',
-  scales: {
-    smoke: { seeds: [1, 2], source: 'subset', nTrain: 500, nTest: 200, hidden: [32], epochs: 2, batchSize: 100, lr: 1e-3, smoothing: 0.1 },
-    ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 1500, nTest: 1000, hidden: [128, 128], epochs: 50, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
-    full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, hidden: [256, 256], epochs: 30, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
-  },
+  scales: FAMILY_SCALES,
   seed: seedB4,
   summarize: summarizeB4,
 });

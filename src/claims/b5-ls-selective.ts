@@ -13,7 +13,7 @@ import { argmaxRows, logitNormConfidence, maxProbability, riskCoverage, type Ris
 import { formatInterval, mean, pairedT, type Interval } from '../stats/bootstrap.js';
 import { crossEntropy } from '../train/losses.js';
 import { evaluate, fmnistSplits } from './shared/fmnist.js';
-import { trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
+import { FAMILY_SCALES, trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
 import { defineClaim, type ClaimResult } from './types.js';
 
 export type B5Params = SmoothingFamilyParams;
@@ -103,11 +103,7 @@ export const claim = defineClaim<B5Params, B5Seed>({
   setting: 'B4\'s models: [784, 128, 128, 10] ReLU MLP on 1500 Fashion-MNIST images, Adam 1e-3, 50 epochs, CE vs LS 0.1, same init and batches per seed; ' +
     'AURC on 1000 test images with the max softmax probability, and with the logit-normalised score max(z - mean z) / |z - mean z|_2 (post hoc)',
   rule: 'AURC(LS) > AURC(CE) with the softmax score, and AURC(LS + logit norm) < AURC(LS), each a 95% paired t-interval over seeds that excludes 0',
-  scales: {
-    smoke: { seeds: [1, 2], source: 'subset', nTrain: 500, nTest: 200, hidden: [32], epochs: 2, batchSize: 100, lr: 1e-3, smoothing: 0.1 },
-    ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 1500, nTest: 1000, hidden: [128, 128], epochs: 50, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
-    full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, hidden: [256, 256], epochs: 30, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
-  },
+  scales: FAMILY_SCALES,
   seed: seedB5,
   summarize: summarizeB5,
 });

@@ -15,7 +15,7 @@ import { cosineSpread } from '../metrics/representation.js';
 import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
 import { crossEntropy, maxSuppression, type LossFn } from '../train/losses.js';
 import { evaluate, fmnistSplits } from './shared/fmnist.js';
-import { trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
+import { FAMILY_SCALES, trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
 import { defineClaim, type ClaimResult } from './types.js';
 
 export type B6Params = SmoothingFamilyParams;
@@ -96,11 +96,7 @@ export const claim = defineClaim<B6Params, B6Seed>({
   setting: 'B4\'s MLP and data: [784, 128, 128, 10] ReLU MLP on 1500 Fashion-MNIST images, Adam 1e-3, 50 epochs; CE, LS 0.1 and MaxSup 0.1 (CE + 0.1 (z_max - mean z)), ' +
     'same init and batches per seed; cosine-distance geometry of the penultimate features',
   rule: 'intra-class variation (mean within-class cosine distance of training features) MaxSup > LS, 95% paired t-interval above 0; test accuracy MaxSup >= LS (paired interval not entirely below 0)',
-  scales: {
-    smoke: { seeds: [1, 2], source: 'subset', nTrain: 500, nTest: 200, hidden: [32], epochs: 2, batchSize: 100, lr: 1e-3, smoothing: 0.1 },
-    ci: { seeds: [1, 2, 3, 4, 5], source: 'subset', nTrain: 1500, nTest: 1000, hidden: [128, 128], epochs: 50, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
-    full: { seeds: [1, 2, 3, 4, 5], source: 'auto', nTrain: 20000, nTest: 10000, hidden: [256, 256], epochs: 30, batchSize: 128, lr: 1e-3, smoothing: 0.1 },
-  },
+  scales: FAMILY_SCALES,
   seed: seedB6,
   summarize: summarizeB6,
 });
