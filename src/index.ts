@@ -8,6 +8,7 @@ export * from './data/toy2d.js';
 export * from './models/model.js';
 export { mlp, normParamIndices, type MlpSpec } from './models/mlp.js';
 export { cnn, type CnnSpec } from './models/cnn.js';
+export { twoLayerRelu, type TwoLayerSpec } from './models/two-layer.js';
 export * from './train/transforms.js';
 export * from './train/losses.js';
 export { train, predictBatched, type TrainOptions, type TrainResult, type TrainRecord } from './train/loop.js';

@@ -1,7 +1,8 @@
-/** The MLP's LayerNorm option: parameter layout, what normalization guarantees, and exact second order through it. */
+/** Models: the MLP's LayerNorm option (layout, invariance, exact second order through it) and the two-layer net of the benign-overfitting theory. */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { mlp, normParamIndices } from '../src/models/mlp.js';
+import { twoLayerRelu } from '../src/models/two-layer.js';
 import { Rng } from '../src/random/rng.js';
 import { hessianVectorProduct } from '../src/techniques/curvature/hvp.js';
 import { crossEntropy } from '../src/train/losses.js';
@@ -58,5 +59,32 @@ describe('mlp with layer normalization', () => {
         expect(maxAbsDiff(hv, fd) / scale).toBeLessThan(2e-3);
     tf.dispose([x, y, ...v]);
     m.dispose();
+  });
+});
+
+describe('two-layer ReLU network with a fixed output layer', () => {
+  it('computes f = sum_j a_j relu(w_j . x) with a_j = +-1/sqrt(m), and its cross-entropy is the logistic loss', () => {
+    const before = tf.memory().numTensors;
+    const m = twoLayerRelu({ inputDim: 3, width: 4, initStd: 1 }, new Rng(5));
+    const xs = [[1, -2, 0.5], [0.3, 0.1, -1]];
+    const W = m.params[0].arraySync() as number[][];
+    const f = xs.map((x) => [0, 1, 2, 3].reduce((s, j) => s + (j < 2 ? 1 : -1) / 2 * Math.max(0, x.reduce((t, xi, k) => t + xi * W[k][j], 0)), 0));
+    const logits = tf.tidy(() => m.apply(tf.tensor2d(xs)).arraySync());
+    logits.forEach((l, i) => {
+      expect(l[0]).toBeCloseTo(-f[i] / 2, 5);
+      expect(l[1]).toBeCloseTo(f[i] / 2, 5);
+    });
+    const y = [1, 0];
+    const ce = tf.tidy(() => crossEntropy()(m.apply(tf.tensor2d(xs)), tf.tensor1d(y, 'int32')).dataSync()[0]);
+    // class 1 is y = +1: log(1 + e^-f); class 0 is y = -1: log(1 + e^f); averaged over the batch
+    const logistic = Math.log1p(Math.exp(-f[0])) + Math.log1p(Math.exp(f[1]));
+    expect(ce).toBeCloseTo(logistic / 2, 5);
+    expect(m.params).toHaveLength(1);
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects an odd width', () => {
+    expect(() => twoLayerRelu({ inputDim: 2, width: 3, initStd: 1 }, new Rng(1))).toThrow(/width must be an even/);
   });
 });

@@ -4,11 +4,15 @@
  * padding, odd sizes and empty tensors.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addonPath } from '../src/engine/native/addon.js';
 import { registerNativeBackend } from '../src/engine/native/index.js';
 import { Rng } from '../src/random/rng.js';
+import { projectRoot } from '../src/util/paths.js';
 
 const built = existsSync(addonPath());
 
@@ -229,5 +233,26 @@ describe.runIf(built || process.env.CI)('native backend kernels match cpu', () =
     const addon = loadAddon();
     expect(() => addon.batchMatMul(new Float32Array(2), new Float32Array(6), new Float32Array(6), Int32Array.from([1, 1, 1, 2, 3, 2, 0, 0]))).toThrow(/a: has 2 elements, needs 4/);
     expect(() => addon.conv2d(new Float32Array(1), new Float32Array(1), new Float32Array(1), new Int32Array(3))).toThrow(/geometry: expected an Int32Array of 15/);
+  });
+});
+
+describe.skipIf(!built)('OpenBLAS kernel pinning', () => {
+  // OpenBLAS prints the core type it loaded when OPENBLAS_VERBOSE=2
+  const coreType = (env: Record<string, string>) => {
+    const dist = join(projectRoot(), 'dist', 'engine', 'native', 'addon.js');
+    const script = `import(${JSON.stringify(pathToFileURL(dist).href)}).then((m) => m.loadAddon())`;
+    const base = { ...process.env };
+    delete base.OPENBLAS_CORETYPE;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...base, OPENBLAS_VERBOSE: '2', ...env } });
+    return /Core: (\w+)/.exec(r.stdout + r.stderr)?.[1];
+  };
+  const avx2 = /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8')) && /\bfma\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+
+  it.skipIf(!avx2)('loads the Haswell kernels on any AVX2 machine, so a seed gives the same numbers everywhere', () => {
+    expect(coreType({})).toBe('Haswell');
+  });
+
+  it('leaves a core type the user chose alone', () => {
+    expect(coreType({ OPENBLAS_CORETYPE: 'Sandybridge' })).toBe('Sandybridge');
   });
 });

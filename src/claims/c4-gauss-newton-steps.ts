@@ -223,7 +223,7 @@ export const claim = defineClaim<C4Params, C4Seed>({
   rule: 'iterations-to-target ratio (GD / curvature), geometric mean over seeds with a 95% t interval: lower bound above 2x on both problems',
   scales: {
     smoke: { seeds: [1, 2], nTrain: 100, nTest: 10, hidden: 8, cgIters: 10, refIters: 5, maxGdIters: 50, ...common },
-    ci: { seeds: [1, 2, 3, 4, 5], nTrain: 500, nTest: 10, hidden: 16, cgIters: 50, refIters: 15, maxGdIters: 3000, ...common },
+    ci: { seeds: [1, 2, 3, 4, 5], nTrain: 250, nTest: 10, hidden: 16, cgIters: 50, refIters: 15, maxGdIters: 3000, ...common },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], nTrain: 2000, nTest: 10, hidden: 32, cgIters: 100, refIters: 25, maxGdIters: 20000, ...common },
   },
   seed: seedC4,

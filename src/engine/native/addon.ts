@@ -1,5 +1,5 @@
 /** Loading the OpenBLAS addon (native/build/Release/noiselab_native.node), built by `npm run setup`. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { projectRoot } from '../../util/paths.js';
@@ -34,6 +34,26 @@ export function loadAddon(): NativeAddon {
   if (addon) return addon;
   const file = addonPath();
   if (!existsSync(file)) throw new Error(`not built (${file} is missing; npm run setup builds it when g++ and libopenblas-dev are present)`);
+  pinBlasKernels();
   addon = createRequire(import.meta.url)(file) as NativeAddon;
   return addon;
+}
+
+/**
+ * Debian's OpenBLAS picks its sgemm kernels for the CPU it runs on (Haswell's on AVX2 machines,
+ * SkylakeX's where AVX-512 is recognised), and different kernels sum in different orders: the same
+ * seed then gives different numbers on different machines, which chaotic training amplifies into
+ * different results (A1's divergences were seen to differ). Pinning the Haswell kernels on every
+ * AVX2+FMA machine makes results machine-independent; OPENBLAS_CORETYPE set by the user wins. It must
+ * be set before the library loads, since OpenBLAS reads it once, at load time.
+ */
+export function pinBlasKernels(): void {
+  if (process.env.OPENBLAS_CORETYPE || process.platform !== 'linux' || process.arch !== 'x64') return;
+  let flags = '';
+  try {
+    flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    return;
+  }
+  if (/\bavx2\b/.test(flags) && /\bfma\b/.test(flags)) process.env.OPENBLAS_CORETYPE = 'Haswell';
 }
