@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "[setup] $*"; }
 
-APT_PACKAGES=(jupyter-nbconvert python3-nbclient python3-nbformat dataset-fashion-mnist g++ make libopenblas-dev)
+# chromium: static PNGs of figures and the report site's browser test (playwright-core drives it; no browser download)
+APT_PACKAGES=(jupyter-nbconvert python3-nbclient python3-nbformat dataset-fashion-mnist g++ make libopenblas-dev chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

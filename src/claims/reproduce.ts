@@ -1,15 +1,22 @@
-/** Run registered claims at a scale, store each result, and rewrite the report. */
-import { join } from 'node:path';
+/**
+ * Run registered claims at a scale (through their notebooks when the kernel is there), store each
+ * result (latest record plus history), and rewrite the report. A claim whose parameters, code and
+ * backend match a stored run is not computed again unless `fresh`.
+ */
+import { basename, join, relative } from 'node:path';
 import { engineInfo, initEngine } from '../engine/backend.js';
 import { csvReport, markdownReport, reportRows } from '../report/markdown.js';
+import { chromiumPath, FigureRenderer } from '../figures/render.js';
+import { appendRun, codeVersion, reusableRun, type StoredRun } from '../results/history.js';
 import { loadRecord, saveRecord, type RunRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { gitCommit } from '../util/git.js';
 import { resultsDir } from '../util/paths.js';
 import { createProgress, formatDuration } from '../util/progress.js';
 import { loadClaims } from './registry.js';
+import { canRunNotebooks, notebookClaimResult, notebookPath, runClaimNotebook } from './notebook-claim.js';
 import { paramsFor, runClaim } from './run.js';
-import type { Claim, Scale } from './types.js';
+import type { BaseParams, Claim, Scale } from './types.js';
 
 export interface ReproduceOptions {
   ids?: string[];
@@ -19,12 +26,20 @@ export interface ReproduceOptions {
   /** processes to spread each claim's seeds over */
   workers?: number;
   outDir?: string;
+  /** run each claim through its notebook (default: when the tslab kernel is registered) or in this process */
+  notebooks?: boolean;
+  /** compute again even when the history has a run with the same parameters, code and backend */
+  fresh?: boolean;
+  /** PNG copies of the notebooks' figures (default: when Chromium is installed) */
+  staticFigures?: boolean;
   log?: (line: string) => void;
 }
 
 export interface ReproduceOutcome {
   id: string;
   ok: boolean;
+  /** the result came from the history, not a new computation */
+  reused?: boolean;
   record?: RunRecord;
   error?: string;
 }
@@ -39,32 +54,63 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
   const unknown = wanted?.filter((id) => !all.some((c) => c.id === id)) ?? [];
   if (unknown.length) throw new Error(`--claim: unknown claim ${unknown.join(', ')}; registered: ${all.map((c) => c.id).join(', ')}`);
   const claims = wanted ? all.filter((c) => wanted.includes(c.id)) : all;
-  const commit = gitCommit();
+  const viaNotebooks = opts.notebooks ?? canRunNotebooks();
+  const renderer = viaNotebooks && (opts.staticFigures ?? true) && chromiumPath() ? new FigureRenderer() : undefined;
+  const code = codeVersion();
   const outcomes: ReproduceOutcome[] = [];
-  log(`noiselab reproduce: ${claims.length} claim(s) at scale '${opts.scale}' on ${backend}`);
-  for (const [i, claim] of claims.entries()) {
-    const params = paramsFor(claim, opts.scale, opts.seeds);
-    const t0 = performance.now();
-    try {
-      const progress = createProgress(`${claim.id} seeds`, params.seeds.length);
-      const result = await runClaim(claim, params, { workers: opts.workers, onSeed: (done) => progress.update(done) });
-      progress.finish();
-      const record: RunRecord = {
-        id: claim.id, scale: opts.scale, params, verdict: result.verdict, rows: result.rows, figures: result.figures,
-        backend, commit, date: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000,
-      };
-      saveRecord(record, dir);
-      outcomes.push({ id: claim.id, ok: true, record });
-      log(`[${i + 1}/${claims.length}] ${claim.id} ${result.verdict.status} in ${formatDuration(record.durationSec)}: ${result.verdict.summary}`);
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      outcomes.push({ id: claim.id, ok: false, error });
-      log(`[${i + 1}/${claims.length}] ${claim.id} ERROR: ${error}`);
+  log(`noiselab reproduce: ${claims.length} claim(s) at scale '${opts.scale}' on ${backend}, ${viaNotebooks ? 'through their notebooks' : 'in this process'}`);
+  const progress = createProgress('claims', claims.length);
+  try {
+    for (const [i, claim] of claims.entries()) {
+      const params = paramsFor(claim, opts.scale, opts.seeds);
+      try {
+        const stored = opts.fresh ? null : reusableRun(claim.id, { params, code, backend, scale: opts.scale }, dir);
+        const record = stored ? toRecord(stored) : await compute(claim, params, { ...opts, dir, backend, viaNotebooks, renderer });
+        saveRecord(record, dir);
+        if (!stored) appendRun(record, { code }, dir);
+        outcomes.push({ id: claim.id, ok: true, record, reused: Boolean(stored) });
+        log(`[${i + 1}/${claims.length}] ${claim.id} ${record.verdict.status} ${stored ? `(stored run of ${record.date.slice(0, 16)}, same code and parameters; --fresh recomputes)` : `in ${formatDuration(record.durationSec)}`}: ${record.verdict.summary}`);
+      } catch (e) {
+        const error = e instanceof Error ? e.message : String(e);
+        outcomes.push({ id: claim.id, ok: false, error });
+        log(`[${i + 1}/${claims.length}] ${claim.id} ERROR: ${error}`);
+      }
+      progress.update(i + 1, claim.id);
     }
+  } finally {
+    await renderer?.close();
   }
+  progress.finish();
   writeReport(all, dir);
-  log(`report: ${join(dir, 'REPORT.md')}, table: ${join(dir, 'results.csv')}`);
+  const failed = outcomes.filter((o) => !o.ok).length;
+  const counts = outcomes.reduce<Record<string, number>>((m, o) => (o.record && (m[o.record.verdict.status] = (m[o.record.verdict.status] ?? 0) + 1), m), {});
+  log(`${outcomes.length} claim(s): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}${failed ? `, ${failed} failed` : ''}; ` +
+    `${outcomes.filter((o) => o.reused).length} reused from the history`);
+  log(`report: ${join(dir, 'REPORT.md')}, table: ${join(dir, 'results.csv')}; \`noiselab report\` builds the site`);
   return outcomes;
+}
+
+function toRecord(run: StoredRun): RunRecord {
+  const { run: _run, code: _code, paramsKey: _key, ...record } = run;
+  return record;
+}
+
+async function compute<P extends BaseParams>(claim: Claim<P, any>, params: P, ctx: ReproduceOptions & { dir: string; backend: string; viaNotebooks: boolean; renderer?: FigureRenderer }): Promise<RunRecord> {
+  const t0 = performance.now();
+  const base = { id: claim.id, scale: ctx.scale, backend: ctx.backend, commit: gitCommit() };
+  if (ctx.viaNotebooks) {
+    const notebook = join(ctx.dir, 'notebooks', basename(notebookPath(claim)));
+    const r = await runClaimNotebook(claim, { scale: ctx.scale, seeds: ctx.seeds, workers: ctx.workers ?? 1, output: notebook, staticFigures: ctx.renderer });
+    const result = notebookClaimResult(r);
+    return {
+      ...base, params: r.shown!.params, verdict: result.verdict, rows: result.rows, figures: result.figures,
+      date: new Date().toISOString(), durationSec: r.run.durationSec, notebook: relative(ctx.dir, notebook),
+    };
+  }
+  const seedProgress = createProgress(`${claim.id} seeds`, params.seeds.length);
+  const result = await runClaim(claim, params, { workers: ctx.workers, onSeed: (done) => seedProgress.update(done) });
+  seedProgress.finish();
+  return { ...base, params, verdict: result.verdict, rows: result.rows, figures: result.figures, date: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000 };
 }
 
 /** Rewrite REPORT.md and results.csv from every claim's latest stored record. */

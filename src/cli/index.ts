@@ -7,7 +7,10 @@ import { reportRows } from '../report/markdown.js';
 import { loadRecord } from '../results/store.js';
 import { resultsDir } from '../util/paths.js';
 import { parse, parseCount, parseScale, parseSeeds, UsageError } from './args.js';
+import { RESULTS_HELP, cmdResults } from './results.js';
 import { RUN_HELP, cmdRun } from './run.js';
+import { chromiumPath, FigureRenderer } from '../figures/render.js';
+import { buildSite } from '../report/site.js';
 
 const HELP: Record<string, string> = {
   main: `noiselab: reproduce claims about noise, smoothing and curvature in neural networks
@@ -16,7 +19,9 @@ usage: noiselab <command> [options]
 
 commands:
   claims      list every registered claim with its last verdict
-  reproduce   run claims at a scale and write the results table and report
+  reproduce   run claims at a scale (through their notebooks) and write the results table and report
+  report      build the report site (index.html, a page per claim) and REPORT.md from the latest results
+  results     a claim's stored runs, compared
   run         execute notebooks headlessly on their Jupyter kernel, with parameters
   info        show the compute backend and where data and results live
   help <cmd>  help for one command
@@ -27,17 +32,33 @@ NOISELAB_RESULTS moves the results folder (default data/results).`,
 
 Lists id, paper, claim, status (reproduced / not reproduced / not run) and the last verdict's numbers.
   --json   print the same as JSON`,
-  reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--workers N] [--out DIR] [--json]
+  reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--workers N] [--out DIR] [--fresh] [--in-process] [--no-static-figures] [--json]
 
-Runs every registered claim (or those named by --claim) and writes <out>/<ID>.json per claim,
-<out>/results.csv and <out>/REPORT.md. Exit status 1 if an experiment failed; a claim that does not
-reproduce is a valid result, not a failure.
+Runs every registered claim (or those named by --claim) through its notebook (executed copies go to
+<out>/notebooks/, figures with PNG copies) and writes <out>/<ID>.json per claim, appends the run to
+<out>/history/<ID>.{runs,rows}.arrow, and writes <out>/results.csv and <out>/REPORT.md. A claim whose
+parameters, code (src/ and the package lock) and backend match a stored run is not computed again.
+Exit status 1 if an experiment failed; a claim that does not reproduce is a valid result, not a failure.
   --claim ID   a claim to run (repeatable; default: all)
   --scale S    smoke (seconds), ci (about a minute each, default) or full (the paper's setting as far as it fits)
   --seeds L    comma-separated seeds replacing the scale's own
   --workers N  processes to spread each claim's seeds over (default: one per core; 1 runs them in-process)
   --out DIR    results folder (default data/results)
+  --fresh      compute every claim again, even when a stored run has the same parameters and code
+  --in-process run the experiments in this process, without notebooks (the default when the tslab kernel is missing)
+  --no-static-figures  no PNG copies of the figures
   --json       print the outcomes as JSON on stdout`,
+  report: `usage: noiselab report [--results DIR] [--out DIR] [--no-static-figures] [--json]
+
+Builds a static site from the latest results: <out>/index.html (every claim: id, paper, claim, verdict,
+effect with its 95% interval, seeds, runtime, backend, commit, date; filterable) and <out>/claims/<ID>.html
+(the executed notebook with interactive figures, plotly.js served from <out>/assets/, and static PNGs), plus
+<results>/REPORT.md with the table and the images. Open index.html in a browser; no server needed.
+  --results DIR  results folder (default data/results)
+  --out DIR      site folder (default <results>/site)
+  --no-static-figures  do not draw PNGs for figures that have none
+  --json         print what was built as JSON`,
+  results: RESULTS_HELP,
   run: RUN_HELP,
   info: `usage: noiselab info [--json]
 
@@ -67,7 +88,8 @@ async function cmdClaims(args: string[]): Promise<number> {
 async function cmdReproduce(args: string[]): Promise<number> {
   const { values } = parse(args, {
     claim: { type: 'string', multiple: true }, scale: { type: 'string' }, seeds: { type: 'string' },
-    out: { type: 'string' }, json: { type: 'boolean' }, workers: { type: 'string' },
+    out: { type: 'string' }, json: { type: 'boolean' }, workers: { type: 'string' }, fresh: { type: 'boolean' },
+    'in-process': { type: 'boolean' }, 'no-static-figures': { type: 'boolean' },
   }, 'reproduce');
   if (values.help) return help('reproduce');
   const outcomes = await reproduce({
@@ -76,11 +98,28 @@ async function cmdReproduce(args: string[]): Promise<number> {
     seeds: values.seeds ? parseSeeds(values.seeds as string) : undefined,
     outDir: values.out as string | undefined,
     workers: values.workers === undefined ? availableParallelism() : parseCount('--workers', values.workers as string),
+    fresh: Boolean(values.fresh),
+    notebooks: values['in-process'] ? false : undefined,
+    staticFigures: !values['no-static-figures'],
   });
   if (values.json) {
-    process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, reused: o.reused, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');
   }
   return outcomes.every((o) => o.ok) ? 0 : 1;
+}
+
+async function cmdReport(args: string[]): Promise<number> {
+  const { values } = parse(args, { results: { type: 'string' }, out: { type: 'string' }, 'no-static-figures': { type: 'boolean' }, json: { type: 'boolean' } }, 'report');
+  if (values.help) return help('report');
+  const renderer = !values['no-static-figures'] && chromiumPath() ? new FigureRenderer() : undefined;
+  try {
+    const site = await buildSite({ resultsDir: values.results as string | undefined, outDir: values.out as string | undefined, renderer });
+    if (values.json) process.stdout.write(JSON.stringify(site, null, 2) + '\n');
+    else process.stdout.write(`site: ${site.index} (${site.pages} claim pages, ${site.figures} figures, ${site.images} static images)\nreport: ${site.report}\n`);
+  } finally {
+    await renderer?.close();
+  }
+  return 0;
 }
 
 async function cmdInfo(args: string[]): Promise<number> {
@@ -100,6 +139,8 @@ function help(cmd = 'main'): number {
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   claims: cmdClaims,
   reproduce: cmdReproduce,
+  report: cmdReport,
+  results: cmdResults,
   run: cmdRun,
   info: cmdInfo,
   help: async (args) => {

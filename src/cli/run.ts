@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { batchStatus, outputPath, runBatch, summaryTable, type BatchItem } from '../notebook/batch.js';
+import { chromiumPath, FigureRenderer } from '../figures/render.js';
 import { checkName, parseValue, readParameterFile, type Parameters } from '../notebook/parameters.js';
 import { projectRoot, resultsDir } from '../util/paths.js';
 import { createProgress } from '../util/progress.js';
@@ -28,6 +29,7 @@ status is 1. Ctrl-C interrupts the running cells, stops the kernels and writes w
   --timeout S                  seconds a cell may run before the kernel is interrupted (default 3600; 0: none)
   --start-timeout S            seconds the kernel has to start (default 60)
   --allow-errors               run every cell even after errors (exit status 0 unless the kernel dies or times out)
+  --no-static-figures          keep figures interactive only (default: a PNG beside each, drawn in headless Chromium when it is installed)
   --json                       print the results as JSON
 
 Parameters go into a cell tagged injected-parameters after the cell tagged parameters; names the parameters
@@ -68,6 +70,7 @@ export async function cmdRun(args: string[]): Promise<number> {
     'parameters-file': { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, 'output-dir': { type: 'string' },
     all: { type: 'boolean' }, concurrency: { type: 'string' }, kernel: { type: 'string' }, cwd: { type: 'string' },
     timeout: { type: 'string' }, 'start-timeout': { type: 'string' }, 'allow-errors': { type: 'boolean' }, json: { type: 'boolean' },
+    'no-static-figures': { type: 'boolean' },
   }, 'run', true);
   if (values.help) {
     process.stdout.write(RUN_HELP + '\n');
@@ -99,6 +102,7 @@ export async function cmdRun(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const progress = createProgress(items.length === 1 ? basename(items[0].input) : 'notebooks', items.length === 1 ? 1 : items.length);
+  const renderer = !values['no-static-figures'] && chromiumPath() ? new FigureRenderer() : undefined;
   try {
     await runBatch(items, {
       parameters: { ...fileParams, ...params },
@@ -111,9 +115,11 @@ export async function cmdRun(args: string[]): Promise<number> {
       signal: abort.signal,
       onWarning: (w) => process.stderr.write(`noiselab run: warning: ${w}\n`),
       onProgress: (done, _total, running) => progress.update(done, running),
+      staticFigures: renderer,
     });
   } finally {
     process.off('SIGINT', onSigint);
+    await renderer?.close();
   }
   progress.finish();
   if (values.json) {

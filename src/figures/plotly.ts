@@ -4,7 +4,8 @@
  */
 import type { ReliabilityBin } from '../metrics/classification.js';
 import { mean } from '../stats/bootstrap.js';
-import { displayBundle } from '../util/display.js';
+import { displayBundle, inNotebook } from '../util/display.js';
+import { sharedRenderer } from './render.js';
 
 export interface Figure {
   data: Record<string, unknown>[];
@@ -104,8 +105,43 @@ export function reliabilityFigure(title: string, arms: { name: string; bins: Rel
   return lineFigure(title, 'confidence', 'accuracy', [...series, { name: 'perfect calibration', x: [0, 1], y: [0, 1] }]);
 }
 
-/** Show a figure in a tslab notebook (plotly MIME bundle with a text fallback); elsewhere print its title. */
-export function show(fig: Figure): void {
-  const title = String((fig.layout.title as { text?: string } | undefined)?.text ?? 'figure');
-  if (!displayBundle({ 'application/vnd.plotly.v1+json': fig, 'text/plain': `<Figure: ${title}>` })) console.log(`[figure] ${title}`);
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+const figureTitle = (fig: Figure) => String((fig.layout.title as { text?: string } | undefined)?.text ?? 'figure');
+
+/**
+ * A figure as notebook output: the plotly JSON that JupyterLab and VS Code draw interactively, a PNG
+ * (when given) that GitHub, nbviewer and nbconvert show instead, and the title as text.
+ */
+export function figureBundle(fig: Figure, png?: Uint8Array): Record<string, unknown> {
+  return {
+    [PLOTLY_MIME]: fig,
+    ...(png ? { 'image/png': Buffer.from(png).toString('base64') } : {}),
+    'text/plain': `<Figure: ${figureTitle(fig)}>`,
+  };
 }
+
+/**
+ * Show a figure in a tslab notebook, with its static PNG when Chromium is there (see
+ * figures/render.ts); elsewhere print its title. Await it, so the output lands in its own cell.
+ */
+export async function show(fig: Figure): Promise<void> {
+  if (!inNotebook()) {
+    console.log(`[figure] ${figureTitle(fig)}`);
+    return;
+  }
+  let png: Uint8Array | undefined;
+  const renderer = sharedRenderer();
+  if (renderer) {
+    try {
+      png = await renderer.png(fig);
+    } catch (e) {
+      // the interactive figure still shows; say once why the static copy is missing
+      if (!warned) console.warn(`static figure skipped: ${(e as Error).message.split('\n')[0]}`);
+      warned = true;
+    }
+  }
+  displayBundle(figureBundle(fig, png));
+}
+
+let warned = false;

@@ -4,12 +4,14 @@
  * marked (a banner on top, its error kept) and the run stopped there. The input is never written.
  */
 import { basename, dirname, resolve } from 'node:path';
+import type { FigureRenderer } from '../figures/render.js';
 import { gitCommit } from '../util/git.js';
 import { CellTimeoutError, Kernel, KernelDiedError } from './kernel.js';
 import { findKernelSpec } from './kernelspec.js';
 import { hasTag, readNotebook, text, upgradeTo45, writeNotebook, NotebookError, type Cell, type Notebook, type Output } from './nbformat.js';
 import { finalizeOutputs, OutputCollector } from './outputs.js';
 import { injectParameters, type Parameters } from './parameters.js';
+import { addStaticImages } from './static-figures.js';
 
 export const ERROR_BANNER_TAG = 'noiselab-error-banner';
 export const ERROR_CELL_TAG = 'noiselab-error-cell';
@@ -37,6 +39,11 @@ export interface RunOptions {
   onCell?: (done: number, total: number) => void;
   /** parameters that the parameters cell does not declare */
   onWarning?: (message: string) => void;
+  /**
+   * draws a PNG beside every plotly figure once the notebook has run (the kernel itself is told not
+   * to: NOISELAB_STATIC_FIGURES=off); without it figures stay interactive only
+   */
+  staticFigures?: FigureRenderer;
 }
 
 export type RunStatus = 'completed' | 'failed' | 'interrupted';
@@ -53,6 +60,8 @@ export interface RunResult {
   durationSec: number;
   kernel: string;
   backend: string | null;
+  /** PNG copies of figures added after the run (with the staticFigures option) */
+  staticFigures?: number;
 }
 
 const now = () => new Date().toISOString();
@@ -175,7 +184,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   };
   let kernel: Kernel;
   try {
-    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: opts.env });
+    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', ...opts.env } });
   } catch (e) {
     Object.assign(meta, { end_time: now(), status: 'failed', exception: true, error: (e as Error).message });
     save();
@@ -235,6 +244,11 @@ export async function runNotebook(input: string, output: string, opts: RunOption
     nb = markFailure(nb, failedAt, result.failedCell!.executionCount);
     // index in the written notebook: banner on top and marker before the cell
     result.failedCell!.index = failedAt + 3;
+  }
+  if (opts.staticFigures) {
+    const images = await addStaticImages(nb, opts.staticFigures);
+    result.staticFigures = images.added;
+    if (images.failed) opts.onWarning?.(`${basename(input)}: ${images.failed} figure(s) without a static image: ${images.error}`);
   }
   meta.end_time = now();
   meta.duration = result.durationSec = seconds(started, meta.end_time);

@@ -35,7 +35,9 @@ export function reportRows(claims: Claim<any>[], records: Map<string, RunRecord 
 
 const cell = (s: string | number | null) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function markdownReport(rows: ReportRow[], title = 'noiselab reproduction report'): string {
+/** The report as markdown; with `images` (claim id -> paths relative to the report) a figures section per claim follows the table. */
+export function markdownReport(rows: ReportRow[], opts: { title?: string; images?: Map<string, string[]> } = {}): string {
+  const title = opts.title ?? 'noiselab reproduction report';
   const counts = rows.reduce<Record<string, number>>((m, r) => ((m[r.status] = (m[r.status] ?? 0) + 1), m), {});
   const lines = [
     `# ${title}`,
@@ -47,6 +49,11 @@ export function markdownReport(rows: ReportRow[], title = 'noiselab reproduction
     ...rows.map((r) => `| ${[r.id, r.claim, `**${r.status}**`, r.summary, r.scale, r.seeds, r.runtimeSec, r.backend, r.commit, r.date.slice(0, 10)].map(cell).join(' | ')} |`),
     '',
   ];
+  const withImages = rows.filter((r) => opts.images?.get(r.id)?.length);
+  if (withImages.length) lines.push('## Figures', '');
+  for (const r of withImages) {
+    lines.push(`### ${r.id}: ${r.claim}`, '', ...opts.images!.get(r.id)!.map((f, i) => `![${r.id} figure ${i + 1}](${encodeURI(f)})`), '');
+  }
   return lines.join('\n');
 }
 

@@ -1,11 +1,13 @@
 /**
  * Results of `reproduce`: one JSON file per claim (the latest run) under data/results/, written
- * atomically; `noiselab claims` and the report read them back.
+ * atomically (NaN and infinities kept); `noiselab claims` and the report read them back. Every run is
+ * also kept in the claim's history (results/history.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClaimResult, Scale, Verdict } from '../claims/types.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { parseExact, stringifyExact } from '../util/json-exact.js';
 import { resultsDir } from '../util/paths.js';
 
 export interface RunRecord {
@@ -19,6 +21,8 @@ export interface RunRecord {
   commit: string | null;
   date: string;
   durationSec: number;
+  /** the executed notebook the result was read from, relative to the results folder */
+  notebook?: string;
 }
 
 export function recordPath(id: string, dir = resultsDir()): string {
@@ -27,7 +31,7 @@ export function recordPath(id: string, dir = resultsDir()): string {
 
 export function saveRecord(rec: RunRecord, dir = resultsDir()): string {
   const file = recordPath(rec.id, dir);
-  writeFileAtomic(file, JSON.stringify(rec, null, 1) + '\n');
+  writeFileAtomic(file, stringifyExact(rec, 1) + '\n');
   return file;
 }
 
@@ -36,7 +40,7 @@ export function loadRecord(id: string, dir = resultsDir()): RunRecord | null {
   const file = recordPath(id, dir);
   if (!existsSync(file)) return null;
   try {
-    const rec = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+    const rec = parseExact(readFileSync(file, 'utf8')) as RunRecord;
     if (rec.id !== id || !rec.verdict) throw new Error('not a noiselab run record');
     return rec;
   } catch (e) {

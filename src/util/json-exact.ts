@@ -5,8 +5,8 @@
  */
 const TAG = '$number';
 
-export function stringifyExact(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? { [TAG]: String(v) } : v));
+export function stringifyExact(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? { [TAG]: String(v) } : v), indent);
 }
 
 export function parseExact(text: string): unknown {

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { RESULT_MIME, type NotebookResult } from '../../src/claims/display.js';
+import type { NotebookResult } from '../../src/claims/display.js';
+import { canRunNotebooks, notebookPath, runClaimNotebook } from '../../src/claims/notebook-claim.js';
 import { runClaim } from '../../src/claims/run.js';
 import type { BaseParams, Claim } from '../../src/claims/types.js';
-import { listKernelSpecs } from '../../src/notebook/kernelspec.js';
-import type { Notebook } from '../../src/notebook/nbformat.js';
-import { runNotebook } from '../../src/notebook/run.js';
-import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../helpers.js';
 import { nbformatErrors } from '../notebook/fixtures.js';
 
@@ -22,7 +19,7 @@ export type CiResult = Pick<NotebookResult, 'verdict' | 'rows' | 'figures'>;
  */
 export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>): Promise<CiResult> {
   let result: CiResult;
-  if (listKernelSpecs().has('tslab')) {
+  if (canRunNotebooks()) {
     result = await viaNotebook(claim);
   } else {
     expect(process.env.CI, 'CI must run the claims through their notebooks: the tslab kernel is missing (npm run setup)').toBeFalsy();
@@ -37,23 +34,20 @@ export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>):
 }
 
 async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>): Promise<CiResult> {
-  const input = join(projectRoot(), 'notebooks', `${claim.id.toLowerCase()}-${claim.slug}.ipynb`);
+  const input = notebookPath(claim);
   const before = readFileSync(input, 'utf8');
   const output = join(tempDir(), 'executed.ipynb');
-  const run = await runNotebook(input, output, { parameters: { scale: 'ci' }, timeout: 1800, env: { NOISELAB_WORKERS: '2' } });
-  expect(run.status, `${input}: ${run.failedCell?.error}`).toBe('completed');
+  const r = await runClaimNotebook(claim, { scale: 'ci', workers: 2, output, timeout: 1800 });
+  expect(r.run.status, `${input}: ${r.run.failedCell?.error}`).toBe('completed');
   expect(readFileSync(input, 'utf8')).toBe(before);
   expect(nbformatErrors([output]), 'the executed notebook is valid nbformat').toBe('');
-  const nb: Notebook = JSON.parse(readFileSync(output, 'utf8'));
+  const nb = r.notebook;
   expect(nb.metadata.noiselab).toMatchObject({ status: 'completed', parameters: { scale: 'ci' }, kernel: 'tslab' });
   expect((nb.metadata.noiselab as { backend: string }).backend).toMatch(/^(native|wasm|cpu|tensorflow)/);
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
   expect(outputs.some((o) => /^(REPRODUCED|NOT REPRODUCED) in/m.test([o.text ?? ''].flat().join(''))), 'the verdict line').toBe(true);
-  const figures = outputs.filter((o) => o.data?.['application/vnd.plotly.v1+json']).length;
-  const shown = outputs.map((o) => o.data?.[RESULT_MIME]).filter(Boolean) as NotebookResult[];
-  expect(shown, 'the notebook shows its result once').toHaveLength(1);
-  expect(shown[0]).toMatchObject({ id: claim.id, scale: 'ci' });
-  expect(figures).toBe(shown[0].figures);
-  return shown[0];
+  expect(r.shown).toMatchObject({ id: claim.id, scale: 'ci' });
+  expect(r.figures.length).toBe(r.shown!.figures);
+  return r.shown!;
 }
