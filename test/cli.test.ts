@@ -40,7 +40,19 @@ describe('noiselab CLI', () => {
     const b4 = listed.find((c: { id: string }) => c.id === 'B4');
     expect(b4.status).toBe(outcome.verdict.status);
     expect(Object.keys(b4.numbers)).toContain('eceDiff');
-  });
+
+    // the run is in the history; the same parameters and code reuse it, and the report site builds from it
+    const again = JSON.parse(noiselab(['reproduce', '--claim', 'B4', '--scale', 'smoke', '--out', out, '--json']).out);
+    expect(again[0]).toMatchObject({ id: 'B4', ok: true, reused: true, verdict: outcome.verdict });
+    const history = JSON.parse(noiselab(['results', 'b4', '--results', out, '--json', '--rows']).out);
+    expect(history.runs).toHaveLength(1);
+    expect(history.runs[0]).toMatchObject({ scale: 'smoke', seeds: '1,2', status: outcome.verdict.status, numbers: outcome.verdict.numbers });
+    expect(history.rows).toHaveLength(4);
+    expect(noiselab(['results', 'B4', '--results', out]).out).toMatch(/^B4: 1 run\(s\)/);
+    const site = JSON.parse(noiselab(['report', '--results', out, '--no-static-figures', '--json']).out);
+    expect(site).toMatchObject({ pages: 1, index: join(out, 'site', 'index.html') });
+    expect(readFileSync(join(out, 'site', 'claims', 'B4.html'), 'utf8')).toContain('class="plotly-figure"');
+  }, 300_000);
 
   it.each([
     [['reproduce', '--scale', 'huge'], /--scale: expected one of smoke, ci, full, got 'huge'/],
@@ -49,6 +61,10 @@ describe('noiselab CLI', () => {
     [['reproduce', '--bogus'], /reproduce: Unknown option '--bogus'/],
     [['reproduce', '--workers', '0'], /--workers: expected an integer from 1 to 64, got '0'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['results'], /results: name one claim/],
+    [['results', 'Z9'], /results: unknown claim 'Z9'; registered: A1/],
+    [['results', 'A1', '--compare', 'x'], /--compare: expected two run ids/],
+    [['report', '--bogus'], /report: Unknown option '--bogus'/],
   ])('rejects %j with a message naming the argument', (args, msg) => {
     const r = noiselab(args as string[]);
     expect(r.code).not.toBe(0);
@@ -65,7 +81,7 @@ describe('noiselab CLI', () => {
   });
 
   it('has --help for every command and reports the backend', () => {
-    for (const cmd of ['claims', 'reproduce', 'run', 'info']) {
+    for (const cmd of ['claims', 'reproduce', 'report', 'results', 'run', 'info']) {
       const r = noiselab([cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`usage: noiselab ${cmd}`));

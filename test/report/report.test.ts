@@ -1,0 +1,75 @@
+/** The report's parts: headline effects, the markdown report with images, and notebooks as HTML. */
+import { describe, expect, it } from 'vitest';
+import { RESULT_MIME } from '../../src/claims/display.js';
+import { lineFigure, PLOTLY_MIME } from '../../src/figures/plotly.js';
+import type { Notebook } from '../../src/notebook/nbformat.js';
+import { headlineEffect } from '../../src/report/effect.js';
+import { markdownReport, type ReportRow } from '../../src/report/markdown.js';
+import { notebookHtml } from '../../src/report/notebook-html.js';
+
+describe('headline effect', () => {
+  it('takes the first interval of a summary with the words that name it', () => {
+    const e = headlineEffect('left the plateau: noise 5/5, no noise 0/5; final train loss noise - none = -0.960 [-1.680, -0.240] (paired t, 95%); test 0.6 [0.5, 0.7]');
+    expect(e).toEqual({ label: 'final train loss noise - none', estimate: -0.96, lo: -1.68, hi: -0.24, text: '-0.960 [-1.680, -0.240]' });
+    expect(headlineEffect('GD needs 440.2x the iterations [350.1, 553.0] of Newton')).toBeNull();
+    expect(headlineEffect('variance ratio 0.038x [0.028x, 0.052x]')).toMatchObject({ estimate: 0.038, lo: 0.028, hi: 0.052 });
+    expect(headlineEffect('slope 1.5e-3 [-2e-4, 3.1e-3]')).toMatchObject({ estimate: 0.0015, lo: -0.0002, hi: 0.0031 });
+    expect(headlineEffect('no interval here')).toBeNull();
+  });
+});
+
+const row = (id: string, status: string): ReportRow => ({
+  id, claim: `claim ${id} with a | pipe`, status, summary: 'x 1 [0, 2]', scale: 'ci', seeds: 5, runtimeSec: 1.5, backend: 'native', commit: 'abc', date: '2026-11-30T00:00:00Z',
+});
+
+describe('markdown report', () => {
+  it('has one escaped table row per claim and, given images, a figures section per claim that has them', () => {
+    const md = markdownReport([row('A1', 'reproduced'), row('B2', 'not run')], { images: new Map([['A1', ['site/claims/A1-fig-1.png', 'site/claims/A1 fig 2.png']]]) });
+    expect(md).toContain('2 claims: 1 reproduced, 1 not run.');
+    expect(md).toContain('| A1 | claim A1 with a \\| pipe | **reproduced** |');
+    expect(md).toContain('### A1: claim A1 with a | pipe');
+    expect(md).toContain('![A1 figure 2](site/claims/A1%20fig%202.png)');
+    expect(md).not.toContain('### B2');
+    expect(markdownReport([row('A1', 'reproduced')])).not.toContain('## Figures');
+  });
+});
+
+describe('notebook as HTML', () => {
+  const fig = lineFigure('a </script> title', 'x', 'y', [{ name: 's', x: [1, 2], y: [3, 4] }]);
+  const nb: Notebook = {
+    nbformat: 4, nbformat_minor: 5, metadata: {},
+    cells: [
+      { cell_type: 'markdown', id: 'm', metadata: {}, source: '# Title\n\nSome **bold** text.' },
+      {
+        cell_type: 'code', id: 'c', metadata: {}, execution_count: 1, source: 'let a = 1 < 2;',
+        outputs: [
+          { output_type: 'stream', name: 'stdout', text: ['<b>not html</b>\n'] },
+          { output_type: 'stream', name: 'stderr', text: 'warn\n' },
+          { output_type: 'display_data', metadata: {}, data: { [PLOTLY_MIME]: fig, 'image/png': 'iVBORw0KGgo=', 'text/plain': '<Figure>' } },
+          { output_type: 'display_data', metadata: {}, data: { [PLOTLY_MIME]: fig, 'text/plain': '<Figure>' } },
+          { output_type: 'display_data', metadata: {}, data: { [RESULT_MIME]: { id: 'A1' }, 'text/plain': 'A1 reproduced' } },
+          { output_type: 'error', ename: 'Error', evalue: 'boom', traceback: ['\x1b[31mError: boom\x1b[0m', '  at x'] },
+        ],
+      },
+    ],
+  };
+
+  it('renders markdown, escapes text, keeps figures as JSON the page draws, and writes their PNGs beside it', () => {
+    const { html, images, figures } = notebookHtml(nb, 'A1-fig');
+    expect(html).toContain('<h1>Title</h1>');
+    expect(html).toContain('<strong>bold</strong>');
+    expect(html).toContain('let a = 1 &lt; 2;');
+    expect(html).toContain('&lt;b&gt;not html&lt;/b&gt;');
+    expect(html).toContain('<pre class="stream stderr">warn');
+    expect(figures).toBe(2);
+    expect((html.match(/class="plotly-figure"/g) ?? []).length).toBe(2);
+    // the figure JSON cannot close its script element early
+    expect(html).not.toContain('a </script> title');
+    const json = /<script type="application\/json">(.*?)<\/script>/.exec(html)![1];
+    expect(JSON.parse(json)).toEqual(fig);
+    expect(images).toEqual([{ file: 'A1-fig-1.png', png: Buffer.from('iVBORw0KGgo=', 'base64') }]);
+    expect(html).toContain('<img src="A1-fig-1.png"');
+    expect(html).toContain('<pre class="result">A1 reproduced</pre>');
+    expect(html).toContain('<pre class="error">Error: boom\nError: boom\n  at x</pre>');
+  });
+});
