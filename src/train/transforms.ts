@@ -76,7 +76,7 @@ export function traceMomentum(beta: number, nesterov = false): GradientTransform
   };
 }
 
-interface AdamState { m: tf.Variable[]; v: tf.Variable[] }
+export interface AdamState { m: tf.Variable[]; v: tf.Variable[] }
 
 /** Adam's rescaling with bias correction (Kingma & Ba). */
 export function scaleByAdam(b1 = 0.9, b2 = 0.999, eps = 1e-8): GradientTransformation<AdamState> {

@@ -91,8 +91,8 @@ export function exactConvNorm(f: FrequencyMatrices): number {
  */
 export function gramIterationBounds(f: FrequencyMatrices, iterations: number): number[] {
   let { rows, cols } = f;
-  let re = f.re.map((a) => Float64Array.from(a));
-  let im = f.im.map((a) => Float64Array.from(a));
+  let re: Float64Array[] = f.re.map((a) => Float64Array.from(a));
+  let im: Float64Array[] = f.im.map((a) => Float64Array.from(a));
   const logScale = new Float64Array(re.length);
   const bounds: number[] = [];
   const frob = (q: number) => Math.sqrt(re[q].reduce((s, x) => s + x * x, 0) + im[q].reduce((s, x) => s + x * x, 0));
