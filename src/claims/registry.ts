@@ -37,3 +37,12 @@ export async function getClaim(id: string): Promise<Claim<any>> {
   if (!c) throw new Error(`unknown claim '${id}'; registered: ${all.map((x) => x.id).join(', ')}`);
   return c;
 }
+
+/** The claims named by --claim (case-insensitive), in catalogue order; all of them when none is named. */
+export async function selectClaims(ids?: string[]): Promise<Claim<any>[]> {
+  const all = await loadClaims();
+  const wanted = ids?.map((id) => id.toUpperCase());
+  const unknown = wanted?.filter((id) => !all.some((c) => c.id === id)) ?? [];
+  if (unknown.length) throw new Error(`--claim: unknown claim ${unknown.join(', ')}; registered: ${all.map((c) => c.id).join(', ')}`);
+  return wanted ? all.filter((c) => wanted.includes(c.id)) : all;
+}

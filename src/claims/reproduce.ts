@@ -1,19 +1,18 @@
 /**
  * Run registered claims at a scale (through their notebooks when the kernel is there), store each
- * result (latest record plus history), and rewrite the report. A claim whose parameters, code and
+ * result (latest record plus history), and rebuild the report (REPORT.md, results.csv, the site). A claim whose parameters, code and
  * backend match a stored run is not computed again unless `fresh`.
  */
 import { basename, join, relative } from 'node:path';
 import { engineInfo, initEngine } from '../engine/backend.js';
-import { csvReport, markdownReport, reportRows } from '../report/markdown.js';
+import { buildSite, type SiteSummary } from '../report/site.js';
 import { chromiumPath, FigureRenderer } from '../figures/render.js';
 import { appendRun, codeVersion, reusableRun, type StoredRun } from '../results/history.js';
-import { loadRecord, saveRecord, type RunRecord } from '../results/store.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { saveRecord, type RunRecord } from '../results/store.js';
 import { gitCommit } from '../util/git.js';
 import { resultsDir } from '../util/paths.js';
 import { createProgress, formatDuration } from '../util/progress.js';
-import { loadClaims } from './registry.js';
+import { selectClaims } from './registry.js';
 import { canRunNotebooks, notebookClaimResult, notebookPath, runClaimNotebook } from './notebook-claim.js';
 import { paramsFor, runClaim } from './run.js';
 import type { BaseParams, Claim, Scale } from './types.js';
@@ -30,7 +29,7 @@ export interface ReproduceOptions {
   notebooks?: boolean;
   /** compute again even when the history has a run with the same parameters, code and backend */
   fresh?: boolean;
-  /** PNG copies of the notebooks' figures (default: when Chromium is installed) */
+  /** PNG copies of the figures, in the notebooks and the site (default: when Chromium is installed) */
   staticFigures?: boolean;
   log?: (line: string) => void;
 }
@@ -49,17 +48,14 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
   const dir = opts.outDir ?? resultsDir();
   await initEngine({ quiet: true });
   const backend = engineInfo()!.choice;
-  const all = await loadClaims();
-  const wanted = opts.ids?.map((id) => id.toUpperCase());
-  const unknown = wanted?.filter((id) => !all.some((c) => c.id === id)) ?? [];
-  if (unknown.length) throw new Error(`--claim: unknown claim ${unknown.join(', ')}; registered: ${all.map((c) => c.id).join(', ')}`);
-  const claims = wanted ? all.filter((c) => wanted.includes(c.id)) : all;
+  const claims = await selectClaims(opts.ids);
   const viaNotebooks = opts.notebooks ?? canRunNotebooks();
-  const renderer = viaNotebooks && (opts.staticFigures ?? true) && chromiumPath() ? new FigureRenderer() : undefined;
+  const renderer = (opts.staticFigures ?? true) && chromiumPath() ? new FigureRenderer() : undefined;
   const code = codeVersion();
   const outcomes: ReproduceOutcome[] = [];
   log(`noiselab reproduce: ${claims.length} claim(s) at scale '${opts.scale}' on ${backend}, ${viaNotebooks ? 'through their notebooks' : 'in this process'}`);
   const progress = createProgress('claims', claims.length);
+  let site: SiteSummary;
   try {
     for (const [i, claim] of claims.entries()) {
       const params = paramsFor(claim, opts.scale, opts.seeds);
@@ -77,16 +73,16 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
       }
       progress.update(i + 1, claim.id);
     }
+    progress.finish();
+    site = await buildSite({ resultsDir: dir, renderer });
   } finally {
     await renderer?.close();
   }
-  progress.finish();
-  writeReport(all, dir);
   const failed = outcomes.filter((o) => !o.ok).length;
   const counts = outcomes.reduce<Record<string, number>>((m, o) => (o.record && (m[o.record.verdict.status] = (m[o.record.verdict.status] ?? 0) + 1), m), {});
   log(`${outcomes.length} claim(s): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}${failed ? `, ${failed} failed` : ''}; ` +
     `${outcomes.filter((o) => o.reused).length} reused from the history`);
-  log(`report: ${join(dir, 'REPORT.md')}, table: ${join(dir, 'results.csv')}; \`noiselab report\` builds the site`);
+  log(`report: ${site.report}, table: ${join(dir, 'results.csv')}, site: ${site.index}`);
   return outcomes;
 }
 
@@ -111,12 +107,4 @@ async function compute<P extends BaseParams>(claim: Claim<P, any>, params: P, ct
   const result = await runClaim(claim, params, { workers: ctx.workers, onSeed: (done) => seedProgress.update(done) });
   seedProgress.finish();
   return { ...base, params, verdict: result.verdict, rows: result.rows, figures: result.figures, date: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000 };
-}
-
-/** Rewrite REPORT.md and results.csv from every claim's latest stored record. */
-export function writeReport(claims: Claim<any>[], dir = resultsDir()): void {
-  const records = new Map(claims.map((c) => [c.id, loadRecord(c.id, dir)] as const));
-  const rows = reportRows(claims, records);
-  writeFileAtomic(join(dir, 'REPORT.md'), markdownReport(rows));
-  writeFileAtomic(join(dir, 'results.csv'), csvReport(rows));
 }

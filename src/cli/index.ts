@@ -1,12 +1,14 @@
 /** The noiselab command line. */
 import { availableParallelism } from 'node:os';
 import { describeEngine, initEngine } from '../engine/backend.js';
-import { loadClaims } from '../claims/registry.js';
+import { loadClaims, selectClaims } from '../claims/registry.js';
 import { reproduce } from '../claims/reproduce.js';
 import { reportRows } from '../report/markdown.js';
 import { loadRecord } from '../results/store.js';
 import { resultsDir } from '../util/paths.js';
-import { parse, parseCount, parseScale, parseSeeds, UsageError } from './args.js';
+import { parse, parseCount, parseScale, parseSeeds, UsageError, type Values } from './args.js';
+import { checkDeterminism, describeCheck } from '../claims/check.js';
+import { paramsFor } from '../claims/run.js';
 import { RESULTS_HELP, cmdResults } from './results.js';
 import { RUN_HELP, cmdRun } from './run.js';
 import { chromiumPath, FigureRenderer } from '../figures/render.js';
@@ -33,10 +35,12 @@ NOISELAB_RESULTS moves the results folder (default data/results).`,
 Lists id, paper, claim, status (reproduced / not reproduced / not run) and the last verdict's numbers.
   --json   print the same as JSON`,
   reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--workers N] [--out DIR] [--fresh] [--in-process] [--no-static-figures] [--json]
+       noiselab reproduce --check [--claim ID]... [--scale S] [--seeds L] [--workers N] [--json]
 
 Runs every registered claim (or those named by --claim) through its notebook (executed copies go to
 <out>/notebooks/, figures with PNG copies) and writes <out>/<ID>.json per claim, appends the run to
-<out>/history/<ID>.{runs,rows}.arrow, and writes <out>/results.csv and <out>/REPORT.md. A claim whose
+<out>/history/<ID>.{runs,rows}.arrow, and rebuilds <out>/results.csv, <out>/REPORT.md and the report site
+<out>/site/ (as noiselab report does). A claim whose
 parameters, code (src/ and the package lock) and backend match a stored run is not computed again.
 Exit status 1 if an experiment failed; a claim that does not reproduce is a valid result, not a failure.
   --claim ID   a claim to run (repeatable; default: all)
@@ -47,6 +51,9 @@ Exit status 1 if an experiment failed; a claim that does not reproduce is a vali
   --fresh      compute every claim again, even when a stored run has the same parameters and code
   --in-process run the experiments in this process, without notebooks (the default when the tslab kernel is missing)
   --no-static-figures  no PNG copies of the figures
+  --check      determinism: run each claim twice with the same seeds and compare the result tables bit for
+               bit (naming the claim and column of a difference), and once with other seeds, which must change
+               the numbers; writes nothing; exit status 1 on any failure
   --json       print the outcomes as JSON on stdout`,
   report: `usage: noiselab report [--results DIR] [--out DIR] [--no-static-figures] [--json]
 
@@ -89,9 +96,10 @@ async function cmdReproduce(args: string[]): Promise<number> {
   const { values } = parse(args, {
     claim: { type: 'string', multiple: true }, scale: { type: 'string' }, seeds: { type: 'string' },
     out: { type: 'string' }, json: { type: 'boolean' }, workers: { type: 'string' }, fresh: { type: 'boolean' },
-    'in-process': { type: 'boolean' }, 'no-static-figures': { type: 'boolean' },
+    'in-process': { type: 'boolean' }, 'no-static-figures': { type: 'boolean' }, check: { type: 'boolean' },
   }, 'reproduce');
   if (values.help) return help('reproduce');
+  if (values.check) return cmdCheck(values);
   const outcomes = await reproduce({
     ids: values.claim as string[] | undefined,
     scale: parseScale((values.scale as string | undefined) ?? 'ci'),
@@ -106,6 +114,30 @@ async function cmdReproduce(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, reused: o.reused, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');
   }
   return outcomes.every((o) => o.ok) ? 0 : 1;
+}
+
+async function cmdCheck(values: Values): Promise<number> {
+  for (const flag of ['out', 'fresh', 'in-process', 'no-static-figures']) if (values[flag]) throw new UsageError(`reproduce: --check writes nothing and runs in-process; drop --${flag}`);
+  await initEngine({ quiet: true });
+  const claims = await selectClaims(values.claim as string[] | undefined);
+  const scale = parseScale((values.scale as string | undefined) ?? 'ci');
+  const workers = values.workers === undefined ? availableParallelism() : parseCount('--workers', values.workers as string);
+  const checks = [];
+  for (const claim of claims) {
+    const params = paramsFor(claim, scale, values.seeds ? parseSeeds(values.seeds as string) : undefined);
+    try {
+      const c = await checkDeterminism(claim, params, { workers });
+      checks.push(c);
+      process.stderr.write(`${c.ok ? 'ok  ' : 'FAIL'} ${describeCheck(c)}\n`);
+    } catch (e) {
+      checks.push({ id: claim.id, ok: false, error: (e as Error).message });
+      process.stderr.write(`FAIL ${claim.id}: ${(e as Error).message}\n`);
+    }
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  process.stderr.write(`determinism at scale ${scale}: ${checks.length - failed}/${checks.length} claims pass\n`);
+  if (values.json) process.stdout.write(JSON.stringify(checks, null, 2) + '\n');
+  return failed ? 1 : 0;
 }
 
 async function cmdReport(args: string[]): Promise<number> {
