@@ -20,13 +20,16 @@ export class DataFileError extends Error {
 
 const UBYTE = 0x08;
 const MAX_ELEMENTS = 2 ** 31 - 1;
+/** Fashion-MNIST's largest file is 47 MB; a gzip stream inflating past this is refused, not allocated. */
+const MAX_INFLATED = 2 ** 29;
 
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   let buf = bytes;
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = gunzipSync(buf);
+      buf = gunzipSync(buf, { maxOutputLength: MAX_INFLATED });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DataFileError(file, `gzip stream inflates past ${MAX_INFLATED / 2 ** 20} MB; not an idx data file`);
       throw new DataFileError(file, `corrupt gzip stream (${(e as Error).message})`);
     }
   }

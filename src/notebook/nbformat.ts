@@ -46,6 +46,20 @@ export function lines(s: string): string[] {
 
 export const hasTag = (cell: Cell, tag: string): boolean => Array.isArray(cell.metadata?.tags) && cell.metadata.tags.includes(tag);
 
+const MAX_DEPTH = 1000;
+
+/** Whether a parsed JSON value nests deeper than `limit` (walked without recursion). */
+export function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (d >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
+}
+
 /** Parses and checks a notebook; every error names the file and, where it applies, the cell. */
 export function parseNotebook(src: string, file: string): Notebook {
   let nb: unknown;
@@ -56,6 +70,8 @@ export function parseNotebook(src: string, file: string): Notebook {
     throw new NotebookError(`${file}: not a notebook, invalid JSON at line ${at.line}, column ${at.column} (unexpected ${at.found})`);
   }
   const bad = (what: string) => new NotebookError(`${file}: ${what}`);
+  // deeper values would overflow the stack of whatever walks them later (String(), structured clone)
+  if (depthExceeds(nb, MAX_DEPTH)) throw bad(`not a notebook: values nested more than ${MAX_DEPTH} levels deep`);
   if (!nb || typeof nb !== 'object' || Array.isArray(nb)) throw bad('not a notebook: the top level must be a JSON object');
   const n = nb as Partial<Notebook>;
   if (n.nbformat !== 4) throw bad(`nbformat ${String(n.nbformat)} is not supported (nbformat 4 is; upgrade with \`jupyter nbconvert --to notebook\`)`);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { hasTag, lines, text, type Cell, type Notebook } from './nbformat.js';
+import { depthExceeds, hasTag, lines, text, type Cell, type Notebook } from './nbformat.js';
 
 export type Parameters = Record<string, unknown>;
 
@@ -44,6 +44,7 @@ export function readParameterFile(file: string): Parameters {
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new ParameterError(`parameters file ${file}: expected a mapping of names to values`);
+  if (depthExceeds(value, 100)) throw new ParameterError(`parameters file ${file}: values nested more than 100 levels deep`);
   for (const name of Object.keys(value)) checkName(name, `parameters file ${file}`);
   return value as Parameters;
 }
