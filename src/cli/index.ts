@@ -55,7 +55,7 @@ Exit status 1 if an experiment failed; a claim that does not reproduce is a vali
                bit (naming the claim and column of a difference), and once with other seeds, which must change
                the numbers; writes nothing; exit status 1 on any failure
   --json       print the outcomes as JSON on stdout`,
-  report: `usage: noiselab report [--results DIR] [--out DIR] [--no-static-figures] [--json]
+  report: `usage: noiselab report [--results DIR] [--out DIR] [--readme FILE] [--no-static-figures] [--json]
 
 Builds a static site from the latest results: <out>/index.html (every claim: id, paper, claim, verdict,
 effect with its 95% interval, seeds, runtime, backend, commit, date; filterable) and <out>/claims/<ID>.html
@@ -63,6 +63,7 @@ effect with its 95% interval, seeds, runtime, backend, commit, date; filterable)
 <results>/REPORT.md with the table and the images. Open index.html in a browser; no server needed.
   --results DIR  results folder (default data/results)
   --out DIR      site folder (default <results>/site)
+  --readme FILE  also rewrite the claims table in FILE (between its claims:start and claims:end markers)
   --no-static-figures  do not draw PNGs for figures that have none
   --json         print what was built as JSON`,
   results: RESULTS_HELP,
@@ -141,11 +142,11 @@ async function cmdCheck(values: Values): Promise<number> {
 }
 
 async function cmdReport(args: string[]): Promise<number> {
-  const { values } = parse(args, { results: { type: 'string' }, out: { type: 'string' }, 'no-static-figures': { type: 'boolean' }, json: { type: 'boolean' } }, 'report');
+  const { values } = parse(args, { results: { type: 'string' }, out: { type: 'string' }, readme: { type: 'string' }, 'no-static-figures': { type: 'boolean' }, json: { type: 'boolean' } }, 'report');
   if (values.help) return help('report');
   const renderer = !values['no-static-figures'] && chromiumPath() ? new FigureRenderer() : undefined;
   try {
-    const site = await buildSite({ resultsDir: values.results as string | undefined, outDir: values.out as string | undefined, renderer });
+    const site = await buildSite({ resultsDir: values.results as string | undefined, outDir: values.out as string | undefined, readme: values.readme as string | undefined, renderer });
     if (values.json) process.stdout.write(JSON.stringify(site, null, 2) + '\n');
     else process.stdout.write(`site: ${site.index} (${site.pages} claim pages, ${site.figures} figures, ${site.images} static images)\nreport: ${site.report}\n`);
   } finally {

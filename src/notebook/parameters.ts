@@ -61,6 +61,17 @@ export function renderValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** A Python literal for a parameter value (JSON's true/false/null spelled the Python way). */
+export function renderPythonValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? "float('nan')" : v === Infinity ? "float('inf')" : v === -Infinity ? "-float('inf')" : JSON.stringify(v);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (v === null || v === undefined) return 'None';
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
+  if (Array.isArray(v)) return `[${v.map(renderPythonValue).join(', ')}]`;
+  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${renderPythonValue(x)}`).join(', ')}}`;
+  return JSON.stringify(v);
+}
+
 /** Names declared with let/var in the parameters cell: these are assigned, so they keep their declared type. */
 export function assignableNames(source: string): Set<string> {
   return new Set([...source.matchAll(/(?:^|[;{\s])(?:let|var)\s+([A-Za-z_$][\w$]*)/g)].map((m) => m[1]));
@@ -87,16 +98,23 @@ export interface Injection {
  * Removes an earlier injected cell and, when there are parameters, inserts a new one after the cell tagged
  * `parameters` (or at the top when there is none, as papermill does).
  */
-export function injectParameters(nb: Notebook, params: Parameters): Injection {
+export function injectParameters(nb: Notebook, params: Parameters, language = 'typescript'): Injection {
   const cells = nb.cells.filter((c) => !hasTag(c, 'injected-parameters'));
   if (!Object.keys(params).length) return { notebook: { ...nb, cells }, unknown: [] };
+  const python = language.toLowerCase() === 'python';
+  if (!python && !['typescript', 'javascript'].includes(language.toLowerCase())) {
+    throw new ParameterError(`parameters cannot be injected into a ${language} notebook (TypeScript, JavaScript and Python can)`);
+  }
   const at = cells.findIndex((c) => hasTag(c, 'parameters'));
   const declared = at >= 0 ? text(cells[at].source) : '';
   const assignable = assignableNames(declared);
   const unknown = Object.keys(params).filter((k) => !new RegExp(`\\b${k.replace(/\$/g, '\\$')}\\b`).test(declared));
   const cell: Cell = {
     id: 'injected-parameters', cell_type: 'code', metadata: { tags: ['injected-parameters'] },
-    source: lines(renderParameters(params, assignable)), outputs: [], execution_count: null,
+    source: lines(python
+      ? ['# Parameters (injected by noiselab run)', ...Object.entries(params).map(([k, v]) => `${k} = ${renderPythonValue(v)}`)].join('\n')
+      : renderParameters(params, assignable)),
+    outputs: [], execution_count: null,
   };
   cells.splice(at + 1, 0, cell);
   return { notebook: { ...nb, cells }, unknown };

@@ -161,7 +161,9 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   if (input === output) throw new NotebookError(`${input}: the output path is the input; the input is never overwritten`);
   const source = readNotebook(input);
   const params = opts.parameters ?? {};
-  const injected = injectParameters(prepare(source), params);
+  // the language decides how parameters are written (TypeScript or Python literals)
+  const language = String(source.metadata.kernelspec?.language ?? (source.metadata.language_info as { name?: string } | undefined)?.name ?? 'typescript');
+  const injected = injectParameters(prepare(source), params, language);
   if (injected.unknown.length) opts.onWarning?.(`${basename(input)}: the parameters cell does not declare ${injected.unknown.join(', ')}`);
   let nb = upgradeTo45(injected.notebook);
   const kernelName = opts.kernel ?? nb.metadata.kernelspec?.name;

@@ -20,6 +20,7 @@ import { headlineEffect } from './effect.js';
 import { esc, page } from './html.js';
 import { csvReport, markdownReport, reportRows, type ReportRow } from './markdown.js';
 import { figureHtml, notebookHtml, type StaticImage } from './notebook-html.js';
+import { updateReadme } from './readme.js';
 
 export interface SiteOptions {
   /** where the results are (default data/results) */
@@ -28,6 +29,8 @@ export interface SiteOptions {
   outDir?: string;
   /** draws PNGs for figures that have none (results computed without a notebook) */
   renderer?: FigureRenderer;
+  /** also rewrite the claims table of this README (between its markers) */
+  readme?: string;
 }
 
 export interface SiteSummary {
@@ -74,6 +77,7 @@ export async function buildSite(opts: SiteOptions = {}): Promise<SiteSummary> {
     const report = join(results, 'REPORT.md');
     writeFileAtomic(report, markdownReport(rows, { images: new Map([...images].map(([id, l]) => [id, l.map((f) => `${siteRel}/${f}`)])) }));
     writeFileAtomic(join(results, 'results.csv'), csvReport(rows));
+    if (opts.readme) updateReadme(opts.readme, rows);
     return { dir: out, index: join(out, 'index.html'), pages: images.size, figures, images: [...images.values()].flat().length, report };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findKernelSpec, jupyterDataPaths, listKernelSpecs } from '../../src/notebook/kernelspec.js';
-import { parseNotebook, upgradeTo45, lines, type Output } from '../../src/notebook/nbformat.js';
+import { parseNotebook, upgradeTo45, lines, text, type Output } from '../../src/notebook/nbformat.js';
 import { OutputCollector } from '../../src/notebook/outputs.js';
 import { assignableNames, injectParameters, parseValue, readParameterFile, renderParameters } from '../../src/notebook/parameters.js';
 import { Session, type Message } from '../../src/notebook/protocol.js';
@@ -178,5 +178,15 @@ describe('outputs from iopub messages', () => {
     expect(second).toHaveLength(0);
     c.add(msg('error', { ename: 'E', evalue: 'v', traceback: ['t'] }));
     expect(second[0]).toEqual({ output_type: 'error', ename: 'E', evalue: 'v', traceback: ['t'] });
+  });
+});
+
+describe('parameters in other languages', () => {
+  it('are written as Python literals for Python notebooks, and refused with a clear error where noiselab cannot write them', () => {
+    const nb = { nbformat: 4 as const, nbformat_minor: 5, metadata: {}, cells: [{ id: 'p', cell_type: 'code' as const, metadata: { tags: ['parameters'] }, source: 'x = 1', outputs: [], execution_count: null }] };
+    const py = injectParameters(nb, { x: 2, b: false, s: 'it\'s', f: NaN, d: { k: [null, Infinity] } }, 'python');
+    expect(text(py.notebook.cells[1].source)).toBe('# Parameters (injected by noiselab run)\nx = 2\nb = False\ns = "it\'s"\nf = float(\'nan\')\nd = {"k": [None, float(\'inf\')]}');
+    expect(() => injectParameters(nb, { x: 2 }, 'R')).toThrow(/parameters cannot be injected into a R notebook \(TypeScript, JavaScript and Python can\)/);
+    expect(injectParameters(nb, {}, 'R').notebook.cells).toHaveLength(1);
   });
 });

@@ -7,6 +7,6 @@ import { writeFileAtomic } from '../../src/util/fs.js';
 import { resultsDir } from '../../src/util/paths.js';
 
 export function recordReliability(check: string, tried: number, passed: number, detail = ''): void {
-  const slug = check.split(':')[0].replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+  const slug = check.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
   writeFileAtomic(join(resultsDir(), 'reliability', `${slug}.json`), JSON.stringify({ check, tried, passed, detail, date: new Date().toISOString() }) + '\n');
 }
