@@ -1,10 +1,11 @@
 /** reproduce --check: identical tables from identical seeds, named differences otherwise, and seeds that matter. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { changedColumns, checkDeterminism, describeCheck, firstDifference } from '../src/claims/check.js';
 import { defineClaim } from '../src/claims/types.js';
 import { Rng } from '../src/random/rng.js';
+import { recordReliability } from './reliability/record.js';
 
 const fake = (value: (seed: number) => number) => defineClaim({
   id: 'E99', slug: 'fake', paper: 'p', claim: 'c', setting: 's', rule: 'r',
@@ -17,7 +18,11 @@ const fake = (value: (seed: number) => number) => defineClaim({
   }),
 });
 
+const planted: boolean[] = [];
+
 describe('determinism check', () => {
+  afterAll(() => recordReliability('determinism: the check catches planted faults (an unseeded source, an ignored seed)', planted.length, planted.filter(Boolean).length));
+
   it('compares cells bit for bit: NaN equals NaN, 0 differs from -0, and names the row and column', () => {
     expect(firstDifference([{ a: NaN, b: 'x' }], [{ a: NaN, b: 'x' }])).toBeNull();
     expect(firstDifference([{ a: 0 }], [{ a: -0 }])).toMatchObject({ row: 0, column: 'a' });
@@ -35,6 +40,7 @@ describe('determinism check', () => {
 
   it('fails an experiment that draws from an unseeded source, naming the column', async () => {
     const c = await checkDeterminism(fake(() => Math.random()), fake(() => 0).scales.smoke, { workers: 1 });
+    planted.push(!c.ok);
     expect(c.ok).toBe(false);
     expect(c.difference).toMatchObject({ table: 'rows', row: 0, column: 'value' });
     expect(describeCheck(c)).toMatch(/^E99 DIFFERS between two runs with the same seeds: rows row 0, column 'value'/);
@@ -42,6 +48,7 @@ describe('determinism check', () => {
 
   it('fails an experiment that ignores its seed', async () => {
     const c = await checkDeterminism(fake(() => 42), fake(() => 0).scales.smoke, { workers: 1 });
+    planted.push(!c.ok);
     expect(c).toMatchObject({ ok: false, difference: null, seedSensitiveColumns: [] });
     expect(describeCheck(c)).toMatch(/IGNORES ITS SEEDS/);
   });
@@ -53,6 +60,8 @@ describe('determinism check', () => {
     expect(r.status, r.stderr).toBe(0);
     const checks = JSON.parse(r.stdout);
     expect(checks.map((c: { id: string }) => c.id)).toEqual(ids);
+    recordReliability('determinism: reproduce --check (6 claims at smoke, seeds on 2 worker processes)', checks.length, checks.filter((c: { ok: boolean }) => c.ok).length,
+      'each claim run twice with the same seeds (tables and verdict numbers bit for bit) and once with seeds + 1000 (numbers must change)');
     for (const c of checks) expect(c, describeCheck(c)).toMatchObject({ ok: true, difference: null });
     expect(r.stderr).toMatch(/determinism at scale smoke: 6\/6 claims pass/);
   }, 600_000);
