@@ -25,7 +25,8 @@ describe('noiselab CLI', () => {
 
   it('reproduces one claim, writes results, report and table, and lists the verdict', () => {
     const out = tempDir();
-    const r = noiselab(['reproduce', '--claim', 'b4', '--scale', 'smoke', '--out', out, '--json']);
+    // in-process (the notebook path is the browser test's), for time
+    const r = noiselab(['reproduce', '--claim', 'b4', '--scale', 'smoke', '--out', out, '--in-process', '--no-static-figures', '--json']);
     expect(r.code, r.err).toBe(0);
     const [outcome] = JSON.parse(r.out);
     expect(outcome).toMatchObject({ id: 'B4', ok: true, verdict: { status: expect.stringMatching(/reproduced/) } });
@@ -42,7 +43,7 @@ describe('noiselab CLI', () => {
     expect(Object.keys(b4.numbers)).toContain('eceDiff');
 
     // the run is in the history; the same parameters and code reuse it, and the report site builds from it
-    const again = JSON.parse(noiselab(['reproduce', '--claim', 'B4', '--scale', 'smoke', '--out', out, '--json']).out);
+    const again = JSON.parse(noiselab(['reproduce', '--claim', 'B4', '--scale', 'smoke', '--out', out, '--in-process', '--no-static-figures', '--json']).out);
     expect(again[0]).toMatchObject({ id: 'B4', ok: true, reused: true, verdict: outcome.verdict });
     const history = JSON.parse(noiselab(['results', 'b4', '--results', out, '--json', '--rows']).out);
     expect(history.runs).toHaveLength(1);

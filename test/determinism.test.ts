@@ -55,14 +55,14 @@ describe('determinism check', () => {
 
   it('noiselab reproduce --check passes real claims, seeds spread over worker processes', () => {
     const bin = join(import.meta.dirname, '..', 'bin', 'noiselab.js');
-    const ids = ['A4', 'A13', 'B3', 'C1', 'D3', 'E1'];
+    const ids = ['A13', 'C1', 'E1'];
     const r = spawnSync(process.execPath, [bin, 'reproduce', '--check', '--scale', 'smoke', '--workers', '2', '--json', ...ids.flatMap((id) => ['--claim', id])], { encoding: 'utf8', timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     const checks = JSON.parse(r.stdout);
     expect(checks.map((c: { id: string }) => c.id)).toEqual(ids);
-    recordReliability('determinism: reproduce --check (6 claims at smoke, seeds on 2 worker processes)', checks.length, checks.filter((c: { ok: boolean }) => c.ok).length,
+    recordReliability('determinism: reproduce --check (3 claims at smoke, seeds on 2 worker processes)', checks.length, checks.filter((c: { ok: boolean }) => c.ok).length,
       'each claim run twice with the same seeds (tables and verdict numbers bit for bit) and once with seeds + 1000 (numbers must change)');
     for (const c of checks) expect(c, describeCheck(c)).toMatchObject({ ok: true, difference: null });
-    expect(r.stderr).toMatch(/determinism at scale smoke: 6\/6 claims pass/);
+    expect(r.stderr).toMatch(/determinism at scale smoke: 3\/3 claims pass/);
   }, 600_000);
 });

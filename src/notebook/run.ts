@@ -10,7 +10,7 @@ import { CellTimeoutError, Kernel, KernelDiedError } from './kernel.js';
 import { findKernelSpec } from './kernelspec.js';
 import { hasTag, readNotebook, text, upgradeTo45, writeNotebook, NotebookError, type Cell, type Notebook, type Output } from './nbformat.js';
 import { finalizeOutputs, OutputCollector } from './outputs.js';
-import { injectParameters, type Parameters } from './parameters.js';
+import { injectParameters, ParameterError, type Parameters } from './parameters.js';
 import { addStaticImages } from './static-figures.js';
 
 export const ERROR_BANNER_TAG = 'noiselab-error-banner';
@@ -163,7 +163,13 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   const params = opts.parameters ?? {};
   // the language decides how parameters are written (TypeScript or Python literals)
   const language = String(source.metadata.kernelspec?.language ?? (source.metadata.language_info as { name?: string } | undefined)?.name ?? 'typescript');
-  const injected = injectParameters(prepare(source), params, language);
+  let injected: ReturnType<typeof injectParameters>;
+  try {
+    injected = injectParameters(prepare(source), params, language);
+  } catch (e) {
+    if (e instanceof ParameterError) throw new NotebookError(`${input}: ${e.message}`);
+    throw e;
+  }
   if (injected.unknown.length) opts.onWarning?.(`${basename(input)}: the parameters cell does not declare ${injected.unknown.join(', ')}`);
   let nb = upgradeTo45(injected.notebook);
   const kernelName = opts.kernel ?? nb.metadata.kernelspec?.name;
