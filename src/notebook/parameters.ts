@@ -29,6 +29,25 @@ export function parseValue(raw: string): unknown {
 }
 
 /** A YAML or JSON file holding a mapping of parameter names to values. */
+const MAX_PARAMETER_DEPTH = 100;
+
+/** Whether [ and { brackets (outside quoted strings) nest deeper than `limit` anywhere in the text. */
+export function flowDepthExceeds(src: string, limit: number): boolean {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      if (++depth > limit) return true;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return false;
+}
+
 export function readParameterFile(file: string): Parameters {
   let src: string;
   try {
@@ -36,6 +55,9 @@ export function readParameterFile(file: string): Parameters {
   } catch (e) {
     throw new ParameterError(`parameters file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
+  // the YAML parser recurses per nesting level, and V8 can die outright (not throw) when it runs out of
+  // stack inside a regular expression there: refuse deep flow nesting before parsing
+  if (flowDepthExceeds(src, MAX_PARAMETER_DEPTH)) throw new ParameterError(`parameters file ${file}: values nested more than ${MAX_PARAMETER_DEPTH} levels deep`);
   let value: unknown;
   try {
     value = parseYaml(src);
@@ -44,7 +66,7 @@ export function readParameterFile(file: string): Parameters {
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new ParameterError(`parameters file ${file}: expected a mapping of names to values`);
-  if (depthExceeds(value, 100)) throw new ParameterError(`parameters file ${file}: values nested more than 100 levels deep`);
+  if (depthExceeds(value, MAX_PARAMETER_DEPTH)) throw new ParameterError(`parameters file ${file}: values nested more than ${MAX_PARAMETER_DEPTH} levels deep`);
   for (const name of Object.keys(value)) checkName(name, `parameters file ${file}`);
   return value as Parameters;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findKernelSpec, jupyterDataPaths, listKernelSpecs } from '../../src/notebook/kernelspec.js';
 import { parseNotebook, upgradeTo45, lines, text, type Output } from '../../src/notebook/nbformat.js';
 import { OutputCollector } from '../../src/notebook/outputs.js';
-import { assignableNames, injectParameters, parseValue, readParameterFile, renderParameters } from '../../src/notebook/parameters.js';
+import { assignableNames, flowDepthExceeds, injectParameters, parseValue, readParameterFile, renderParameters } from '../../src/notebook/parameters.js';
 import { Session, type Message } from '../../src/notebook/protocol.js';
 import { takeParameters } from '../../src/cli/run.js';
 import { tempDir } from '../helpers.js';
@@ -188,5 +188,17 @@ describe('parameters in other languages', () => {
     expect(text(py.notebook.cells[1].source)).toBe('# Parameters (injected by noiselab run)\nx = 2\nb = False\ns = "it\'s"\nf = float(\'nan\')\nd = {"k": [None, float(\'inf\')]}');
     expect(() => injectParameters(nb, { x: 2 }, 'R')).toThrow(/parameters cannot be injected into a R notebook \(TypeScript, JavaScript and Python can\)/);
     expect(injectParameters(nb, {}, 'R').notebook.cells).toHaveLength(1);
+  });
+});
+
+describe('parameter files nested too deep', () => {
+  it('are refused before the YAML parser recurses into them; brackets inside quotes do not count', () => {
+    expect(flowDepthExceeds('a: [[[1]]]', 3)).toBe(false);
+    expect(flowDepthExceeds('a: [[[[1]]]]', 3)).toBe(true);
+    expect(flowDepthExceeds('a: "[[[[[[" \nb: \'{{{{{\'\nc: "\\"[[[[["', 3)).toBe(false);
+    const dir = tempDir();
+    const file = join(dir, 'deep.yaml');
+    writeFileSync(file, `x: ${'['.repeat(5000)}${']'.repeat(5000)}`);
+    expect(() => readParameterFile(file)).toThrow(`parameters file ${file}: values nested more than 100 levels deep`);
   });
 });
