@@ -45,7 +45,7 @@ describe.skipIf(!ready && !process.env.CI)('report site in headless Chromium', (
   let claims: number;
 
   beforeAll(async () => {
-    expect(chromiumPath(), 'CI installs Debian chromium (npm run setup)').toBeTruthy();
+    expect(chromiumPath(), 'CI installs Debian chromium (npm run setup)').not.toBeNull();
     results = tempDir('noiselab-site-');
     const log = () => {};
     await reproduce({ ids: ['E1'], scale: 'smoke', outDir: results, workers: 1, log });
