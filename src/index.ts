@@ -26,7 +26,10 @@ export { createProgress, type Progress, type ProgressMode } from './util/progres
 export * from './claims/types.js';
 export { loadClaims, getClaim } from './claims/registry.js';
 export { runClaim, paramsFor, type RunOptions } from './claims/run.js';
-export { showResult, RESULT_MIME, type NotebookResult } from './claims/display.js';
+export { showResult, verdictMarkdown, RESULT_MIME, type NotebookResult } from './claims/display.js';
+export * as verdicts from './claims/kit/verdict.js';
+export type { Effect, Claimed, Premise, ExactCheck, Outcome } from './claims/kit/verdict.js';
+export { readRecord, readRecords, staleness, compareWithRecord, type ClaimRecord, type Provenance } from './results/records.js';
 export { reproduce, type ReproduceOptions, type ReproduceOutcome } from './claims/reproduce.js';
 export { runClaimNotebook, notebookClaimResult, type NotebookClaimOptions, type NotebookClaimRun } from './claims/notebook-claim.js';
 export { buildSite, type SiteOptions, type SiteSummary } from './report/site.js';

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { changedColumns, checkDeterminism, describeCheck, firstDifference } from '../src/claims/check.js';
+import { meanOf, verdict } from '../src/claims/kit/verdict.js';
 import { defineClaim } from '../src/claims/types.js';
 import { Rng } from '../src/random/rng.js';
 import { recordReliability } from './reliability/record.js';
@@ -13,7 +14,7 @@ const fake = (value: (seed: number) => number) => defineClaim({
   seed: async (_p, seed: number) => ({ seed, value: value(seed) }),
   summarize: (_p, per: { seed: number; value: number }[]) => ({
     rows: per.map((s) => ({ seed: s.seed, arm: 'a', value: s.value })),
-    verdict: { status: 'reproduced' as const, summary: '', numbers: { mean: per.reduce((a, s) => a + s.value, 0) / per.length } },
+    verdict: verdict({ effects: [meanOf('mean', 'mean value', per.map((s) => s.value), { kind: 'direction', sign: 1, smallest: 0 })] }),
     figures: [],
   }),
 });

@@ -3,12 +3,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendRun, canonicalJson, codeVersion, historyDir, paramsKey, reusableRun, rowsTable, runsTable, storedRun } from '../src/results/history.js';
+import { meanOf, verdict } from '../src/claims/kit/verdict.js';
 import type { RunRecord } from '../src/results/store.js';
 import { tempDir } from './helpers.js';
 
 const record = (over: Partial<RunRecord> = {}): RunRecord => ({
   id: 'A1', scale: 'ci', params: { seeds: [1, 2], lr: 0.1 }, backend: 'native', commit: 'abc', date: '2026-11-30T01:02:03.456Z', durationSec: 12.5,
-  verdict: { status: 'reproduced', summary: 'x 1 [0, 2]', numbers: { d: -0.5, inf: Infinity, nan: NaN } },
+  verdict: { ...verdict({ effects: [meanOf('d', 'd', [-0.4, -0.6], { kind: 'direction', sign: -1, smallest: 0 })] }), numbers: { d: -0.5, inf: Infinity, nan: NaN } },
   rows: [{ seed: 1, arm: 'a', loss: 0.5, ok: true }, { seed: 2, arm: 'a', loss: null, ok: false }],
   figures: [{ data: [{ x: [1], y: [2] }], layout: { title: { text: 't' } } }],
   ...over,

@@ -4,15 +4,8 @@ import type { Figure } from '../figures/plotly.js';
 export const SCALES = ['smoke', 'ci', 'full'] as const;
 export type Scale = (typeof SCALES)[number];
 
-export type VerdictStatus = 'reproduced' | 'not reproduced';
-
-export interface Verdict {
-  status: VerdictStatus;
-  /** one sentence with the key numbers */
-  summary: string;
-  /** the numbers behind the verdict (effects, interval bounds, counts) */
-  numbers: Record<string, number>;
-}
+export type { Verdict, VerdictStatus } from './kit/verdict.js';
+import type { Verdict } from './kit/verdict.js';
 
 /** Parameters every experiment accepts; each claim adds its own. */
 export interface BaseParams {
@@ -41,7 +34,10 @@ export interface Claim<P extends BaseParams = BaseParams, S = unknown> {
   claim: string;
   /** how it is tested here, and how the setting was shrunk */
   setting: string;
-  /** the verdict rule as the catalogue states it */
+  /**
+   * the verdict rule in words; the rule itself is what `summarize` passes to the kit (claimed
+   * directions, margins and premise bounds in data units), fixed before the run that decides it
+   */
   rule: string;
   scales: Record<Scale, P>;
   seed(params: P, seed: number): S | Promise<S>;

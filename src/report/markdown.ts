@@ -1,4 +1,5 @@
 /** The reproduction report: a markdown table of verdicts and a CSV of the same rows. */
+import { headlineEffect, type Effect } from '../claims/kit/verdict.js';
 import type { Claim } from '../claims/types.js';
 import type { RunRecord } from '../results/store.js';
 
@@ -7,6 +8,8 @@ export interface ReportRow {
   claim: string;
   status: string;
   summary: string;
+  /** the verdict's headline effect (absent for runs stored before verdicts were structured) */
+  headline: Effect | null;
   scale: string;
   seeds: number;
   runtimeSec: number | null;
@@ -23,6 +26,7 @@ export function reportRows(claims: Claim<any>[], records: Map<string, RunRecord 
       claim: c.claim,
       status: r ? r.verdict.status : 'not run',
       summary: r ? r.verdict.summary : '',
+      headline: r?.verdict.effects?.length ? headlineEffect(r.verdict) : null,
       scale: r?.scale ?? '',
       seeds: r ? ((r.params as { seeds?: number[] }).seeds?.length ?? 0) : 0,
       runtimeSec: r ? Math.round(r.durationSec * 10) / 10 : null,

@@ -16,7 +16,7 @@ import { loadRecord, type RunRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { resultsDir } from '../util/paths.js';
 import { SITE_CSS, SITE_JS } from './assets.js';
-import { headlineEffect } from './effect.js';
+import { fmt, type Effect } from '../claims/kit/verdict.js';
 import { esc, page } from './html.js';
 import { csvReport, markdownReport, reportRows, type ReportRow } from './markdown.js';
 import { figureHtml, notebookHtml, type StaticImage } from './notebook-html.js';
@@ -125,15 +125,17 @@ ${body}`, '../assets');
   return { html, images, figures };
 }
 
+const effectText = (e: Effect) => `${fmt(e.estimate, e.digits)} [${fmt(e.lo, e.digits)}, ${fmt(e.hi, e.digits)}]${e.unit ? ` ${e.unit}` : ''}`;
+
 function indexPage(claims: Claim<any>[], rows: ReportRow[], records: Map<string, RunRecord | null>): string {
   const counts = rows.reduce<Record<string, number>>((m, r) => ((m[r.status] = (m[r.status] ?? 0) + 1), m), {});
   const body = rows.map((r, i) => {
-    const effect = headlineEffect(r.summary);
+    const effect = r.headline;
     const link = records.get(r.id) ? `<a href="claims/${esc(r.id)}.html">${esc(r.id)}</a>` : esc(r.id);
     return `<tr data-status="${esc(r.status)}">
 <td>${link}</td><td>${esc(claims[i].paper)}</td><td>${esc(r.claim)}</td>
 <td><span class="badge ${STATUS_CLASS(r.status)}">${esc(r.status)}</span></td>
-<td>${effect ? `${esc(effect.label)} <span class="effect">${esc(effect.text)}</span>` : '<span class="muted">-</span>'}</td>
+<td>${effect ? `${esc(effect.label)} <span class="effect">${esc(effectText(effect))}</span>` : '<span class="muted">-</span>'}</td>
 <td class="num">${r.seeds || ''}</td><td class="num">${r.runtimeSec ?? ''}</td><td>${esc(r.backend)}</td><td><code>${esc(r.commit)}</code></td><td>${esc(r.date.slice(0, 10))}</td>
 </tr>`;
   }).join('\n');

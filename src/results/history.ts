@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ClaimResult } from '../claims/types.js';
+import type { Verdict } from '../claims/kit/verdict.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { parseExact, stringifyExact } from '../util/json-exact.js';
 import { projectRoot, resultsDir } from '../util/paths.js';
@@ -100,7 +101,7 @@ export function appendRun(record: RunRecord, extra: { code: string }, dir = resu
   append(runsFile(record.id, dir), [{
     run, ...meta, code: extra.code, paramsKey: paramsKey(params), params: canonicalJson(params),
     seeds: ((params as { seeds?: number[] }).seeds ?? []).join(','), status: verdict.status, summary: verdict.summary,
-    numbers: stringifyExact(verdict.numbers), figures: JSON.stringify(figures), notebook: record.notebook ?? null,
+    numbers: stringifyExact(verdict.numbers), verdict: stringifyExact(verdict), figures: JSON.stringify(figures), notebook: record.notebook ?? null,
   }]);
   return run;
 }
@@ -123,9 +124,14 @@ export function storedRun(id: string, run: string, dir = resultsDir()): StoredRu
   const rows = objects(rowsTable(id, [run], dir)).map(({ run: _, ...rest }) => rest) as ClaimResult['rows'];
   return {
     run: r.run, code: r.code, paramsKey: r.paramsKey, id, scale: r.scale, params: JSON.parse(r.params),
-    verdict: { status: r.status, summary: r.summary, numbers: parseExact(r.numbers) as Record<string, number> }, rows, figures: JSON.parse(r.figures),
+    verdict: r.verdict ? parseExact(r.verdict) as Verdict : legacyVerdict(r), rows, figures: JSON.parse(r.figures),
     backend: r.backend, commit: r.commit, date: r.date, durationSec: r.durationSec, ...(r.notebook ? { notebook: r.notebook } : {}),
   };
+}
+
+/** A run stored before verdicts were structured: its status, summary and numbers, no effects. */
+function legacyVerdict(r: Record<string, any>): Verdict {
+  return { status: r.status, summary: r.summary, numbers: parseExact(r.numbers) as Record<string, number>, headline: '', effects: [], premise: [], checks: [], reasons: [] };
 }
 
 /** The latest run with these parameters, code and backend: what a re-run would compute again. */

@@ -5,6 +5,7 @@ import type { NotebookResult } from '../../src/claims/display.js';
 import { canRunNotebooks, notebookPath, runClaimNotebook } from '../../src/claims/notebook-claim.js';
 import { runClaim } from '../../src/claims/run.js';
 import type { BaseParams, Claim } from '../../src/claims/types.js';
+import { compareWithRecord, describeDifference, provenance, readRecord, recordPath, ROW_LIMIT, writeRecord } from '../../src/results/records.js';
 import { tempDir } from '../helpers.js';
 import { nbformatErrors } from '../notebook/fixtures.js';
 
@@ -19,21 +20,47 @@ export type CiResult = Pick<NotebookResult, 'verdict' | 'rows' | 'figures'>;
  */
 export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>): Promise<CiResult> {
   let result: CiResult;
+  let backend = 'native';
+  const started = performance.now();
   if (canRunNotebooks()) {
-    result = await viaNotebook(claim);
+    ({ result, backend } = await viaNotebook(claim));
   } else {
     expect(process.env.CI, 'CI must run the claims through their notebooks: the tslab kernel is missing (npm run setup)').toBeFalsy();
     const r = await runClaim(claim, claim.scales.ci, { workers: 2 });
     result = { verdict: r.verdict, rows: r.rows, figures: r.figures.length };
   }
+  const runtimeSec = (performance.now() - started) / 1000;
   expect(result.rows.length).toBeGreaterThan(0);
   expect(result.figures).toBeGreaterThan(0);
   // (through JSON a NaN arrives as null)
   for (const [k, v] of Object.entries(result.verdict.numbers)) expect(typeof v === 'number' && !Number.isNaN(v), `verdict number ${k} = ${v}`).toBe(true);
+  expect(result.verdict.effects.length, 'a structured verdict (effects from the verdict kit)').toBeGreaterThan(0);
+  await againstRecord(claim, result, backend, runtimeSec);
   return result;
 }
 
-async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>): Promise<CiResult> {
+/**
+ * The committed ci record (data/records/<id>.ci.json) must agree with this run: same status, every
+ * effect, premise value and check equal at its printed precision. NOISELAB_RECORD=1 writes the record
+ * from this run instead (how a claim's verdict of record is made; commit it).
+ */
+async function againstRecord<P extends BaseParams, S>(claim: Claim<P, S>, result: CiResult, backend: string, runtimeSec: number): Promise<void> {
+  const params = claim.scales.ci;
+  if (process.env.NOISELAB_RECORD === '1') {
+    writeRecord({
+      id: claim.id, scale: 'ci', seeds: params.seeds, params, verdict: result.verdict,
+      rows: result.rows.length <= ROW_LIMIT ? result.rows : null,
+      provenance: await provenance(claim.id, claim.slug, { backend, threads: 2, runtimeSec }),
+    }, { force: true });
+    return;
+  }
+  const rec = readRecord(claim.id, 'ci');
+  expect(rec, `${recordPath(claim.id, 'ci')} is missing: run NOISELAB_RECORD=1 npx vitest run test/claims/${claim.id.toLowerCase()}-${claim.slug}.test.ts and commit it`).not.toBeNull();
+  const diffs = compareWithRecord(rec!, result.verdict);
+  expect(diffs.map(describeDifference), `${claim.id}'s ci verdict differs from its committed record`).toEqual([]);
+}
+
+async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>): Promise<{ result: CiResult; backend: string }> {
   const input = notebookPath(claim);
   const before = readFileSync(input, 'utf8');
   const output = join(tempDir(), 'executed.ipynb');
@@ -46,8 +73,8 @@ async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>): Promise
   expect((nb.metadata.noiselab as { backend: string }).backend).toMatch(/^(native|wasm|cpu|tensorflow)/);
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
-  expect(outputs.some((o) => /^(REPRODUCED|NOT REPRODUCED) in/m.test([o.text ?? ''].flat().join(''))), 'the verdict line').toBe(true);
+  expect(outputs.some((o) => /^(REPRODUCED|PARTLY REPRODUCED|NOT REPRODUCED|INCONCLUSIVE) in/m.test([o.text ?? ''].flat().join(''))), 'the verdict line').toBe(true);
   expect(r.shown).toMatchObject({ id: claim.id, scale: 'ci' });
   expect(r.figures.length).toBe(r.shown!.figures);
-  return r.shown!;
+  return { result: r.shown!, backend: (nb.metadata.noiselab as { backend: string }).backend };
 }

@@ -1,25 +1,13 @@
-/** The report's parts: headline effects, the markdown report with images, and notebooks as HTML. */
+/** The report's parts: the markdown report with images, and notebooks as HTML. */
 import { describe, expect, it } from 'vitest';
 import { RESULT_MIME } from '../../src/claims/display.js';
 import { lineFigure, PLOTLY_MIME } from '../../src/figures/plotly.js';
 import type { Notebook } from '../../src/notebook/nbformat.js';
-import { headlineEffect } from '../../src/report/effect.js';
 import { markdownReport, type ReportRow } from '../../src/report/markdown.js';
 import { notebookHtml } from '../../src/report/notebook-html.js';
 
-describe('headline effect', () => {
-  it('takes the first interval of a summary with the words that name it', () => {
-    const e = headlineEffect('left the plateau: noise 5/5, no noise 0/5; final train loss noise - none = -0.960 [-1.680, -0.240] (paired t, 95%); test 0.6 [0.5, 0.7]');
-    expect(e).toEqual({ label: 'final train loss noise - none', estimate: -0.96, lo: -1.68, hi: -0.24, text: '-0.960 [-1.680, -0.240]' });
-    expect(headlineEffect('GD needs 440.2x the iterations [350.1, 553.0] of Newton')).toBeNull();
-    expect(headlineEffect('variance ratio 0.038x [0.028x, 0.052x]')).toMatchObject({ estimate: 0.038, lo: 0.028, hi: 0.052 });
-    expect(headlineEffect('slope 1.5e-3 [-2e-4, 3.1e-3]')).toMatchObject({ estimate: 0.0015, lo: -0.0002, hi: 0.0031 });
-    expect(headlineEffect('no interval here')).toBeNull();
-  });
-});
-
 const row = (id: string, status: string): ReportRow => ({
-  id, claim: `claim ${id} with a | pipe`, status, summary: 'x 1 [0, 2]', scale: 'ci', seeds: 5, runtimeSec: 1.5, backend: 'native', commit: 'abc', date: '2026-11-30T00:00:00Z',
+  id, claim: `claim ${id} with a | pipe`, status, summary: 'x 1 [0, 2]', headline: null, scale: 'ci', seeds: 5, runtimeSec: 1.5, backend: 'native', commit: 'abc', date: '2026-11-30T00:00:00Z',
 });
 
 describe('markdown report', () => {

@@ -1,0 +1,198 @@
+/**
+ * Verdicts of record: one small JSON file per claim and scale in data/records/ (committed), holding
+ * the structured verdict, the per-seed rows where they are small, and the provenance of the run. A
+ * record is replaced only by a run at least as large (as many seeds) that completed; a claim's
+ * record is stale when the code it was computed with (the claim module and everything it imports,
+ * the lockfile, the native sources) or the shipped data has changed since.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Verdict } from '../claims/kit/verdict.js';
+import type { Scale } from '../claims/types.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { gitCommit } from '../util/git.js';
+import { projectRoot } from '../util/paths.js';
+
+export interface Provenance {
+  /** hash of the claim module and every src/ module it imports, transitively */
+  code: string;
+  lockfile: string;
+  native: string;
+  data: string;
+  backend: string;
+  threads: number | null;
+  cpu: string;
+  node: string;
+  tfjs: string;
+  commit: string | null;
+  dirty: boolean;
+  date: string;
+  runtimeSec: number;
+}
+
+export interface ClaimRecord {
+  id: string;
+  scale: Scale;
+  seeds: number[];
+  params: unknown;
+  verdict: Verdict;
+  /** per-seed rows, kept when they are small (at most ROW_LIMIT); otherwise null */
+  rows: Record<string, unknown>[] | null;
+  provenance: Provenance;
+}
+
+export const ROW_LIMIT = 400;
+
+export const recordsDir = (): string => process.env.NOISELAB_RECORDS ?? join(projectRoot(), 'data', 'records');
+export const recordPath = (id: string, scale: Scale, dir = recordsDir()): string => join(dir, `${id}.${scale}.json`);
+
+export function readRecord(id: string, scale: Scale, dir = recordsDir()): ClaimRecord | null {
+  const file = recordPath(id, scale, dir);
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ClaimRecord;
+  } catch (e) {
+    throw new Error(`${file}: not a readable record (${(e as Error).message}); restore it with git checkout or re-run the claim`);
+  }
+}
+
+export function readRecords(dir = recordsDir()): ClaimRecord[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => /^[A-Z]\d+\.(ci|full)\.json$/.test(f)).sort().map((f) => {
+    const [id, scale] = f.split('.');
+    return readRecord(id, scale as Scale, dir)!;
+  });
+}
+
+/**
+ * Write a record atomically. A smaller run (fewer seeds) never replaces a larger one unless `force`;
+ * smoke runs are never records.
+ */
+export function writeRecord(rec: ClaimRecord, opts: { force?: boolean; dir?: string } = {}): string {
+  if (rec.scale === 'smoke') throw new Error(`${rec.id}: smoke runs are not verdicts; records are kept for ci and full`);
+  const dir = opts.dir ?? recordsDir();
+  const old = readRecord(rec.id, rec.scale, dir);
+  if (old && !opts.force && rec.seeds.length < old.seeds.length) {
+    throw new Error(`${rec.id} ${rec.scale}: the new run has ${rec.seeds.length} seeds, the record ${old.seeds.length}; not replaced (force to replace it)`);
+  }
+  const file = recordPath(rec.id, rec.scale, dir);
+  writeFileAtomic(file, `${JSON.stringify(rec, roundTrip, 1)}\n`);
+  return file;
+}
+
+/** NaN and infinities survive JSON as strings (records are read by people and by tests). */
+function roundTrip(_k: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// provenance
+
+const sha = (parts: Iterable<string | Buffer>): string => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex').slice(0, 16);
+};
+
+/** The src/ modules a module imports, transitively (relative imports of .js resolved to .ts). */
+export function moduleClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || !existsSync(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:import|export)\s[^'";]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+      const spec = m[1] ?? m[2];
+      const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+      visit(existsSync(target) ? target : join(target, 'index.ts'));
+    }
+  };
+  visit(entry);
+  return [...seen].sort();
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort().flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** The code version of a claim: its module closure, plus the lockfile and native sources. */
+export function codeVersion(id: string, slug: string): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
+  const root = projectRoot();
+  const entry = join(root, 'src', 'claims', `${id.toLowerCase()}-${slug}.ts`);
+  if (!existsSync(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
+  const files = moduleClosure(entry);
+  return {
+    code: sha(files.flatMap((f) => [relative(root, f), readFileSync(f)])),
+    lockfile: sha([readFileSync(join(root, 'package-lock.json'))]),
+    native: sha(filesUnder(join(root, 'native', 'src')).flatMap((f) => [relative(root, f), readFileSync(f)])),
+    data: sha(filesUnder(join(root, 'data', 'fashion-mnist-subset')).flatMap((f) => [relative(root, f), readFileSync(f)])),
+  };
+}
+
+export async function provenance(id: string, slug: string, run: { backend: string; threads?: number | null; runtimeSec: number }): Promise<Provenance> {
+  const tf = await import('@tensorflow/tfjs');
+  const commit = gitCommit();
+  return {
+    ...codeVersion(id, slug), backend: run.backend, threads: run.threads ?? null, cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version, tfjs: tf.version.tfjs, commit: commit?.replace(/\+dirty$/, '') ?? null, dirty: commit?.endsWith('+dirty') ?? false,
+    date: new Date().toISOString(), runtimeSec: Math.round(run.runtimeSec * 10) / 10,
+  };
+}
+
+/** Which parts of a record's code version differ from the checkout's (empty: current). */
+export function staleness(rec: ClaimRecord, slug: string): string[] {
+  const now = codeVersion(rec.id, slug);
+  return (['code', 'lockfile', 'native', 'data'] as const).filter((k) => rec.provenance[k] !== now[k]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// comparing a fresh verdict with the record
+
+export interface RecordDifference {
+  id: string;
+  table: 'status' | 'effects' | 'premise' | 'checks';
+  row: string;
+  column: string;
+  record: unknown;
+  now: unknown;
+}
+
+const printed = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : String(x));
+
+/** Differences between a verdict and its record, numbers compared at their printed precision. */
+export function compareWithRecord(rec: ClaimRecord, now: Verdict): RecordDifference[] {
+  const out: RecordDifference[] = [];
+  const diff = (table: RecordDifference['table'], row: string, column: string, a: unknown, b: unknown) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ id: rec.id, table, row, column, record: a, now: b });
+  };
+  diff('status', 'verdict', 'status', rec.verdict.status, now.status);
+  const keys = new Set([...rec.verdict.effects.map((e) => e.key), ...now.effects.map((e) => e.key)]);
+  for (const k of keys) {
+    const a = rec.verdict.effects.find((e) => e.key === k);
+    const b = now.effects.find((e) => e.key === k);
+    if (!a || !b) { diff('effects', k, '(present)', !!a, !!b); continue; }
+    for (const c of ['estimate', 'lo', 'hi'] as const) diff('effects', k, c, printed(Number(a[c]), a.digits), printed(b[c], a.digits));
+    diff('effects', k, 'outcome', a.outcome, b.outcome);
+  }
+  for (const p of now.premise) {
+    const a = rec.verdict.premise.find((x) => x.key === p.key);
+    if (!a) { diff('premise', p.key, '(present)', false, true); continue; }
+    diff('premise', p.key, 'value', printed(Number(a.value), a.digits), printed(p.value, a.digits));
+    diff('premise', p.key, 'holds', a.holds, p.holds);
+  }
+  for (const c of now.checks) {
+    const a = rec.verdict.checks.find((x) => x.key === c.key);
+    diff('checks', c.key, 'holds', a?.holds, c.holds);
+  }
+  return out;
+}
+
+export function describeDifference(d: RecordDifference): string {
+  return `${d.id}: ${d.table} '${d.row}', ${d.column}: record ${JSON.stringify(d.record)}, now ${JSON.stringify(d.now)}`;
+}
