@@ -1,6 +1,6 @@
 /** The noiselab command line, run as a user runs it (bin/noiselab.js on the built library). */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -13,14 +13,20 @@ function noiselab(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('noiselab CLI', () => {
-  it('lists every registered claim, as text and JSON', () => {
-    const results = tempDir();
-    const text = noiselab(['claims'], { NOISELAB_RESULTS: results });
-    expect(text.code).toBe(0);
-    for (const id of ['A1', 'B1', 'B4']) expect(text.out).toMatch(new RegExp(`^${id}\\s+not run`, 'm'));
-    const json = JSON.parse(noiselab(['claims', '--json'], { NOISELAB_RESULTS: results }).out);
-    expect(json.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['A1', 'B1', 'B4']));
-    expect(json[0]).toMatchObject({ status: 'not run', paper: expect.any(String), claim: expect.any(String) });
+  it('lists every registered claim with its verdicts of record, as text and JSON', () => {
+    const records = tempDir();
+    const empty = noiselab(['claims'], { NOISELAB_RECORDS: records });
+    expect(empty.code).toBe(0);
+    for (const id of ['A1', 'B1', 'B4']) expect(empty.out).toMatch(new RegExp(`^${id}\\s+ci: not run\\s+full: not run`, 'm'));
+    // the committed A9 record, copied
+    copyFileSync(join(import.meta.dirname, '..', 'data', 'records', 'A9.ci.json'), join(records, 'A9.ci.json'));
+    const json = JSON.parse(noiselab(['claims', '--json'], { NOISELAB_RECORDS: records }).out);
+    expect(json.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['A1', 'B1', 'B4', 'A9']));
+    expect(json.find((c: { id: string }) => c.id === 'A1')).toMatchObject({ paper: expect.any(String), claim: expect.any(String), verdicts: { ci: null, full: null } });
+    const a9 = json.find((c: { id: string }) => c.id === 'A9').verdicts.ci;
+    expect(a9).toMatchObject({ status: expect.any(String), seeds: expect.any(Array), code: expect.stringMatching(/^[0-9a-f]{16}$/), stale: expect.any(Boolean) });
+    expect(a9.effects[0]).toMatchObject({ label: expect.any(String), estimate: expect.any(Number), lo: expect.any(Number), hi: expect.any(Number) });
+    expect(noiselab(['claims'], { NOISELAB_RECORDS: records }).out).toMatch(new RegExp(`^A9\\s+ci: ${a9.status}`, 'm'));
   });
 
   it('reproduces one claim, writes results, report and table, and lists the verdict', () => {
@@ -30,17 +36,14 @@ describe('noiselab CLI', () => {
     expect(r.code, r.err).toBe(0);
     const [outcome] = JSON.parse(r.out);
     expect(outcome).toMatchObject({ id: 'B4', ok: true, verdict: { status: expect.stringMatching(/reproduced/) } });
-    const record = JSON.parse(readFileSync(join(out, 'B4.json'), 'utf8'));
+    const record = JSON.parse(readFileSync(join(out, 'B4.smoke.json'), 'utf8'));
     expect(record).toMatchObject({ id: 'B4', scale: 'smoke', backend: expect.any(String), params: { seeds: [1, 2] } });
     expect(record.rows).toHaveLength(4);
+    // a smoke run is never a verdict of record: the report states the records, not this run
+    expect(outcome.recorded).toBeUndefined();
     const report = readFileSync(join(out, 'REPORT.md'), 'utf8');
-    expect(report).toMatch(/\| B4 \|.*\| \*\*(not )?reproduced\*\* \|/);
-    expect(report).toMatch(/\| A1 \|.*\| \*\*not run\*\* \|/);
-    expect(readFileSync(join(out, 'results.csv'), 'utf8').split('\n')[0]).toBe('id,claim,status,summary,scale,seeds,runtimeSec,backend,commit,date');
-    const listed = JSON.parse(noiselab(['claims', '--json'], { NOISELAB_RESULTS: out }).out);
-    const b4 = listed.find((c: { id: string }) => c.id === 'B4');
-    expect(b4.status).toBe(outcome.verdict.status);
-    expect(Object.keys(b4.numbers)).toContain('eceDiff');
+    expect(report).toMatch(/^\| B4 \| .* \|$/m);
+    expect(readFileSync(join(out, 'results.csv'), 'utf8').split('\n')[0]).toBe('id,scale,status,stale,effect,estimate,lo,hi,seeds,runtimeSec,backend,commit,date,claim');
 
     // the run is in the history; the same parameters and code reuse it, and the report site builds from it
     const again = JSON.parse(noiselab(['reproduce', '--claim', 'B4', '--scale', 'smoke', '--out', out, '--in-process', '--no-static-figures', '--json']).out);
@@ -51,7 +54,7 @@ describe('noiselab CLI', () => {
     expect(history.rows).toHaveLength(4);
     expect(noiselab(['results', 'B4', '--results', out]).out).toMatch(/^B4: 1 run\(s\)/);
     const site = JSON.parse(noiselab(['report', '--results', out, '--no-static-figures', '--json']).out);
-    expect(site).toMatchObject({ pages: 1, index: join(out, 'site', 'index.html') });
+    expect(site).toMatchObject({ index: join(out, 'site', 'index.html') });
     expect(readFileSync(join(out, 'site', 'claims', 'B4.html'), 'utf8')).toContain('class="plotly-figure"');
   }, 300_000);
 
@@ -72,13 +75,13 @@ describe('noiselab CLI', () => {
     expect(r.err).toMatch(msg);
   });
 
-  it('names an unreadable results file instead of crashing', () => {
+  it('names an unreadable record instead of crashing, and leaves it as it was', () => {
     const out = tempDir();
-    writeFileSync(join(out, 'A1.json'), '{not json');
-    const r = noiselab(['claims'], { NOISELAB_RESULTS: out });
+    writeFileSync(join(out, 'A1.ci.json'), '{not json');
+    const r = noiselab(['claims'], { NOISELAB_RECORDS: out });
     expect(r.code).toBe(1);
-    expect(r.err).toContain(join(out, 'A1.json'));
-    expect(readFileSync(join(out, 'A1.json'), 'utf8')).toBe('{not json');
+    expect(r.err).toContain(join(out, 'A1.ci.json'));
+    expect(readFileSync(join(out, 'A1.ci.json'), 'utf8')).toBe('{not json');
   });
 
   it('has --help for every command and reports the backend', () => {

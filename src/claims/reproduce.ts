@@ -1,7 +1,10 @@
 /**
  * Run registered claims at a scale (through their notebooks when the kernel is there), store each
- * result (latest record plus history), and rebuild the report (REPORT.md, results.csv, the site). A claim whose parameters, code and
- * backend match a stored run is not computed again unless `fresh`.
+ * result (latest run per claim and scale, plus history), write the verdict of record (data/records)
+ * when the run used the scale's own seeds, and rebuild the report (REPORT.md, results.csv, the site).
+ * A claim whose parameters, code and backend match a stored run is not computed again unless `fresh`;
+ * at full scale a claim whose record is current (same code version) is skipped, so an interrupted
+ * full run resumes where it stopped. Smoke runs are never records, and a failed run replaces nothing.
  */
 import { basename, join, relative } from 'node:path';
 import { engineInfo, initEngine } from '../engine/backend.js';
@@ -9,6 +12,8 @@ import { buildSite, type SiteSummary } from '../report/site.js';
 import { chromiumPath, FigureRenderer } from '../figures/render.js';
 import { appendRun, codeVersion, reusableRun, type StoredRun } from '../results/history.js';
 import { saveRecord, type RunRecord } from '../results/store.js';
+import { provenance, readRecord, ROW_LIMIT, staleness, writeRecord } from '../results/records.js';
+import { renameSync, rmSync } from 'node:fs';
 import { gitCommit } from '../util/git.js';
 import { resultsDir } from '../util/paths.js';
 import { createProgress, formatDuration } from '../util/progress.js';
@@ -20,7 +25,7 @@ import type { BaseParams, Claim, Scale } from './types.js';
 export interface ReproduceOptions {
   ids?: string[];
   scale: Scale;
-  /** override the scale's seeds */
+  /** override the scale's seeds (the run is then not a verdict of record) */
   seeds?: number[];
   /** processes to spread each claim's seeds over */
   workers?: number;
@@ -39,6 +44,10 @@ export interface ReproduceOutcome {
   ok: boolean;
   /** the result came from the history, not a new computation */
   reused?: boolean;
+  /** skipped: its full-scale record is current */
+  skipped?: boolean;
+  /** the verdict of record written (data/records/<ID>.<scale>.json) */
+  recorded?: string;
   record?: RunRecord;
   error?: string;
 }
@@ -59,12 +68,25 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
   try {
     for (const [i, claim] of claims.entries()) {
       const params = paramsFor(claim, opts.scale, opts.seeds);
+      const ofRecord = opts.scale !== 'smoke' && !opts.seeds;
       try {
+        const current = opts.scale === 'full' && ofRecord && !opts.fresh ? readRecord(claim.id, 'full') : null;
+        if (current && staleness(current, claim.slug).length === 0) {
+          outcomes.push({ id: claim.id, ok: true, skipped: true });
+          log(`[${i + 1}/${claims.length}] ${claim.id} full record is current (${current.verdict.status}, ${current.provenance.date.slice(0, 16)}); skipped (--fresh recomputes)`);
+          progress.update(i + 1, claim.id);
+          continue;
+        }
         const stored = opts.fresh ? null : reusableRun(claim.id, { params, code, backend, scale: opts.scale }, dir);
         const record = stored ? toRecord(stored) : await compute(claim, params, { ...opts, dir, backend, viaNotebooks, renderer });
         saveRecord(record, dir);
         if (!stored) appendRun(record, { code }, dir);
-        outcomes.push({ id: claim.id, ok: true, record, reused: Boolean(stored) });
+        const recorded = ofRecord && !stored && record.verdict.effects.length ? writeRecord({
+          id: claim.id, scale: opts.scale, seeds: params.seeds, params: record.params, verdict: record.verdict,
+          rows: record.rows.length <= ROW_LIMIT ? record.rows : null,
+          provenance: await provenance(claim.id, claim.slug, { backend, threads: null, runtimeSec: record.durationSec }),
+        }) : undefined;
+        outcomes.push({ id: claim.id, ok: true, record, reused: Boolean(stored), recorded });
         log(`[${i + 1}/${claims.length}] ${claim.id} ${record.verdict.status} ${stored ? `(stored run of ${record.date.slice(0, 16)}, same code and parameters; --fresh recomputes)` : `in ${formatDuration(record.durationSec)}`}: ${record.verdict.summary}`);
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
@@ -95,13 +117,20 @@ async function compute<P extends BaseParams>(claim: Claim<P, any>, params: P, ct
   const t0 = performance.now();
   const base = { id: claim.id, scale: ctx.scale, backend: ctx.backend, commit: gitCommit() };
   if (ctx.viaNotebooks) {
-    const notebook = join(ctx.dir, 'notebooks', basename(notebookPath(claim)));
-    const r = await runClaimNotebook(claim, { scale: ctx.scale, seeds: ctx.seeds, workers: ctx.workers ?? 1, output: notebook, staticFigures: ctx.renderer });
-    const result = notebookClaimResult(r);
-    return {
-      ...base, params: r.shown!.params, verdict: result.verdict, rows: result.rows, figures: result.figures,
-      date: new Date().toISOString(), durationSec: r.run.durationSec, notebook: relative(ctx.dir, notebook),
-    };
+    // per scale, and moved into place only when the run completed: a failed run replaces no notebook
+    const notebook = join(ctx.dir, 'notebooks', ctx.scale, basename(notebookPath(claim)));
+    const partial = notebook.replace(/\.ipynb$/, `.partial-${process.pid}.ipynb`);
+    try {
+      const r = await runClaimNotebook(claim, { scale: ctx.scale, seeds: ctx.seeds, workers: ctx.workers ?? 1, output: partial, staticFigures: ctx.renderer });
+      const result = notebookClaimResult(r);
+      renameSync(partial, notebook);
+      return {
+        ...base, params: r.shown!.params, verdict: result.verdict, rows: result.rows, figures: result.figures,
+        date: new Date().toISOString(), durationSec: r.run.durationSec, notebook: relative(ctx.dir, notebook),
+      };
+    } finally {
+      rmSync(partial, { force: true });
+    }
   }
   const seedProgress = createProgress(`${claim.id} seeds`, params.seeds.length);
   const result = await runClaim(claim, params, { workers: ctx.workers, onSeed: (done) => seedProgress.update(done) });

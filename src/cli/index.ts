@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import { describeEngine, initEngine } from '../engine/backend.js';
 import { loadClaims, selectClaims } from '../claims/registry.js';
 import { reproduce } from '../claims/reproduce.js';
-import { reportRows } from '../report/markdown.js';
-import { loadRecord } from '../results/store.js';
+import { effectText, reportRows } from '../report/markdown.js';
+import { readRecords, staleness } from '../results/records.js';
+import type { Claim } from '../claims/types.js';
 import { resultsDir } from '../util/paths.js';
 import { parse, parseCount, parseScale, parseSeeds, UsageError, type Values } from './args.js';
 import { checkDeterminism, describeCheck } from '../claims/check.js';
@@ -32,8 +33,11 @@ Environment: NOISELAB_BACKEND forces a backend (tensorflow-gpu, tensorflow, nati
 NOISELAB_RESULTS moves the results folder (default data/results).`,
   claims: `usage: noiselab claims [--json]
 
-Lists id, paper, claim, status (reproduced / not reproduced / not run) and the last verdict's numbers.
-  --json   print the same as JSON`,
+Lists every claim with its verdicts of record at ci and full scale (the committed records in
+data/records: reproduced, partly reproduced, not reproduced, inconclusive or not run; "stale" when the
+claim's code or data changed since) and its headline effect with the 95% interval.
+  --json   per claim { id, paper, claim, verdicts: { ci, full } }, each verdict with status, effects
+           (label, estimate, lo, hi, test, p, claimed, outcome), premise, checks, seeds, code, stale`,
   reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--workers N] [--out DIR] [--fresh] [--in-process] [--no-static-figures] [--json]
        noiselab reproduce --check [--claim ID]... [--scale S] [--seeds L] [--workers N] [--json]
 
@@ -77,18 +81,26 @@ async function cmdClaims(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' } }, 'claims');
   if (values.help) return help('claims');
   const claims = await loadClaims();
-  const records = new Map(claims.map((c) => [c.id, loadRecord(c.id)] as const));
-  const rows = reportRows(claims, records).map((r, i) => ({
-    id: r.id, paper: claims[i].paper, claim: r.claim, status: r.status,
-    numbers: records.get(r.id)?.verdict.numbers ?? {}, summary: r.summary, scale: r.scale, date: r.date,
-  }));
+  const records = readRecords();
   if (values.json) {
-    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    const verdictOf = (c: Claim<any>, scale: 'ci' | 'full') => {
+      const rec = records.find((r) => r.id === c.id && r.scale === scale);
+      if (!rec) return null;
+      const v = rec.verdict;
+      return {
+        status: v.status, headline: v.headline, reasons: v.reasons,
+        effects: v.effects.map((e) => ({ key: e.key, label: e.label, unit: e.unit, estimate: e.estimate, lo: e.lo, hi: e.hi, test: e.test, p: e.p, claimed: e.claimed, outcome: e.outcome, part: e.part, decides: e.decides })),
+        premise: v.premise, checks: v.checks, seeds: rec.seeds, code: rec.provenance.code, stale: staleness(rec, c.slug).length > 0, provenance: rec.provenance,
+      };
+    };
+    const out = claims.map((c) => ({ id: c.id, paper: c.paper, claim: c.claim, verdicts: { ci: verdictOf(c, 'ci'), full: verdictOf(c, 'full') } }));
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return 0;
   }
-  for (const r of rows) {
-    process.stdout.write(`${r.id.padEnd(4)} ${r.status.padEnd(15)} ${r.claim}\n     paper: ${r.paper}\n`);
-    if (r.summary) process.stdout.write(`     last (${r.scale}, ${r.date.slice(0, 10)}): ${r.summary}\n`);
+  for (const r of reportRows(claims, records)) {
+    process.stdout.write(`${r.id.padEnd(4)} ci: ${(r.ci?.status ?? 'not run').padEnd(18)} full: ${(r.full?.status ?? 'not run').padEnd(18)} ${r.claim}\n     paper: ${r.paper}\n`);
+    const of = r.full?.headline ? r.full : r.ci;
+    if (of?.headline) process.stdout.write(`     ${of === r.full ? 'full' : 'ci'}: ${of.headline.label} ${effectText(of.headline)}${of.stale.length ? ` (stale: ${of.stale.join(', ')})` : ''}\n`);
   }
   return 0;
 }
@@ -112,7 +124,7 @@ async function cmdReproduce(args: string[]): Promise<number> {
     staticFigures: !values['no-static-figures'],
   });
   if (values.json) {
-    process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, reused: o.reused, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, reused: o.reused, skipped: o.skipped, recorded: o.recorded, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');
   }
   return outcomes.every((o) => o.ok) ? 0 : 1;
 }

@@ -16,6 +16,11 @@ td.num { text-align: right; white-space: nowrap; }
 .badge.reproduced { background: #dafbe1; color: var(--ok); }
 .badge.not-reproduced { background: #fff8c5; color: var(--no); }
 .badge.not-run { background: var(--bg2); color: var(--muted); }
+.badge.partly-reproduced { background: #ddf4ff; color: #0969da; }
+.badge.inconclusive { background: #eaeef2; color: #57606a; }
+.badge.stale { background: #ffebe9; color: #cf222e; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.effects { width: auto; margin: 6px 0; }
 .effect { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .cell { margin: 12px 0; }
 .cell.markdown { line-height: 1.6; }

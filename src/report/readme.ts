@@ -1,30 +1,30 @@
 /**
- * The README's claims table, regenerated from the latest results (`noiselab report --readme README.md`)
- * so the numbers a reader sees on the front page are the ones a run measured. Only the block between
- * the two markers is replaced; the file is written atomically.
+ * The README's claims table, generated from the committed verdicts of record (`noiselab report
+ * --readme README.md`), so the front page states what the records say; a test fails when the two are
+ * out of sync. Only the block between the two markers is replaced; the file is written atomically.
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/fs.js';
-import type { ReportRow } from './markdown.js';
+import { countText, verdictTable, type ReportRow } from './markdown.js';
 
 export const README_START = '<!-- claims:start (noiselab report --readme writes this table) -->';
 export const README_END = '<!-- claims:end -->';
 
-const cell = (s: unknown) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
 export function readmeTable(rows: ReportRow[]): string {
-  const run = rows.filter((r) => r.status !== 'not run');
-  const dates = run.map((r) => r.date.slice(0, 10)).sort();
-  const backends = [...new Set(run.map((r) => r.backend))].join(', ');
-  const scales = [...new Set(run.map((r) => r.scale))].join(', ');
+  const cells = rows.flatMap((r) => [r.ci, r.full]).filter((c) => c !== null);
+  const backends = [...new Set(cells.map((c) => c!.backend))].join(', ');
   return [
-    `${run.length} of ${rows.length} claims run (scale ${scales || '-'}, backend ${backends || '-'}, ${dates[0] ?? '-'}${dates.length && dates.at(-1) !== dates[0] ? ` to ${dates.at(-1)}` : ''}): ` +
-      `${run.filter((r) => r.status === 'reproduced').length} reproduced, ${run.filter((r) => r.status === 'not reproduced').length} not reproduced.`,
+    `${rows.length} claims; ${countText(rows, 'ci')}; ${countText(rows, 'full')} (backend ${backends || '-'}; the records in data/records, with their provenance).`,
     '',
-    '| id | claim | verdict | evidence (the verdict\'s own summary) |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${cell(r.id)} | ${cell(r.claim)} | ${r.status === 'not run' ? 'not run' : `**${cell(r.status)}**`} | ${cell(r.summary)} |`),
+    ...verdictTable(rows),
   ].join('\n');
+}
+
+/** The README's current claims block, or null when it has none. */
+export function readmeBlock(src: string): string | null {
+  const a = src.indexOf(README_START);
+  const b = src.indexOf(README_END);
+  return a < 0 || b < a ? null : src.slice(a + README_START.length, b).trim();
 }
 
 export function updateReadme(file: string, rows: ReportRow[]): void {

@@ -12,13 +12,14 @@ import type { Claim } from '../claims/types.js';
 import type { Figure } from '../figures/plotly.js';
 import { plotlyBundlePath, type FigureRenderer } from '../figures/render.js';
 import { readNotebook } from '../notebook/nbformat.js';
+import { readRecords, type ClaimRecord } from '../results/records.js';
 import { loadRecord, type RunRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { resultsDir } from '../util/paths.js';
 import { SITE_CSS, SITE_JS } from './assets.js';
-import { fmt, type Effect } from '../claims/kit/verdict.js';
+import { describeClaimed, fmt, formatP } from '../claims/kit/verdict.js';
 import { esc, page } from './html.js';
-import { csvReport, markdownReport, reportRows, type ReportRow } from './markdown.js';
+import { countText, csvReport, effectText, markdownReport, reportRows, type ReportRow, type VerdictCell } from './markdown.js';
 import { figureHtml, notebookHtml, type StaticImage } from './notebook-html.js';
 import { updateReadme } from './readme.js';
 
@@ -56,20 +57,19 @@ export async function buildSite(opts: SiteOptions = {}): Promise<SiteSummary> {
     writeFileSync(join(tmp, 'assets', 'site.css'), SITE_CSS);
     writeFileSync(join(tmp, 'assets', 'site.js'), SITE_JS);
     const claims = await loadClaims();
-    const records = new Map(claims.map((c) => [c.id, loadRecord(c.id, results)] as const));
-    const rows = reportRows(claims, records);
+    const rows = reportRows(claims, readRecords());
     let figures = 0;
     const images = new Map<string, string[]>();
-    for (const claim of claims) {
-      const rec = records.get(claim.id);
-      if (!rec) continue;
-      const p = await claimPage(claim, rec, results, opts.renderer);
+    for (const [i, claim] of claims.entries()) {
+      // the page shows the latest run of the largest scale run (a smoke run's notebook is shown, labelled, but is never a verdict)
+      const run = loadRecord(claim.id, 'full', results) ?? loadRecord(claim.id, 'ci', results) ?? loadRecord(claim.id, 'smoke', results);
+      const p = await claimPage(claim, rows[i], run, results, opts.renderer);
       for (const img of p.images) writeFileSync(join(tmp, 'claims', img.file), img.png);
       writeFileSync(join(tmp, 'claims', `${claim.id}.html`), p.html);
       figures += p.figures;
-      images.set(claim.id, p.images.map((i) => `claims/${i.file}`));
+      if (p.images.length) images.set(claim.id, p.images.map((im) => `claims/${im.file}`));
     }
-    writeFileSync(join(tmp, 'index.html'), indexPage(claims, rows, records));
+    writeFileSync(join(tmp, 'index.html'), indexPage(rows));
     rmSync(out, { recursive: true, force: true });
     renameSync(tmp, out);
     // REPORT.md and results.csv sit in the results folder; their images are the site's
@@ -78,24 +78,39 @@ export async function buildSite(opts: SiteOptions = {}): Promise<SiteSummary> {
     writeFileAtomic(report, markdownReport(rows, { images: new Map([...images].map(([id, l]) => [id, l.map((f) => `${siteRel}/${f}`)])) }));
     writeFileAtomic(join(results, 'results.csv'), csvReport(rows));
     if (opts.readme) updateReadme(opts.readme, rows);
-    return { dir: out, index: join(out, 'index.html'), pages: images.size, figures, images: [...images.values()].flat().length, report };
+    return { dir: out, index: join(out, 'index.html'), pages: claims.length, figures, images: [...images.values()].flat().length, report };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
 }
 
-async function claimPage(claim: Claim<any>, rec: RunRecord, results: string, renderer?: FigureRenderer) {
-  const nbFile = rec.notebook ? join(results, rec.notebook) : null;
-  let body: string;
+function verdictSection(scale: 'ci' | 'full', c: VerdictCell | null, rec: ClaimRecord | undefined): string {
+  if (!c || !rec) return `<h3>${scale}</h3><p class="muted">not run at ${scale} scale</p>`;
+  const v = rec.verdict;
+  const effects = v.effects.map((e) => `<tr><td>${e.key === v.headline ? '<b>' : ''}${esc(e.label)}${e.key === v.headline ? '</b>' : ''}</td><td class="num">${esc(effectText(e))}</td><td>${esc(e.test)}, ${esc(formatP(e.p))}</td><td>${esc(describeClaimed(e.claimed, e.digits))}</td><td>${esc(e.outcome)}${e.decides ? '' : ' (reported only)'}</td></tr>`).join('');
+  const premise = v.premise.map((p) => `<tr><td>${esc(p.label)}</td><td class="num">${esc(fmt(p.value, p.digits))}</td><td>${esc(p.rule)}</td><td>${p.holds ? 'met' : '<b>not met</b>'}</td></tr>`).join('');
+  const checks = v.checks.map((k) => `<tr><td>${esc(k.label)}</td><td class="num">${esc(k.value.toPrecision(6))}</td><td>${esc(String(k.reference))} &plusmn; ${esc(String(k.tolerance))}</td><td>${k.holds ? 'holds' : '<b>fails</b>'}</td></tr>`).join('');
+  const p = rec.provenance;
+  return `<h3>${scale}: <span class="badge ${STATUS_CLASS(c.status)}">${esc(c.status)}</span>${c.stale.length ? ` <span class="badge stale">stale: ${esc(c.stale.join(', '))}</span>` : ''}</h3>
+${v.reasons.length ? `<p class="muted">${esc(v.reasons.join('; '))}</p>` : ''}
+<div class="scroll"><table class="effects"><thead><tr><th>effect</th><th>estimate [95% CI]</th><th>test</th><th>claimed</th><th>outcome</th></tr></thead><tbody>${effects}</tbody></table></div>
+${premise ? `<div class="scroll"><table class="effects"><thead><tr><th>premise</th><th>value</th><th>needs</th><th></th></tr></thead><tbody>${premise}</tbody></table></div>` : ''}
+${checks ? `<div class="scroll"><table class="effects"><thead><tr><th>exact check</th><th>value</th><th>reference</th><th></th></tr></thead><tbody>${checks}</tbody></table></div>` : ''}
+<p class="muted">seeds ${esc(rec.seeds.join(', '))}; ${esc(p.date.slice(0, 16))} on ${esc(p.backend)} (${esc(p.cpu)}, node ${esc(p.node)}, tfjs ${esc(p.tfjs)}), commit ${esc(p.commit ?? 'unknown')}${p.dirty ? ' (dirty)' : ''}, ${esc(String(p.runtimeSec))} s</p>`;
+}
+
+async function claimPage(claim: Claim<any>, row: ReportRow, rec: RunRecord | null, results: string, renderer?: FigureRenderer) {
+  let body = '<p class="muted">No run of this claim is in the results folder: <code>noiselab reproduce --claim ' + esc(claim.id) + '</code> runs it.</p>';
   let images: StaticImage[] = [];
-  let figures: number;
-  if (nbFile && existsSync(nbFile)) {
+  let figures = 0;
+  const nbFile = rec?.notebook ? join(results, rec.notebook) : null;
+  if (rec && nbFile && existsSync(nbFile)) {
     const nb = notebookHtml(readNotebook(nbFile), `${claim.id}-fig`);
-    body = `<h2>The executed notebook</h2><p class="muted">${esc(relative(results, nbFile))}</p>${nb.html}`;
+    body = `<h2>The executed notebook (${esc(rec.scale)}${rec.scale === 'smoke' ? ': a smoke run, not a verdict' : ''})</h2><p class="muted">${esc(relative(results, nbFile))}</p>${nb.html}`;
     images = nb.images;
     figures = nb.figures;
-  } else {
+  } else if (rec) {
     const parts: string[] = [];
     for (const [k, fig] of rec.figures.entries()) {
       const png = renderer ? await renderer.png(fig as Figure).catch(() => null) : null;
@@ -104,53 +119,51 @@ async function claimPage(claim: Claim<any>, rec: RunRecord, results: string, ren
       parts.push(figureHtml(fig as Figure, file));
     }
     figures = rec.figures.length;
-    body = `<h2>Figures</h2><p class="muted">This result was computed without its notebook; <code>noiselab reproduce --claim ${esc(claim.id)}</code> with the tslab kernel registered adds it.</p>${parts.join('\n')}`;
+    body = `<h2>Figures (${esc(rec.scale)}${rec.scale === 'smoke' ? ': a smoke run, not a verdict' : ''})</h2><p class="muted">This result was computed without its notebook; <code>noiselab reproduce --claim ${esc(claim.id)}</code> with the tslab kernel registered adds it.</p>${parts.join('\n')}`;
   }
-  const numbers = Object.entries(rec.verdict.numbers).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(Number.isInteger(v) ? v : Number(v).toPrecision(4))}</td></tr>`).join('');
-  const seeds = (rec.params as { seeds?: number[] }).seeds ?? [];
+  const records = readRecords().filter((r) => r.id === claim.id);
   const html = page(`${claim.id}: ${claim.claim}`, `
 <p><a href="../index.html">&larr; all claims</a></p>
 <h1>${esc(claim.id)}: ${esc(claim.claim)}</h1>
 <p class="muted">${esc(claim.paper)}</p>
-<p><span class="badge ${STATUS_CLASS(rec.verdict.status)}">${esc(rec.verdict.status)}</span> ${esc(rec.verdict.summary)}</p>
 <dl class="meta">
 <dt>setting</dt><dd>${esc(claim.setting)}</dd>
 <dt>rule</dt><dd>${esc(claim.rule)}</dd>
-<dt>scale</dt><dd>${esc(rec.scale)}, seeds ${esc(seeds.join(', '))}</dd>
-<dt>run</dt><dd>${esc(rec.date)} on ${esc(rec.backend)}, commit ${esc(rec.commit ?? 'unknown')}, ${esc(rec.durationSec.toFixed(1))} s</dd>
+<dt>re-run</dt><dd><code>npx noiselab reproduce --claim ${esc(claim.id)} --scale ci</code> (or <code>--scale full</code>)</dd>
+<dt>source</dt><dd><code>src/claims/${esc(claim.id.toLowerCase())}-${esc(claim.slug)}.ts</code>, <code>notebooks/${esc(claim.id.toLowerCase())}-${esc(claim.slug)}.ipynb</code></dd>
 </dl>
-<h2>Numbers</h2>
-<table class="numbers"><tbody>${numbers}</tbody></table>
+<h2>Verdicts of record</h2>
+${verdictSection('ci', row.ci, records.find((r) => r.scale === 'ci'))}
+${verdictSection('full', row.full, records.find((r) => r.scale === 'full'))}
 ${body}`, '../assets');
   return { html, images, figures };
 }
 
-const effectText = (e: Effect) => `${fmt(e.estimate, e.digits)} [${fmt(e.lo, e.digits)}, ${fmt(e.hi, e.digits)}]${e.unit ? ` ${e.unit}` : ''}`;
+const badge = (c: VerdictCell | null) => (c ? `<span class="badge ${STATUS_CLASS(c.status)}">${esc(c.status)}</span>${c.stale.length ? ' <span class="badge stale">stale</span>' : ''}` : '<span class="badge not-run">not run</span>');
 
-function indexPage(claims: Claim<any>[], rows: ReportRow[], records: Map<string, RunRecord | null>): string {
-  const counts = rows.reduce<Record<string, number>>((m, r) => ((m[r.status] = (m[r.status] ?? 0) + 1), m), {});
-  const body = rows.map((r, i) => {
-    const effect = r.headline;
-    const link = records.get(r.id) ? `<a href="claims/${esc(r.id)}.html">${esc(r.id)}</a>` : esc(r.id);
-    return `<tr data-status="${esc(r.status)}">
-<td>${link}</td><td>${esc(claims[i].paper)}</td><td>${esc(r.claim)}</td>
-<td><span class="badge ${STATUS_CLASS(r.status)}">${esc(r.status)}</span></td>
-<td>${effect ? `${esc(effect.label)} <span class="effect">${esc(effectText(effect))}</span>` : '<span class="muted">-</span>'}</td>
-<td class="num">${r.seeds || ''}</td><td class="num">${r.runtimeSec ?? ''}</td><td>${esc(r.backend)}</td><td><code>${esc(r.commit)}</code></td><td>${esc(r.date.slice(0, 10))}</td>
+function indexPage(rows: ReportRow[]): string {
+  const body = rows.map((r) => {
+    const of = r.full?.headline ? r.full : r.ci;
+    const effect = of?.headline ?? null;
+    return `<tr data-status="${esc(r.ci?.status ?? 'not run')}" data-full="${esc(r.full?.status ?? 'not run')}">
+<td><a href="claims/${esc(r.id)}.html">${esc(r.id)}</a></td><td>${esc(r.paper)}</td><td>${esc(r.claim)}</td>
+<td>${badge(r.ci)}</td><td>${badge(r.full)}</td>
+<td>${effect ? `${esc(effect.label)} <span class="effect">${esc(effectText(effect))}</span> <span class="muted">(${of === r.full ? 'full' : 'ci'})</span>` : '<span class="muted">-</span>'}</td>
 </tr>`;
   }).join('\n');
+  const options = ['reproduced', 'partly reproduced', 'not reproduced', 'inconclusive', 'not run'].map((s) => `<option value="${s}">${s}</option>`).join('');
   return page('noiselab reproduction report', `
 <h1>noiselab reproduction report</h1>
-<p class="muted">${rows.length} claims: ${Object.entries(counts).map(([k, v]) => `${v} ${esc(k)}`).join(', ')}. Effects are the first paired estimate of each verdict with its 95% interval.</p>
+<p class="muted">${rows.length} claims; ${esc(countText(rows, 'ci'))}; ${esc(countText(rows, 'full'))}. Each verdict is the committed record (data/records); the effect is the claim's headline effect with its 95% interval.</p>
 <div class="controls">
 <input id="filter" type="search" placeholder="filter: id, paper, claim, numbers..." aria-label="filter claims">
-<select id="verdict" aria-label="verdict"><option value="">every verdict</option><option value="reproduced">reproduced</option><option value="not reproduced">not reproduced</option><option value="not run">not run</option></select>
+<select id="verdict" aria-label="ci verdict"><option value="">every ci verdict</option>${options}</select>
 <span id="count" class="muted"></span>
 </div>
-<table id="claims">
-<thead><tr><th>id</th><th>paper</th><th>claim</th><th>verdict</th><th>effect [95% CI]</th><th>seeds</th><th>runtime (s)</th><th>backend</th><th>commit</th><th>date</th></tr></thead>
+<div class="scroll"><table id="claims">
+<thead><tr><th>id</th><th>paper</th><th>claim</th><th>ci</th><th>full</th><th>headline effect [95% CI]</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
-</table>`, 'assets');
+</table></div>`, 'assets');
 }

@@ -1,5 +1,5 @@
 /**
- * Results of `reproduce`: one JSON file per claim (the latest run) under data/results/, written
+ * Results of `reproduce`: one JSON file per claim and scale (the latest run) under data/results/, written
  * atomically (NaN and infinities kept); `noiselab claims` and the report read them back. Every run is
  * also kept in the claim's history (results/history.ts).
  */
@@ -25,19 +25,19 @@ export interface RunRecord {
   notebook?: string;
 }
 
-export function recordPath(id: string, dir = resultsDir()): string {
-  return join(dir, `${id}.json`);
+export function recordPath(id: string, scale: Scale, dir = resultsDir()): string {
+  return join(dir, `${id}.${scale}.json`);
 }
 
 export function saveRecord(rec: RunRecord, dir = resultsDir()): string {
-  const file = recordPath(rec.id, dir);
+  const file = recordPath(rec.id, rec.scale, dir);
   writeFileAtomic(file, stringifyExact(rec, 1) + '\n');
   return file;
 }
 
-/** The latest record of a claim, or null when it was never run; a corrupt file is an error naming it. */
-export function loadRecord(id: string, dir = resultsDir()): RunRecord | null {
-  const file = recordPath(id, dir);
+/** The latest run of a claim at a scale, or null when there is none; a corrupt file is an error naming it. */
+export function loadRecord(id: string, scale: Scale, dir = resultsDir()): RunRecord | null {
+  const file = recordPath(id, scale, dir);
   if (!existsSync(file)) return null;
   try {
     const rec = parseExact(readFileSync(file, 'utf8')) as RunRecord;

@@ -3,22 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { RESULT_MIME } from '../../src/claims/display.js';
 import { lineFigure, PLOTLY_MIME } from '../../src/figures/plotly.js';
 import type { Notebook } from '../../src/notebook/nbformat.js';
-import { markdownReport, type ReportRow } from '../../src/report/markdown.js';
+import { csvReport, markdownReport, type ReportRow, type VerdictCell } from '../../src/report/markdown.js';
+import { paired, verdict, headlineEffect } from '../../src/claims/kit/verdict.js';
 import { notebookHtml } from '../../src/report/notebook-html.js';
 
-const row = (id: string, status: string): ReportRow => ({
-  id, claim: `claim ${id} with a | pipe`, status, summary: 'x 1 [0, 2]', headline: null, scale: 'ci', seeds: 5, runtimeSec: 1.5, backend: 'native', commit: 'abc', date: '2026-11-30T00:00:00Z',
+const v = verdict({ effects: [paired('gain', 'accuracy, a - b', [0.9, 0.8, 0.85], [0.7, 0.65, 0.7], { kind: 'direction', sign: 1, smallest: 0.05 }, { unit: 'accuracy' })] });
+const cellOf = (status: string, stale: string[] = []): VerdictCell => ({
+  status, headline: headlineEffect(v), summary: v.summary, seeds: 3, runtimeSec: 1.5, backend: 'native', commit: 'abc', date: '2026-11-30T00:00:00Z', stale,
 });
+const row = (id: string, ci: VerdictCell | null, full: VerdictCell | null = null): ReportRow => ({ id, paper: 'p', claim: `claim ${id} with a | pipe`, ci, full });
 
 describe('markdown report', () => {
-  it('has one escaped table row per claim and, given images, a figures section per claim that has them', () => {
-    const md = markdownReport([row('A1', 'reproduced'), row('B2', 'not run')], { images: new Map([['A1', ['site/claims/A1-fig-1.png', 'site/claims/A1 fig 2.png']]]) });
-    expect(md).toContain('2 claims: 1 reproduced, 1 not run.');
-    expect(md).toContain('| A1 | claim A1 with a \\| pipe | **reproduced** |');
+  it('has one escaped row per claim with its ci and full verdicts and headline effect, and a figures section per claim that has images', () => {
+    const md = markdownReport([row('A1', cellOf('reproduced'), cellOf('inconclusive', ['code'])), row('B2', null)], { images: new Map([['A1', ['site/claims/A1-fig-1.png', 'site/claims/A1 fig 2.png']]]) });
+    expect(md).toContain('2 claims; 1 at ci: 1 reproduced; 1 at full: 1 inconclusive.');
+    expect(md).toContain('| A1 | claim A1 with a \\| pipe | **reproduced** | **inconclusive** (stale: code) | accuracy, a - b: 0.167 [');
+    expect(md).toContain('| B2 | claim B2 with a \\| pipe | not run | not run |  |');
     expect(md).toContain('### A1: claim A1 with a | pipe');
     expect(md).toContain('![A1 figure 2](site/claims/A1%20fig%202.png)');
     expect(md).not.toContain('### B2');
-    expect(markdownReport([row('A1', 'reproduced')])).not.toContain('## Figures');
+    expect(markdownReport([row('A1', cellOf('reproduced'))])).not.toContain('## Figures');
+    const csv = csvReport([row('A1', cellOf('reproduced'), cellOf('reproduced')), row('B2', null)]).trim().split('\n');
+    expect(csv[0]).toBe('id,scale,status,stale,effect,estimate,lo,hi,seeds,runtimeSec,backend,commit,date,claim');
+    expect(csv.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['A1,ci,reproduced', 'A1,full,reproduced']);
   });
 });
 

@@ -1,0 +1,66 @@
+/** Verdicts of record: written atomically, never replaced by a smaller run, compared at printed precision, stale when code changes; README in sync. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { meanOf, verdict, type Verdict } from '../src/claims/kit/verdict.js';
+import { loadClaims } from '../src/claims/registry.js';
+import { reportRows } from '../src/report/markdown.js';
+import { readmeBlock, readmeTable } from '../src/report/readme.js';
+import {
+  codeVersion, compareWithRecord, describeDifference, moduleClosure, readRecord, readRecords, recordPath, staleness, writeRecord, type ClaimRecord,
+} from '../src/results/records.js';
+import { projectRoot } from '../src/util/paths.js';
+import { tempDir } from './helpers.js';
+
+const v = (values: number[]): Verdict => verdict({ effects: [meanOf('gain', 'gain', values, { kind: 'direction', sign: 1, smallest: 0.1 }, { digits: 2 })] });
+const rec = (seeds: number[], vd = v([0.5, 0.6, 0.7])): ClaimRecord => ({
+  id: 'A9', scale: 'ci', seeds, params: { seeds }, verdict: vd, rows: [{ seed: 1, x: NaN }],
+  provenance: { ...codeVersion('A9', 'sgd-sai'), backend: 'native', threads: 2, cpu: 'x', node: 'v20', tfjs: '4.22.0', commit: 'abc', dirty: false, date: '2026-12-01T00:00:00Z', runtimeSec: 1 },
+});
+
+describe('records', () => {
+  it('are written atomically and read back; a smaller run never replaces a larger one; smoke runs are never records', () => {
+    const dir = tempDir();
+    writeRecord(rec([1, 2, 3]), { dir });
+    expect(readRecord('A9', 'ci', dir)).toMatchObject({ id: 'A9', seeds: [1, 2, 3], rows: [{ seed: 1, x: 'NaN' }] });
+    expect(() => writeRecord(rec([1, 2]), { dir })).toThrow(/2 seeds, the record 3; not replaced/);
+    expect(readRecord('A9', 'ci', dir)!.seeds).toEqual([1, 2, 3]);
+    expect(() => writeRecord({ ...rec([1]), scale: 'smoke' }, { dir })).toThrow(/smoke runs are not verdicts/);
+    writeFileSync(recordPath('B1', 'ci', dir), '{oops');
+    expect(() => readRecord('B1', 'ci', dir)).toThrow(new RegExp(`${recordPath('B1', 'ci', dir)}: not a readable record`));
+    expect(readFileSync(recordPath('B1', 'ci', dir), 'utf8')).toBe('{oops');
+  });
+
+  it('compare with a fresh verdict at the printed precision, naming table, row and column', () => {
+    const r = rec([1, 2, 3]);
+    expect(compareWithRecord(r, v([0.5, 0.6, 0.7]))).toEqual([]);
+    expect(compareWithRecord(r, v([0.5, 0.6, 0.701]))).toEqual([]); // 0.6003 prints as 0.60
+    const d = compareWithRecord(r, v([0.5, 0.6, 0.8]));
+    expect(d.map(describeDifference)).toContain("A9: effects 'gain', estimate: record 0.6, now 0.63");
+    expect(compareWithRecord(r, v([0.0, 0.05, -0.05])).map((x) => `${x.table}/${x.column}`)).toEqual(expect.arrayContaining(['status/status', 'effects/outcome']));
+  });
+
+  it('know the code they were computed with: the claim module closure; a changed hash is stale', () => {
+    const files = moduleClosure(join(projectRoot(), 'src/claims/a9-sgd-sai.ts')).map((f) => f.slice(projectRoot().length + 1));
+    expect(files).toEqual(expect.arrayContaining(['src/claims/a9-sgd-sai.ts', 'src/claims/kit/verdict.ts', 'src/train/loop.ts', 'src/stats/tests.ts']));
+    expect(files).not.toContain('src/claims/b1-smoothgrad.ts');
+    const r = rec([1, 2, 3]);
+    expect(staleness(r, 'sgd-sai')).toEqual([]);
+    expect(staleness({ ...r, provenance: { ...r.provenance, code: 'old' } }, 'sgd-sai')).toEqual(['code']);
+  });
+});
+
+describe('committed records', () => {
+  it('every committed record is a structured ci or full verdict with provenance', () => {
+    for (const r of readRecords()) {
+      expect(['ci', 'full'], `${r.id}`).toContain(r.scale);
+      expect(r.verdict.effects.length, `${r.id} ${r.scale}`).toBeGreaterThan(0);
+      expect(r.provenance.code, `${r.id} ${r.scale}`).toMatch(/^[0-9a-f]{16}$/);
+    }
+  });
+
+  it("README's claims table is what the committed records say (regenerate: npx noiselab report --readme README.md)", async () => {
+    const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+    expect(readmeBlock(readme)).toBe(readmeTable(reportRows(await loadClaims(), readRecords())));
+  });
+});
