@@ -69,10 +69,35 @@ describe('noiselab CLI', () => {
     [['results', 'Z9'], /results: unknown claim 'Z9'; registered: A1/],
     [['results', 'A1', '--compare', 'x'], /--compare: expected two run ids/],
     [['report', '--bogus'], /report: Unknown option '--bogus'/],
-  ])('rejects %j with a message naming the argument', (args, msg) => {
+    [['reproduce', '--seeds', '3', '--claim', 'A9'], /--seeds: a verdict compares seeds and needs at least two, got '3'/],
+    [['reproduce', '--seeds', '1,,2'], /--seeds: expected comma-separated non-negative integers, got '1,,2'/],
+    [['reproduce', '--seeds', ''], /--seeds: expected comma-separated non-negative integers, got ''/],
+    [['reproduce', '--seeds', '1,2,1'], /--seeds: seed 1 is listed twice/],
+    [['reproduce', '--out', '/etc/passwd', '--claim', 'A9'], /--out \/etc\/passwd: \/etc\/passwd is a file, not a folder/],
+    [['report', '--results', '/nonexistent-noiselab-results'], /--results \/nonexistent-noiselab-results: no such folder/],
+    [['run', 'notebooks/a9-sgd-sai.ipynb', '-p', 'seeds', '{bad json'], /-p seeds: '\{bad json' is not valid JSON .*-r seeds VALUE/],
+  ])('rejects %j with a usage error naming the argument (exit 2)', (args, msg) => {
     const r = noiselab(args as string[]);
-    expect(r.code).not.toBe(0);
     expect(r.err).toMatch(msg);
+    expect(r.code).toBe(2);
+  });
+
+  it('refuses unwritable results folders within seconds, naming the variable (once spun on /proc)', () => {
+    for (const dir of ['/proc/noiselab-x', '/sys/noiselab-x']) {
+      const t0 = Date.now();
+      const r = noiselab(['report', '--no-static-figures'], { NOISELAB_RESULTS: dir });
+      expect(r.err).toMatch(new RegExp(`NOISELAB_RESULTS ${dir}: cannot create ${dir}`));
+      expect(r.code).toBe(2);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    }
+    expect(existsSync('/nonexistent-noiselab-results')).toBe(false);
+  });
+
+  it('ends quietly when its output pipe closes, and prints its version', () => {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" claims | head -1`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^A1 /);
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(noiselab(['--version']).out).toMatch(/^noiselab \d+\.\d+\.\d+\n$/);
   });
 
   it('names an unreadable record instead of crashing, and leaves it as it was', () => {

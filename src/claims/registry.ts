@@ -2,6 +2,7 @@
  * The registry discovers claims by file name: every module in this folder named <id>-<slug> (e.g.
  * a1-gradient-noise.ts) that exports `claim`. A new claim needs no other registration.
  */
+import { UsageError } from '../util/errors.js';
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,6 +44,6 @@ export async function selectClaims(ids?: string[]): Promise<Claim<any>[]> {
   const all = await loadClaims();
   const wanted = ids?.map((id) => id.toUpperCase());
   const unknown = wanted?.filter((id) => !all.some((c) => c.id === id)) ?? [];
-  if (unknown.length) throw new Error(`--claim: unknown claim ${unknown.join(', ')}; registered: ${all.map((c) => c.id).join(', ')}`);
+  if (unknown.length) throw new UsageError(`--claim: unknown claim ${unknown.join(', ')}; registered: ${all.map((c) => c.id).join(', ')}`);
   return wanted ? all.filter((c) => wanted.includes(c.id)) : all;
 }

@@ -56,17 +56,23 @@ function workerCommand(): string[] {
     : [self.replace(/run\.js$/, 'seed-worker.js')];
 }
 
+/** Seed workers still running: killed when this process exits, so none is left behind. */
+const live = new Set<ReturnType<typeof spawn>>();
+process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+
 function runSeedProcess(id: string, params: unknown, seed: number, threads: number): Promise<unknown> {
   const backend = engineInfo()?.choice;
   const env = { ...process.env, NOISELAB_THREADS: String(threads), ...(backend ? { NOISELAB_BACKEND: backend } : {}) };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, workerCommand(), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    live.add(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      live.delete(child);
       if (code === 0) {
         try {
           resolve(parseExact(out));

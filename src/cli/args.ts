@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { SCALES, type Scale } from '../claims/types.js';
 
-export class UsageError extends Error {}
+export { UsageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -15,11 +16,15 @@ export function parse(args: string[], options: OptionSpec, cmd: string, position
   }
 }
 
+/** Seeds for a verdict: at least two (an interval needs two), distinct, no empty entries. */
 export function parseSeeds(s: string): number[] {
-  const seeds = s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
-  if (!seeds.length || seeds.some((n) => !Number.isInteger(n) || n < 0)) {
+  const parts = s.split(',').map((x) => x.trim());
+  const seeds = parts.map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
+  if (!s.trim() || seeds.some((n) => !Number.isSafeInteger(n))) {
     throw new UsageError(`--seeds: expected comma-separated non-negative integers, got '${s}'`);
   }
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds: seed ${seeds.find((x, i) => seeds.indexOf(x) !== i)} is listed twice in '${s}'`);
+  if (seeds.length < 2) throw new UsageError(`--seeds: a verdict compares seeds and needs at least two, got '${s}' (e.g. --seeds ${seeds[0]},${seeds[0] + 1})`);
   return seeds;
 }
 

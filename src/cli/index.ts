@@ -6,7 +6,10 @@ import { reproduce } from '../claims/reproduce.js';
 import { effectText, reportRows } from '../report/markdown.js';
 import { readRecords, staleness } from '../results/records.js';
 import type { Claim } from '../claims/types.js';
-import { resultsDir } from '../util/paths.js';
+import { projectRoot, resultsDir } from '../util/paths.js';
+import { ensureDir } from '../util/fs.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse, parseCount, parseScale, parseSeeds, UsageError, type Values } from './args.js';
 import { checkDeterminism, describeCheck } from '../claims/check.js';
 import { paramsFor } from '../claims/run.js';
@@ -28,6 +31,7 @@ commands:
   run         execute notebooks headlessly on their Jupyter kernel, with parameters
   info        show the compute backend and where data and results live
   help <cmd>  help for one command
+  --version   print noiselab's version
 
 Environment: NOISELAB_BACKEND forces a backend (tensorflow-gpu, tensorflow, native, wasm, cpu);
 NOISELAB_RESULTS moves the results folder (default data/results).`,
@@ -113,10 +117,11 @@ async function cmdReproduce(args: string[]): Promise<number> {
   }, 'reproduce');
   if (values.help) return help('reproduce');
   if (values.check) return cmdCheck(values);
+  writableFolder((values.out as string | undefined) ?? resultsDir(), values.out ? '--out' : resultsVariable());
   const outcomes = await reproduce({
     ids: values.claim as string[] | undefined,
     scale: parseScale((values.scale as string | undefined) ?? 'ci'),
-    seeds: values.seeds ? parseSeeds(values.seeds as string) : undefined,
+    seeds: values.seeds !== undefined ? parseSeeds(values.seeds as string) : undefined,
     outDir: values.out as string | undefined,
     workers: values.workers === undefined ? availableParallelism() : parseCount('--workers', values.workers as string),
     fresh: Boolean(values.fresh),
@@ -137,7 +142,7 @@ async function cmdCheck(values: Values): Promise<number> {
   const workers = values.workers === undefined ? availableParallelism() : parseCount('--workers', values.workers as string);
   const checks = [];
   for (const claim of claims) {
-    const params = paramsFor(claim, scale, values.seeds ? parseSeeds(values.seeds as string) : undefined);
+    const params = paramsFor(claim, scale, values.seeds !== undefined ? parseSeeds(values.seeds as string) : undefined);
     try {
       const c = await checkDeterminism(claim, params, { workers });
       checks.push(c);
@@ -156,6 +161,10 @@ async function cmdCheck(values: Values): Promise<number> {
 async function cmdReport(args: string[]): Promise<number> {
   const { values } = parse(args, { results: { type: 'string' }, out: { type: 'string' }, readme: { type: 'string' }, 'no-static-figures': { type: 'boolean' }, json: { type: 'boolean' } }, 'report');
   if (values.help) return help('report');
+  if (values.results !== undefined && !existsSync(values.results as string)) {
+    throw new UsageError(`report: --results ${values.results}: no such folder; name the folder noiselab reproduce wrote (default data/results)`);
+  }
+  writableFolder((values.out as string | undefined) ?? (values.results as string | undefined) ?? resultsDir(), values.out ? '--out' : values.results ? '--results' : resultsVariable());
   const renderer = !values['no-static-figures'] && chromiumPath() ? new FigureRenderer() : undefined;
   try {
     const site = await buildSite({ resultsDir: values.results as string | undefined, outDir: values.out as string | undefined, readme: values.readme as string | undefined, renderer });
@@ -174,6 +183,17 @@ async function cmdInfo(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify({ ...info, results: resultsDir() }, null, 2) + '\n');
   else process.stdout.write(`backend: ${describeEngine(info)}\nresults: ${resultsDir()}\n`);
   return 0;
+}
+
+const resultsVariable = () => (process.env.NOISELAB_RESULTS ? 'NOISELAB_RESULTS' : 'the results folder');
+
+/** A folder the command will write: made if missing, else a usage error naming where it came from. */
+function writableFolder(dir: string, what: string): void {
+  try {
+    ensureDir(dir, what);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 function help(cmd = 'main'): number {
@@ -198,6 +218,10 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h') return help();
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    process.stdout.write(`noiselab ${JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')).version}\n`);
+    return 0;
+  }
   const run = COMMANDS[cmd];
   try {
     if (!run) throw new UsageError(`unknown command '${cmd}'; commands: ${Object.keys(COMMANDS).join(', ')}`);

@@ -46,7 +46,7 @@ export function takeParameters(args: string[]): { rest: string[]; params: Parame
       const [name, value] = [args[i + 1], args[i + 2]];
       if (name === undefined || value === undefined) throw new UsageError(`${a}: expected a NAME and a VALUE`);
       checkName(name, a);
-      params[name] = raw ? value : parseValue(value);
+      params[name] = raw ? value : parseValue(value, name);
       i += 2;
     } else {
       rest.push(a);

@@ -2,6 +2,7 @@
  * Parameters as papermill does them: values from `-p name value` and from a YAML/JSON file, rendered as
  * TypeScript into a cell tagged `injected-parameters` right after the cell tagged `parameters`.
  */
+import { UsageError } from '../util/errors.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { depthExceeds, hasTag, lines, text, type Cell, type Notebook } from './nbformat.js';
@@ -20,10 +21,12 @@ export function checkName(name: string, where: string): void {
 }
 
 /** `-p` values are typed: JSON (numbers, booleans, null, "strings", arrays, objects) when they parse, else the raw string. */
-export function parseValue(raw: string): unknown {
+export function parseValue(raw: string, name = 'value'): unknown {
   try {
     return JSON.parse(raw);
-  } catch {
+  } catch (e) {
+    // text that starts like a JSON object, array or string was meant as JSON: say so rather than pass it on as a string
+    if (/^\s*[[{"]/.test(raw)) throw new UsageError(`-p ${name}: '${raw}' is not valid JSON (${(e as Error).message}); fix it, or pass it as a string with -r ${name} VALUE`);
     return raw;
   }
 }
