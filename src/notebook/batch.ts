@@ -52,11 +52,17 @@ export function batchStatus(item: BatchItem): string {
   return item.error ? 'error' : item.result?.status ?? 'not run';
 }
 
+/** The failing cell as the user knows it: its number in the input notebook, or the injected parameters. */
+export function failedCellName(c: NonNullable<RunResult['failedCell']>): string {
+  const count = c.executionCount !== null ? ` (In [${c.executionCount}])` : '';
+  return c.inputCell === null ? `the injected-parameters cell${count} (the values given with -p, -r or -f)` : `cell ${c.inputCell}${count}`;
+}
+
 /** A plain-text table: notebook, status, cells run, time, backend, and where it failed. */
 export function summaryTable(items: BatchItem[]): string {
   const rows = items.map((it) => {
     const r = it.result;
-    const where = it.error ?? (r?.failedCell ? `cell ${r.failedCell.index}${r.failedCell.executionCount !== null ? ` (In [${r.failedCell.executionCount}])` : ''}: ${r.failedCell.error.split('\n')[0]}` : '');
+    const where = it.error ?? (r?.failedCell ? `${failedCellName(r.failedCell)}: ${r.failedCell.error.split('\n')[0]}` : '');
     return [basename(it.input), batchStatus(it), r ? String(r.executed) : '-', r ? formatDuration(r.durationSec) : '-', r?.backend ?? '-', where];
   });
   const head = ['notebook', 'status', 'cells', 'time', 'backend', 'failure'];

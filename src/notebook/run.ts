@@ -52,8 +52,11 @@ export interface RunResult {
   input: string;
   output: string;
   status: RunStatus;
-  /** 1-based index of the failing cell in the output notebook, and its execution count */
-  failedCell?: { index: number; executionCount: number | null; error: string };
+  /**
+   * the failing cell: its 1-based index in the output notebook, in the input notebook (the user's own
+   * numbering; null for the injected-parameters cell), and its execution count
+   */
+  failedCell?: { index: number; inputCell: number | null; executionCount: number | null; error: string };
   /** code cells that raised, allowed by tag or --allow-errors */
   allowedErrors: number;
   executed: number;
@@ -236,7 +239,9 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       if (status !== 'completed' && !allowed) {
         failedAt = nb.cells.indexOf(cell);
         result.status = status === 'interrupted' || opts.signal?.aborted ? 'interrupted' : 'failed';
-        result.failedCell = { index: failedAt + 1, executionCount: cell.execution_count ?? null, error: error ?? status };
+        const injectedCell = hasTag(cell, 'injected-parameters');
+        const inputCell = injectedCell ? null : nb.cells.slice(0, failedAt + 1).filter((c) => !hasTag(c, 'injected-parameters')).length;
+        result.failedCell = { index: failedAt + 1, inputCell, executionCount: cell.execution_count ?? null, error: error ?? status };
         break;
       }
       save();

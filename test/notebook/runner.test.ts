@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { listKernelSpecs } from '../../src/notebook/kernelspec.js';
 import type { Notebook } from '../../src/notebook/nbformat.js';
 import { runNotebook } from '../../src/notebook/run.js';
+import { failedCellName } from '../../src/notebook/batch.js';
 import { tempDir } from '../helpers.js';
 import { writeNotebookFixture, type CellSpec } from './fixtures.js';
 
@@ -72,6 +73,9 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
     expect(result.status).toBe('failed');
     expect(result.failedCell?.error).toMatch(/Type 'string' is not assignable to type 'number'/);
     expect(nb.cells[result.failedCell!.index - 1].metadata.tags).toEqual(['injected-parameters']);
+    // named as the user knows it, not by its place among the cells noiselab inserted
+    expect(result.failedCell!.inputCell).toBeNull();
+    expect(failedCellName(result.failedCell!)).toMatch(/^the injected-parameters cell \(In \[\d+\]\) \(the values given with -p, -r or -f\)$/);
   });
 
   it('a failing cell stops the run: banner on top, marker before it, error kept, later cells not run, exit 1', async () => {
@@ -129,7 +133,7 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
   it('a kernel that exits or is killed (as by the OOM killer) is reported with the cell, never a hang', async () => {
     const exit = await run(['console.log("one")', 'process.exit(3)', '2'], { timeout: 600 });
     expect(exit.result.status).toBe('failed');
-    expect(exit.result.failedCell).toMatchObject({ index: 4, error: expect.stringMatching(/kernel died \(exit code 3\)/) });
+    expect(exit.result.failedCell).toMatchObject({ index: 4, inputCell: 2, error: expect.stringMatching(/kernel died \(exit code 3\)/) });
     expect(exit.nb.cells[3].outputs?.at(-1)).toMatchObject({ output_type: 'error', ename: 'DeadKernelError' });
     const oom = await run(['process.kill(process.pid, "SIGKILL")'], { timeout: 600 });
     expect(oom.result.failedCell?.error).toMatch(/killed by SIGKILL, e\.g\. out of memory/);
