@@ -36,7 +36,7 @@ export { buildSite, type SiteOptions, type SiteSummary } from './report/site.js'
 export { appendRun, runsTable, rowsTable, storedRun, reusableRun, codeVersion, type StoredRun } from './results/history.js';
 export { loadRecord, saveRecord, type RunRecord } from './results/store.js';
 export { FigureRenderer, chromiumPath, launchChromium, type ImageOptions } from './figures/render.js';
-export { resultTable, summaryTable, type Table } from './results/table.js';
+export { resultTable, summaryTable, showTable, renderTable, formatCell, type Table } from './results/table.js';
 export * from './techniques/curvature/index.js';
 export * from './techniques/forward-gradient/index.js';
 export * from './techniques/robust-gradient/index.js';

@@ -21,6 +21,8 @@ td.num { text-align: right; white-space: nowrap; }
 .badge.stale { background: #ffebe9; color: #cf222e; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table.effects { width: auto; margin: 6px 0; }
+.html-output, .markdown-output { overflow-x: auto; max-width: 100%; }
+table.noiselab-table, .markdown-output table { width: auto; font-variant-numeric: tabular-nums; }
 .effect { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .cell { margin: 12px 0; }
 .cell.markdown { line-height: 1.6; }

@@ -30,6 +30,7 @@ function outputHtml(o: Output, addImage: (png: string) => string): string {
   const data = o.data ?? {};
   if (data[PLOTLY_MIME]) return figureHtml(data[PLOTLY_MIME] as Figure, data['image/png'] ? addImage(String(data['image/png'])) : undefined);
   if (data['image/png']) return `<img src="${esc(addImage(String(data['image/png'])))}" alt="image output">`;
+  if (data['text/markdown']) return `<div class="markdown-output">${marked.parse(text(data['text/markdown'] as string), { async: false })}</div>`;
   if (data[RESULT_MIME] && data['text/plain']) return `<pre class="result">${esc(text(data['text/plain'] as string))}</pre>`;
   if (data['text/html']) return `<div class="html-output">${text(data['text/html'] as string)}</div>`;
   if (data['text/plain']) return `<pre>${esc(text(data['text/plain'] as string).replace(ANSI, ''))}</pre>`;

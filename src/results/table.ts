@@ -1,6 +1,7 @@
 /** Result rows as arquero tables, and per-group summaries (mean, sd, n) of their numeric columns. */
 import * as aq from 'arquero';
 import type { ClaimResult } from '../claims/types.js';
+import { displayBundle } from '../util/display.js';
 
 export type Table = ReturnType<typeof aq.from>;
 
@@ -19,4 +20,43 @@ export function summaryTable(rows: ClaimResult['rows'], by: string): Table {
     spec[`${k}_sd`] = `d => op.stdev(d[${JSON.stringify(k)}])`;
   }
   return aq.from(rows).groupby(by).rollup(spec);
+}
+
+type Cell = ClaimResult['rows'][number][string] | undefined;
+
+/** A cell as a reader wants it: integers as they are, other numbers to 4 significant digits, nothing for missing values. */
+export function formatCell(v: Cell): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+    const a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+  }
+  return String(v);
+}
+
+const escHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Rows (or an arquero table) as HTML and as aligned text, the first `limit` rows. */
+export function renderTable(data: ClaimResult['rows'] | Table, opts: { limit?: number } = {}): { html: string; text: string; shown: number; total: number } {
+  const rows = (Array.isArray(data) ? data : (data as Table).objects()) as Record<string, Cell>[];
+  const limit = opts.limit ?? 50;
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const shown = rows.slice(0, limit);
+  const cells = shown.map((r) => cols.map((c) => formatCell(r[c])));
+  const numeric = cols.map((c) => shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'));
+  const more = rows.length > limit ? `${rows.length - limit} more rows (of ${rows.length})` : '';
+  const html = `<table class="noiselab-table"><thead><tr>${cols.map((c) => `<th>${escHtml(c)}</th>`).join('')}</tr></thead><tbody>` +
+    cells.map((r) => `<tr>${r.map((v, i) => `<td${numeric[i] ? ' style="text-align:right"' : ''}>${escHtml(v)}</td>`).join('')}</tr>`).join('') +
+    `</tbody></table>${more ? `<p>${more}</p>` : ''}`;
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const line = (vals: string[]) => vals.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const text = [line(cols), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), ...(more ? [more] : [])].join('\n');
+  return { html, text, shown: shown.length, total: rows.length };
+}
+
+/** Show rows (or an arquero table) in a notebook as a table, with a text fallback; prints the text elsewhere. */
+export function showTable(data: ClaimResult['rows'] | Table, opts: { limit?: number } = {}): void {
+  const t = renderTable(data, opts);
+  if (!displayBundle({ 'text/plain': t.text, 'text/html': t.html })) console.log(t.text);
 }
