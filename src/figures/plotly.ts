@@ -3,7 +3,7 @@
  * in notebooks through the MIME type application/vnd.plotly.v1+json that JupyterLab and VS Code render.
  */
 import type { ReliabilityBin } from '../metrics/classification.js';
-import { mean } from '../stats/bootstrap.js';
+import { mean, tInterval } from '../stats/bootstrap.js';
 import { displayBundle, inNotebook } from '../util/display.js';
 import { sharedRenderer } from './render.js';
 
@@ -22,21 +22,48 @@ export interface Series {
   mode?: 'lines' | 'markers' | 'lines+markers';
 }
 
+/** An axis: log axes are labelled by decade (no minor-tick labels), in powers of ten. */
+export function axis(title: string, log = false): Record<string, unknown> {
+  return log ? { title: { text: title }, type: 'log', dtick: 1, exponentformat: 'power' } : { title: { text: title }, type: 'linear' };
+}
+
+/** Error bars from interval bounds, or nothing when no bound differs from its value (no zero-length whiskers). */
+function errorBars(value: readonly number[], lo?: readonly (number | undefined)[], hi?: readonly (number | undefined)[]): Record<string, unknown> {
+  if (!lo && !hi) return {};
+  const up = value.map((v, i) => (hi?.[i] === undefined ? null : hi[i]! - v));
+  const down = value.map((v, i) => (lo?.[i] === undefined ? (hi?.[i] === undefined ? null : hi[i]! - v) : v - lo[i]!));
+  if (![...up, ...down].some((d) => d !== null && Number.isFinite(d) && d > 0)) return {};
+  return { error_y: { type: 'data', symmetric: false, array: up, arrayminus: down, visible: true } };
+}
+
+/** Lines (or markers) with optional interval bars; the figure takes its container's width. */
 export function lineFigure(title: string, xTitle: string, yTitle: string, series: Series[], opts: { logX?: boolean; logY?: boolean } = {}): Figure {
   return {
     data: series.map((s) => ({
       type: 'scatter', mode: s.mode ?? 'lines', name: s.name, x: s.x, y: s.y,
-      ...(s.errorHigh ? {
-        error_y: { type: 'data', symmetric: false, array: s.errorHigh.map((h, i) => h - s.y[i]), arrayminus: (s.errorLow ?? s.errorHigh).map((l, i) => s.y[i] - l) },
-      } : {}),
+      ...errorBars(s.y, s.errorLow ?? s.errorHigh, s.errorHigh),
     })),
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: xTitle }, type: opts.logX ? 'log' : 'linear' },
-      yaxis: { title: { text: yTitle }, type: opts.logY ? 'log' : 'linear' },
-      template: 'plotly_white', width: 720, height: 420,
-    },
+    layout: { title: { text: title }, xaxis: axis(xTitle, opts.logX), yaxis: axis(yTitle, opts.logY), template: 'plotly_white', autosize: true, height: 420 },
   };
+}
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/**
+ * One colour per arm: its mean over seeds as a bold line (in the legend), each seed as a faint line
+ * of the same colour (legend group of the arm, so clicking the arm hides its seeds too).
+ */
+export function seedLinesFigure(title: string, xTitle: string, yTitle: string, arms: { name: string; seeds: { x: number[]; y: number[] }[] }[], opts: { logX?: boolean; logY?: boolean } = {}): Figure {
+  const data = arms.flatMap((arm, k) => {
+    const color = PALETTE[k % PALETTE.length];
+    const x = arm.seeds[0]?.x ?? [];
+    const meanY = x.map((_, i) => mean(arm.seeds.map((s) => s.y[i]).filter((v) => Number.isFinite(v))));
+    return [
+      ...arm.seeds.map((s) => ({ type: 'scatter', mode: 'lines', x: s.x, y: s.y, name: arm.name, legendgroup: arm.name, showlegend: false, hoverinfo: 'skip', line: { color, width: 1 }, opacity: 0.25 })),
+      { type: 'scatter', mode: 'lines', x, y: meanY, name: `${arm.name} (mean of ${arm.seeds.length})`, legendgroup: arm.name, line: { color, width: 3 } },
+    ];
+  });
+  return { data, layout: { title: { text: title }, xaxis: axis(xTitle, opts.logX), yaxis: axis(yTitle, opts.logY), template: 'plotly_white', autosize: true, height: 420 } };
 }
 
 /** Grid of heatmaps (e.g. saliency maps), one per panel, `cols` per row. */
@@ -66,27 +93,26 @@ export function heatmapFigure(title: string, axes: { x: number[]; y: number[]; x
     data: [{ type: 'heatmap', x: axes.x, y: axes.y, z, colorscale: 'Viridis', colorbar: { title: { text: axes.zTitle } } }],
     layout: {
       title: { text: title },
-      xaxis: { title: { text: axes.xTitle }, type: axes.logX ? 'log' : 'linear' },
-      yaxis: { title: { text: axes.yTitle }, type: axes.logY ? 'log' : 'linear' },
-      template: 'plotly_white', width: 720, height: 460,
+      xaxis: axis(axes.xTitle, axes.logX), yaxis: axis(axes.yTitle, axes.logY),
+      template: 'plotly_white', autosize: true, height: 460,
     },
   };
 }
 
-/** Bar chart with per-bar interval whiskers. */
+/** Bar chart with per-bar interval whiskers where a bar has an interval (none drawn otherwise). */
 export function barFigure(title: string, yTitle: string, bars: { name: string; value: number; lo?: number; hi?: number }[]): Figure {
+  const y = bars.map((b) => b.value);
   return {
-    data: [{
-      type: 'bar', x: bars.map((b) => b.name), y: bars.map((b) => b.value),
-      error_y: { type: 'data', symmetric: false, array: bars.map((b) => (b.hi ?? b.value) - b.value), arrayminus: bars.map((b) => b.value - (b.lo ?? b.value)) },
-    }],
-    layout: { title: { text: title }, yaxis: { title: { text: yTitle } }, template: 'plotly_white', width: 560, height: 400 },
+    data: [{ type: 'bar', x: bars.map((b) => b.name), y, ...errorBars(y, bars.map((b) => b.lo), bars.map((b) => b.hi)) }],
+    layout: { title: { text: title }, yaxis: { title: { text: yTitle } }, template: 'plotly_white', autosize: true, height: 400 },
   };
 }
 
-/** A bar for barFigure: the mean of per-seed values, with their min-max as whiskers. */
-export function seedBar(name: string, values: readonly number[]): { name: string; value: number; lo: number; hi: number } {
-  return { name, value: mean(values), lo: Math.min(...values), hi: Math.max(...values) };
+/** A bar for barFigure: the mean of per-seed values with its 95% t interval (no interval from one seed). */
+export function seedBar(name: string, values: readonly number[]): { name: string; value: number; lo?: number; hi?: number } {
+  if (values.length < 2) return { name, value: mean(values) };
+  const ci = tInterval(values);
+  return { name, value: ci.mean, lo: ci.lo, hi: ci.hi };
 }
 
 /** Reliability diagram averaged over seeds: per confidence bin, mean confidence against mean accuracy, one line per arm. */
