@@ -20,6 +20,9 @@ td.num { text-align: right; white-space: nowrap; }
 .badge.inconclusive { background: #eaeef2; color: #57606a; }
 .badge.stale { background: #ffebe9; color: #cf222e; }
 .scroll { overflow-x: auto; max-width: 100%; }
+th.sortable { cursor: pointer; } th[data-dir="asc"]::after { content: " \\25B2"; } th[data-dir="desc"]::after { content: " \\25BC"; }
+svg.forest { display: block; }
+@media (max-width: 600px) { body { padding: 10px; } #claims th:nth-child(2), #claims td:nth-child(2) { display: none; } .controls input { min-width: 0; } }
 table.effects { width: auto; margin: 6px 0; }
 .html-output, .markdown-output { overflow-x: auto; max-width: 100%; }
 table.noiselab-table, .markdown-output table { width: auto; font-variant-numeric: tabular-nums; }
@@ -50,13 +53,15 @@ export const SITE_JS = `
   if (!table) return;
   var q = document.getElementById('filter');
   var verdict = document.getElementById('verdict');
+  var family = document.getElementById('family');
   var count = document.getElementById('count');
   var rows = Array.prototype.slice.call(table.tBodies[0].rows);
   function apply() {
     var text = q.value.trim().toLowerCase();
     var shown = 0;
     rows.forEach(function (tr) {
-      var ok = (!text || tr.textContent.toLowerCase().indexOf(text) >= 0) && (!verdict.value || tr.dataset.status === verdict.value);
+      var ok = (!text || tr.textContent.toLowerCase().indexOf(text) >= 0) && (!verdict.value || tr.dataset.status === verdict.value) &&
+        (!family.value || tr.dataset.family === family.value);
       tr.hidden = !ok;
       if (ok) shown++;
     });
@@ -64,13 +69,30 @@ export const SITE_JS = `
     var params = new URLSearchParams();
     if (text) params.set('q', text);
     if (verdict.value) params.set('verdict', verdict.value);
+    if (family.value) params.set('family', family.value);
     history.replaceState(null, '', params.toString() ? '?' + params : location.pathname);
   }
   var init = new URLSearchParams(location.search);
   q.value = init.get('q') || '';
   verdict.value = init.get('verdict') || '';
+  family.value = init.get('family') || '';
   q.addEventListener('input', apply);
   verdict.addEventListener('change', apply);
+  family.addEventListener('change', apply);
+  // sort by a column with data-key: click once ascending, again descending
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+    if (!th.dataset.key) return;
+    th.classList.add('sortable');
+    th.addEventListener('click', function () {
+      var k = Number(th.dataset.key);
+      var dir = th.dataset.dir === 'asc' ? -1 : 1;
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (h) { delete h.dataset.dir; });
+      th.dataset.dir = dir === 1 ? 'asc' : 'desc';
+      var key = function (tr) { var v = tr.cells[k].dataset.sort; return isNaN(Number(v)) ? v : Number(v); };
+      rows.sort(function (a, b) { var x = key(a), y = key(b); return (x < y ? -1 : x > y ? 1 : 0) * dir; });
+      rows.forEach(function (tr) { table.tBodies[0].appendChild(tr); });
+    });
+  });
   apply();
 })();
 `;

@@ -19,6 +19,7 @@ import { resultsDir } from '../util/paths.js';
 import { SITE_CSS, SITE_JS } from './assets.js';
 import { describeClaimed, fmt, formatP } from '../claims/kit/verdict.js';
 import { esc, page } from './html.js';
+import { forestSvg } from './forest.js';
 import { countText, csvReport, effectText, markdownReport, reportRows, type ReportRow, type VerdictCell } from './markdown.js';
 import { figureHtml, notebookHtml, type StaticImage } from './notebook-html.js';
 import { updateReadme } from './readme.js';
@@ -141,27 +142,39 @@ ${body}`, '../assets');
 
 const badge = (c: VerdictCell | null) => (c ? `<span class="badge ${STATUS_CLASS(c.status)}">${esc(c.status)}</span>${c.stale.length ? ' <span class="badge stale">stale</span>' : ''}` : '<span class="badge not-run">not run</span>');
 
+/** Claim families, by the letter of the id (the catalogue's sections). */
+export const FAMILIES: Record<string, string> = {
+  A: 'noise in gradients and SGD', B: 'smoothing, attribution, regularization', C: 'curvature', D: 'noise as a generative tool', E: 'training dynamics',
+  F: 'generative sampling and diffusion', G: 'explanations and robustness', H: 'high-dimensional statistics', I: 'statistics', K: 'reinforcement learning',
+};
+
+const STATUS_ORDER = ['reproduced', 'partly reproduced', 'inconclusive', 'not reproduced', 'not run'];
+
 function indexPage(rows: ReportRow[]): string {
   const body = rows.map((r) => {
     const of = r.full?.headline ? r.full : r.ci;
     const effect = of?.headline ?? null;
-    return `<tr data-status="${esc(r.ci?.status ?? 'not run')}" data-full="${esc(r.full?.status ?? 'not run')}">
-<td><a href="claims/${esc(r.id)}.html">${esc(r.id)}</a></td><td>${esc(r.paper)}</td><td>${esc(r.claim)}</td>
-<td>${badge(r.ci)}</td><td>${badge(r.full)}</td>
-<td>${effect ? `${esc(effect.label)} <span class="effect">${esc(effectText(effect))}</span> <span class="muted">(${of === r.full ? 'full' : 'ci'})</span>` : '<span class="muted">-</span>'}</td>
+    const family = r.id[0];
+    const sortStatus = (c: VerdictCell | null) => STATUS_ORDER.indexOf(c?.status ?? 'not run');
+    return `<tr data-status="${esc(r.ci?.status ?? 'not run')}" data-full="${esc(r.full?.status ?? 'not run')}" data-family="${esc(family)}">
+<td data-sort="${esc(family)}${String(Number(r.id.slice(1))).padStart(3, '0')}"><a href="claims/${esc(r.id)}.html">${esc(r.id)}</a></td><td>${esc(r.paper)}</td><td>${esc(r.claim)}</td>
+<td data-sort="${sortStatus(r.ci)}">${badge(r.ci)}</td><td data-sort="${sortStatus(r.full)}">${badge(r.full)}</td>
+<td data-sort="${effect ? ['holds', 'inconclusive', 'fails'].indexOf(effect.outcome) : 9}">${effect ? `${forestSvg(effect)}<br>${esc(effect.label)} <span class="effect">${esc(effectText(effect))}</span> <span class="muted">(${of === r.full ? 'full' : 'ci'}, ${esc(effect.outcome)})</span>` : '<span class="muted">-</span>'}</td>
 </tr>`;
   }).join('\n');
-  const options = ['reproduced', 'partly reproduced', 'not reproduced', 'inconclusive', 'not run'].map((s) => `<option value="${s}">${s}</option>`).join('');
+  const options = STATUS_ORDER.map((s) => `<option value="${s}">${s}</option>`).join('');
+  const families = [...new Set(rows.map((r) => r.id[0]))].map((f) => `<option value="${f}">${f}: ${esc(FAMILIES[f] ?? f)}</option>`).join('');
   return page('noiselab reproduction report', `
 <h1>noiselab reproduction report</h1>
-<p class="muted">${rows.length} claims; ${esc(countText(rows, 'ci'))}; ${esc(countText(rows, 'full'))}. Each verdict is the committed record (data/records); the effect is the claim's headline effect with its 95% interval.</p>
+<p class="muted">${rows.length} claims; ${esc(countText(rows, 'ci'))}; ${esc(countText(rows, 'full'))}. Each verdict is the committed record (data/records). The last column is the claim's headline effect: its 95% interval and estimate (green: holds, red: fails, grey: inconclusive), the no-effect reference dashed, and the region the claim needs shaded.</p>
 <div class="controls">
 <input id="filter" type="search" placeholder="filter: id, paper, claim, numbers..." aria-label="filter claims">
 <select id="verdict" aria-label="ci verdict"><option value="">every ci verdict</option>${options}</select>
+<select id="family" aria-label="family"><option value="">every family</option>${families}</select>
 <span id="count" class="muted"></span>
 </div>
 <div class="scroll"><table id="claims">
-<thead><tr><th>id</th><th>paper</th><th>claim</th><th>ci</th><th>full</th><th>headline effect [95% CI]</th></tr></thead>
+<thead><tr><th data-key="0">id</th><th>paper</th><th>claim</th><th data-key="3">ci</th><th data-key="4">full</th><th data-key="5">headline effect [95% CI]</th></tr></thead>
 <tbody>
 ${body}
 </tbody>

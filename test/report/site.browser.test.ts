@@ -71,7 +71,7 @@ describe.skipIf(!ready && !process.env.CI)('report site in headless Chromium', (
 
   /** Open a page, collecting console errors and uncaught exceptions. */
   async function open(path: string) {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const errors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     page.on('pageerror', (e) => errors.push(e.message));
@@ -101,10 +101,29 @@ describe.skipIf(!ready && !process.env.CI)('report site in headless Chromium', (
     await page.selectOption('#verdict', 'not run');
     expect(await page.locator('#claims tbody tr:not([hidden])').count()).toBe(notRunAtCi);
     await page.selectOption('#verdict', '');
+    await page.selectOption('#family', 'E');
+    expect(await page.locator('#claims tbody tr:not([hidden])').count()).toBe((await loadClaims()).filter((c) => c.id.startsWith('E')).length);
+    await page.selectOption('#family', '');
     expect(new URL(page.url()).search).toBe('');
+    // sorting by id descending puts the last claim first; a forest plot per recorded headline effect
+    await page.click('#claims th[data-key="0"]');
+    await page.click('#claims th[data-key="0"]');
+    expect(await page.locator('#claims tbody tr td').first().textContent()).toBe('E3');
+    expect(await page.locator('#claims svg.forest').count()).toBe(new Set(readRecords().map((r) => r.id)).size);
     await page.screenshot({ path: join(SHOTS, 'report-index.png'), fullPage: false });
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('is usable at 420 px: nothing scrolls the page sideways (wide tables scroll in place)', async () => {
+    for (const path of ['/index.html', '/claims/E1.html']) {
+      const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+      await page.goto(base + path, { waitUntil: 'load' });
+      const overflow = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth);
+      await page.screenshot({ path: join(SHOTS, `report-${path.includes('E1') ? 'claim-E1' : 'index'}-420.png`), fullPage: false });
+      expect(overflow, `${path} at 420 px`).toBeLessThanOrEqual(420);
+      await page.close();
+    }
   });
 
   for (const id of ['E1', 'A13']) {
