@@ -21,15 +21,16 @@ import { batches, batchTensors, downsample, type Dataset } from '../data/dataset
 import { lineFigure, barFigure, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
-import { formatInterval, mean, pairedT, tInterval } from '../stats/bootstrap.js';
+import { mean } from '../stats/bootstrap.js';
 import { fitLine } from '../stats/regression.js';
-import { gaussianVector, norm } from '../techniques/curvature/operator.js';
+import { dot, gaussianVector, norm } from '../techniques/curvature/operator.js';
 import { cosine, forwardGradient } from '../techniques/forward-gradient/estimators.js';
 import { train } from '../train/loop.js';
 import { crossEntropy } from '../train/losses.js';
 import { adam } from '../train/transforms.js';
 import { flatten } from '../util/flat.js';
 import { fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { check, meanOf, paired, premise, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface A5Params extends BaseParams, FmnistSize {
@@ -47,6 +48,15 @@ export interface A5Params extends BaseParams, FmnistSize {
   trainSteps: number;
   headSteps: number;
   batches: number;
+  /**
+   * equivalence margin on the error ratio (target 1): a bias b adds N|b|^2 / ((d+1)|g|^2) to it, so
+   * +-0.2 bounds the squared bias at a fifth of the variance term of the N-sample mean
+   */
+  ratioMargin: number;
+  /** equivalence margin on the exponent of d (target -1/2): +-0.1 tells d^-1/2 from d^-0.4 and d^-0.6 */
+  slopeMargin: number;
+  /** smallest cosine gain of the local-loss guess that counts as "far better" (random guesses sit near sqrt(2/(pi d)), ~0.01-0.02 here) */
+  smallestGain: number;
 }
 
 type Row = ClaimResult['rows'][number];
@@ -58,6 +68,8 @@ export interface A5Seed {
   relErr: number[];
   /** |mean - g|^2 / ((d + 1)|g|^2 / N) at the largest N */
   errRatio: number;
+  /** worst |jvp directional derivative - g . v| / (|g||v|) over the unbiasedness guesses */
+  jvpError: number;
   dims: number[];
   meanAbsCos: number[];
   slope: number;
@@ -85,12 +97,17 @@ function unbiasedness(p: A5Params, x: tf.Tensor, y: tf.Tensor1D, features: numbe
     const relErr: number[] = [];
     const guesses = rng.fork('guesses');
     const nMax = Math.max(...p.samples);
+    // the jvp's directional derivative against g . v from backprop, scaled by |g||v| (Cauchy-Schwarz), worst over guesses
+    let jvpError = 0;
     for (let k = 1; k <= nMax; k++) {
-      forwardGradient(f, model.params, gaussianVector(d, guesses)).estimate.forEach((e, i) => { sum[i] += e; });
+      const v = gaussianVector(d, guesses);
+      const fg = forwardGradient(f, model.params, v);
+      jvpError = Math.max(jvpError, Math.abs(fg.directional - dot(g, v)) / (norm(g) * norm(v)));
+      fg.estimate.forEach((e, i) => { sum[i] += e; });
       if (p.samples.includes(k)) relErr.push(norm(sum.map((s, i) => s / k - g[i])) / norm(g));
     }
     const errRatio = relErr[relErr.length - 1] ** 2 / ((d + 1) / nMax);
-    return { dim: d, relErr, errRatio };
+    return { dim: d, relErr, errRatio, jvpError };
   } finally {
     model.dispose();
   }
@@ -167,35 +184,39 @@ export async function seedA5(p: A5Params, seed: number): Promise<A5Seed> {
       ...s.dims.map((d, i) => ({ seed, part: 'dimension', dim: d, meanAbsCos: s.meanAbsCos[i], sqrtDTimesCos: Math.sqrt(d) * s.meanAbsCos[i] })),
       { seed, part: 'local loss', batches: p.batches, localCos: mean(l.localCos), randomCos: mean(l.randomCos) },
     ];
-    return { rows, dim: u.dim, relErr: u.relErr, errRatio: u.errRatio, dims: s.dims, meanAbsCos: s.meanAbsCos, slope: s.slope, ...l };
+    return { rows, dim: u.dim, relErr: u.relErr, errRatio: u.errRatio, jvpError: u.jvpError, dims: s.dims, meanAbsCos: s.meanAbsCos, slope: s.slope, ...l };
   } finally {
     tf.dispose([x, y]);
   }
 }
 
 export function summarizeA5(p: A5Params, perSeed: A5Seed[]): ClaimResult {
-  const ratio = tInterval(perSeed.map((s) => s.errRatio));
-  const slope = tInterval(perSeed.map((s) => s.slope));
-  const diff = pairedT(perSeed.map((s) => mean(s.localCos)), perSeed.map((s) => mean(s.randomCos)));
-  const unbiased = ratio.lo <= 1 && ratio.hi >= 1;
-  const sqrtLaw = slope.lo <= -0.5 && slope.hi >= -0.5;
-  const localBetter = diff.lo > 0;
   const n = Math.max(...p.samples);
+  const local = perSeed.map((s) => mean(s.localCos));
+  const random = perSeed.map((s) => mean(s.randomCos));
+  const dims = perSeed[0].dims;
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: unbiased && sqrtLaw && localBetter ? 'reproduced' : 'not reproduced',
-      summary: `mean of ${n} random-guess forward gradients (d = ${perSeed[0].dim}): squared error / ((d+1)|g|^2/N) = ${formatInterval(ratio, 3)} ` +
-        `(1 = no bias); slope of log mean|cos| on log d = ${formatInterval(slope, 3)} (claim -0.5); first-layer cosine, local-loss guess ` +
-        `minus random guess = ${formatInterval(diff, 3)} (local ${mean(perSeed.map((s) => mean(s.localCos))).toFixed(3)}, random ${mean(perSeed.map((s) => mean(s.randomCos))).toFixed(4)})`,
-      numbers: {
-        errRatio: ratio.mean, errRatioLo: ratio.lo, errRatioHi: ratio.hi,
-        slope: slope.mean, slopeLo: slope.lo, slopeHi: slope.hi,
-        cosDiff: diff.mean, cosDiffLo: diff.lo, cosDiffHi: diff.hi,
-        localCos: mean(perSeed.map((s) => mean(s.localCos))), randomCos: mean(perSeed.map((s) => mean(s.randomCos))),
-        dim: perSeed[0].dim, seeds: perSeed.length,
-      },
-    },
+    verdict: verdict({
+      effects: [
+        meanOf('errRatio', `squared error of the mean of ${n} random-guess forward gradients / its no-bias value (d+1)|g|^2/N`, perSeed.map((s) => s.errRatio),
+          { kind: 'equivalence', target: 1, margin: p.ratioMargin }, { part: 'unbiased' }),
+        meanOf('slope', 'slope of log mean |cos| on log d (random guesses)', perSeed.map((s) => s.slope),
+          { kind: 'equivalence', target: -0.5, margin: p.slopeMargin }, { part: 'cosine ~ d^-1/2' }),
+        paired('cosDiff', 'first-layer cosine with the gradient, local-loss guess - random guess', local, random,
+          { kind: 'direction', sign: 1, smallest: p.smallestGain }, { unit: 'cosine', part: 'local-loss guesses align far better' }),
+      ],
+      headline: 'cosDiff',
+      premise: [
+        // the dimension law needs d over at least a decade
+        premise('dimDecades', 'decades of d in the width sweep', Math.log10(dims.at(-1)! / dims[0]), { atLeast: 1 }, { digits: 2 }),
+      ],
+      checks: [
+        // forward mode (jvp by double vjp) must give the directional derivative backprop gives (float32)
+        check('jvpError', 'jvp directional derivative - g . v, over |g||v| (worst guess and seed)', Math.max(...perSeed.map((s) => s.jvpError)), 0, 1e-4),
+      ],
+      numbers: { localCos: mean(local), randomCos: mean(random), dim: perSeed[0].dim, samples: n, seeds: perSeed.length },
+    }),
     figures: figuresA5(p, perSeed),
   };
 }
@@ -220,6 +241,8 @@ function figuresA5(p: A5Params, perSeed: A5Seed[]): Figure[] {
   ];
 }
 
+const margins = { ratioMargin: 0.2, slopeMargin: 0.1, smallestGain: 0.1 };
+
 export const claim = defineClaim<A5Params, A5Seed>({
   id: 'A5',
   slug: 'forward-gradient',
@@ -227,12 +250,13 @@ export const claim = defineClaim<A5Params, A5Seed>({
   claim: 'forward gradients with random guesses are unbiased but their cosine with the true gradient falls like 1/sqrt(d); guesses from a local loss align far better',
   setting: 'MLPs on 7x7 (4x4-averaged) Fashion-MNIST, one batch; jvp by double vjp; unbiasedness from the mean of N Gaussian-guess estimates, ' +
     'the dimension law over hidden widths, and first-layer guesses from a fitted linear head on the first hidden layer vs Gaussian guesses',
-  rule: 'mean of many forward-gradient samples -> true gradient (squared error / its no-bias value (d+1)|g|^2/N: t-interval covers 1); ' +
-    'cosine ~ d^-0.5 (fitted slope t-interval covers -0.5); local-loss guess cosine > random guess cosine (paired over seeds, interval above 0)',
+  rule: 'three parts: (1) squared error of the mean of N random-guess forward gradients / its no-bias value (d+1)|g|^2/N equivalent to 1 within +-0.2 (TOST, over seeds); ' +
+    '(2) slope of log mean|cos| on log d equivalent to -0.5 within +-0.1 (TOST); (3) first-layer cosine, local-loss guess - random guess > 0 by >= 0.1 (paired 95% t-interval); ' +
+    'premise: d spans >= 1 decade; check: jvp directional derivative = g . v (1e-4 of |g||v|)',
   scales: {
-    smoke: { seeds: [1, 2], nTrain: 500, nTest: 100, source: 'subset', batchSize: 64, width: 4, samples: [10, 50], widths: [2, 4, 8], cosineSamples: 20, hidden: 16, trainSteps: 20, headSteps: 20, batches: 2 },
-    ci: { seeds: [1, 2, 3, 4, 5], nTrain: 2000, nTest: 100, source: 'subset', batchSize: 128, width: 16, samples: [10, 30, 100, 300, 1000], widths: [2, 4, 8, 16, 32, 64], cosineSamples: 100, hidden: 64, trainSteps: 300, headSteps: 300, batches: 10 },
-    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], nTrain: 5000, nTest: 1000, source: 'auto', batchSize: 256, width: 32, samples: [10, 30, 100, 300, 1000, 3000, 10000], widths: [2, 4, 8, 16, 32, 64, 128, 256], cosineSamples: 300, hidden: 128, trainSteps: 2000, headSteps: 1000, batches: 30 },
+    smoke: { seeds: [1, 2], nTrain: 500, nTest: 100, source: 'subset', batchSize: 64, width: 4, samples: [10, 50], widths: [2, 4, 8], cosineSamples: 20, hidden: 16, trainSteps: 20, headSteps: 20, batches: 2, ...margins },
+    ci: { seeds: [1, 2, 3, 4, 5], nTrain: 2000, nTest: 100, source: 'subset', batchSize: 128, width: 16, samples: [10, 30, 100, 300, 1000], widths: [2, 4, 8, 16, 32, 64], cosineSamples: 100, hidden: 64, trainSteps: 300, headSteps: 300, batches: 10, ...margins },
+    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], nTrain: 5000, nTest: 1000, source: 'auto', batchSize: 256, width: 32, samples: [10, 30, 100, 300, 1000, 3000, 10000], widths: [2, 4, 8, 16, 32, 64, 128, 256], cosineSamples: 300, hidden: 128, trainSteps: 2000, headSteps: 1000, batches: 30, ...margins },
   },
   seed: seedA5,
   summarize: summarizeA5,

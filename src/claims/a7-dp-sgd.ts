@@ -9,8 +9,9 @@
  * - the accountant reproduces the epsilons TensorFlow Privacy published for MNIST (classic conversion);
  * - per seed, on a batch, the ghost-norm clipped sum equals per-example gradients computed one at a
  *   time and clipped, and no clipped per-example gradient exceeds C;
- * - test accuracy rises with epsilon: no step to a larger epsilon loses accuracy significantly and the
- *   non-private arm beats the most private one (paired t-intervals over seeds).
+ * - test accuracy rises with epsilon: the non-private arm beats the most private one by at least a point,
+ *   and no step to a larger epsilon loses more than a point (non-inferiority), paired over seeds.
+ * The training loop is `dpSgdTrain` (src/techniques/privacy/train.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchTensors, downsample, type Dataset } from '../data/dataset.js';
@@ -18,8 +19,10 @@ import { lineFigure, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
 import type { Model } from '../models/model.js';
 import { Rng } from '../random/rng.js';
-import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
-import { clippedGradientSum, poissonSample, privatizedGradient } from '../techniques/privacy/dp-sgd.js';
+import { mean } from '../stats/bootstrap.js';
+import { check, paired, premise, verdict } from './kit/verdict.js';
+import { clippedGradientSum } from '../techniques/privacy/dp-sgd.js';
+import { dpSgdTrain } from '../techniques/privacy/train.js';
 import { dpSgdEpsilon } from '../techniques/privacy/rdp.js';
 import { crossEntropy } from '../train/losses.js';
 import { evaluate, fmnistSplits, type FmnistSize } from './shared/fmnist.js';
@@ -36,6 +39,13 @@ export interface A7Params extends BaseParams, FmnistSize {
   delta: number;
   /** examples in the per-seed check of the clipped sum against one-at-a-time gradients */
   checkExamples: number;
+  /**
+   * smallest accuracy cost of privacy (non-private - most private) that counts as the claim: one
+   * accuracy point (Abadi et al. report a few points on MNIST between epsilon 8 and 0.5)
+   */
+  smallestCost: number;
+  /** non-inferiority margin of each step to a larger epsilon: it may not lose more than this accuracy */
+  stepMargin: number;
 }
 
 type Row = ClaimResult['rows'][number];
@@ -65,32 +75,10 @@ export function publishedCheck(): { worstError: number; rows: { sigma: number; e
   return { rows, worstError: Math.max(...rows.map((r) => Math.abs(r.computed - r.published))) };
 }
 
-/** One training run: DP-SGD with noise multiplier sigma, or plain minibatch SGD when sigma is null. */
+/** One training run: DP-SGD with noise multiplier sigma, or its non-private reference when sigma is null. */
 function trainArm(p: A7Params, data: Dataset, features: number, sigma: number | null, rng: Rng): Model {
   const model = mlp({ sizes: [features, p.hidden, 10], activation: 'tanh' }, rng.fork('init'));
-  const n = data.y.length;
-  const q = p.batchSize / n;
-  const sampling = rng.fork('sampling');
-  const noise = rng.fork('noise');
-  const ce = crossEntropy();
-  for (let t = 0; t < p.steps; t++) {
-    const idx = poissonSample(n, q, sampling);
-    if (idx.length === 0 && sigma === null) continue;
-    tf.tidy(() => {
-      // an empty Poisson sample still takes a step: the noise alone
-      const batch = idx.length > 0 ? batchTensors(data, idx) : null;
-      let step: tf.Tensor[];
-      if (sigma === null) {
-        step = tf.grads((...ps: tf.Tensor[]) => ce(model.apply(batch!.x, ps), batch!.y))(model.params);
-      } else {
-        const clipped = batch
-          ? clippedGradientSum({ params: model.params, activation: 'tanh' }, batch.x, batch.y, 10, p.clip).sum
-          : model.params.map((v) => tf.zerosLike(v));
-        step = privatizedGradient(clipped, sigma, p.clip, q * n, noise);
-      }
-      model.params.forEach((v, i) => v.assign(tf.sub(v, tf.mul(p.lr, step[i]))));
-    });
-  }
+  dpSgdTrain(model, data, { q: p.batchSize / data.y.length, steps: p.steps, lr: p.lr, clipNorm: p.clip, sigma, activation: 'tanh', rng });
   return model;
 }
 
@@ -148,32 +136,39 @@ export function summarizeA7(p: A7Params, perSeed: A7Seed[]): ClaimResult {
   const eps = order.map((i) => (i === p.sigmas.length ? Infinity : dpSgdEpsilon({ q, sigma: p.sigmas[i], steps: p.steps, delta: p.delta }).epsilon));
   const acc = order.map((i) => perSeed.map((s) => s.accuracy[i]));
   const meanAcc = acc.map(mean);
-  const steps = acc.slice(1).map((a, k) => pairedT(a, acc[k]));
-  const ends = pairedT(acc[acc.length - 1], acc[0]);
-  // monotone as a trend: no step to a larger epsilon loses accuracy significantly, and the ends differ significantly
-  // (comparing raw means would let a 0.001 wobble on a plateau decide the verdict)
-  const monotone = steps.every((s) => s.hi > 0) && ends.lo > 0;
-  const published = publishedCheck();
-  const accountantOk = published.worstError < 0.01;
-  const clipErr = Math.max(...perSeed.map((s) => s.clipSumError));
-  const clipRatio = Math.max(...perSeed.map((s) => s.maxClippedRatio));
-  const clippingOk = clipErr < 1e-3 && clipRatio <= 1 + 1e-6;
   const fmt = (e: number) => (Number.isFinite(e) ? e.toFixed(2) : 'inf');
+  const part = 'utility falls as epsilon falls';
+  const published = publishedCheck();
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: monotone && accountantOk && clippingOk ? 'reproduced' : 'not reproduced',
-      summary: `test accuracy by epsilon (delta ${p.delta}): ${eps.map((e, k) => `${fmt(e)}: ${meanAcc[k].toFixed(3)}`).join(', ')}; ` +
-        `non-private minus most private ${formatInterval(ends, 3)}; consecutive steps ${steps.map((s) => formatInterval(s, 3)).join(', ')}; ` +
-        `accountant vs TF Privacy's published epsilons: worst difference ${published.worstError.toFixed(4)}; clipped sum vs one-at-a-time ` +
-        `clipping: ${clipErr.toExponential(1)} relative, largest clipped norm / C ${clipRatio.toFixed(6)}`,
+    verdict: verdict({
+      effects: [
+        // the cost of privacy at the strongest level: 0.01 (one accuracy point) is the least that counts
+        paired('privacyCost', `test accuracy, non-private - most private (epsilon ${fmt(eps[0])})`, acc[acc.length - 1], acc[0],
+          { kind: 'direction', sign: 1, smallest: p.smallestCost }, { unit: 'accuracy', part }),
+        // monotone: no step to a larger epsilon loses more than the margin (non-inferiority, paired)
+        ...acc.slice(1).map((a, k) => paired(`step${k}`, `test accuracy, epsilon ${fmt(eps[k + 1])} - epsilon ${fmt(eps[k])}`, a, acc[k],
+          { kind: 'non-inferiority', sign: 1, margin: p.stepMargin }, { unit: 'accuracy', part })),
+      ],
+      headline: 'privacyCost',
+      premise: [
+        // the claim is about the strong-privacy regime (epsilon of order 1 or below) against a model that learns
+        premise('smallestEpsilon', 'epsilon of the most private arm', eps[0], { atMost: 1 }, { digits: 2 }),
+        premise('nonPrivateAccuracy', 'test accuracy of the non-private arm (chance 0.1)', meanAcc.at(-1)!, { atLeast: 0.5 }),
+      ],
+      checks: [
+        // TF Privacy's tutorial publishes its epsilons to two decimals
+        check('accountantWorstError', 'accountant epsilon - TF Privacy\'s published MNIST values (worst |difference|)', published.worstError, 0, 0.01),
+        check('clipSumError', 'ghost-norm clipped sum vs one-at-a-time clipping (relative, worst seed; float32)', Math.max(...perSeed.map((s) => s.clipSumError)), 0, 1e-3),
+        check('maxClippedRatio', 'largest clipped per-example gradient norm / C, at most 1', Math.max(1, ...perSeed.map((s) => s.maxClippedRatio)), 1, 1e-6),
+      ],
       numbers: {
-        accuracyGain: ends.mean, accuracyGainLo: ends.lo, accuracyGainHi: ends.hi,
-        monotone: monotone ? 1 : 0, accountantWorstError: published.worstError, clipSumError: clipErr, maxClippedRatio: clipRatio,
+        seeds: perSeed.length,
+        largestClippedRatio: Math.max(...perSeed.map((s) => s.maxClippedRatio)),
         ...Object.fromEntries(eps.map((e, k) => [`accuracyAtLevel${k}`, meanAcc[k]])),
         ...Object.fromEntries(eps.slice(0, -1).map((e, k) => [`epsilonLevel${k}`, e])),
       },
-    },
+    }),
     figures: figuresA7(eps, acc),
   };
 }
@@ -190,7 +185,7 @@ function figuresA7(eps: number[], acc: number[][]): Figure[] {
   ];
 }
 
-const common = { source: 'subset' as const, hidden: 64, clip: 1, delta: 1e-5, checkExamples: 16 };
+const common = { source: 'subset' as const, hidden: 64, clip: 1, delta: 1e-5, checkExamples: 16, smallestCost: 0.01, stepMargin: 0.01 };
 
 export const claim = defineClaim<A7Params, A7Seed>({
   id: 'A7',
@@ -199,8 +194,9 @@ export const claim = defineClaim<A7Params, A7Seed>({
   claim: 'DP-SGD (per-example clipping + Gaussian noise) gives (epsilon, delta)-DP, with utility falling as epsilon falls',
   setting: '[49, 64, 10] tanh MLP on 7x7 (4x4-averaged) Fashion-MNIST, DP-SGD with Poisson sampling, clipping norm 1, per-example clipping by ghost norms; ' +
     'epsilon from the RDP accountant (delta 1e-5), checked against TF Privacy\'s published MNIST values; non-private SGD as epsilon = infinity',
-  rule: 'accountant epsilon matches the published reference values (within 0.01); the clipped sum equals one-at-a-time clipping and no clipped per-example ' +
-    'gradient exceeds C; accuracy monotone in epsilon: no consecutive level significantly lower than the one before (paired interval upper bound > 0) and the non-private arm above the most private one (paired interval above 0)',
+  rule: 'the non-private - most private test accuracy > 0 by >= 0.01 (paired 95% t-interval), and each step to a larger epsilon non-inferior at margin 0.01 ' +
+    '(one-sided 95%, paired); premise: most private epsilon <= 1, non-private accuracy >= 0.5; checks: accountant epsilon within 0.01 of TF Privacy\'s published ' +
+    'MNIST values, ghost-norm clipped sum = one-at-a-time clipping (1e-3 relative), no clipped per-example gradient above C',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 500, nTest: 200, batchSize: 50, steps: 30, lr: 0.5, sigmas: [4, 1] },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 2000, nTest: 1000, batchSize: 64, steps: 400, lr: 0.5, sigmas: [8, 2, 0.7] },
