@@ -15,13 +15,14 @@ import { lineFigure, type Figure } from '../figures/plotly.js';
 import { restoreParams, snapshotParams } from '../models/model.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
-import { formatInterval, mean, tInterval } from '../stats/bootstrap.js';
+import { mean } from '../stats/bootstrap.js';
 import { fitLine } from '../stats/regression.js';
 import { train } from '../train/loop.js';
 import { squaredError } from '../train/losses.js';
 import { sgd } from '../train/transforms.js';
 import { fmnistSplits, type FmnistSize } from './shared/fmnist.js';
 import { sharpness } from './shared/sharpness.js';
+import { check, meanOf, premise, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface A11Params extends BaseParams, FmnistSize {
@@ -86,22 +87,36 @@ export async function seedA11(p: A11Params, seed: number): Promise<A11Seed> {
 export function summarizeA11(p: A11Params, perSeed: A11Seed[]): ClaimResult {
   const settled = perSeed.flatMap((s) => s.runs.filter((r) => !r.diverged));
   const diverged = perSeed.reduce((n, s) => n + s.runs.filter((r) => r.diverged).length, 0);
-  const worst = Math.max(...settled.map((r) => r.sharpness * r.lr / 2));
+  const ratio = (r: A11Run) => (r.sharpness * r.lr) / 2;
+  // per seed, the largest final sharpness / (2/eta) over its settled runs: the bound must hold for every eta
+  const worstPerSeed = perSeed.map((s) => Math.max(...s.runs.filter((r) => !r.diverged).map(ratio)));
   const slopes = perSeed.map((s) => {
     const ok = s.runs.filter((r) => !r.diverged);
     return ok.length >= 2 ? fitLine(ok.map((r) => Math.log(r.lr)), ok.map((r) => Math.log(r.sharpness))).slope : NaN;
   });
   if (slopes.some((v) => !Number.isFinite(v))) throw new Error('A11: fewer than two learning rates settled on some seed; lower the largest lr');
-  const slope = tInterval(slopes);
   const initial = mean(perSeed.map((s) => s.runs[0].trace[0].sharpness));
+  // the regime the bound needs: a run started above the edge (eta > 2/lambda_0) that settled, i.e. GD had to flatten to stay
+  const bindsOn = perSeed.filter((s) => s.runs.some((r) => !r.diverged && r.trace[0].sharpness > 2 / r.lr)).length / perSeed.length;
+  // exact bookkeeping: every run restarts from the same initialisation, so its step-0 sharpness x eta / 2 is its edge multiple
+  const startError = Math.max(...perSeed.flatMap((s) => s.runs.map((r, i) => Math.abs((r.trace[0].sharpness * r.lr) / 2 - p.edgeMultiples[i]) / p.edgeMultiples[i])));
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: worst <= 1 + p.tolerance && slope.hi < 0 ? 'reproduced' : 'not reproduced',
-      summary: `final sharpness / (2/eta) at most ${worst.toFixed(3)} over ${settled.length} runs (eta = ${p.edgeMultiples.join(', ')} x 2/lambda_0; ${diverged} diverged; tolerance ${p.tolerance}); ` +
-        `sharpness at initialisation ${initial.toFixed(1)}; slope of log final sharpness on log eta ${formatInterval(slope, 3)}`,
-      numbers: { worstRatio: worst, slope: slope.mean, slopeLo: slope.lo, slopeHi: slope.hi, settled: settled.length, diverged, initialSharpness: initial, seeds: perSeed.length },
-    },
+    verdict: verdict({
+      headline: 'worstRatio',
+      effects: [
+        // the bound lambda_max <= 2/eta, with the edge-of-stability slack: Cohen et al. (2021) find the sharpness of GD
+        // hovering at or just above 2/eta; 10% allows that and the measurement at one point of an oscillating run
+        meanOf('worstRatio', 'largest final sharpness / (2/eta) over a seed\'s settled runs', worstPerSeed,
+          { kind: 'non-inferiority', sign: -1, reference: 1, margin: p.tolerance }, { unit: 'x 2/eta', part: 'settles only where lambda_max <= 2/eta' }),
+        // qualitative in the papers ("falls"): any decrease counts
+        meanOf('slope', 'slope of ln final sharpness on ln eta (per seed, settled runs)', slopes,
+          { kind: 'direction', sign: -1, smallest: 0 }, { part: 'sharpness falls as eta grows' }),
+      ],
+      premise: [premise('bindsOn', 'share of seeds with a settled run started above the edge (eta > 2/lambda_0)', bindsOn, { atLeast: 0.8 }, { digits: 2 })],
+      checks: [check('startEdge', 'step-0 sharpness x eta / 2 vs the run\'s edge multiple, largest relative error', startError, 0, 1e-3)],
+      numbers: { worstOverall: Math.max(...settled.map(ratio)), settled: settled.length, diverged, initialSharpness: initial, seeds: perSeed.length },
+    }),
     figures: figuresA11(p, perSeed),
   };
 }
@@ -133,7 +148,8 @@ export const claim = defineClaim<A11Params, A11Seed>({
   setting: '[49, 32, 10] tanh MLP on a 7x7 Fashion-MNIST subset, squared loss on one-hot targets, full-batch GD from one initialisation per seed at eta = ' +
     '(1/4 to 4) x 2/lambda_0, lambda_0 the sharpness at initialisation; ' +
     'sharpness by Lanczos on Hessian-vector products along and at the end of each run',
-  rule: 'at the end of training lambda_max <= (2/eta)(1 + 0.1) for every eta and seed (runs that diverge are counted, not judged); slope of log lambda_max on log eta below 0 (95% CI)',
+  rule: 'bound: per seed the largest final lambda_max / (2/eta) over settled runs, its mean below 1 + 0.1 (non-inferiority, one-sided 95%; runs that diverge are counted, not judged); ' +
+    'trend: per-seed slope of ln lambda_max on ln eta, mean below 0 (t); premise: a run started above the edge settles on >= 80% of seeds; check: step-0 sharpness x eta / 2 = edge multiple',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 64, edgeMultiples: [0.5, 2], steps: 60, checkpoints: 3, lanczosSteps: 8 },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 256, edgeMultiples: [0.25, 0.5, 1, 2, 4], steps: 2000, checkpoints: 10, lanczosSteps: 20 },

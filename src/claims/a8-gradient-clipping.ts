@@ -14,10 +14,11 @@ import { delayedRecall } from '../data/sequences.js';
 import { barFigure, seedBar, lineFigure, type Figure } from '../figures/plotly.js';
 import { rnn } from '../models/rnn.js';
 import { Rng } from '../random/rng.js';
-import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
+import { mean } from '../stats/bootstrap.js';
 import { train } from '../train/loop.js';
 import { chain, clipByGlobalNorm, observeGlobalNorm, sgd } from '../train/transforms.js';
 import { evaluate } from './shared/fmnist.js';
+import { check, meanOf, paired, premise, signs, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface A8Params extends BaseParams {
@@ -47,6 +48,8 @@ export interface A8Run {
   testAccuracy: number;
   /** global norm of the raw gradient at every step */
   gradNorms: number[];
+  /** largest global norm of the update after clipping (clipped arm; 0 for plain) */
+  maxClippedNorm: number;
 }
 
 export interface A8Seed {
@@ -71,12 +74,14 @@ export async function seedA8(p: A8Params, seed: number): Promise<A8Seed> {
       // the same initialisation and batch order for every arm and rate
       const model = rnn({ inputSize: p.symbols + 1, hidden: p.hidden, outputs: p.symbols, recurrentGain: p.recurrentGain }, rng.fork('init'));
       const gradNorms: number[] = [];
+      let maxClippedNorm = 0;
       try {
-        const transform = chain(observeGlobalNorm((n) => gradNorms.push(n)), ...(arm === 'clipped' ? [clipByGlobalNorm(p.clipNorm)] : []), sgd(lr));
+        const clip = arm === 'clipped' ? [clipByGlobalNorm(p.clipNorm), observeGlobalNorm((n) => { maxClippedNorm = Math.max(maxClippedNorm, n); })] : [];
+        const transform = chain(observeGlobalNorm((n) => gradNorms.push(n)), ...clip, sgd(lr));
         const run = await train({ model, data, transform, batchSize: p.batchSize, steps: p.steps, rng: rng.fork('order'), progress: 'silent', label: `A8 ${arm} lr ${lr} seed ${seed}` });
         const blownUp = run.status === 'diverged' || !(run.finalLoss <= chance);
         const acc = run.status === 'diverged' ? NaN : evaluate(model, test).accuracy;
-        runs.push({ arm, lr, blownUp, finalLoss: run.finalLoss, testAccuracy: acc, gradNorms });
+        runs.push({ arm, lr, blownUp, finalLoss: run.finalLoss, testAccuracy: acc, gradNorms, maxClippedNorm });
       } finally {
         model.dispose();
       }
@@ -87,27 +92,43 @@ export async function seedA8(p: A8Params, seed: number): Promise<A8Seed> {
 }
 
 export function summarizeA8(p: A8Params, perSeed: A8Seed[]): ClaimResult {
-  const blown = (s: A8Seed, arm: Arm) => s.runs.filter((r) => r.arm === arm && r.blownUp).length;
-  const diff = pairedT(perSeed.map((s) => blown(s, 'plain')), perSeed.map((s) => blown(s, 'clipped')));
-  const total = perSeed.length * p.lrs.length;
-  const [plain, clipped] = ARMS.map((a) => perSeed.reduce((n, s) => n + blown(s, a), 0));
-  const top = p.lrs.at(-1)!;
-  const spikes = perSeed.map((s) => ratioOfMaxToMedian(s.runs.find((r) => r.arm === 'plain' && r.lr === top)!.gradNorms)).sort((a, b) => a - b);
-  const medianSpike = spikes[spikes.length >> 1];
-  const accOf = (arm: Arm) => mean(perSeed.flatMap((s) => s.runs.filter((r) => r.arm === arm).map((r) => (Number.isFinite(r.testAccuracy) ? r.testAccuracy : 0))));
-  const fewer = diff.lo > 0 || (diff.lo === diff.hi && diff.mean > 0);
+  const runOf = (s: A8Seed, arm: Arm, lr: number) => s.runs.find((r) => r.arm === arm && r.lr === lr)!;
+  const pairs = perSeed.flatMap((s) => p.lrs.map((lr) => [runOf(s, 'plain', lr), runOf(s, 'clipped', lr)] as const));
+  const total = pairs.length;
+  const [plain, clipped] = [0, 1].map((i) => pairs.filter((q) => q[i].blownUp).length);
+  const discordant = pairs.filter(([a, b]) => a.blownUp !== b.blownUp).length;
+  // per seed, the largest spike (max / median gradient norm of a run) over the plain runs at every rate
+  const spikes = perSeed.map((s) => Math.log(Math.max(...s.runs.filter((r) => r.arm === 'plain').map((r) => ratioOfMaxToMedian(r.gradNorms)))));
+  // a blown-up run is scored at chance: its weights carry no information
+  const chance = 1 / p.symbols;
+  const accOf = (arm: Arm) => perSeed.map((s) => mean(s.runs.filter((r) => r.arm === arm).map((r) => (r.blownUp || !Number.isFinite(r.testAccuracy) ? chance : r.testAccuracy))));
+  // exact bookkeeping: every run starts from the same initialisation and first batch, so its first gradient norm is the same
+  const firstNorms = perSeed.map((s) => s.runs.map((r) => r.gradNorms[0]));
+  const firstSpread = Math.max(...firstNorms.map((v) => (Math.max(...v) - Math.min(...v)) / Math.max(...v)));
+  const blowPart = 'clipping prevents blow-ups';
+  const spikePart = 'gradient norms spike without clipping';
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: fewer && medianSpike > 10 ? 'reproduced' : 'not reproduced',
-      summary: `runs blown up (loss non-finite or above ln ${p.symbols}) at lr ${p.lrs.join(', ')}: plain SGD ${plain}/${total}, clipped ${clipped}/${total}, ` +
-        `per-seed difference ${formatInterval(diff, 2)}; without clipping at lr ${top} the largest gradient norm is ${medianSpike.toFixed(0)}x the run's median (median over seeds); ` +
-        `test accuracy over all runs ${accOf('plain').toFixed(3)} plain vs ${accOf('clipped').toFixed(3)} clipped (chance ${(1 / p.symbols).toFixed(2)})`,
-      numbers: {
-        plainBlownUp: plain, clippedBlownUp: clipped, runs: total, diff: diff.mean, diffLo: diff.lo, diffHi: diff.hi,
-        medianSpike, plainAccuracy: accOf('plain'), clippedAccuracy: accOf('clipped'), seeds: perSeed.length,
-      },
-    },
+    verdict: verdict({
+      headline: 'blowUps',
+      effects: [
+        // exact sign (McNemar) test over (seed, rate) pairs that disagree: clipping "tames" the explosions
+        // when it wins most of them; we take at least three in four (the paper reports no count)
+        signs('blowUps', 'run pairs (seed, lr) where only plain SGD blew up, share of the discordant pairs', pairs.map((q) => (q[0].blownUp ? 1 : 0)), pairs.map((q) => (q[1].blownUp ? 1 : 0)),
+          { sign: 1, smallest: 0.25 }, { unit: 'share of discordant pairs', part: blowPart, digits: 2 }),
+        // a spike: the gradient norm jumping an order of magnitude above its run's median (Pascanu et al.'s cliffs)
+        meanOf('spike', 'ln(largest gradient norm / the run\'s median), plain SGD, largest over rates', spikes,
+          { kind: 'direction', sign: 1, reference: Math.log(10), smallest: 0 }, { unit: 'ln ratio', part: spikePart, digits: 2 }),
+        paired('accuracy', 'test accuracy, clipped - plain (mean over rates; a blown-up run at chance)', accOf('clipped'), accOf('plain'),
+          { kind: 'direction', sign: 1, smallest: 0 }, { unit: 'accuracy', decides: false }),
+      ],
+      premise: [premise('plainBlowUps', 'share of plain SGD runs that blew up (the rates are where it diverges)', plain / total, { atLeast: 0.5 }, { digits: 2 })],
+      checks: [
+        check('clippedNorm', 'excess of the largest update norm after clipping over the threshold, relative', Math.max(0, Math.max(...perSeed.flatMap((s) => s.runs.filter((r) => r.arm === 'clipped').map((r) => r.maxClippedNorm))) / p.clipNorm - 1), 0, 1e-4),
+        check('sameStart', 'spread of the first gradient norm over a seed\'s runs (same init and batch), relative', firstSpread, 0, 1e-6),
+      ],
+      numbers: { plainBlownUp: plain, clippedBlownUp: clipped, runs: total, discordant, medianSpike: Math.exp([...spikes].sort((a, b) => a - b)[spikes.length >> 1]), seeds: perSeed.length },
+    }),
     figures: figuresA8(p, perSeed),
   };
 }
@@ -139,7 +160,9 @@ export const claim = defineClaim<A8Params, A8Seed>({
   claim: 'gradient-norm clipping tames exploding gradients so a vanilla RNN trains at learning rates where it otherwise diverges',
   setting: 'tanh RNN (32 units, recurrent gain 1.5) on delayed recall of 1 of 4 symbols across 20 noisy steps; SGD at lr 0.3 and 1 (0.03-1 at full scale) with and without ' +
     'global-norm clipping at 1, same initialisation and batch order; blown up = loss non-finite or ending above ln 4',
-  rule: 'share of blown-up runs lower with clipping (per-seed paired difference, 95% CI above 0); gradient-norm spikes without clipping (max / median norm > 10 at the largest lr, median over seeds)',
+  rule: 'blow-ups: exact sign (McNemar) test over (seed, lr) pairs, share of discordant pairs where only plain SGD blew up above 1/2, and not below 3/4; ' +
+    'spikes: per seed ln(max / median gradient norm) of the plain runs (largest over rates), mean above ln 10 (t); premise: plain SGD blows up on >= 50% of runs; ' +
+    'checks: clipped update norm <= threshold, same first gradient on every run of a seed',
   scales: {
     smoke: { seeds: [1, 2], ...common, length: 6, nTrain: 128, nTest: 64, steps: 20, lrs: [0.3, 1] },
     ci: { seeds: [1, 2, 3, 4, 5, 6], ...common, length: 20, nTrain: 512, nTest: 256, steps: 200, lrs: [0.3, 1] },
