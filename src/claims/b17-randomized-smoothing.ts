@@ -17,12 +17,14 @@ import { mlp } from '../models/mlp.js';
 import type { Model } from '../models/model.js';
 import { Rng } from '../random/rng.js';
 import { mean } from '../stats/bootstrap.js';
+import { normalQuantile } from '../stats/distributions.js';
 import { pgd } from '../techniques/adversarial/index.js';
 import { gaussianNoise } from '../techniques/augmentation/mix.js';
 import { ABSTAIN, certify, predict } from '../techniques/certification/index.js';
 import { train } from '../train/loop.js';
 import { adam } from '../train/transforms.js';
 import { fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { check, paired, premise, proportion, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface B17Params extends BaseParams, FmnistSize {
@@ -124,20 +126,44 @@ export function summarizeB17(p: B17Params, perSeed: B17Seed[]): ClaimResult {
   const inside = attacks.filter((a) => a.insideFlipped).length;
   const outside = attacks.filter((a) => a.outsideFlipped).length;
   const curve = p.radii.map((r) => mean(perSeed.map((s) => certifiedAt(s.radii, r))));
-  const falls = curve.every((c, i) => i === 0 || c <= curve[i - 1]) && curve.at(-1)! < curve[0];
   const abstention = mean(perSeed.map((s) => s.abstained / p.images));
+  const rMax = Math.max(...p.radii);
+  // with n samples, p_A's lower bound is at most alpha^(1/n) (all n votes for one class), so no radius can exceed this
+  // (smoke scale may attack no point at all: the effects then rest on an empty count, and the premise below fails)
+  const nAttacked = Math.max(1, attacks.length);
+  const radiusCap = p.sigma * normalQuantile(p.alpha ** (1 / p.n));
+  const increase = Math.max(...perSeed.map((s) => Math.max(0, ...p.radii.slice(1).map((r, i) => certifiedAt(s.radii, r) - certifiedAt(s.radii, p.radii[i])))));
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: inside === 0 && falls ? 'reproduced' : 'not reproduced',
-      summary: `certified accuracy ${p.radii.map((r, i) => `${curve[i].toFixed(3)} at r = ${r}`).join(', ')} (sigma ${p.sigma}, n = ${p.n}, alpha ${p.alpha}); abstained on ${(100 * abstention).toFixed(1)}%; ` +
-        `PGD on the smoothed classifier flipped ${inside} of ${attacks.length} certified predictions inside 0.99 x their radius, and ${outside} of ${attacks.length} at radius + ${p.outsideMargin}`,
+    verdict: verdict({
+      effects: [
+        // the certificate: a flip inside the radius happens with probability <= alpha per point; with ~200 attacked
+        // points the smallest rate a run can exclude is ~2%, so the rule is that the flip rate lies below 5%
+        proportion('insideFlipRate', 'share of certified correct predictions flipped by PGD on the smoothed classifier inside 0.99 x their radius', inside, nAttacked,
+          { kind: 'direction', sign: -1, reference: 0.05, smallest: 0 }, { unit: 'share of attacked points', part: 'no attack succeeds inside the radius' }),
+        // certified accuracy falls with the radius (the paper gives no size: any fall counts)
+        paired('certifiedFall', `certified accuracy at radius 0 minus at radius ${rMax}`, perSeed.map((s) => certifiedAt(s.radii, 0)), perSeed.map((s) => certifiedAt(s.radii, rMax)),
+          { kind: 'direction', sign: 1, smallest: 0 }, { unit: 'accuracy', part: 'certified accuracy falls with the radius' }),
+        proportion('outsideFlipRate', `share flipped by the same attack at radius + ${p.outsideMargin}`, outside, nAttacked,
+          { kind: 'direction', sign: 1, reference: 0.5, smallest: 0 }, { unit: 'share of attacked points', part: 'no attack succeeds inside the radius', decides: false }),
+      ],
+      headline: 'insideFlipRate',
+      premise: [
+        // the attack must be able to flip the smoothed classifier at all, or "no flip inside" says nothing
+        premise('attacked', 'certified correct points attacked (all seeds)', attacks.length, { atLeast: 50 }, { digits: 0 }),
+        premise('attackWorks', `share of attacked points flipped at radius + ${p.outsideMargin}`, attacks.length ? outside / attacks.length : NaN, { atLeast: 0.5 }, { digits: 2 }),
+        premise('abstention', 'share of images on which CERTIFY abstains', abstention, { atMost: 0.2 }, { digits: 2 }),
+      ],
+      checks: [
+        check('curveIncrease', 'largest rise of certified accuracy with the radius (a count of radii >= r cannot rise)', increase, 0, 0),
+        check('radiusOverCap', `largest certified radius beyond sigma Phi^-1(alpha^(1/n)) = ${radiusCap.toFixed(4)}`, Math.max(0, ...perSeed.flatMap((s) => s.radii).map((r) => r - radiusCap)), 0, 1e-9),
+      ],
       numbers: {
-        seeds: perSeed.length, attacked: attacks.length, flippedInside: inside, flippedOutside: outside, abstention,
+        seeds: perSeed.length, attacked: attacks.length, flippedInside: inside, flippedOutside: outside, radiusCap,
         insideAbstained: attacks.filter((a) => a.insideAbstained).length, meanRadius: mean(attacks.map((a) => a.radius)),
         ...Object.fromEntries(p.radii.map((r, i) => [`certified${Math.round(1000 * r)}`, curve[i]])),
       },
-    },
+    }),
     figures: figuresB17(p, perSeed),
   };
 }
@@ -164,7 +190,9 @@ export const claim = defineClaim<B17Params, B17Seed>({
   claim: 'a Gaussian-smoothed classifier is certifiably robust in l2 within sigma * Phi^-1(p_A)',
   setting: '[784, 256, 256, 10] ReLU MLP trained on 2000 Fashion-MNIST images with N(0, 0.25^2) noise augmentation (Adam 1e-3, 15 epochs); CERTIFY with sigma 0.25, n0 100, n 1000, alpha 0.001 ' +
     'on 50 test images per seed; PGD (l2, 20 steps, 16 noise draws per step) on the soft smoothed classifier at 0.99 x the certified radius and at radius + 1, judged by PREDICT (n 1000)',
-  rule: 'no attack flips a certified prediction inside its radius (PREDICT at the attacked point returns another class on 0 points); certified accuracy falls with the radius; abstention rate reported',
+  rule: 'inside the radius: the share of certified correct points flipped by PGD (judged by PREDICT) below 0.05 (exact binomial, Clopper-Pearson); certified accuracy at ' +
+    'radius 0 above that at 0.5 (paired t); premise: the same attack flips >= half the points at radius + 1, >= 50 points attacked, abstention <= 0.2; checks: the certified-accuracy curve never rises, ' +
+    'no radius beyond sigma Phi^-1(alpha^(1/n))',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 200, nTest: 100, hidden: [32], epochs: 1, images: 3, n0: 20, n: 100, alpha: 0.01, attackSteps: 2, attackSamples: 4 },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 2000, nTest: 1000, epochs: 15, images: 50, n: 1000, attackSteps: 20, attackSamples: 16 },
