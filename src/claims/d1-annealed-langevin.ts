@@ -11,8 +11,9 @@
 import { gaussianMixture, type MixtureSpec } from '../data/toy2d.js';
 import { barFigure, seedBar, type Figure } from '../figures/plotly.js';
 import { Rng } from '../random/rng.js';
-import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
-import { annealedLangevin, geometricSigmas, langevin, mixtureScore, trainScoreNet } from '../techniques/score/index.js';
+import { mean } from '../stats/bootstrap.js';
+import { annealedLangevin, geometricSigmas, langevin, mixtureLogDensity, mixtureScore, trainScoreNet } from '../techniques/score/index.js';
+import { check, meanOf, paired, premise, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface D1Params extends BaseParams {
@@ -43,6 +44,8 @@ export interface D1Seed {
   weight: Record<Sampler, number>;
   /** the first 400 final samples per sampler (figure) */
   samples: Record<Sampler, number[]>;
+  /** share of the starting points on the small mode's side (x1 + x2 < 0) */
+  initialShare: number;
 }
 
 const smallModeShare = (x: Float64Array) => {
@@ -75,31 +78,57 @@ export async function seedD1(p: D1Params, seed: number): Promise<D1Seed> {
       rows.push({ seed, sampler: s, smallModeWeight: weight[s], error: Math.abs(weight[s] - 0.2) });
     }
     rows.push({ seed, sampler: 'initial (uniform)', smallModeWeight: smallModeShare(init), error: Math.abs(smallModeShare(init) - 0.2) });
-    return { rows, weight, samples };
+    return { rows, weight, samples, initialShare: smallModeShare(init) };
   } finally {
     net.dispose();
   }
 }
 
+/** Largest |exact score - central finite difference of the log density| over a few points and noise levels. */
+function scoreCheck(): number {
+  const score = mixtureScore(MIXTURE);
+  const pts = Float64Array.from([-5, -5, 0, 0, 5, 5, 2, -3, -1, 0.5]);
+  const h = 1e-5;
+  let worst = 0;
+  for (const sigma of [0, 1, 5, 20]) {
+    const s = score(pts, sigma);
+    for (let i = 0; i < pts.length; i++) {
+      const up = Float64Array.from(pts), dn = Float64Array.from(pts);
+      up[i] += h; dn[i] -= h;
+      const fd = (mixtureLogDensity(MIXTURE, up, sigma)[i >> 1] - mixtureLogDensity(MIXTURE, dn, sigma)[i >> 1]) / (2 * h);
+      worst = Math.max(worst, Math.abs(fd - s[i]));
+    }
+  }
+  return worst;
+}
+
 export function summarizeD1(p: D1Params, perSeed: D1Seed[]): ClaimResult {
+  const bias = (s: Sampler) => perSeed.map((q) => q.weight[s] - 0.2);
   const err = (s: Sampler) => perSeed.map((q) => Math.abs(q.weight[s] - 0.2));
   const [plain, exact, learned] = SAMPLERS;
-  const gap = pairedT(err(plain), err(exact));
-  const gapLearned = pairedT(err(plain), err(learned));
-  const ok = mean(err(exact)) < 0.05 && mean(err(learned)) < 0.05 && gap.lo > 0 && gapLearned.lo > 0;
+  // 0.05: the catalogue's tolerance on the recovered weight (a quarter of the small mode's 0.2; the
+  // paper shows the recovered proportions by eye). Plain Langevin "misses" when its error exceeds
+  // annealing's by at least the same 0.05.
+  const margin = 0.05;
   const w = (s: Sampler) => mean(perSeed.map((q) => q.weight[s]));
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: ok ? 'reproduced' : 'not reproduced',
-      summary: `weight of the 0.2 mode from ${p.chains} chains: plain Langevin (exact score) ${w(plain).toFixed(3)}, annealed with exact scores ${w(exact).toFixed(3)}, ` +
-        `annealed with learned scores ${w(learned).toFixed(3)}; error plain minus annealed ${formatInterval(gap, 3)} (exact), ${formatInterval(gapLearned, 3)} (learned)`,
+    verdict: verdict({
+      headline: 'annealedWeightBias',
+      effects: [
+        meanOf('annealedWeightBias', 'small-mode weight, annealed Langevin with exact scores - 0.2', bias(exact), { kind: 'equivalence', margin }, { unit: 'weight', part: 'annealing recovers the weight' }),
+        paired('plainMinusAnnealed', 'weight error |w - 0.2|, plain Langevin - annealed (exact scores)', err(plain), err(exact), { kind: 'direction', sign: 1, smallest: margin }, { unit: 'weight', part: 'plain Langevin misses it' }),
+        meanOf('learnedWeightBias', 'small-mode weight, annealed Langevin with learned scores - 0.2', bias(learned), { kind: 'equivalence', margin }, { unit: 'weight', part: 'learned scores', decides: false }),
+        paired('learnedError', 'weight error |w - 0.2|, annealed learned - annealed exact scores', err(learned), err(exact), { kind: 'non-inferiority', sign: -1, margin }, { unit: 'weight', part: 'learned scores', decides: false }),
+      ],
+      // plain Langevin can only be seen to miss when the chains do not start in the right proportions
+      premise: [premise('initialOffset', 'share of starting points on the small mode\'s side - 0.2 (mean over seeds)', mean(perSeed.map((q) => q.initialShare)) - 0.2, { atLeast: 2 * margin })],
+      checks: [check('scoreVsLogDensity', 'exact mixture score - finite difference of its log density (largest, 4 noise levels)', scoreCheck(), 0, 1e-4)],
       numbers: {
         seeds: perSeed.length, weightPlain: w(plain), weightExact: w(exact), weightLearned: w(learned),
         errorPlain: mean(err(plain)), errorExact: mean(err(exact)), errorLearned: mean(err(learned)),
-        gap: gap.mean, gapLo: gap.lo, gapHi: gap.hi, gapLearned: gapLearned.mean, gapLearnedLo: gapLearned.lo, gapLearnedHi: gapLearned.hi,
       },
-    },
+    }),
     figures: figuresD1(perSeed),
   };
 }
@@ -127,7 +156,9 @@ export const claim = defineClaim<D1Params, D1Seed>({
   claim: 'annealed Langevin dynamics with a multi-noise-level score model recovers mixture weights that plain Langevin misses',
   setting: 'the paper\'s toy 1/5 N((-5,-5), I) + 4/5 N((5,5), I); chains from uniform on [-8, 8]^2; plain Langevin on the exact score (step 0.1, 1000 steps); ' +
     'annealed Langevin over 10 geometric sigmas 20 -> 1, 100 steps each, a_i = 0.1 sigma_i^2 / sigma_L^2, with exact scores and with an MLP score net trained by denoising score matching',
-  rule: 'annealed: error of the small mode\'s weight < 0.05 (mean over seeds) with exact and with learned scores; plain Langevin\'s error larger (paired 95% interval above 0)',
+  rule: 'equivalence (TOST, 90% interval): the small mode\'s weight from annealed Langevin with exact scores within +-0.05 of 0.2; plain Langevin\'s weight error above annealing\'s ' +
+    '(paired over seeds, 95% interval above 0 and not wholly below 0.05); premise: starting share on the small mode\'s side >= 0.3; check: exact score = finite difference of the log density (1e-4). ' +
+    'Learned scores reported only (same equivalence, and non-inferiority of their error to the exact scores\' at 0.05)',
   scales: {
     smoke: { seeds: [1, 2], ...common, chains: 200, plainSteps: 50, stepsPerLevel: 5, trainPoints: 500, trainSteps: 50, hidden: [16] },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, chains: 1000, plainSteps: 1000, stepsPerLevel: 100, trainPoints: 10000, trainSteps: 3000 },

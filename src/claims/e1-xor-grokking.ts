@@ -17,7 +17,8 @@ import { xorClusters } from '../data/toy2d.js';
 import { lineFigure, type Figure } from '../figures/plotly.js';
 import { twoLayerRelu } from '../models/two-layer.js';
 import { Rng } from '../random/rng.js';
-import { formatInterval, mean, pairedT, tInterval } from '../stats/bootstrap.js';
+import { mean } from '../stats/bootstrap.js';
+import { meanOf, paired, premise, proportion, verdict } from './kit/verdict.js';
 import { train } from '../train/loop.js';
 import { sgd } from '../train/transforms.js';
 import { evaluate } from './shared/fmnist.js';
@@ -112,32 +113,36 @@ export function summarizeE1(p: E1Params, perSeed: E1Seed[]): ClaimResult {
   const first = perSeed.map((s) => at(s, 1));
   const last = perSeed.map((s) => s.curve.at(-1)!);
   const n = perSeed.length;
-  const fitAtStep1 = first.filter((c) => c.trainAccuracy === 1).length;
-  const testStep1 = tInterval(first.map((c) => c.testAccuracy));
-  const gain = pairedT(last.map((c) => c.testAccuracy), first.map((c) => c.testAccuracy));
-  const nearOpt = perSeed.filter((s, i) => last[i].testAccuracy >= s.bayesAccuracy - p.nearOptimal).length;
-  const stillFit = last.filter((c) => c.flippedFit === 1).length;
-  // early: every seed fits the noisy labels after one step, with test accuracy near chance;
-  // late: every seed tests near the Bayes rule while still fitting every flipped label
-  const ok = fitAtStep1 === n && testStep1.hi < 0.6 && nearOpt === n && stillFit === n;
+  const flippedPerSeed = Number(perSeed[0].rows[0]?.flipped ?? 0);
+  // training points fit after one step, and flipped points still fit at the end, pooled over seeds
+  const fitStep1 = Math.round(first.reduce((k, c) => k + c.trainAccuracy * p.nTrain, 0));
+  const flippedEnd = Math.round(last.reduce((k, c) => k + c.flippedFit * flippedPerSeed, 0));
+  const early = 'overfits at once, near chance';
+  const late = 'later generalizes, still fitting the noise';
   const groks = perSeed.map((s) => s.grokStep);
   const transitions = perSeed.map((s) => s.transitionStep);
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: ok ? 'reproduced' : 'not reproduced',
-      summary: `after step 1: training set (${Math.round(p.flip * 100)}% flipped) fit on ${fitAtStep1}/${n} seeds, clean test accuracy ${formatInterval(testStep1)}; ` +
-        `after ${p.steps} steps: test ${mean(last.map((c) => c.testAccuracy)).toFixed(3)} (Bayes rule ${mean(perSeed.map((s) => s.bayesAccuracy)).toFixed(3)}, within ${p.nearOptimal} on ${nearOpt}/${n}), ` +
-        `gain over step 1 ${formatInterval(gain)} (paired t, 95%); flipped labels still fit on ${stillFit}/${n} (mean ${mean(last.map((c) => c.flippedFit)).toFixed(3)}); ` +
-        `half the rise done by step ${transitions.join(', ')}; near-optimal from step ${groks.map((g) => g ?? '-').join(', ')}`,
+    verdict: verdict({
+      headline: 'finalVsBayes',
+      effects: [
+        // "fits the training set": more than 99% of its (noisy) labels
+        proportion('fitAfterStep1', 'training points fit after step 1 (noisy labels, pooled over seeds)', fitStep1, n * p.nTrain, { kind: 'direction', sign: 1, reference: 0.99, smallest: 0 }, { unit: 'share', part: early }),
+        // "near chance": within +-0.1 of the 0.5 of a coin
+        meanOf('testAfterStep1', 'clean test accuracy after step 1', first.map((c) => c.testAccuracy), { kind: 'equivalence', target: 0.5, margin: 0.1 }, { unit: 'accuracy', part: early }),
+        // "near-optimal": no worse than the Bayes rule by more than 0.05 (the catalogue's tolerance)
+        paired('finalVsBayes', 'final clean test accuracy - Bayes rule', last.map((c) => c.testAccuracy), perSeed.map((s) => s.bayesAccuracy), { kind: 'non-inferiority', sign: 1, margin: p.nearOptimal }, { unit: 'accuracy', part: late }),
+        // "still fitting the noise": more than 90% of the flipped labels (75 points at ci bound the share at 0.95 at best)
+        proportion('flippedFitFinal', 'flipped training labels still fit at the end (pooled over seeds)', flippedEnd, n * flippedPerSeed, { kind: 'direction', sign: 1, reference: 0.9, smallest: 0 }, { unit: 'share', part: late }),
+        paired('gain', 'clean test accuracy, final - after step 1', last.map((c) => c.testAccuracy), first.map((c) => c.testAccuracy), { kind: 'direction', sign: 1, smallest: 0 }, { unit: 'accuracy', decides: false }),
+      ],
+      // "near-optimal" is only a claim when the optimum is far from chance
+      premise: [premise('bayes', 'Bayes rule test accuracy (mean over seeds)', mean(perSeed.map((s) => s.bayesAccuracy)), { atLeast: 0.9 })],
       numbers: {
-        seeds: n, fitAtStep1, testStep1: testStep1.mean, testStep1Lo: testStep1.lo, testStep1Hi: testStep1.hi,
-        testFinal: mean(last.map((c) => c.testAccuracy)), bayes: mean(perSeed.map((s) => s.bayesAccuracy)),
-        gain: gain.mean, gainLo: gain.lo, gainHi: gain.hi, nearOptimal: nearOpt, flippedStillFit: stillFit,
-        flippedFitFinal: mean(last.map((c) => c.flippedFit)), trainFinal: mean(last.map((c) => c.trainAccuracy)),
-        transitionStepMedian: median(transitions), grokked: groks.filter((g) => g !== null).length,
+        seeds: n, testFinal: mean(last.map((c) => c.testAccuracy)), trainFinal: mean(last.map((c) => c.trainAccuracy)),
+        snr: p.separation ** 2 / Math.sqrt(p.dim), transitionStepMedian: median(transitions), grokked: groks.filter((g) => g !== null).length,
       },
-    },
+    }),
     figures: figuresE1(perSeed),
   };
 }
@@ -180,12 +185,14 @@ export const claim = defineClaim<E1Params, E1Seed>({
   slug: 'xor-grokking',
   paper: 'Benign Overfitting and Grokking in ReLU Networks for XOR Cluster Data (Xu, Wang, Frei, Vardi & Hu 2023)',
   claim: 'a two-layer ReLU net under GD fits noisy XOR-cluster labels at once with near-chance test accuracy, then later generalizes while still fitting the noise',
-  setting: 'XOR clusters +-mu1 / +-mu2 in d = 4000 with N(0, I) noise, |mu| = 12, n = 100 with 15% of the labels flipped; two-layer ReLU net, m = 100, fixed second layer, init N(0, 1e-4^2), full-batch GD on the logistic loss, step 0.05, 1000 steps',
-  rule: 'after the first step the training set is fit on every seed and the clean test accuracy has a 95% t-interval below 0.6; after training, test accuracy within 0.05 of the Bayes rule and every flipped training label still fit, on every seed (>= 5 seeds)',
+  setting: 'XOR clusters +-mu1 / +-mu2 in d = 4000 with N(0, I) noise, |mu| = 12, n = 100 with 15% of the labels flipped; two-layer ReLU net, m = 100, fixed second layer, init N(0, 1e-4^2), full-batch GD on the logistic loss, step 0.05, 1000 steps (full: d = 16000, |mu| = 16, n = 200, 5000 steps). ' +
+    'The theorem asks for d large against n and a signal |mu|^2 large against sqrt(d), with constants it does not fix; here |mu|^2 / sqrt(d) is about 2, so its conditions hold only loosely',
+  rule: 'early part: training points fit after step 1 above 0.99 (exact binomial, pooled), clean test accuracy after step 1 within +-0.1 of 0.5 (TOST); ' +
+    'late part: final test accuracy no worse than the Bayes rule by 0.05 (non-inferiority, paired over seeds), flipped labels still fit above 0.9 (exact binomial, pooled); premise: Bayes accuracy >= 0.9',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 40, nTest: 200, dim: 400, separation: 6, width: 20, initStd: 1e-4, lr: 0.05, steps: 20 },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 100, dim: 4000, separation: 12, width: 100, initStd: 1e-4, lr: 0.05, steps: 1000 },
-    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, nTrain: 200, dim: 16000, separation: 16, width: 200, initStd: 1e-4, lr: 0.05, steps: 3000 },
+    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, nTrain: 200, dim: 16000, separation: 16, width: 200, initStd: 1e-4, lr: 0.05, steps: 5000 },
   },
   seed: seedE1,
   summarize: summarizeE1,

@@ -15,7 +15,8 @@ import { lineFigure, type Figure } from '../figures/plotly.js';
 import { mlp } from '../models/mlp.js';
 import type { Activation, Model } from '../models/model.js';
 import { Rng } from '../random/rng.js';
-import { formatInterval, mean, tInterval } from '../stats/bootstrap.js';
+import { mean } from '../stats/bootstrap.js';
+import { check, meanOf, premise, verdict } from './kit/verdict.js';
 import { fitLine } from '../stats/regression.js';
 import { binKeys, informationPlane } from '../techniques/information/index.js';
 import { train } from '../train/loop.js';
@@ -123,23 +124,38 @@ function lateSlope(s: E2Seed, act: Act): number {
 }
 
 export function summarizeE2(p: E2Params, perSeed: E2Seed[]): ClaimResult {
-  const slope = Object.fromEntries(ACTIVATIONS.map((a) => [a, tInterval(perSeed.map((s) => lateSlope(s, a)))])) as Record<Act, ReturnType<typeof tInterval>>;
   const last = HIDDEN.length - 1;
-  const peak = (a: Act) => mean(perSeed.map((s) => Math.max(...s.ixt[a][last])));
-  const final = (a: Act) => mean(perSeed.map((s) => s.ixt[a][last].at(-1)!));
-  const per100 = (i: ReturnType<typeof tInterval>) => ({ ...i, mean: 100 * i.mean, lo: 100 * i.lo, hi: 100 * i.hi });
+  // compression: bits lost by the last hidden layer's I(X;T) from its peak to the end of training
+  const fall = (a: Act) => perSeed.map((s) => Math.max(...s.ixt[a][last]) - s.ixt[a][last].at(-1)!);
+  const slopes = (a: Act) => perSeed.map((s) => 100 * lateSlope(s, a));
+  const all = twelveBitTask();
+  const distinct = informationPlane(Array.from({ length: 4096 }, (_, i) => String(i)), all.y);
+  const single = informationPlane(new Array<string>(4096).fill('0'), all.y);
+  const part = 'tanh compresses';
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: slope.tanh.hi < 0 ? 'reproduced' : 'not reproduced',
-      summary: ACTIVATIONS.map((a) => `${a}: last hidden layer I(X;T) peaks at ${peak(a).toFixed(2)} bits and ends at ${final(a).toFixed(2)}, ` +
-        `slope over the second half ${formatInterval(per100(slope[a]), 3)} bits per 100 epochs, test accuracy ${mean(perSeed.map((s) => s.testAccuracy[a])).toFixed(3)}`).join('; '),
+    verdict: verdict({
+      headline: 'tanhFall',
+      effects: [
+        // the paper's compression phase loses several bits; the smallest fall that counts is 1 bit
+        meanOf('tanhFall', 'tanh: last hidden layer I(X;T), peak - end of training', fall('tanh'), { kind: 'direction', sign: 1, smallest: 1 }, { unit: 'bits', part }),
+        // and it falls late, after fitting: the slope over the second half of training below 0
+        meanOf('tanhSlope', 'tanh: slope of the last hidden layer I(X;T) over the second half', slopes('tanh'), { kind: 'direction', sign: -1, smallest: 0 }, { unit: 'bits / 100 epochs', part }),
+        meanOf('reluFall', 'ReLU: last hidden layer I(X;T), peak - end of training', fall('relu'), { kind: 'direction', sign: 1, smallest: 1 }, { unit: 'bits', decides: false }),
+        meanOf('reluSlope', 'ReLU: slope of the last hidden layer I(X;T) over the second half', slopes('relu'), { kind: 'direction', sign: -1, smallest: 0 }, { unit: 'bits / 100 epochs', decides: false }),
+      ],
+      // a compression phase follows a fitting phase: the tanh network must have learned the task
+      premise: [premise('tanhTestAccuracy', 'tanh: test accuracy (mean over seeds)', mean(perSeed.map((s) => s.testAccuracy.tanh)), { atLeast: 0.9 })],
+      checks: [
+        check('ixtDistinct', 'I(X;T) with every pattern in its own bin = log2 4096', distinct.ixt, 12, 1e-9),
+        check('ixtSingle', 'I(X;T) with one bin for all patterns', single.ixt, 0, 1e-12),
+      ],
       numbers: {
         seeds: perSeed.length,
-        ...Object.fromEntries(ACTIVATIONS.flatMap((a) => [[`${a}Peak`, peak(a)], [`${a}Final`, final(a)], [`${a}Slope`, slope[a].mean], [`${a}SlopeLo`, slope[a].lo], [`${a}SlopeHi`, slope[a].hi],
+        ...Object.fromEntries(ACTIVATIONS.flatMap((a) => [[`${a}Peak`, mean(perSeed.map((s) => Math.max(...s.ixt[a][last])))], [`${a}Final`, mean(perSeed.map((s) => s.ixt[a][last].at(-1)!))],
           [`${a}TestAccuracy`, mean(perSeed.map((s) => s.testAccuracy[a]))]])),
       },
-    },
+    }),
     figures: figuresE2(perSeed),
   };
 }
@@ -157,7 +173,8 @@ export const claim = defineClaim<E2Params, E2Seed>({
   claim: 'tanh networks show a compression phase in the information plane (reported for tanh and for ReLU, where it is known to fail)',
   setting: 'all 4096 12-bit patterns, label |x - c|^2 above its median (c fixed), 12-10-7-5-4-3-2 network (tanh or ReLU, Glorot init), Adam 1e-3, batch 128, 85% of the patterns, 200 epochs; ' +
     'I(X;T), I(T;Y) of every hidden layer every 5 epochs by binning (30 bins per unit over the layer\'s range across the run)',
-  rule: 'compression with tanh: the last hidden layer\'s I(X;T) falls over the second half of training (per-seed slope, 95% t-interval below 0); the same reported for ReLU',
+  rule: 'compression with tanh: the last hidden layer\'s I(X;T) falls from its peak to the end of training (95% t interval above 0, not wholly short of 1 bit) and its slope over the second half ' +
+    'of training is below 0 (95% t); premise: tanh test accuracy >= 0.9; checks: I(X;T) = 12 bits with distinct bins, 0 with one bin; the same reported for ReLU',
   scales: {
     smoke: { seeds: [1, 2], epochs: 8, every: 2, lr: 1e-3, batchSize: 128, bins: 30 },
     ci: { seeds: [1, 2, 3, 4, 5], epochs: 200, every: 5, lr: 1e-3, batchSize: 128, bins: 30 },
