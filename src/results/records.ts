@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, posix } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { Verdict } from '../claims/kit/verdict.js';
 import type { Scale } from '../claims/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -96,42 +97,69 @@ const sha = (parts: Iterable<string | Buffer>): string => {
   return h.digest('hex').slice(0, 16);
 };
 
-/** The src/ modules a module imports, transitively (relative imports of .js resolved to .ts). */
-export function moduleClosure(entry: string): string[] {
+/** Where code is read from: the working tree, or a commit (to re-derive a record's code version). */
+export interface CodeSource {
+  exists(rel: string): boolean;
+  read(rel: string): Buffer;
+  /** files below a folder, recursively, sorted */
+  list(relDir: string): string[];
+}
+
+export function workingTree(root = projectRoot()): CodeSource {
+  const walk = (rel: string): string[] => readdirSync(join(root, rel)).sort().flatMap((f) => {
+    const r = posix.join(rel, f);
+    return statSync(join(root, r)).isDirectory() ? walk(r) : [r];
+  });
+  return {
+    exists: (rel) => existsSync(join(root, rel)),
+    read: (rel) => readFileSync(join(root, rel)),
+    list: (rel) => (existsSync(join(root, rel)) ? walk(rel) : []),
+  };
+}
+
+/** The files of a commit, through git. */
+export function atCommit(commit: string, root = projectRoot()): CodeSource {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: root, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+  const files = new Set(git(['ls-tree', '-r', '--name-only', commit]).toString('utf8').split('\n').filter(Boolean));
+  return {
+    exists: (rel) => files.has(rel) || [...files].some((f) => f.startsWith(`${rel}/`)),
+    read: (rel) => git(['show', `${commit}:${rel}`]),
+    list: (rel) => [...files].filter((f) => f.startsWith(`${rel}/`)).sort(),
+  };
+}
+
+const PRESENTATION = /^src\/(figures\/|util\/display\.ts$)/;
+
+/**
+ * The src/ modules a module imports, transitively (relative imports of .js resolved to .ts; paths
+ * relative to the project root), less the presentation modules (figures, notebook display): they
+ * shape what a notebook shows, never a verdict, and records keep no figures.
+ */
+export function moduleClosure(entry: string, src: CodeSource = workingTree(), opts: { presentation?: boolean } = {}): string[] {
   const seen = new Set<string>();
   const visit = (file: string) => {
-    if (seen.has(file) || !existsSync(file)) return;
+    if (seen.has(file) || !src.exists(file) || (!opts.presentation && PRESENTATION.test(file))) return;
     seen.add(file);
-    const text = readFileSync(file, 'utf8');
+    const text = src.read(file).toString('utf8');
     for (const m of text.matchAll(/(?:import|export)\s[^'";]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
-      const spec = m[1] ?? m[2];
-      const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
-      visit(existsSync(target) ? target : join(target, 'index.ts'));
+      const target = posix.normalize(posix.join(posix.dirname(file), m[1] ?? m[2])).replace(/\.js$/, '.ts');
+      visit(src.exists(target) && target.endsWith('.ts') ? target : posix.join(target, 'index.ts'));
     }
   };
   visit(entry);
   return [...seen].sort();
 }
 
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
-
-/** The code version of a claim: its module closure, plus the lockfile and native sources. */
-export function codeVersion(id: string, slug: string): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
-  const root = projectRoot();
-  const entry = join(root, 'src', 'claims', `${id.toLowerCase()}-${slug}.ts`);
-  if (!existsSync(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
-  const files = moduleClosure(entry);
+/** The code version of a claim: its module closure, plus the lockfile, the native sources and the shipped data. */
+export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
+  const entry = `src/claims/${id.toLowerCase()}-${slug}.ts`;
+  if (!src.exists(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
+  const hashFiles = (files: string[]) => sha(files.flatMap((f) => [f, src.read(f)]));
   return {
-    code: sha(files.flatMap((f) => [relative(root, f), readFileSync(f)])),
-    lockfile: sha([readFileSync(join(root, 'package-lock.json'))]),
-    native: sha(filesUnder(join(root, 'native', 'src')).flatMap((f) => [relative(root, f), readFileSync(f)])),
-    data: sha(filesUnder(join(root, 'data', 'fashion-mnist-subset')).flatMap((f) => [relative(root, f), readFileSync(f)])),
+    code: hashFiles(moduleClosure(entry, src, opts)),
+    lockfile: sha([src.read('package-lock.json')]),
+    native: hashFiles(src.list('native/src')),
+    data: hashFiles(src.list('data/fashion-mnist-subset')),
   };
 }
 
