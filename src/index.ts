@@ -48,3 +48,27 @@ export { runNotebook, type RunOptions as NotebookRunOptions, type RunResult as N
 export type { Parameters } from './notebook/parameters.js';
 export type { Notebook, Cell, Output, MultilineString } from './notebook/nbformat.js';
 export { findKernelSpec, listKernelSpecs, type KernelSpec } from './notebook/kernelspec.js';
+// every technique family as a namespace (import { adversarial } from "noiselab"), also at noiselab/techniques/<folder>
+export * as adversarial from './techniques/adversarial/index.js';
+export * as attribution from './techniques/attribution/index.js';
+export * as augmentation from './techniques/augmentation/index.js';
+export * as certification from './techniques/certification/index.js';
+export * as curvature from './techniques/curvature/index.js';
+export * as discreteGradients from './techniques/discrete-gradients/index.js';
+export * as forwardGradient from './techniques/forward-gradient/index.js';
+export * as gradientRegularization from './techniques/gradient-regularization/index.js';
+export * as information from './techniques/information/index.js';
+export * as jacobian from './techniques/jacobian/index.js';
+export * as labelNoise from './techniques/label-noise/index.js';
+export * as lipschitz from './techniques/lipschitz/index.js';
+export * as lrSchedules from './techniques/lr-schedules/index.js';
+export * as lrStability from './techniques/lr-stability/index.js';
+export * as optimizers from './techniques/optimizers/index.js';
+export * as privacy from './techniques/privacy/index.js';
+export * as pruning from './techniques/pruning/index.js';
+export * as quantization from './techniques/quantization/index.js';
+export * as robustGradient from './techniques/robust-gradient/index.js';
+export * as score from './techniques/score/index.js';
+export * as sgdTemperature from './techniques/sgd-temperature/index.js';
+export * as sharpness from './techniques/sharpness/index.js';
+export * as zerothOrder from './techniques/zeroth-order/index.js';
