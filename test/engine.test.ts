@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BACKEND_PREFERENCE, engineInfo, parseBackendChoice, registerWasmBackend } from '../src/engine/backend.js';
 import { conv2dBackpropFilterNHWC } from '../src/engine/kernels/conv2d-backprop-filter-wasm.js';
 import { Rng } from '../src/random/rng.js';
 import { maxAbsDiff } from './helpers.js';
+import { projectRoot } from '../src/util/paths.js';
 
 describe('engine', () => {
   it('chose a known backend and says why others were skipped', () => {
@@ -87,4 +89,23 @@ describe('Conv2DBackpropFilter for wasm', () => {
       await tf.setBackend(previous);
     }
   });
+});
+
+describe('engine on first use', () => {
+  it('train() starts the engine itself when no one called initEngine (never tfjs\'s plain cpu backend), and says which', () => {
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { mlp } from './src/models/mlp.ts';
+      import { train } from './src/train/loop.ts';
+      import { sgd } from './src/train/transforms.ts';
+      import { Rng } from './src/random/rng.ts';
+      const model = mlp({ sizes: [4, 8, 2] }, new Rng(1));
+      const data = { name: 'toy', x: new Float32Array(64 * 4).map((_, i) => Math.sin(i)), y: new Int32Array(64).map((_, i) => i % 2), featureShape: [4], numClasses: 2 };
+      const r = await train({ model, data, transform: sgd(0.1), batchSize: 16, steps: 3, rng: new Rng(2), progress: 'silent' });
+      console.log(JSON.stringify({ backend: tf.getBackend(), status: r.status }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot(), encoding: 'utf8', env: { ...process.env, NOISELAB_BACKEND: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ backend: expect.not.stringMatching(/^cpu$/), status: 'ok' });
+    expect(r.stderr).toMatch(/noiselab engine: /);
+  }, 60_000);
 });

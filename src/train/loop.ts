@@ -3,6 +3,7 @@
  * GradientTransformation, so the loop has no flags for any of them. A non-finite loss ends the run
  * with status 'diverged' instead of throwing, so other seeds' results survive.
  */
+import { engineInfo, initEngine } from '../engine/backend.js';
 import * as tf from '@tensorflow/tfjs';
 import { batches, batchTensors, size, type Dataset } from '../data/dataset.js';
 import type { Model } from '../models/model.js';
@@ -66,6 +67,8 @@ export interface TrainResult {
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
+  // never train silently on tfjs's plain cpu backend: the engine starts itself (and says which backend) on first use
+  if (!engineInfo()) await initEngine();
   const { model, data, transform, batchSize } = opts;
   const n = size(data);
   const stepsPerEpoch = Math.max(1, Math.floor(n / Math.min(batchSize, n)));
