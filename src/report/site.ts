@@ -5,7 +5,7 @@
  * beside it carries the table and the images for reading on GitHub. The site is built in a temporary
  * folder and swapped in whole, so a failed build leaves the previous one.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadClaims } from '../claims/registry.js';
 import type { Claim } from '../claims/types.js';
@@ -15,7 +15,8 @@ import { readNotebook } from '../notebook/nbformat.js';
 import { readRecords, type ClaimRecord } from '../results/records.js';
 import { loadRecord, type RunRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { resultsDir } from '../util/paths.js';
+import { projectRoot, resultsDir } from '../util/paths.js';
+import { runsTable } from '../results/history.js';
 import { SITE_CSS, SITE_JS } from './assets.js';
 import { describeClaimed, fmt, formatP } from '../claims/kit/verdict.js';
 import { esc, page } from './html.js';
@@ -66,6 +67,7 @@ export async function buildSite(opts: SiteOptions = {}): Promise<SiteSummary> {
       const run = loadRecord(claim.id, 'full', results) ?? loadRecord(claim.id, 'ci', results) ?? loadRecord(claim.id, 'smoke', results);
       const p = await claimPage(claim, rows[i], run, results, opts.renderer);
       for (const img of p.images) writeFileSync(join(tmp, 'claims', img.file), img.png);
+      for (const [file, data] of p.downloads) writeFileSync(join(tmp, 'claims', file), data);
       writeFileSync(join(tmp, 'claims', `${claim.id}.html`), p.html);
       figures += p.figures;
       if (p.images.length) images.set(claim.id, p.images.map((im) => `claims/${im.file}`));
@@ -123,6 +125,19 @@ async function claimPage(claim: Claim<any>, row: ReportRow, rec: RunRecord | nul
     body = `<h2>Figures (${esc(rec.scale)}${rec.scale === 'smoke' ? ': a smoke run, not a verdict' : ''})</h2><p class="muted">This result was computed without its notebook; <code>noiselab reproduce --claim ${esc(claim.id)}</code> with the tslab kernel registered adds it.</p>${parts.join('\n')}`;
   }
   const records = readRecords().filter((r) => r.id === claim.id);
+  // downloads beside the page: the notebook (as shipped, and as executed), and each record's rows as CSV and JSON
+  const downloads = new Map<string, string | Buffer>();
+  const nbName = `${claim.id.toLowerCase()}-${claim.slug}.ipynb`;
+  const source = join(projectRoot(), 'notebooks', nbName);
+  if (existsSync(source)) downloads.set(nbName, readFileSync(source));
+  if (rec && nbFile && existsSync(nbFile)) downloads.set(`${claim.id}.executed.${rec.scale}.ipynb`, readFileSync(nbFile));
+  for (const r of records) {
+    if (!r.rows?.length) continue;
+    downloads.set(`${claim.id}.${r.scale}.rows.json`, `${JSON.stringify(r.rows, null, 1)}\n`);
+    downloads.set(`${claim.id}.${r.scale}.rows.csv`, rowsCsv(r.rows));
+  }
+  const links = [...downloads.keys()].map((f) => `<a href="${esc(f)}" download>${esc(f)}</a>`).join(' &middot; ');
+  const history = runHistory(claim.id, results);
   const html = page(`${claim.id}: ${claim.claim}`, `
 <p><a href="../index.html">&larr; all claims</a></p>
 <h1>${esc(claim.id)}: ${esc(claim.claim)}</h1>
@@ -131,13 +146,40 @@ async function claimPage(claim: Claim<any>, row: ReportRow, rec: RunRecord | nul
 <dt>setting</dt><dd>${esc(claim.setting)}</dd>
 <dt>rule</dt><dd>${esc(claim.rule)}</dd>
 <dt>re-run</dt><dd><code>npx noiselab reproduce --claim ${esc(claim.id)} --scale ci</code> (or <code>--scale full</code>)</dd>
-<dt>source</dt><dd><code>src/claims/${esc(claim.id.toLowerCase())}-${esc(claim.slug)}.ts</code>, <code>notebooks/${esc(claim.id.toLowerCase())}-${esc(claim.slug)}.ipynb</code></dd>
+<dt>source</dt><dd><code>src/claims/${esc(claim.id.toLowerCase())}-${esc(claim.slug)}.ts</code> (the experiment), <code>notebooks/${esc(nbName)}</code>, <code>test/claims/${esc(claim.id.toLowerCase())}-${esc(claim.slug)}.test.ts</code>, <code>data/records/${esc(claim.id)}.*.json</code></dd>
+<dt>downloads</dt><dd>${links || '<span class="muted">none</span>'}</dd>
 </dl>
 <h2>Verdicts of record</h2>
 ${verdictSection('ci', row.ci, records.find((r) => r.scale === 'ci'))}
 ${verdictSection('full', row.full, records.find((r) => r.scale === 'full'))}
+<h2>Run history</h2>
+${history}
 ${body}`, '../assets');
-  return { html, images, figures };
+  return { html, images, figures, downloads };
+}
+
+/** Rows as CSV (columns: the union of the rows' keys). */
+function rowsCsv(rows: Record<string, unknown>[]): string {
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const q = (v: unknown) => {
+    const t = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => q(r[c])).join(','))].join('\n') + '\n';
+}
+
+/** Every stored run of the claim (the results folder's history), newest first. */
+function runHistory(id: string, results: string): string {
+  let runs: Record<string, any>[];
+  try {
+    runs = runsTable(id, results).objects() as Record<string, any>[];
+  } catch (e) {
+    return `<p class="muted">${esc((e as Error).message)}</p>`;
+  }
+  if (!runs.length) return '<p class="muted">no stored run in this results folder</p>';
+  const body = runs.slice().reverse().map((r) => `<tr><td><code>${esc(r.run)}</code></td><td>${esc(r.scale)}</td><td>${esc(r.status)}</td><td>${esc(r.seeds)}</td><td>${esc(r.backend)}</td><td><code>${esc(r.commit ?? '')}</code></td><td class="num">${esc(Number(r.durationSec).toFixed(1))}</td><td>${esc(String(r.date).slice(0, 16))}</td></tr>`).join('');
+  return `<div class="scroll"><table class="effects"><thead><tr><th>run</th><th>scale</th><th>status</th><th>seeds</th><th>backend</th><th>commit</th><th>runtime (s)</th><th>date</th></tr></thead><tbody>${body}</tbody></table></div>
+<p class="muted"><code>npx noiselab results ${esc(id)}</code> lists them; <code>--compare A,B</code> compares two number by number.</p>`;
 }
 
 const badge = (c: VerdictCell | null) => (c ? `<span class="badge ${STATUS_CLASS(c.status)}">${esc(c.status)}</span>${c.stale.length ? ' <span class="badge stale">stale</span>' : ''}` : '<span class="badge not-run">not run</span>');

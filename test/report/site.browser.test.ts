@@ -141,6 +141,10 @@ describe.skipIf(!ready && !process.env.CI)('report site in headless Chromium', (
       // static copies are there and load
       const images = page.locator('details.static img');
       expect(await images.count()).toBe(n);
+      // it leads with the verdicts of record, links its notebook and rows, and lists its run history
+      expect(await page.locator('h2').first().textContent()).toBe('Verdicts of record');
+      expect(await page.locator(`a[download][href="${id.toLowerCase()}-${(await loadClaims()).find((c) => c.id === id)!.slug}.ipynb"]`).count()).toBe(1);
+      expect(await page.locator('h2:has-text("Run history") + div table tbody tr').count()).toBeGreaterThan(0);
       await page.screenshot({ path: join(SHOTS, `report-claim-${id}.png`), fullPage: true });
       expect(errors).toEqual([]);
       await page.close();
