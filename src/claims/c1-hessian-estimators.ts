@@ -19,6 +19,7 @@ import { hessianOperator } from '../techniques/curvature/operator.js';
 import { denseMatrix, densityOnGrid, hutchinsonTrace, jacobiEigen, lanczosEigenvalues, powerIteration, runMoments, spectralDensity } from '../techniques/curvature/spectrum.js';
 import { mean, std } from '../stats/bootstrap.js';
 import { barFigure, lineFigure } from '../figures/plotly.js';
+import { check, meanOf, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
 export interface C1Params extends BaseParams {
@@ -32,14 +33,26 @@ export interface C1Params extends BaseParams {
   hutchinsonSamples: number;
   slqRuns: number;
   slqSteps: number;
-  /** tolerances: relative eigenvalue error (power, Lanczos); trace and SLQ moments in Monte Carlo standard errors */
+  /** margins: eigenvalue error relative to the spectral radius (power, Lanczos); relative error of the trace and SLQ moments */
   tolPower: number;
   tolLanczos: number;
-  tolZ: number;
+  tolTrace: number;
+  tolMoments: number;
 }
 
 export interface C1Seed {
   row: ClaimResult['rows'][number];
+  powerRelErr: number;
+  lanczosRelErr: number;
+  /** signed relative errors (estimate - exact) / |exact| */
+  traceErr: number;
+  moment1Err: number;
+  moment2Err: number;
+  /** exact identities of the reference: sum of eigenvalues = sum of the diagonal, sum of squares = squared Frobenius norm (relative errors) */
+  eigenSumErr: number;
+  eigenSquareErr: number;
+  /** largest |sum of one SLQ run's quadrature weights - 1| */
+  weightErr: number;
   exact: number[];
   slqNodes: number[];
   slqWeights: number[];
@@ -56,30 +69,46 @@ export async function seedC1(p: C1Params, seed: number): Promise<C1Seed> {
   try {
     await train({ model, data, transform: adam(0.01), batchSize: 64, steps: p.trainSteps, rng: rng.fork('train'), label: `C1 seed ${seed}` });
     const op = hessianOperator((ps) => crossEntropy()(model.apply(x, ps), y), model.params);
-    const exact = jacobiEigen(denseMatrix(op), op.dim).values;
+    const dense = denseMatrix(op);
+    const n = op.dim;
+    const exact = jacobiEigen(dense, n).values;
     const radius = Math.max(...exact.map(Math.abs));
     const byMagnitude = [...exact].sort((a, b) => Math.abs(b) - Math.abs(a)).slice(0, p.k);
     const trace = exact.reduce((s, v) => s + v, 0);
+    let diag = 0;
+    let frob = 0;
+    for (let i = 0; i < n; i++) diag += dense[i * n + i];
+    for (let i = 0; i < n * n; i++) frob += dense[i] ** 2;
     const power = powerIteration(op, { k: p.k, rng: rng.fork('power') });
     const lanczos = lanczosEigenvalues(op, { k: p.k, steps: p.lanczosSteps, rng: rng.fork('lanczos') });
     const hutch = hutchinsonTrace(op, { samples: p.hutchinsonSamples, rng: rng.fork('hutchinson') });
     const slq = spectralDensity(op, { runs: p.slqRuns, steps: p.slqSteps, rng: rng.fork('slq') });
-    // SLQ's q-th moment estimates tr(H^q) / n; judged in standard errors over its random start vectors
+    // SLQ's q-th moment estimates tr(H^q) / n
+    const exactMoment = (q: number) => mean(exact.map((e) => e ** q));
+    const momentErr = (q: number) => (mean(runMoments(slq, q)) - exactMoment(q)) / Math.abs(exactMoment(q));
     const momentZ = (q: number) => {
       const m = runMoments(slq, q);
-      const se = std(m) / Math.sqrt(m.length);
-      return Math.abs(mean(m) - mean(exact.map((e) => e ** q))) / se;
+      return Math.abs(mean(m) - exactMoment(q)) / (std(m) / Math.sqrt(m.length));
     };
+    const runs = Math.max(...slq.run) + 1;
+    const weightSums = new Array(runs).fill(0);
+    slq.weights.forEach((w, i) => (weightSums[slq.run[i]] += w * runs));
+    const powerRelErr = relErr(power.values, byMagnitude, radius);
+    const lanczosRelErr = relErr(lanczos, exact.slice(0, p.k), radius);
+    const traceErr = (hutch.mean - trace) / Math.abs(trace);
     return {
       exact,
       slqNodes: slq.nodes,
       slqWeights: slq.weights,
+      powerRelErr, lanczosRelErr, traceErr, moment1Err: momentErr(1), moment2Err: momentErr(2),
+      eigenSumErr: Math.abs(trace - diag) / Math.abs(diag),
+      eigenSquareErr: Math.abs(exact.reduce((s, v) => s + v * v, 0) - frob) / frob,
+      weightErr: Math.max(...weightSums.map((w) => Math.abs(w - 1))),
       row: {
-        seed, dim: op.dim, lambdaMax: exact[0], trace,
-        powerRelErr: relErr(power.values, byMagnitude, radius), powerIterations: power.iterations,
-        lanczosRelErr: relErr(lanczos, exact.slice(0, p.k), radius),
-        traceEstimate: hutch.mean, traceRelErr: Math.abs(hutch.mean - trace) / Math.abs(trace), traceZ: Math.abs(hutch.mean - trace) / hutch.stderr,
-        slqMoment1Z: momentZ(1), slqMoment2Z: momentZ(2),
+        seed, dim: n, lambdaMax: exact[0], trace,
+        powerRelErr, powerIterations: power.iterations, lanczosRelErr,
+        traceEstimate: hutch.mean, traceErr, traceZ: Math.abs(hutch.mean - trace) / hutch.stderr,
+        slqMoment1Err: momentErr(1), slqMoment2Err: momentErr(2), slqMoment1Z: momentZ(1), slqMoment2Z: momentZ(2),
       },
     };
   } finally {
@@ -90,14 +119,36 @@ export async function seedC1(p: C1Params, seed: number): Promise<C1Seed> {
 
 export function summarizeC1(p: C1Params, perSeed: C1Seed[]): ClaimResult {
   const rows = perSeed.map((s) => s.row);
-  const worst = (key: string) => Math.max(...rows.map((r) => Number(r[key])));
-  const numbers = {
-    worstPowerRelErr: worst('powerRelErr'), worstLanczosRelErr: worst('lanczosRelErr'), worstTraceZ: worst('traceZ'),
-    worstTraceRelErr: worst('traceRelErr'), worstSlqMoment1Z: worst('slqMoment1Z'), worstSlqMoment2Z: worst('slqMoment2Z'),
-    seeds: p.seeds.length, dim: Number(rows[0].dim),
-  };
-  const ok = numbers.worstPowerRelErr < p.tolPower && numbers.worstLanczosRelErr < p.tolLanczos && numbers.worstTraceZ < p.tolZ &&
-    numbers.worstSlqMoment1Z < p.tolZ && numbers.worstSlqMoment2Z < p.tolZ;
+  const of = (f: (s: C1Seed) => number) => perSeed.map(f);
+  const worst = (f: (s: C1Seed) => number) => Math.max(...perSeed.map(f));
+  const v = verdict({
+    headline: 'lanczosErr',
+    effects: [
+      // eigenvalues: the error relative to the spectral radius, no worse than 0 by the method's own tolerance
+      // (PyHessian stops power iteration at a relative change of 1e-3; 1e-2 allows for that; Lanczos with
+      // full reorthogonalisation is exact to float precision, 1e-3 is generous)
+      meanOf('lanczosErr', `Lanczos top-${p.k} eigenvalues, largest error / spectral radius`, of((s) => s.lanczosRelErr),
+        { kind: 'non-inferiority', sign: -1, margin: p.tolLanczos }, { part: 'Lanczos', digits: 6 }),
+      meanOf('powerErr', `power iteration top-${p.k} eigenvalues (by magnitude), largest error / spectral radius`, of((s) => s.powerRelErr),
+        { kind: 'non-inferiority', sign: -1, margin: p.tolPower }, { part: 'power iteration', digits: 5 }),
+      // Monte Carlo estimates are unbiased: their signed relative error, averaged over seeds, equals 0
+      // within a margin in data units. Trace: 10%, below the differences the claims that use it resolve
+      // (C3 ranks layers whose traces differ by factors). SLQ moments: 25%; SLQ is used for the density's
+      // shape (bulk and outliers, C2), and with 10 probes a moment's own spread is about that (pilot, seeds 101-103)
+      meanOf('traceErr', 'Hutchinson trace, (estimate - exact) / |exact|', of((s) => s.traceErr),
+        { kind: 'equivalence', margin: p.tolTrace }, { part: 'Hutchinson', digits: 4 }),
+      meanOf('moment1Err', 'SLQ first moment, (estimate - exact) / |exact|', of((s) => s.moment1Err),
+        { kind: 'equivalence', margin: p.tolMoments }, { part: 'SLQ', digits: 4 }),
+      meanOf('moment2Err', 'SLQ second moment, (estimate - exact) / |exact|', of((s) => s.moment2Err),
+        { kind: 'equivalence', margin: p.tolMoments }, { part: 'SLQ', digits: 4 }),
+    ],
+    checks: [
+      check('eigenSum', 'exact reference: sum of eigenvalues vs trace of the matrix, relative', worst((s) => s.eigenSumErr), 0, 1e-9),
+      check('eigenSquares', 'exact reference: sum of squared eigenvalues vs squared Frobenius norm, relative', worst((s) => s.eigenSquareErr), 0, 1e-9),
+      check('slqWeights', 'SLQ quadrature weights of each run sum to 1', worst((s) => s.weightErr), 0, 1e-9),
+    ],
+    numbers: { seeds: perSeed.length, dim: Number(rows[0].dim), worstTraceZ: Math.max(...rows.map((r) => Number(r.traceZ))) },
+  });
   const s0 = perSeed[0];
   const lo = Math.min(...s0.exact);
   const hi = Math.max(...s0.exact);
@@ -106,27 +157,22 @@ export function summarizeC1(p: C1Params, perSeed: C1Seed[]): ClaimResult {
   const exactDensity = { nodes: s0.exact, weights: s0.exact.map(() => 1 / s0.exact.length), run: s0.exact.map(() => 0) };
   return {
     rows,
-    verdict: {
-      status: ok ? 'reproduced' : 'not reproduced',
-      summary: `worst over ${p.seeds.length} seeds (Hessian dim ${numbers.dim}): power iteration top-${p.k} rel. error ${numbers.worstPowerRelErr.toExponential(1)} (tol ${p.tolPower}), ` +
-        `Lanczos ${numbers.worstLanczosRelErr.toExponential(1)} (tol ${p.tolLanczos}), Hutchinson trace ${numbers.worstTraceZ.toFixed(2)} standard errors ` +
-        `(${(100 * numbers.worstTraceRelErr).toFixed(1)}%), SLQ first/second moments ${numbers.worstSlqMoment1Z.toFixed(2)} / ${numbers.worstSlqMoment2Z.toFixed(2)} standard errors (tol ${p.tolZ} s.e.)`,
-      numbers,
-    },
+    verdict: v,
     figures: [
       lineFigure('Hessian spectrum, first seed: exact eigenvalues vs SLQ (Gaussian-smoothed)', 'eigenvalue', 'density', [
         { name: 'exact', x: grid, y: densityOnGrid(exactDensity, grid, width) },
         { name: `SLQ (${p.slqRuns} runs x ${p.slqSteps} steps)`, x: grid, y: densityOnGrid({ nodes: s0.slqNodes, weights: s0.slqWeights, run: [] }, grid, width) },
       ], { logY: true }),
-      barFigure('Worst relative error over seeds', 'relative error', [
-        { name: 'power iteration', value: numbers.worstPowerRelErr }, { name: 'Lanczos', value: numbers.worstLanczosRelErr },
-        { name: 'Hutchinson trace', value: numbers.worstTraceRelErr },
+      barFigure('Worst |relative error| over seeds', 'relative error', [
+        { name: 'power iteration (/ radius)', value: worst((s) => s.powerRelErr) }, { name: 'Lanczos (/ radius)', value: worst((s) => s.lanczosRelErr) },
+        { name: 'Hutchinson trace', value: worst((s) => Math.abs(s.traceErr)) }, { name: 'SLQ moment 1', value: worst((s) => Math.abs(s.moment1Err)) },
+        { name: 'SLQ moment 2', value: worst((s) => Math.abs(s.moment2Err)) },
       ]),
     ],
   };
 }
 
-const tolerances = { tolPower: 1e-2, tolLanczos: 1e-3, tolZ: 3 };
+const tolerances = { tolPower: 1e-2, tolLanczos: 1e-3, tolTrace: 0.1, tolMoments: 0.25 };
 
 export const claim = defineClaim<C1Params, C1Seed>({
   id: 'C1',
@@ -134,7 +180,8 @@ export const claim = defineClaim<C1Params, C1Seed>({
   paper: '(tooling behind A3, A11, B9, C2-C4; PyHessian)',
   claim: 'Hessian-vector products give top-k eigenvalues (power/Lanczos), trace (Hutchinson) and spectral density (SLQ) that match the exact Hessian',
   setting: 'MLP trained briefly on a 2-D Gaussian mixture; full Hessian built from HVP columns and eigendecomposed (Jacobi); estimators at their usual settings (power: 100 iterations, tol 1e-3)',
-  rule: 'each estimate matches the exact Hessian within tolerance: top-k eigenvalues (power 1e-2, Lanczos 1e-3 of the spectral radius); Hutchinson trace and SLQ first two moments within 3 Monte Carlo standard errors',
+  rule: 'four parts: top-k eigenvalue error / spectral radius, mean over seeds, below 1e-3 for Lanczos and 1e-2 for power iteration (non-inferiority, one-sided 95%); ' +
+    'signed relative error of the Hutchinson trace within +-0.1 and of the SLQ first and second moments within +-0.25 (TOST); checks: the exact reference\'s eigenvalues reproduce its trace and Frobenius norm, SLQ weights sum to 1',
   scales: {
     smoke: { seeds: [1, 2], hidden: [6], classes: 3, nData: 60, trainSteps: 20, k: 2, lanczosSteps: 20, hutchinsonSamples: 30, slqRuns: 2, slqSteps: 10, ...tolerances },
     ci: { seeds: [1, 2, 3, 4, 5], hidden: [12, 12], classes: 4, nData: 400, trainSteps: 300, k: 5, lanczosSteps: 80, hutchinsonSamples: 200, slqRuns: 10, slqSteps: 40, ...tolerances },
