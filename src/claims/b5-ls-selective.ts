@@ -10,7 +10,8 @@
  */
 import { lineFigure, barFigure, seedBar, type Figure } from '../figures/plotly.js';
 import { argmaxRows, logitNormConfidence, maxProbability, riskCoverage, type RiskCoverage } from '../metrics/classification.js';
-import { formatInterval, mean, pairedT, type Interval } from '../stats/bootstrap.js';
+import { mean } from '../stats/bootstrap.js';
+import { paired, premise, verdict } from './kit/verdict.js';
 import { crossEntropy } from '../train/losses.js';
 import { evaluate, fmnistSplits } from './shared/fmnist.js';
 import { FAMILY_SCALES, trainArm, type SmoothingFamilyParams } from './shared/smoothing-family.js';
@@ -60,31 +61,30 @@ export async function seedB5(p: B5Params, seed: number): Promise<B5Seed> {
 }
 
 export function summarizeB5(p: B5Params, perSeed: B5Seed[]): ClaimResult {
-  const a = (s: Score) => perSeed.map((x) => x.aurc[s]);
-  const lsHurts = pairedT(a('LS, MSP'), a('CE, MSP'));
-  const normFixes = pairedT(a('LS, logit norm'), a('LS, MSP'));
-  const vsCe = pairedT(a('LS, logit norm'), a('CE, MSP'));
-  const acc = pairedT(perSeed.map((s) => s.accuracy.ls), perSeed.map((s) => s.accuracy.ce));
+  // AURC in points (x100), as Xia et al. report it; they give no smallest effect, so any change in
+  // the claimed direction counts
+  const a = (s: Score) => perSeed.map((x) => 100 * x.aurc[s]);
+  const acc = (arm: 'ce' | 'ls') => perSeed.map((s) => s.accuracy[arm]);
+  const effects = [
+    paired('lsHurts', 'AURC with MSP, LS - CE', a('LS, MSP'), a('CE, MSP'), { kind: 'direction', sign: 1, smallest: 0 }, { unit: 'AURC points (x100)', part: 'LS worsens selective classification', digits: 2 }),
+    paired('normFixes', 'AURC of the LS model, logit norm - MSP', a('LS, logit norm'), a('LS, MSP'), { kind: 'direction', sign: -1, smallest: 0 }, { unit: 'AURC points (x100)', part: 'logit normalisation recovers it', digits: 2 }),
+    // "recovers": back to CE's level; reported beside the verdict (the claim's earlier rule did not test it)
+    paired('normVsCe', 'AURC, LS with logit norm - CE with MSP', a('LS, logit norm'), a('CE, MSP'), { kind: 'non-inferiority', sign: -1, margin: 0.5 }, { unit: 'AURC points (x100)', decides: false, digits: 2 }),
+    paired('accDiff', 'test accuracy, LS - CE', acc('ls'), acc('ce'), { kind: 'equivalence', margin: 0.02 }, { unit: 'accuracy', decides: false }),
+  ];
   const m = (s: Score) => mean(a(s));
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: lsHurts.lo > 0 && normFixes.hi < 0 ? 'reproduced' : 'not reproduced',
-      summary: `AURC (x100) with MSP: CE ${(100 * m('CE, MSP')).toFixed(2)}, LS ${(100 * m('LS, MSP')).toFixed(2)}, LS - CE ${formatInterval(scale(lsHurts), 2)}; ` +
-        `LS with logit normalisation ${(100 * m('LS, logit norm')).toFixed(2)}, minus LS with MSP ${formatInterval(scale(normFixes), 2)}, minus CE with MSP ${formatInterval(scale(vsCe), 2)}; ` +
-        `test accuracy LS - CE ${formatInterval(acc, 3)}`,
-      numbers: {
-        seeds: perSeed.length, aurcCe: m('CE, MSP'), aurcLs: m('LS, MSP'), aurcLsNorm: m('LS, logit norm'), aurcCeNorm: m('CE, logit norm'),
-        lsHurts: lsHurts.mean, lsHurtsLo: lsHurts.lo, lsHurtsHi: lsHurts.hi, normFixes: normFixes.mean, normFixesLo: normFixes.lo, normFixesHi: normFixes.hi,
-        normVsCe: vsCe.mean, normVsCeLo: vsCe.lo, normVsCeHi: vsCe.hi, accDiff: acc.mean, accDiffLo: acc.lo, accDiffHi: acc.hi,
-      },
-    },
+    verdict: verdict({
+      effects,
+      headline: 'lsHurts',
+      // "even when accuracy holds": the claim is about models of (nearly) equal accuracy
+      premise: [premise('accGap', '|test accuracy LS - CE| (mean over seeds)', Math.abs(mean(acc('ls')) - mean(acc('ce'))), { atMost: 0.02 })],
+      numbers: { seeds: perSeed.length, aurcCe: m('CE, MSP'), aurcLs: m('LS, MSP'), aurcLsNorm: m('LS, logit norm'), aurcCeNorm: m('CE, logit norm') },
+    }),
     figures: figuresB5(perSeed),
   };
 }
-
-/** an interval in percentage points */
-const scale = (i: Interval): Interval => ({ ...i, mean: 100 * i.mean, lo: 100 * i.lo, hi: 100 * i.hi });
 
 function figuresB5(perSeed: B5Seed[]): Figure[] {
   const coverage = Array.from({ length: 100 }, (_, i) => (i + 1) / 100);
@@ -102,7 +102,8 @@ export const claim = defineClaim<B5Params, B5Seed>({
   claim: 'label smoothing worsens selective classification (AURC) even when accuracy holds; logit normalization recovers it',
   setting: 'B4\'s models: [784, 128, 128, 10] ReLU MLP on 1500 Fashion-MNIST images, Adam 1e-3, 50 epochs, CE vs LS 0.1, same init and batches per seed; ' +
     'AURC on 1000 test images with the max softmax probability, and with the logit-normalised score max(z - mean z) / |z - mean z|_2 (post hoc)',
-  rule: 'AURC(LS) > AURC(CE) with the softmax score, and AURC(LS + logit norm) < AURC(LS), each a 95% paired t-interval over seeds that excludes 0',
+  rule: 'paired over seeds (95% t), AURC in points: LS worsens selective classification: AURC(LS, MSP) - AURC(CE, MSP) > 0; logit normalisation recovers it: AURC(LS, logit norm) - AURC(LS, MSP) < 0; ' +
+    'reported: LS with logit norm vs CE with MSP (non-inferiority 0.5 points), test accuracy LS - CE (equivalence 0.02); premise (accuracy holds): |mean test accuracy LS - CE| <= 0.02',
   scales: FAMILY_SCALES,
   seed: seedB5,
   summarize: summarizeB5,
