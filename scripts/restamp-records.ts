@@ -16,10 +16,10 @@ for (const rec of readRecords()) {
   const added = execFileSync('git', ['log', '-1', '--format=%H', '--', file], { encoding: 'utf8' }).trim();
   if (!added) { console.log(`${rec.id} ${rec.scale}: not committed; left`); continue; }
   const src = atCommit(added);
+  if (codeVersion(rec.id, slug, src).code === rec.provenance.code) continue; // already on the new definition
   const old = codeVersion(rec.id, slug, src, { presentation: true });
   if (old.code !== rec.provenance.code) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
   const now = codeVersion(rec.id, slug, src);
-  if (now.code === rec.provenance.code) continue;
   writeRecord({ ...rec, provenance: { ...rec.provenance, ...now } }, { force: true });
   console.log(`${rec.id} ${rec.scale}: ${rec.provenance.code} -> ${now.code} (code of ${added.slice(0, 12)})`);
 }
