@@ -108,7 +108,7 @@ function meanTail(h: TrainRecord[]): number {
 export const claim = defineClaim<A1Params, A1Seed>({
   id: 'A1',
   slug: 'gradient-noise',
-  paper: 'Adding Gradient Noise Improves Learning for Very Deep Networks',
+  paper: 'Adding Gradient Noise Improves Learning for Very Deep Networks (Neelakantan et al. 2015)',
   claim: 'annealed Gaussian gradient noise (variance eta/(1+t)^0.55) lets a 20-layer plain MLP train with SGD from a poor init where noiseless SGD fails',
   setting: '20 x 50 ReLU MLP, init N(0, 0.1^2), SGD lr 0.1, eta 0.01, batch 128, Fashion-MNIST; same init and batches with and without noise',
   rule: 'more seeds succeed with noise, and mean final train loss lower with noise (paired, >= 5 seeds)',

@@ -190,7 +190,7 @@ const common = { source: 'subset' as const, hidden: 64, clip: 1, delta: 1e-5, ch
 export const claim = defineClaim<A7Params, A7Seed>({
   id: 'A7',
   slug: 'dp-sgd',
-  paper: 'Efficient Differentially Private Fine-Tuning of LLMs via Reinforcement Learning (the DP-SGD baseline); Sketching for First Order Method',
+  paper: 'Deep Learning with Differential Privacy (Abadi et al. 2016), the DP-SGD that Efficient Differentially Private Fine-Tuning of LLMs via Reinforcement Learning and Sketching for First Order Method build on',
   claim: 'DP-SGD (per-example clipping + Gaussian noise) gives (epsilon, delta)-DP, with utility falling as epsilon falls',
   setting: '[49, 64, 10] tanh MLP on 7x7 (4x4-averaged) Fashion-MNIST, DP-SGD with Poisson sampling, clipping norm 1, per-example clipping by ghost norms; ' +
     'epsilon from the RDP accountant (delta 1e-5), checked against TF Privacy\'s published MNIST values; non-private SGD as epsilon = infinity',

@@ -222,7 +222,7 @@ function figuresB1(perSeed: B1Seed[], ns: number[], sigmas: number[]): Figure[] 
 export const claim = defineClaim<B1Params, B1Seed>({
   id: 'B1',
   slug: 'smoothgrad',
-  paper: 'SmoothGrad: removing noise by adding noise',
+  paper: 'SmoothGrad: removing noise by adding noise (Smilkov et al. 2017)',
   claim: 'averaging input gradients over Gaussian-noised copies (sigma 10-20% of range, n ~ 50) yields less noisy, more stable sensitivity maps',
   setting: 'small CNN (conv-pool x2, dense) on Fashion-MNIST instead of ImageNet models; vanilla gradient vs SmoothGrad (sigma 0.15) at several n; nearby input = x + N(0, 0.05^2); ' +
     'control: each image\'s gradient Gaussian-blurred to the total variation of its SmoothGrad map (n max)',

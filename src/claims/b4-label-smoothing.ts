@@ -99,7 +99,7 @@ function templateClusterRatio(model: Model, features: Float32Array, d: number, l
 export const claim = defineClaim<B4Params, B4Seed>({
   id: 'B4',
   slug: 'label-smoothing',
-  paper: 'When Does Label Smoothing Help?; Towards Understanding Label Smoothing',
+  paper: 'When Does Label Smoothing Help? (Müller, Kornblith & Hinton 2019); Towards Understanding Label Smoothing (Xu et al. 2020)',
   claim: 'label smoothing improves calibration and tightens class clusters in the penultimate layer',
   setting: 'MLP on a Fashion-MNIST subset trained with Adam to ~100% train accuracy (where CE becomes overconfident), CE vs LS 0.1, same init and batch order per seed',
   rule: 'paired over seeds (95% t): better calibrated: ECE(LS 0.1) - ECE(CE) < 0 by >= 0.01; tighter clusters: within/between-class ratio of training features in the template plane, LS - CE < 0; ' +

@@ -177,7 +177,7 @@ const tolerances = { tolPower: 1e-2, tolLanczos: 1e-3, tolTrace: 0.1, tolMoments
 export const claim = defineClaim<C1Params, C1Seed>({
   id: 'C1',
   slug: 'hessian-estimators',
-  paper: '(tooling behind A3, A11, B9, C2-C4; PyHessian)',
+  paper: 'PyHessian: Neural Networks Through the Lens of the Hessian (Yao et al. 2020), the tooling behind A3, A11, B9 and C2-C4',
   claim: 'Hessian-vector products give top-k eigenvalues (power/Lanczos), trace (Hutchinson) and spectral density (SLQ) that match the exact Hessian',
   setting: 'MLP trained briefly on a 2-D Gaussian mixture; full Hessian built from HVP columns and eigendecomposed (Jacobi); estimators at their usual settings (power: 100 iterations, tol 1e-3)',
   rule: 'four parts: top-k eigenvalue error / spectral radius, mean over seeds, below 1e-3 for Lanczos and 1e-2 for power iteration (non-inferiority, one-sided 95%); ' +

@@ -134,7 +134,7 @@ const common = { dim: 10, radius: 3, std: 0.3, l2: 0.01, kWidth: 4, minAgreement
 export const claim = defineClaim<C2Params, C2Seed>({
   id: 'C2',
   slug: 'hessian-outliers',
-  paper: 'Empirical Analysis of the Hessian of Over-Parametrized Neural Networks',
+  paper: 'Empirical Analysis of the Hessian of Over-Parametrized Neural Networks (Sagun et al. 2017)',
   claim: 'the Hessian spectrum is a bulk near zero plus outliers; the number of outliers tracks the number of classes, and more parameters only scale the bulk',
   setting: 'dim-width-k ReLU MLP on k-class Gaussian mixtures in 10-D (means at radius 3, std 0.3), trained full-batch with L2 0.01 to the regularised minimum; top eigenvalues by Lanczos; outliers = position of the largest eigen-gap after the first',
   rule: 'outlier count is k or k-1 for every k (on >= 80% of seeds); the top-k eigenvalues move by <= 25% as the width grows',

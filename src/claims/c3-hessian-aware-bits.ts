@@ -173,7 +173,7 @@ const common = { source: 'subset' as const, lr: 0.003, batchSize: 64, bits: [8, 
 export const claim = defineClaim<C3Params, C3Seed>({
   id: 'C3',
   slug: 'hessian-aware-bits',
-  paper: 'HAWQ-V2: Hessian Aware trace-Weighted Quantization of Neural Networks',
+  paper: 'HAWQ-V2: Hessian Aware trace-Weighted Quantization of Neural Networks (Dong et al. 2020)',
   claim: 'the average Hessian trace ranks layer sensitivity; bits allocated by it beat the reverse allocation at the same model size',
   setting: '196-h-h-h-h-10 ReLU MLP on 14x14 Fashion-MNIST; bit-widths 8/4/2 assigned to the three equal-size hidden-to-hidden layers (first and last layer 8 bits), symmetric per-tensor quantization, ' +
     'no fine-tuning; HAWQ-V2 sensitivity Omega = sum_i (Hutchinson trace_i / n_i) ||Q(W_i) - W_i||^2, exact layer traces from unit-vector HVPs. Shrunk from the paper: equal-size dense layers ' +
