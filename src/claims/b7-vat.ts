@@ -9,6 +9,9 @@
  * supervised arm (cross-entropy on the labels alone) and the VAT arm (plus alpha * VAT loss on an
  * unlabeled batch per step). eps from the data's scale, fixed in advance: 0.2 on the moons (below
  * half the ~0.5 gap between the arcs, above the 0.1 noise), 2.0 on images (the paper's MNIST value).
+ * With `epsGrid` (the full scale, as the paper tuned eps on validation data), each seed trains a VAT
+ * arm per eps and keeps the one with the best accuracy on `validation` held-out labeled images,
+ * disjoint from the unlabeled pool and the test set; the test set is read only for the chosen arm.
  */
 import * as tf from '@tensorflow/tfjs';
 import { take, toTensors, type Dataset } from '../data/dataset.js';
@@ -17,7 +20,9 @@ import { barFigure, heatmapFigure, seedBar, type Figure } from '../figures/plotl
 import { mlp } from '../models/mlp.js';
 import type { Model } from '../models/model.js';
 import { Rng } from '../random/rng.js';
-import { formatInterval, mean, pairedT } from '../stats/bootstrap.js';
+import { mean } from '../stats/bootstrap.js';
+import type { FmnistSource } from '../data/fashion-mnist.js';
+import { paired, verdict, type Effect } from './kit/verdict.js';
 import { vatPenalty } from '../techniques/adversarial/index.js';
 import { train } from '../train/loop.js';
 import { adam } from '../train/transforms.js';
@@ -39,7 +44,7 @@ interface TaskParams {
 export interface B7Params extends BaseParams {
   moons: TaskParams & { noise: number };
   /** null leaves the image task out (smoke) */
-  fmnist: TaskParams | null;
+  fmnist: (TaskParams & { source: FmnistSource; epsGrid?: number[]; validation?: number }) | null;
 }
 
 export const ARMS = ['supervised', 'VAT'] as const;
@@ -50,6 +55,8 @@ type Task = (typeof TASKS)[number];
 export interface B7Seed {
   rows: ClaimResult['rows'];
   accuracy: Partial<Record<Task, Record<Arm, number>>>;
+  /** Fashion-MNIST: the eps the VAT arm used (chosen on held-out labels when the scale gives a grid) */
+  fmnistEps?: number;
   /** moons: P(class 1) over a grid, per arm, and the labeled points (first seed's figure) */
   plane: { x: number[]; y: number[]; z: Record<Arm, number[][]>; labeled: { x: number; y: number; c: number }[] };
 }
@@ -113,16 +120,28 @@ export async function seedB7(p: B7Params, seed: number): Promise<B7Seed> {
   const f = p.fmnist;
   if (f) {
     const fr = rng.fork('fmnist');
-    const { train: all, test: ftest } = fmnistSplits({ nTrain: f.unlabeled, nTest: f.nTest, source: 'subset' });
+    const validation = f.epsGrid ? (f.validation ?? 0) : 0;
+    if (f.epsGrid && !(validation > 0)) throw new Error('B7: an eps grid needs held-out validation labels');
+    const { train: everything, test: ftest } = fmnistSplits({ nTrain: f.unlabeled + validation, nTest: f.nTest, source: f.source });
+    const all = take(everything, Array.from({ length: f.unlabeled }, (_, i) => i), 'Fashion-MNIST pool');
+    const held = validation ? take(everything, Array.from({ length: validation }, (_, i) => f.unlabeled + i), 'Fashion-MNIST validation') : null;
     const flabeled = balancedLabels(all, f.labelsPerClass, fr.fork('labels'));
     const fpool = tf.tidy(() => toTensors(all).x.reshape([f.unlabeled, -1]));
     out.accuracy.fmnist = {} as Record<Arm, number>;
     try {
       for (const arm of ARMS) {
-        const model = await trainArm(arm, f, [784, ...f.hidden, 10], flabeled, fpool, fr, `B7 fmnist ${arm} seed ${seed}`);
+        const grid = arm === 'VAT' && f.epsGrid ? f.epsGrid : [f.eps];
+        let best: { model: Model; eps: number; val: number } | null = null;
+        for (const eps of grid) {
+          const model = await trainArm(arm, { ...f, eps }, [784, ...f.hidden, 10], flabeled, fpool, fr, `B7 fmnist ${arm} eps ${eps} seed ${seed}`);
+          const val = held ? evaluate(model, held).accuracy : 0;
+          if (!best || val > best.val) { best?.model.dispose(); best = { model, eps, val }; } else model.dispose();
+        }
+        const { model, eps } = best!;
         try {
           out.accuracy.fmnist[arm] = evaluate(model, ftest).accuracy;
-          out.rows.push({ seed, task: 'fmnist', labels: flabeled.y.length, arm, testAccuracy: out.accuracy.fmnist[arm] });
+          if (arm === 'VAT') out.fmnistEps = eps;
+          out.rows.push({ seed, task: 'fmnist', labels: flabeled.y.length, arm, eps: arm === 'VAT' ? eps : null, testAccuracy: out.accuracy.fmnist[arm] });
         } finally {
           model.dispose();
         }
@@ -136,22 +155,19 @@ export async function seedB7(p: B7Params, seed: number): Promise<B7Seed> {
 
 export function summarizeB7(p: B7Params, perSeed: B7Seed[]): ClaimResult {
   const tasks = TASKS.filter((t) => perSeed[0].accuracy[t]);
-  const gains = Object.fromEntries(tasks.map((t) => [t, pairedT(perSeed.map((s) => s.accuracy[t]!.VAT), perSeed.map((s) => s.accuracy[t]!.supervised))]));
+  const acc = (t: Task, a: Arm) => perSeed.map((s) => s.accuracy[t]![a]);
+  const name = (t: Task) => (t === 'moons' ? `two moons, ${2 * p.moons.labelsPerClass} labels` : `Fashion-MNIST, ${10 * p.fmnist!.labelsPerClass} labels`);
+  // "works": at least 2 points of test accuracy over the labels alone, the smallest gain the
+  // semi-supervised literature reports as an improvement (the paper's own gains are far larger)
+  const effects: Effect[] = tasks.map((t) => paired(`${t}Gain`, `test accuracy, VAT - supervised (${name(t)})`, acc(t, 'VAT'), acc(t, 'supervised'),
+    { kind: 'direction', sign: 1, smallest: 0.02 }, { unit: 'accuracy', part: name(t) }));
   const numbers: Record<string, number> = { seeds: perSeed.length };
-  for (const t of tasks) {
-    Object.assign(numbers, {
-      [`${t}Supervised`]: mean(perSeed.map((s) => s.accuracy[t]!.supervised)), [`${t}Vat`]: mean(perSeed.map((s) => s.accuracy[t]!.VAT)),
-      [`${t}Gain`]: gains[t].mean, [`${t}GainLo`]: gains[t].lo, [`${t}GainHi`]: gains[t].hi,
-    });
-  }
+  for (const t of tasks) Object.assign(numbers, { [`${t}Supervised`]: mean(acc(t, 'supervised')), [`${t}Vat`]: mean(acc(t, 'VAT')) });
+  if (tasks.includes('fmnist')) numbers.fmnistEps = mean(perSeed.map((s) => s.fmnistEps!));
   return {
     rows: perSeed.flatMap((s) => s.rows),
-    verdict: {
-      status: tasks.every((t) => gains[t].lo > 0) ? 'reproduced' : 'not reproduced',
-      summary: tasks.map((t) => `${t === 'moons' ? `two moons, ${2 * p.moons.labelsPerClass} labels` : `Fashion-MNIST, ${10 * p.fmnist!.labelsPerClass} labels`}: ` +
-        `test accuracy VAT ${numbers[`${t}Vat`].toFixed(3)} vs supervised ${numbers[`${t}Supervised`].toFixed(3)}, difference ${formatInterval(gains[t], 3)}`).join('; '),
-      numbers,
-    },
+    // the headline is the image task (the paper's benchmark: MNIST with 100 labels) when it runs
+    verdict: verdict({ effects, headline: tasks.includes('fmnist') ? 'fmnistGain' : 'moonsGain', numbers }),
     figures: figuresB7(perSeed),
   };
 }
@@ -175,7 +191,7 @@ function figuresB7(perSeed: B7Seed[]): Figure[] {
 }
 
 const moonsCommon = { labelsPerClass: 4, noise: 0.1, unlabeled: 1000, nTest: 1000, hidden: [64, 64], lr: 0.01, eps: 0.2, alpha: 1, unlabeledBatch: 128 };
-const fmnistCommon = { labelsPerClass: 10, nTest: 1000, hidden: [256], lr: 1e-3, eps: 2, alpha: 1, unlabeledBatch: 64 };
+const fmnistCommon = { labelsPerClass: 10, nTest: 1000, source: 'subset' as FmnistSource, hidden: [256], lr: 1e-3, eps: 2, alpha: 1, unlabeledBatch: 64 };
 
 export const claim = defineClaim<B7Params, B7Seed>({
   id: 'B7',
@@ -184,12 +200,14 @@ export const claim = defineClaim<B7Params, B7Seed>({
   claim: 'VAT (smoothness of the output distribution around each input) makes semi-supervised learning work from a handful of labels',
   setting: 'two moons (noise 0.1) with 8 labels and 1000 unlabeled points, [2, 64, 64, 2] MLP, Adam 1e-2, 1000 steps, eps 0.2; ' +
     'Fashion-MNIST with 100 labels and 2000 unlabeled images, [784, 256, 10] MLP, Adam 1e-3, 600 steps, eps 2.0 (the paper\'s MNIST value); ' +
-    'VAT: alpha 1, one power iteration, xi 1e-3, on an unlabeled batch per step; same labels and initialisation per seed',
-  rule: 'test accuracy VAT > supervised on each task, 95% paired t-interval above 0',
+    'VAT: alpha 1, one power iteration, xi 1e-3, on an unlabeled batch per step; same labels and initialisation per seed (ci); ' +
+    'full: 20000 unlabeled images, 10000 steps, eps of {1, 2, 5} chosen per seed on 1000 held-out labeled images',
+  rule: 'per task, paired over seeds (95% t): test accuracy VAT - supervised > 0 by >= 0.02; headline: Fashion-MNIST with 100 labels; the verdict of record is full scale (ci: 2000 unlabeled images, 600 steps, eps fixed)',
   scales: {
     smoke: { seeds: [1, 2], moons: { ...moonsCommon, unlabeled: 100, nTest: 100, steps: 20 }, fmnist: null },
     ci: { seeds: [1, 2, 3, 4, 5], moons: { ...moonsCommon, steps: 1000 }, fmnist: { ...fmnistCommon, unlabeled: 2000, steps: 600 } },
-    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], moons: { ...moonsCommon, steps: 2000 }, fmnist: { ...fmnistCommon, unlabeled: 5000, steps: 3000 } },
+    // the faithful attempt: 20k unlabeled images (the full data set), 10k steps, eps chosen per seed on 1000 held-out labeled images
+    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], moons: { ...moonsCommon, steps: 2000 }, fmnist: { ...fmnistCommon, source: 'auto', unlabeled: 20000, steps: 10000, epsGrid: [1, 2, 5], validation: 1000 } },
   },
   seed: seedB7,
   summarize: summarizeB7,
