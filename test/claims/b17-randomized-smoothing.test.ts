@@ -1,17 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { claim } from '../../src/claims/b17-randomized-smoothing.js';
+import { effectOf } from '../../src/claims/kit/verdict.js';
 import { runAtCiScale } from './claim-harness.js';
 
 describe('B17 randomized smoothing', () => {
-  it('no PGD attack flips a certified prediction inside its radius, though it flips most just outside; certified accuracy falls with the radius', async () => {
+  // The rule (flip rate inside the radius below 0.05 by an exact binomial test; certified accuracy falls;
+  // premise: the attack flips most points outside) is fixed in the claim module; the harness compares with the record.
+  it('PGD on the smoothed classifier inside and outside the certified radius; certified accuracy against the radius', async () => {
     const { verdict } = await runAtCiScale(claim);
     const n = verdict.numbers;
-    expect(n.attacked).toBeGreaterThan(100);
-    expect(n.flippedInside).toBe(0);
-    // the attack has teeth: outside the radius it succeeds on most points
-    expect(n.flippedOutside / n.attacked).toBeGreaterThan(0.5);
-    expect(n.certified0).toBeGreaterThan(n.certified500);
-    expect(n.abstention).toBeLessThan(0.2);
+    expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['curveIncrease', true], ['radiusOverCap', true]]);
+    expect(verdict.headline).toBe('insideFlipRate');
+    expect(effectOf(verdict, 'insideFlipRate')).toMatchObject({ test: 'exact binomial', claimed: { kind: 'direction', sign: -1, reference: 0.05 }, n: n.attacked });
+    expect(effectOf(verdict, 'insideFlipRate').estimate).toBe(n.flippedInside / n.attacked);
+    expect(effectOf(verdict, 'certifiedFall')).toMatchObject({ test: 'paired t', n: claim.scales.ci.seeds.length });
+    expect(effectOf(verdict, 'outsideFlipRate').decides).toBe(false);
+    expect(n.certified0).toBeGreaterThanOrEqual(n.certified500);
     expect(verdict.status).toBe('reproduced');
   }, 600_000);
 });
