@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkpoints, claim } from '../../src/claims/e1-xor-grokking.js';
+import { effectOf } from '../../src/claims/kit/verdict.js';
 import { runAtCiScale } from './claim-harness.js';
 
 describe('E1 XOR-cluster grokking', () => {
@@ -11,19 +12,23 @@ describe('E1 XOR-cluster grokking', () => {
     expect(c.length).toBeGreaterThan(30);
   });
 
-  // Not reproduced at this scale, by its second half: every seed fits the noisy labels after one step
-  // at chance test accuracy and keeps fitting the flipped ones, and test accuracy rises a lot, but it
-  // settles about 0.13 below the Bayes rule. The test asserts what was measured and that the verdict
-  // follows the rule.
-  it('fits the noisy labels at step 1 with chance test accuracy, then generalizes while still fitting the flips (measured)', async () => {
+  // The rule (early: fit > 0.99 after step 1 and test within +-0.1 of chance; late: test no worse than
+  // the Bayes rule by 0.05, flipped labels still fit > 0.9) is fixed in the claim module; status and
+  // numbers are compared with the committed record by the harness.
+  it('step 1 overfits at chance; later generalization against the Bayes rule while still fitting the flips', async () => {
     const { verdict } = await runAtCiScale(claim);
-    const n = verdict.numbers;
-    expect(n.seeds).toBeGreaterThanOrEqual(5);
-    expect(n.fitAtStep1).toBe(n.seeds);
-    expect(n.testStep1Hi).toBeLessThan(0.6);
-    expect(n.flippedStillFit).toBe(n.seeds);
-    expect(n.gainLo).toBeGreaterThan(0.2);
-    const rule = n.fitAtStep1 === n.seeds && n.testStep1Hi < 0.6 && n.nearOptimal === n.seeds && n.flippedStillFit === n.seeds;
-    expect(verdict.status).toBe(rule ? 'reproduced' : 'not reproduced');
+    const p = claim.scales.ci;
+    const n = p.seeds.length;
+    expect(verdict.premise.map((x) => x.key)).toEqual(['bayes']);
+    expect(verdict.headline).toBe('finalVsBayes');
+    expect(effectOf(verdict, 'fitAfterStep1')).toMatchObject({ test: 'exact binomial', n: n * p.nTrain, claimed: { reference: 0.99 }, decides: true });
+    expect(effectOf(verdict, 'testAfterStep1')).toMatchObject({ test: 'TOST equivalence', n, claimed: { kind: 'equivalence', target: 0.5, margin: 0.1 }, decides: true });
+    expect(effectOf(verdict, 'finalVsBayes')).toMatchObject({ test: 'non-inferiority t', n, claimed: { kind: 'non-inferiority', margin: 0.05 }, decides: true });
+    expect(effectOf(verdict, 'flippedFitFinal')).toMatchObject({ test: 'exact binomial', claimed: { reference: 0.9 }, decides: true });
+    expect(effectOf(verdict, 'gain')).toMatchObject({ n, decides: false });
+    const part = (keys: string[]) => keys.map((k) => effectOf(verdict, k).outcome).reduce((a, o) => (a === 'fails' || o === 'fails' ? 'fails' : a === 'holds' && o === 'holds' ? 'holds' : 'inconclusive'));
+    const parts = [part(['fitAfterStep1', 'testAfterStep1']), part(['finalVsBayes', 'flippedFitFinal'])];
+    const premiseOk = verdict.premise.every((x) => x.holds);
+    expect(verdict.status).toBe(!premiseOk ? 'inconclusive' : parts.every((o) => o === 'holds') ? 'reproduced' : parts.some((o) => o === 'holds') ? 'partly reproduced' : parts.some((o) => o === 'fails') ? 'not reproduced' : 'inconclusive');
   }, 600_000);
 });
