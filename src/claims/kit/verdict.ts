@@ -194,14 +194,14 @@ export function proportion(key: string, label: string, k: number, n: number, cla
 }
 
 /**
- * Exact sign test over paired seeds: the share of non-zero differences a_i - b_i on the claimed side,
+ * Exact sign test over pairs (seeds, or runs matched across arms): the share of non-zero differences a_i - b_i on the claimed side,
  * claimed to exceed one half by at least `smallest`.
  */
 export function signs(key: string, label: string, a: ArrayLike<number>, b: ArrayLike<number>, claimed: { sign: 1 | -1; smallest: number }, opts: EffectOptions = {}): Effect {
   const d = Array.from(a, (v, i) => claimed.sign * (v - b[i])).filter((x) => x !== 0);
   if (!d.length) throw new Error(`effect '${key}': every paired difference is 0`);
   const k = d.filter((x) => x > 0).length;
-  const eff = proportion(key, label, k, d.length, { kind: 'direction', sign: 1, reference: 0.5, smallest: claimed.smallest }, { unit: 'share of seeds', ...opts });
+  const eff = proportion(key, label, k, d.length, { kind: 'direction', sign: 1, reference: 0.5, smallest: claimed.smallest }, { unit: 'share of pairs', ...opts });
   return { ...eff, test: 'exact sign' };
 }
 
