@@ -180,7 +180,7 @@ function figuresA4(p: A4Params, perSeed: A4Seed[]): Figure[] {
       const e = sortedDesc(a);
       return { name: a, x: e, y: e.map((_, i) => (i + 1) / e.length), mode: 'markers' as const };
     }), { logX: true, logY: true }),
-    barFigure('Mean final error (mean over seeds, min-max)', '|w_T - w*|', ARMS.map((a) => {
+    barFigure('Mean final error (mean over seeds, 95% t interval)', '|w_T - w*|', ARMS.map((a) => {
       const v = perSeed.map((s) => Number(s.rows.find((r) => r.arm === a)!.meanError));
       return seedBar(a, v);
     })),

@@ -195,7 +195,7 @@ function figuresA6(p: A6Params, perSeed: A6Seed[]): Figure[] {
       x: Array.from({ length: n }, (_, i) => 2 * every * (i + 1)),
       y: Array.from({ length: n }, (_, i) => mean(perSeed.map((s) => s.curves[a][i] ?? NaN))),
     }))),
-    barFigure('Shifted-task test accuracy (mean over seeds, min-max)', 'accuracy', ARMS.map((a) => {
+    barFigure('Shifted-task test accuracy (mean over seeds, 95% t interval)', 'accuracy', ARMS.map((a) => {
       const v = perSeed.map((s) => s.accuracy[a]);
       return seedBar(a, v);
     })),

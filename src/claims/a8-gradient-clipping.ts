@@ -144,7 +144,7 @@ function figuresA8(p: A8Params, perSeed: A8Seed[]): Figure[] {
     barFigure('Share of runs that blew up, per learning rate', 'share of seeds', ARMS.flatMap((arm) => p.lrs.map((lr) => ({
       name: `${arm}, lr ${lr}`, value: mean(perSeed.map((s) => (s.runs.find((r) => r.arm === arm && r.lr === lr)!.blownUp ? 1 : 0))),
     })))),
-    barFigure('Test accuracy, per learning rate (mean over seeds, min-max; blown-up runs count 0)', 'test accuracy', ARMS.flatMap((arm) => p.lrs.map((lr) => {
+    barFigure('Test accuracy, per learning rate (mean over seeds, 95% t interval; blown-up runs count 0)', 'test accuracy', ARMS.flatMap((arm) => p.lrs.map((lr) => {
       const v = perSeed.map((s) => s.runs.find((r) => r.arm === arm && r.lr === lr)!.testAccuracy).map((a) => (Number.isFinite(a) ? a : 0));
       return seedBar(`${arm}, lr ${lr}`, v);
     }))),

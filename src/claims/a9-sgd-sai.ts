@@ -131,7 +131,7 @@ function figuresA9(p: A9Params, perSeed: A9Seed[]): Figure[] {
     lineFigure('Validation accuracy per epoch at each optimizer\'s chosen lr (mean over seeds)', 'epoch', 'validation accuracy', OPTIMIZERS.map((o) => ({
       name: o, x: Array.from({ length: p.epochs }, (_, i) => i + 1), y: Array.from({ length: p.epochs }, (_, i) => mean(perSeed.map((s) => s.curves[o][i]))), mode: 'lines+markers' as const,
     }))),
-    barFigure('Test accuracy (mean over seeds, min-max)', 'test accuracy', OPTIMIZERS.map((o) => {
+    barFigure('Test accuracy (mean over seeds, 95% t interval)', 'test accuracy', OPTIMIZERS.map((o) => {
       const v = perSeed.map((s) => s.testAccuracy[o]);
       return seedBar(o, v);
     })),

@@ -159,7 +159,7 @@ export function summarizeB15(p: B15Params, perSeed: B15Seed[]): ClaimResult {
 }
 
 function figuresB15(perSeed: B15Seed[]): Figure[] {
-  return [barFigure('Test accuracy (mean over seeds, min-max)', 'accuracy', ARMS.flatMap((arm) => (['withShortcut', 'without'] as const).map((k) => {
+  return [barFigure('Test accuracy (mean over seeds, 95% t interval)', 'accuracy', ARMS.flatMap((arm) => (['withShortcut', 'without'] as const).map((k) => {
     const v = perSeed.map((s) => s[k][arm]);
     return seedBar(`${arm}, ${k === 'without' ? 'shortcut removed' : 'with shortcut'}`, v);
   })))];

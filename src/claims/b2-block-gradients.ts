@@ -151,7 +151,7 @@ function figuresB2(perSeed: B2Seed[]): Figure[] {
     heatmapGrid(`A held-out block image (seed ${perSeed[0].rows[0].seed}) and the |input gradient| of each model's predicted class`, [
       { title: 'input', z: grid(image) }, { title: 'standard model', z: grid(gradients.standard), colorscale: 'Hot' }, { title: 'robust model', z: grid(gradients.robust), colorscale: 'Hot' },
     ], 3),
-    barFigure('Share of input-gradient mass on the real image\'s block (mean over seeds, min-max; 0.5 = no preference)', 'share', ARMS.map((a) => seedBar(a, perSeed.map((s) => s.share[a])))),
+    barFigure('Share of input-gradient mass on the real image\'s block (mean over seeds, 95% t interval; 0.5 = no preference)', 'share', ARMS.map((a) => seedBar(a, perSeed.map((s) => s.share[a])))),
   ];
 }
 

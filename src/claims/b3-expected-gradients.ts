@@ -168,7 +168,7 @@ function figuresB3(p: B3Params, perSeed: B3Seed[]): Figure[] {
   return [
     lineFigure('Integrated gradients: completeness error vs quadrature steps (median over images; one line per seed)', 'steps', '|sum - (f(x) - f(0))| / |f(x) - f(0)|',
       perSeed.map((s, i) => ({ name: `seed ${p.seeds[i]}`, x: p.igSteps, y: s.igError, mode: 'lines+markers' as const })), { logX: true, logY: true }),
-    barFigure('Expected gradients on the smoothness prior\'s target: normalised total variation of the maps (mean over seeds, min-max)', 'TV / l1',
+    barFigure('Expected gradients on the smoothness prior\'s target: normalised total variation of the maps (mean over seeds, 95% t interval)', 'TV / l1',
       (['plain', 'prior'] as const).map((a) => seedBar(a === 'plain' ? 'cross-entropy' : `cross-entropy + ${p.lambda} TV prior`, perSeed.map((s) => s.tv[a])))),
     heatmapGrid(`First test image (seed ${p.seeds[0]}): input, integrated gradients, expected gradients without and with the prior`, [
       { title: 'input', z: grid(img), colorscale: 'Greys' }, { title: 'IG (plain model)', z: grid(ig), colorscale: 'RdBu' },

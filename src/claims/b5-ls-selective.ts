@@ -91,7 +91,7 @@ function figuresB5(perSeed: B5Seed[]): Figure[] {
   return [
     lineFigure('Risk-coverage curves on the test set (mean over seeds): the most confident predictions are accepted first', 'coverage', 'risk (error rate among accepted)',
       SCORES.map((s) => ({ name: s, x: coverage, y: coverage.map((_, i) => mean(perSeed.map((q) => q.curves[s][i]))) }))),
-    barFigure('AURC (mean over seeds, min-max; lower ranks errors better)', 'AURC', SCORES.map((s) => seedBar(s, perSeed.map((q) => q.aurc[s])))),
+    barFigure('AURC (mean over seeds, 95% t interval; lower ranks errors better)', 'AURC', SCORES.map((s) => seedBar(s, perSeed.map((q) => q.aurc[s])))),
   ];
 }
 

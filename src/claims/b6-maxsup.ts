@@ -100,9 +100,9 @@ export function summarizeB6(p: B6Params, perSeed: B6Seed[]): ClaimResult {
 function figuresB6(perSeed: B6Seed[]): Figure[] {
   const bars = (k: keyof ArmResult) => ARMS.map((a) => seedBar(a, perSeed.map((s) => s.arms[a][k])));
   return [
-    barFigure('Intra-class variation of penultimate features, training images (mean cosine distance within a class; mean over seeds, min-max)', 'd_within', bars('withinTrain')),
+    barFigure('Intra-class variation of penultimate features, training images (mean cosine distance within a class; mean over seeds, 95% t interval)', 'd_within', bars('withinTrain')),
     barFigure('Class separation R^2 = 1 - d_within / d_total, training images', 'R^2', bars('separationTrain')),
-    barFigure('Test accuracy (mean over seeds, min-max)', 'accuracy', bars('accuracy')),
+    barFigure('Test accuracy (mean over seeds, 95% t interval)', 'accuracy', bars('accuracy')),
   ];
 }
 

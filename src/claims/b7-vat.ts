@@ -186,7 +186,7 @@ function figuresB7(perSeed: B7Seed[]): Figure[] {
   const tasks = TASKS.filter((t) => perSeed[0].accuracy[t]);
   return [
     boundary('supervised'), boundary('VAT'),
-    barFigure('Test accuracy (mean over seeds, min-max)', 'accuracy', tasks.flatMap((t) => ARMS.map((a) => seedBar(`${t}: ${a}`, perSeed.map((s) => s.accuracy[t]![a]))))),
+    barFigure('Test accuracy (mean over seeds, 95% t interval)', 'accuracy', tasks.flatMap((t) => ARMS.map((a) => seedBar(`${t}: ${a}`, perSeed.map((s) => s.accuracy[t]![a]))))),
   ];
 }
 

@@ -139,7 +139,7 @@ function figuresB8(p: B8Params, perSeed: B8Seed[]): Figure[] {
         const v = p.noise.map((_, k) => perSeed.map((s) => s.noisyAccuracy[a][k]));
         return { name: a, mode: 'lines+markers' as const, x: p.noise, y: v.map(mean), errorLow: v.map((u) => Math.min(...u)), errorHigh: v.map((u) => Math.max(...u)) };
       })),
-    barFigure('Mean Frobenius norm of the input-logit Jacobian on test images (exact; mean over seeds, min-max)', '||J||_F', ARMS.map((a) => seedBar(a, perSeed.map((s) => s.jacobian[a])))),
+    barFigure('Mean Frobenius norm of the input-logit Jacobian on test images (exact; mean over seeds, 95% t interval)', '||J||_F', ARMS.map((a) => seedBar(a, perSeed.map((s) => s.jacobian[a])))),
   ];
 }
 

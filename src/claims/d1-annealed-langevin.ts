@@ -141,7 +141,7 @@ function figuresD1(perSeed: D1Seed[]): Figure[] {
   };
   return [
     cloud,
-    barFigure('Weight of the small mode read off the samples (mean over seeds, min-max; truth 0.2)', 'weight', [
+    barFigure('Weight of the small mode read off the samples (mean over seeds, 95% t interval; truth 0.2)', 'weight', [
       ...SAMPLERS.map((s) => seedBar(s, perSeed.map((q) => q.weight[s]))), { name: 'truth', value: 0.2 },
     ]),
   ];

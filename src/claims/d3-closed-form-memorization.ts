@@ -162,7 +162,7 @@ function figuresD3(perSeed: D3Seed[]): Figure[] {
   };
   return [
     cloud,
-    barFigure('Median distance of a sample to its nearest training point (mean over seeds, min-max)', 'distance', SCORES.map((s) => seedBar(s, perSeed.map((q) => q.nearest[s])))),
+    barFigure('Median distance of a sample to its nearest training point (mean over seeds, 95% t interval)', 'distance', SCORES.map((s) => seedBar(s, perSeed.map((q) => q.nearest[s])))),
   ];
 }
 

@@ -160,7 +160,7 @@ function figuresD4(perSeed: D4Seed[]): Figure[] {
         ...ARMS.map((a) => ({ type: 'scatter', mode: 'markers', name: `${a} samples`, ...xy(s.samples[a]), marker: { size: 3, opacity: 0.6 } }))],
       layout: { title: { text: `DDPM samples (500 per model, seed ${s.rows[0].seed}) over the data` }, xaxis: { title: { text: 'x1' } }, yaxis: { title: { text: 'x2' }, scaleanchor: 'x' }, template: 'plotly_white', width: 640, height: 620 },
     },
-    barFigure('Squared MMD to fresh data (mean over seeds, min-max)', 'MMD^2', [
+    barFigure('Squared MMD to fresh data (mean over seeds, 95% t interval)', 'MMD^2', [
       ...ARMS.map((a) => seedBar(a, perSeed.map((q) => q.mmd[a]))), seedBar('Gaussian fit (reference)', perSeed.map((q) => q.gaussian)), seedBar('second data draw (floor)', perSeed.map((q) => q.floor)),
     ]),
   ];
