@@ -41,23 +41,27 @@ export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>):
 
 /**
  * The committed ci record (data/records/<id>.ci.json) must agree with this run: same status, every
- * effect, premise value and check equal at its printed precision. NOISELAB_RECORD=1 writes the record
- * from this run instead (how a claim's verdict of record is made; commit it).
+ * effect, premise value and check equal at its printed precision. NOISELAB_RECORD=1 makes the record:
+ * written when there is none, refreshed (new provenance and rows) when this run agrees with it, and a
+ * failure naming the differences when it does not; NOISELAB_RECORD=replace replaces a record that differs
+ * (after a rule or setting changed: say why in the notebook). Commit the record.
  */
 async function againstRecord<P extends BaseParams, S>(claim: Claim<P, S>, result: CiResult, backend: string, runtimeSec: number): Promise<void> {
   const params = claim.scales.ci;
-  if (process.env.NOISELAB_RECORD === '1') {
+  const mode = process.env.NOISELAB_RECORD ?? '';
+  const rec = readRecord(claim.id, 'ci');
+  const test = `test/claims/${claim.id.toLowerCase()}-${claim.slug}.test.ts`;
+  if (mode !== 'replace') {
+    if (!rec) expect(mode, `${recordPath(claim.id, 'ci')} is missing: run NOISELAB_RECORD=1 npx vitest run ${test} and commit it`).toBe('1');
+    else expect(compareWithRecord(rec, result.verdict).map(describeDifference), `${claim.id}'s ci verdict differs from its committed record (NOISELAB_RECORD=replace ${test} replaces it, if the rule or setting changed on purpose)`).toEqual([]);
+  }
+  if (mode === '1' || mode === 'replace') {
     writeRecord({
       id: claim.id, scale: 'ci', seeds: params.seeds, params, verdict: result.verdict,
       rows: result.rows.length <= ROW_LIMIT ? result.rows : null,
       provenance: await provenance(claim.id, claim.slug, { backend, threads: 2, runtimeSec }),
     }, { force: true });
-    return;
   }
-  const rec = readRecord(claim.id, 'ci');
-  expect(rec, `${recordPath(claim.id, 'ci')} is missing: run NOISELAB_RECORD=1 npx vitest run test/claims/${claim.id.toLowerCase()}-${claim.slug}.test.ts and commit it`).not.toBeNull();
-  const diffs = compareWithRecord(rec!, result.verdict);
-  expect(diffs.map(describeDifference), `${claim.id}'s ci verdict differs from its committed record`).toEqual([]);
 }
 
 async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>): Promise<{ result: CiResult; backend: string }> {
