@@ -3,3 +3,4 @@ export * from './operator.js';
 export * from './spectrum.js';
 export * from './ggn.js';
 export * from './solve.js';
+export * from './steps.js';
