@@ -76,7 +76,7 @@ function prepare(nb: Notebook): Notebook {
     .filter((c) => !hasTag(c, ERROR_BANNER_TAG) && !hasTag(c, ERROR_CELL_TAG))
     .map((c): Cell => {
       if (c.cell_type !== 'code') return c;
-      const { execution: _e, noiselab: _n, ...metadata } = c.metadata as Record<string, unknown>;
+      const { execution: _e, noiselab: _n, ...metadata } = (c.metadata ?? {}) as Record<string, unknown>;
       return { ...c, metadata: { ...metadata, noiselab: { status: 'pending' } }, outputs: [], execution_count: null };
     });
   return { ...nb, cells };

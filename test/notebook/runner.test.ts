@@ -84,7 +84,7 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
     const out = join(tempDir(), 'o.ipynb');
     const r = cli([input, '-o', out]);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/fixture\.ipynb\s+failed\s+2 .*cell 4 \(In \[2\]\): Error: boom/);
+    expect(r.stdout).toMatch(/fixture\.ipynb\s+failed\s+2 .*cell 2 \(In \[2\]\): Error: boom/);
     const nb = read(out);
     expect(nb.cells[0].metadata.tags).toEqual(['noiselab-error-banner']);
     expect(src(nb.cells[0])).toMatch(/In \[2\]/);
