@@ -1,16 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { claim } from '../../src/claims/b16-mixup-cutout.js';
+import { effectOf } from '../../src/claims/kit/verdict.js';
 import { runAtCiScale } from './claim-harness.js';
 
 describe('B16 mixup and cutout', () => {
-  // Not reproduced at this scale: on spirals ERM is already calibrated and mixup makes the MLP
-  // underconfident; cutout costs the small CNN accuracy at 8 epochs. The test asserts what was measured.
-  it('mixup raises ECE on spirals and cutout lowers CNN accuracy (measured)', async () => {
+  // The rule (ECE reductions of at least 0.01 for manifold and input mixup, a cutout gain of at least
+  // 0.005; premise: ERM overconfident, the plain CNN overfits) is fixed in the claim module. The ci CNN
+  // trains 8 epochs; the paper-like 50 epochs are the full scale's.
+  it('manifold and input mixup against ERM on calibration, cutout against none on accuracy (measured)', async () => {
     const { verdict } = await runAtCiScale(claim);
-    const n = verdict.numbers;
-    expect(n.eceErm).toBeLessThan(0.05);
-    expect(n.eceDiffLo).toBeGreaterThan(0);
-    expect(n.cutoutDiff).toBeLessThan(0);
-    expect(verdict.status).toBe('not reproduced');
-  }, 600_000);
+    const n = claim.scales.ci.seeds.length;
+    expect(verdict.headline).toBe('manifoldEce');
+    for (const key of ['manifoldEce', 'mixupEce']) expect(effectOf(verdict, key)).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: -1, smallest: 0.01 }, n, decides: true });
+    expect(effectOf(verdict, 'cutoutGain')).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: 1, smallest: 0.005 }, n });
+    expect(new Set(verdict.effects.filter((e) => e.decides).map((e) => e.part)).size).toBe(3);
+    expect(effectOf(verdict, 'manifoldEce').estimate).toBeCloseTo(verdict.numbers.eceManifold - verdict.numbers.eceErm, 10);
+    expect(verdict.premise.map((q) => q.key)).toEqual(['ermOverconfident', 'cnnOverfits']);
+    // the status is compared with the committed record by the harness (data/records/B16.ci.json: not yet recorded,
+    // the ci run exceeded 15 minutes on the shared 2-core machine)
+  }, 900_000);
 });
