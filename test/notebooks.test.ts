@@ -54,7 +54,7 @@ describe('notebooks', () => {
       const nb: Notebook = JSON.parse(readFileSync(file, 'utf8'));
       const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
       expect(outputs.filter((o) => o.output_type === 'error'), file).toEqual([]);
-      expect(outputs.some((o) => /^(REPRODUCED|NOT REPRODUCED) in/m.test([o.text ?? ''].flat().join(''))), `${file}: no verdict`).toBe(true);
+      expect(outputs.some((o) => /^(REPRODUCED|PARTLY REPRODUCED|NOT REPRODUCED|INCONCLUSIVE) in/m.test([o.text ?? ''].flat().join(''))), `${file}: no verdict`).toBe(true);
       expect(outputs.some((o) => o.data?.['application/vnd.plotly.v1+json']), `${file}: no figure`).toBe(true);
       expect(nb.metadata.noiselab).toMatchObject({ status: 'completed', parameters: { scale: 'smoke' }, kernel: 'tslab' });
       expect((nb.metadata.noiselab as { backend: string }).backend).toMatch(/^(native|wasm|cpu|tensorflow)/);
