@@ -18,5 +18,5 @@ describe('B16 mixup and cutout', () => {
     expect(verdict.premise.map((q) => q.key)).toEqual(['ermOverconfident', 'cnnOverfits']);
     // the status is compared with the committed record by the harness (data/records/B16.ci.json: not yet recorded,
     // the ci run exceeded 15 minutes on the shared 2-core machine)
-  }, 900_000);
+  }, 1_800_000); // B16 trains three spiral arms and two CNNs per seed: ~15 min alone at ci on 2 cores (see the closing note; issue 28 must shrink it)
 });
