@@ -82,7 +82,7 @@ function objective(model: Model, x: tf.Tensor, y: tf.Tensor1D, l2: number) {
 
 function curvatureRun(model: Model, x: tf.Tensor, y: tf.Tensor1D, theta0: Float64Array, p: C4Params): Run {
   const { valueAt, gradAt, ce } = objective(model, x, y, p.l2);
-  let theta = Float64Array.from(theta0);
+  let theta: Float64Array = Float64Array.from(theta0);
   const losses = [valueAt(theta)];
   const work = [1];
   let spent = 1;

@@ -22,10 +22,10 @@ export function summaryTable(rows: ClaimResult['rows'], by: string): Table {
   return aq.from(rows).groupby(by).rollup(spec);
 }
 
-type Cell = ClaimResult['rows'][number][string] | undefined;
+export type TableCell = ClaimResult['rows'][number][string] | undefined;
 
 /** A cell as a reader wants it: integers as they are, other numbers to 4 significant digits, nothing for missing values. */
-export function formatCell(v: Cell): string {
+export function formatCell(v: TableCell): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') {
     if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
@@ -39,7 +39,7 @@ const escHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').re
 
 /** Rows (or an arquero table) as HTML and as aligned text, the first `limit` rows. */
 export function renderTable(data: ClaimResult['rows'] | Table, opts: { limit?: number } = {}): { html: string; text: string; shown: number; total: number } {
-  const rows = (Array.isArray(data) ? data : (data as Table).objects()) as Record<string, Cell>[];
+  const rows = (Array.isArray(data) ? data : (data as Table).objects()) as Record<string, TableCell>[];
   const limit = opts.limit ?? 50;
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const shown = rows.slice(0, limit);
