@@ -59,13 +59,14 @@ export async function buildSite(opts: SiteOptions = {}): Promise<SiteSummary> {
     writeFileSync(join(tmp, 'assets', 'site.css'), SITE_CSS);
     writeFileSync(join(tmp, 'assets', 'site.js'), SITE_JS);
     const claims = await loadClaims();
-    const rows = reportRows(claims, readRecords());
+    const allRecords = readRecords();
+    const rows = reportRows(claims, allRecords);
     let figures = 0;
     const images = new Map<string, string[]>();
     for (const [i, claim] of claims.entries()) {
       // the page shows the latest run of the largest scale run (a smoke run's notebook is shown, labelled, but is never a verdict)
       const run = loadRecord(claim.id, 'full', results) ?? loadRecord(claim.id, 'ci', results) ?? loadRecord(claim.id, 'smoke', results);
-      const p = await claimPage(claim, rows[i], run, results, opts.renderer);
+      const p = await claimPage(claim, rows[i], allRecords.filter((r) => r.id === claim.id), run, results, opts.renderer);
       for (const img of p.images) writeFileSync(join(tmp, 'claims', img.file), img.png);
       for (const [file, data] of p.downloads) writeFileSync(join(tmp, 'claims', file), data);
       writeFileSync(join(tmp, 'claims', `${claim.id}.html`), p.html);
@@ -103,7 +104,7 @@ ${checks ? `<div class="scroll"><table class="effects"><thead><tr><th>exact chec
 <p class="muted">seeds ${esc(rec.seeds.join(', '))}; ${esc(p.date.slice(0, 16))} on ${esc(p.backend)} (${esc(p.cpu)}, node ${esc(p.node)}, tfjs ${esc(p.tfjs)}), commit ${esc(p.commit ?? 'unknown')}${p.dirty ? ' (dirty)' : ''}, ${esc(String(p.runtimeSec))} s</p>`;
 }
 
-async function claimPage(claim: Claim<any>, row: ReportRow, rec: RunRecord | null, results: string, renderer?: FigureRenderer) {
+async function claimPage(claim: Claim<any>, row: ReportRow, records: ClaimRecord[], rec: RunRecord | null, results: string, renderer?: FigureRenderer) {
   let body = '<p class="muted">No run of this claim is in the results folder: <code>noiselab reproduce --claim ' + esc(claim.id) + '</code> runs it.</p>';
   let images: StaticImage[] = [];
   let figures = 0;
@@ -124,7 +125,6 @@ async function claimPage(claim: Claim<any>, row: ReportRow, rec: RunRecord | nul
     figures = rec.figures.length;
     body = `<h2>Figures (${esc(rec.scale)}${rec.scale === 'smoke' ? ': a smoke run, not a verdict' : ''})</h2><p class="muted">This result was computed without its notebook; <code>noiselab reproduce --claim ${esc(claim.id)}</code> with the tslab kernel registered adds it.</p>${parts.join('\n')}`;
   }
-  const records = readRecords().filter((r) => r.id === claim.id);
   // downloads beside the page: the notebook (as shipped, and as executed), and each record's rows as CSV and JSON
   const downloads = new Map<string, string | Buffer>();
   const nbName = `${claim.id.toLowerCase()}-${claim.slug}.ipynb`;
