@@ -1,8 +1,10 @@
 /**
- * One-off migration of the records' code versions to the definition without presentation modules
- * (figures, display). A record is re-stamped only when it is provably from a commit's code: the old
- * definition's hash at the commit that added the record equals the hash stored in it; the new hash is
- * then computed from that same commit. Other records are left as they are (stale: re-run them).
+ * One-off migration of the records' code versions to the scale-scoped definition (a record's code
+ * version counts the claim's settings at its own scale only; the earlier migration, to the definition
+ * without presentation modules, is in this file's history). A record is re-stamped only when it is
+ * provably from a commit's code: the previous definition's hash at the commit that last wrote the
+ * record equals the hash stored in it; the new hash is then computed from that same commit. Other
+ * records are left as they are (stale: re-run them).
  *   npx tsx scripts/restamp-records.ts
  */
 import { execFileSync } from 'node:child_process';
@@ -16,10 +18,9 @@ for (const rec of readRecords()) {
   const added = execFileSync('git', ['log', '-1', '--format=%H', '--', file], { encoding: 'utf8' }).trim();
   if (!added) { console.log(`${rec.id} ${rec.scale}: not committed; left`); continue; }
   const src = atCommit(added);
-  if (codeVersion(rec.id, slug, src).code === rec.provenance.code) continue; // already on the new definition
-  const old = codeVersion(rec.id, slug, src, { presentation: true });
-  if (old.code !== rec.provenance.code) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
-  const now = codeVersion(rec.id, slug, src);
+  const now = codeVersion(rec.id, slug, src, { scale: rec.scale });
+  if (now.code === rec.provenance.code) continue; // already on the new definition
+  if (codeVersion(rec.id, slug, src).code !== rec.provenance.code) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
   writeRecord({ ...rec, provenance: { ...rec.provenance, ...now } }, { force: true });
   console.log(`${rec.id} ${rec.scale}: ${rec.provenance.code} -> ${now.code} (code of ${added.slice(0, 12)})`);
 }

@@ -7,7 +7,7 @@ import { loadClaims } from '../src/claims/registry.js';
 import { reportRows } from '../src/report/markdown.js';
 import { readmeBlock, readmeTable } from '../src/report/readme.js';
 import {
-  codeVersion, compareWithRecord, describeDifference, moduleClosure, readRecord, readRecords, recordPath, staleness, writeRecord, type ClaimRecord,
+  codeVersion, compareWithRecord, describeDifference, moduleClosure, ownScaleOnly, readRecord, readRecords, recordPath, staleness, workingTree, writeRecord, type ClaimRecord, type CodeSource,
 } from '../src/results/records.js';
 import { projectRoot } from '../src/util/paths.js';
 import { tempDir } from './helpers.js';
@@ -15,7 +15,7 @@ import { tempDir } from './helpers.js';
 const v = (values: number[]): Verdict => verdict({ effects: [meanOf('gain', 'gain', values, { kind: 'direction', sign: 1, smallest: 0.1 }, { digits: 2 })] });
 const rec = (seeds: number[], vd = v([0.5, 0.6, 0.7])): ClaimRecord => ({
   id: 'A9', scale: 'ci', seeds, params: { seeds }, verdict: vd, rows: [{ seed: 1, x: NaN }],
-  provenance: { ...codeVersion('A9', 'sgd-sai'), backend: 'native', threads: 2, cpu: 'x', node: 'v20', tfjs: '4.22.0', commit: 'abc', dirty: false, date: '2026-12-01T00:00:00Z', runtimeSec: 1 },
+  provenance: { ...codeVersion('A9', 'sgd-sai', workingTree(), { scale: 'ci' }), backend: 'native', threads: 2, cpu: 'x', node: 'v20', tfjs: '4.22.0', commit: 'abc', dirty: false, date: '2026-12-01T00:00:00Z', runtimeSec: 1 },
 });
 
 describe('records', () => {
@@ -47,6 +47,23 @@ describe('records', () => {
     const r = rec([1, 2, 3]);
     expect(staleness(r, 'sgd-sai')).toEqual([]);
     expect(staleness({ ...r, provenance: { ...r.provenance, code: 'old' } }, 'sgd-sai')).toEqual(['code']);
+  });
+  it("count the claim's settings at their own scale only: a smaller ci leaves the full record current", () => {
+    const text = `const common = { a: 1 };\nexport const claim = defineClaim({\n  scales: {\n    smoke: { seeds: [1], n: f(2, { k: '}' }) }, // a comment, with a brace }\n    ci: { seeds: [1, 2], ...common, n: 20 },\n    full: { seeds: [1, 2, 3], ...common, n: [200, 400] },\n  },\n  seed: s,\n});\n`;
+    expect(ownScaleOnly(text, 'full')).toBe(text.replace(/smoke: .*\) \},/, 'smoke: …,').replace(/ci: .*\n/, 'ci: …,\n'));
+    expect(ownScaleOnly(text, 'ci')).toContain('ci: { seeds: [1, 2], ...common, n: 20 },\n    full: …,\n  },\n  seed: s');
+    expect(ownScaleOnly('const x = 1;', 'ci')).toBe('const x = 1;');
+    // a real claim module edited at one scale
+    const entry = 'src/claims/a9-sgd-sai.ts';
+    const tree = workingTree();
+    const edited = (from: RegExp, to: string): CodeSource => ({ ...tree, read: (f) => (f === entry ? Buffer.from(tree.read(f).toString('utf8').replace(from, to)) : tree.read(f)) });
+    const ciEdit = edited(/ci: \{ seeds: \[[^\]]*\]/, 'ci: { seeds: [7, 8]');
+    const fullEdit = edited(/full: \{ seeds: \[[^\]]*\]/, 'full: { seeds: [7, 8]');
+    const v = (src: CodeSource, scale: 'ci' | 'full') => codeVersion('A9', 'sgd-sai', src, { scale }).code;
+    expect(v(ciEdit, 'full')).toBe(v(tree, 'full'));
+    expect(v(ciEdit, 'ci')).not.toBe(v(tree, 'ci'));
+    expect(v(fullEdit, 'full')).not.toBe(v(tree, 'full'));
+    expect(v(fullEdit, 'ci')).toBe(v(tree, 'ci'));
   });
 });
 

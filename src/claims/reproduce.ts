@@ -84,7 +84,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
         const recorded = ofRecord && !stored && record.verdict.effects.length ? writeRecord({
           id: claim.id, scale: opts.scale, seeds: params.seeds, params: record.params, verdict: record.verdict,
           rows: record.rows.length <= ROW_LIMIT ? record.rows : null,
-          provenance: await provenance(claim.id, claim.slug, { backend, threads: null, runtimeSec: record.durationSec }),
+          provenance: await provenance(claim.id, claim.slug, opts.scale, { backend, threads: null, runtimeSec: record.durationSec }),
         }) : undefined;
         outcomes.push({ id: claim.id, ok: true, record, reused: Boolean(stored), recorded });
         log(`[${i + 1}/${claims.length}] ${claim.id} ${record.verdict.status} ${stored ? `(stored run of ${record.date.slice(0, 16)}, same code and parameters; --fresh recomputes)` : `in ${formatDuration(record.durationSec)}`}: ${record.verdict.summary}`);

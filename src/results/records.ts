@@ -2,8 +2,9 @@
  * Verdicts of record: one small JSON file per claim and scale in data/records/ (committed), holding
  * the structured verdict, the per-seed rows where they are small, and the provenance of the run. A
  * record is replaced only by a run at least as large (as many seeds) that completed; a claim's
- * record is stale when the code it was computed with (the claim module and everything it imports,
- * the lockfile, the native sources) or the shipped data has changed since.
+ * record is stale when the code it was computed with (the claim module with its settings at the
+ * record's scale, and everything it imports; the lockfile, the native sources) or the shipped data has
+ * changed since. Another scale's settings are not part of it: making ci smaller leaves full current.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { gitCommit } from '../util/git.js';
 import { projectRoot } from '../util/paths.js';
 
 export interface Provenance {
-  /** hash of the claim module and every src/ module it imports, transitively */
+  /** hash of the claim module (with only this record's scale of its settings) and every src/ module it imports, transitively */
   code: string;
   lockfile: string;
   native: string;
@@ -150,11 +151,54 @@ export function moduleClosure(entry: string, src: CodeSource = workingTree(), op
   return [...seen].sort();
 }
 
-/** The code version of a claim: its module closure, plus the lockfile, the native sources and the shipped data. */
-export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
+/**
+ * A claims module's text with the settings of every scale but `scale` elided: the entries of its
+ * `scales: { smoke: ..., ci: ..., full: ... }` (or `const X_SCALES = { ... }`, for scales shared by a
+ * family) are cut out by bracket matching (strings and comments skipped). Text without such a block
+ * is returned whole (a conservative hash).
+ */
+export function ownScaleOnly(text: string, scale: Scale): string {
+  const m0 = /(?:\bscales:|\w*SCALES\b[^=\n]*=)\s*\{/.exec(text);
+  if (!m0) return text;
+  const open = m0.index + m0[0].length - 1;
+  // the end of the value that starts at i: the first `,` or `}` at depth 0
+  const valueEnd = (i: number): number => {
+    let depth = 0;
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === '\'' || c === '"' || c === '`') { const q = c; for (i++; i < text.length && text[i] !== q; i++) if (text[i] === '\\') i++; continue; }
+      if (c === '/' && text[i + 1] === '/') { i = text.indexOf('\n', i); if (i < 0) return text.length; continue; }
+      if (c === '/' && text[i + 1] === '*') { i = text.indexOf('*/', i) + 1; continue; }
+      if ('([{'.includes(c)) depth++;
+      else if (')]}'.includes(c)) { if (depth === 0) return i; depth--; }
+      else if (c === ',' && depth === 0) return i;
+    }
+    return text.length;
+  };
+  let out = text.slice(0, open + 1);
+  let i = open + 1;
+  for (;;) {
+    const m = /^(\s*(?:\/\/[^\n]*\n\s*)*)(\w+)\s*:/.exec(text.slice(i));
+    if (!m) break;
+    const end = valueEnd(i + m[0].length);
+    out += m[2] === scale ? text.slice(i, end) : `${m[1]}${m[2]}: …`;
+    i = end;
+    if (text[i] !== ',') break;
+    out += ',';
+    i++;
+  }
+  return out + text.slice(i);
+}
+
+/**
+ * The code version of a claim: its module closure, plus the lockfile, the native sources and the
+ * shipped data. With `scale`, the claims modules count with that scale's settings only.
+ */
+export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; scale?: Scale } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
   const entry = `src/claims/${id.toLowerCase()}-${slug}.ts`;
   if (!src.exists(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
-  const hashFiles = (files: string[]) => sha(files.flatMap((f) => [f, src.read(f)]));
+  const content = (f: string): string | Buffer => (f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(src.read(f).toString('utf8'), opts.scale) : src.read(f));
+  const hashFiles = (files: string[]) => sha(files.flatMap((f) => [f, content(f)]));
   return {
     code: hashFiles(moduleClosure(entry, src, opts)),
     lockfile: sha([src.read('package-lock.json')]),
@@ -163,11 +207,11 @@ export function codeVersion(id: string, slug: string, src: CodeSource = workingT
   };
 }
 
-export async function provenance(id: string, slug: string, run: { backend: string; threads?: number | null; runtimeSec: number }): Promise<Provenance> {
+export async function provenance(id: string, slug: string, scale: Scale, run: { backend: string; threads?: number | null; runtimeSec: number }): Promise<Provenance> {
   const tf = await import('@tensorflow/tfjs');
   const commit = gitCommit();
   return {
-    ...codeVersion(id, slug), backend: run.backend, threads: run.threads ?? null, cpu: cpus()[0]?.model ?? 'unknown',
+    ...codeVersion(id, slug, workingTree(), { scale }), backend: run.backend, threads: run.threads ?? null, cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version, tfjs: tf.version.tfjs, commit: commit?.replace(/\+dirty$/, '') ?? null, dirty: commit?.endsWith('+dirty') ?? false,
     date: new Date().toISOString(), runtimeSec: Math.round(run.runtimeSec * 10) / 10,
   };
@@ -175,7 +219,7 @@ export async function provenance(id: string, slug: string, run: { backend: strin
 
 /** Which parts of a record's code version differ from the checkout's (empty: current). */
 export function staleness(rec: ClaimRecord, slug: string): string[] {
-  const now = codeVersion(rec.id, slug);
+  const now = codeVersion(rec.id, slug, workingTree(), { scale: rec.scale });
   return (['code', 'lockfile', 'native', 'data'] as const).filter((k) => rec.provenance[k] !== now[k]);
 }
 

@@ -59,7 +59,7 @@ async function againstRecord<P extends BaseParams, S>(claim: Claim<P, S>, result
     writeRecord({
       id: claim.id, scale: 'ci', seeds: params.seeds, params, verdict: result.verdict,
       rows: result.rows.length <= ROW_LIMIT ? result.rows : null,
-      provenance: await provenance(claim.id, claim.slug, { backend, threads: 2, runtimeSec }),
+      provenance: await provenance(claim.id, claim.slug, 'ci', { backend, threads: 2, runtimeSec }),
     }, { force: true });
   }
 }
