@@ -1,5 +1,7 @@
 // Writes the tslab kernelspec (atomically): node_modules/tslab is looked up from the kernel's working
-// directory upwards, falling back to the path given (this checkout's tslab).
+// directory upwards, then in $NOISELAB_TSLAB (`noiselab run` sets it to its own checkout's tslab, so a
+// notebook outside any checkout runs on the runner's tslab), then the path given (the checkout that last
+// ran setup; it may have been deleted since).
 import { renameSync, writeFileSync } from 'node:fs';
 
 const [file, fallback] = process.argv.slice(2);
@@ -12,6 +14,8 @@ for (;;) {
   if (u === d) break;
   d = u;
 }
+if (d === p.dirname(d) && process.env.NOISELAB_TSLAB && f.existsSync(process.env.NOISELAB_TSLAB)) t = process.env.NOISELAB_TSLAB;
+if (!f.existsSync(t)) { console.error("tslab not found: no node_modules/tslab above " + process.cwd() + " and " + t + " is gone; run npm run setup in a noiselab checkout"); process.exit(1); }
 process.argv.splice(1, 0, t);
 require(t);`;
 const spec = {

@@ -3,9 +3,10 @@
  * parameters injected, code cells run in order, outputs and timings recorded, the first failing cell
  * marked (a banner on top, its error kept) and the run stopped there. The input is never written.
  */
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { FigureRenderer } from '../figures/render.js';
 import { gitCommit } from '../util/git.js';
+import { projectRoot } from '../util/paths.js';
 import { CellTimeoutError, Kernel, KernelDiedError } from './kernel.js';
 import { findKernelSpec } from './kernelspec.js';
 import { hasTag, readNotebook, text, upgradeTo45, writeNotebook, NotebookError, type Cell, type Notebook, type Output } from './nbformat.js';
@@ -195,7 +196,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   };
   let kernel: Kernel;
   try {
-    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', ...opts.env } });
+    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'), ...opts.env } });
   } catch (e) {
     Object.assign(meta, { end_time: now(), status: 'failed', exception: true, error: (e as Error).message });
     save();

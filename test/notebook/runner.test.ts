@@ -45,6 +45,18 @@ const PARAMS: CellSpec[] = [
 describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () => {
   it('is installed (npm run setup registers it)', () => expect(ready).toBe(true));
 
+  it("runs a notebook outside any checkout on the runner's tslab, even when the checkout that registered the kernelspec is gone", () => {
+    const jp = tempDir();
+    mkdirSync(join(jp, 'kernels', 'tslab'), { recursive: true });
+    const w = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'scripts', 'write-kernelspec.mjs'), join(jp, 'kernels', 'tslab', 'kernel.json'), '/gone/node_modules/tslab/bin/tslab']);
+    expect(w.status).toBe(0);
+    const input = writeNotebookFixture(['console.log(6 * 7);']);
+    const out = join(tempDir(), 'out.ipynb');
+    const r = cli([input, '-o', out], { JUPYTER_PATH: jp });
+    expect(r.status, r.stderr).toBe(0);
+    expect(textOf(read(out))[0]).toBe('42\n');
+  });
+
   it('injects typed parameters after the parameters cell, and re-injection replaces them', async () => {
     const input = writeNotebookFixture(PARAMS);
     const out1 = join(tempDir(), 'once.ipynb');
