@@ -12,8 +12,10 @@ import { nbformatErrors } from '../notebook/fixtures.js';
 export type CiResult = Pick<NotebookResult, 'verdict' | 'rows' | 'figures'>;
 
 /**
- * A claim at CI scale, computed once: its notebook runs through `noiselab run` with scale=ci (seeds on
- * two worker processes, one per core), and the result is read back from the executed notebook, which
+ * A claim at CI scale, computed once: its notebook runs through `noiselab run` with scale=ci (seeds in
+ * the kernel: vitest already runs two test files at once, one per core, and a worker process costs ~2 s
+ * of CPU to start; test/claims/leaks.test.ts checks that workers give the same result), and the result
+ * is read back from the executed notebook, which
  * must have run without errors and shown the verdict and its figures. Without the tslab kernel (not in
  * CI, where setup registers it) the experiment runs in-process instead. Tensor leaks and in-process
  * determinism are checked by test/claims/leaks.test.ts.
@@ -26,7 +28,7 @@ export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>):
     ({ result, backend } = await viaNotebook(claim));
   } else {
     expect(process.env.CI, 'CI must run the claims through their notebooks: the tslab kernel is missing (npm run setup)').toBeFalsy();
-    const r = await runClaim(claim, claim.scales.ci, { workers: 2 });
+    const r = await runClaim(claim, claim.scales.ci, { workers: 1 });
     result = { verdict: r.verdict, rows: r.rows, figures: r.figures.length };
   }
   const runtimeSec = (performance.now() - started) / 1000;
@@ -59,7 +61,7 @@ async function againstRecord<P extends BaseParams, S>(claim: Claim<P, S>, result
     writeRecord({
       id: claim.id, scale: 'ci', seeds: params.seeds, params, verdict: result.verdict,
       rows: result.rows.length <= ROW_LIMIT ? result.rows : null,
-      provenance: await provenance(claim.id, claim.slug, 'ci', { backend, threads: 2, runtimeSec }),
+      provenance: await provenance(claim.id, claim.slug, 'ci', { backend, threads: 1, runtimeSec }),
     }, { force: true });
   }
 }
@@ -68,7 +70,7 @@ async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>): Promise
   const input = notebookPath(claim);
   const before = readFileSync(input, 'utf8');
   const output = join(tempDir(), 'executed.ipynb');
-  const r = await runClaimNotebook(claim, { scale: 'ci', workers: 2, output, timeout: 1800 });
+  const r = await runClaimNotebook(claim, { scale: 'ci', workers: 1, output, timeout: 1800 });
   expect(r.run.status, `${input}: ${r.run.failedCell?.error}`).toBe('completed');
   expect(readFileSync(input, 'utf8')).toBe(before);
   expect(nbformatErrors([output]), 'the executed notebook is valid nbformat').toBe('');
