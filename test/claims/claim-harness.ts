@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { getCurrentTest } from 'vitest/suite';
 import type { NotebookResult } from '../../src/claims/display.js';
 import { canRunNotebooks, notebookPath, runClaimNotebook } from '../../src/claims/notebook-claim.js';
 import { runClaim } from '../../src/claims/run.js';
@@ -8,6 +9,9 @@ import type { BaseParams, Claim } from '../../src/claims/types.js';
 import { compareWithRecord, describeDifference, provenance, readRecord, recordPath, ROW_LIMIT, writeRecord } from '../../src/results/records.js';
 import { tempDir } from '../helpers.js';
 import { nbformatErrors } from '../notebook/fixtures.js';
+
+/** A claim test's vitest timeout: its ci experiment costs at most ~5 CPU s (scripts/ci-cost.ts), so this is ample. */
+export const CLAIM_TEST_TIMEOUT_MS = 120_000;
 
 export type CiResult = Pick<NotebookResult, 'verdict' | 'rows' | 'figures'>;
 
@@ -25,7 +29,7 @@ export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>):
   let backend = 'native';
   const started = performance.now();
   if (canRunNotebooks()) {
-    ({ result, backend } = await viaNotebook(claim));
+    ({ result, backend } = await viaNotebook(claim, (getCurrentTest()?.timeout ?? CLAIM_TEST_TIMEOUT_MS) / 1000 - 30));
   } else {
     expect(process.env.CI, 'CI must run the claims through their notebooks: the tslab kernel is missing (npm run setup)').toBeFalsy();
     const r = await runClaim(claim, claim.scales.ci, { workers: 1 });
@@ -66,13 +70,15 @@ async function againstRecord<P extends BaseParams, S>(claim: Claim<P, S>, result
   }
 }
 
-async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>): Promise<{ result: CiResult; backend: string }> {
+async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>, cellTimeoutS: number): Promise<{ result: CiResult; backend: string }> {
   const input = notebookPath(claim);
   const before = readFileSync(input, 'utf8');
   const output = join(tempDir(), 'executed.ipynb');
-  const r = await runClaimNotebook(claim, { scale: 'ci', workers: 1, output, timeout: 1800 });
+  // the runner interrupts, then kills, a kernel whose cell overruns, 30 s before vitest would give up on
+  // the test (at its own timeout) and leave the kernel running
+  const r = await runClaimNotebook(claim, { scale: 'ci', workers: 1, output, timeout: cellTimeoutS });
   expect(r.run.status, `${input}: ${r.run.failedCell?.error}`).toBe('completed');
-  expect(readFileSync(input, 'utf8')).toBe(before);
+  expect(readFileSync(input, 'utf8') === before, `${input} changed while its test ran (an editor saved it?): the run used the old cells; run the test again`).toBe(true);
   expect(nbformatErrors([output]), 'the executed notebook is valid nbformat').toBe('');
   const nb = r.notebook;
   expect(nb.metadata.noiselab).toMatchObject({ status: 'completed', parameters: { scale: 'ci' }, kernel: 'tslab' });
