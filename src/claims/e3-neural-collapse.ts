@@ -139,7 +139,7 @@ export const claim = defineClaim<E3Params, E3Seed>({
     'premise: every seed reaches zero training error and the terminal phase covers >= 20% of the epochs; check: NC1 of a two-class toy = a^2 / 2; slope of log NC1 per epoch reported',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 100, nTest: 10, hidden: [32], epochs: 3 },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 1000, nTest: 10, epochs: 150 },
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 256, nTest: 10, hidden: [32, 32], epochs: 30 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, nTrain: 5000, nTest: 10, epochs: 350 },
   },
   seed: seedE3,
