@@ -4,15 +4,8 @@ import { runsTable, rowsTable } from '../results/history.js';
 import { parseExact } from '../util/json-exact.js';
 import { resultsDir } from '../util/paths.js';
 import { parse, UsageError } from './args.js';
+import { RESULTS_HELP } from './help.js';
 
-export const RESULTS_HELP = `usage: noiselab results <ID> [--compare RUN,RUN] [--rows] [--results DIR] [--json]
-
-Every stored run of a claim (from <results>/history/<ID>.runs.arrow): when, scale, seeds, backend, code
-version, verdict and duration; then the verdict numbers of the last two runs (or the two named) side by side.
-  --compare A,B   the runs to compare (ids from the list; default: the last two)
-  --rows          also print the result rows of the newest compared run
-  --results DIR   results folder (default data/results)
-  --json          print runs, comparison and rows as JSON`;
 
 interface Run { run: string; figures?: string; date: string; scale: string; seeds: string; backend: string; commit: string | null; code: string; status: string; durationSec: number; numbers: string }
 

@@ -8,32 +8,8 @@ import { checkName, parseValue, readParameterFile, type Parameters } from '../no
 import { projectRoot, resultsDir } from '../util/paths.js';
 import { createProgress } from '../util/progress.js';
 import { parse, parseCount, parseSeconds, UsageError } from './args.js';
+import { RUN_HELP } from './help.js';
 
-export const RUN_HELP = `usage: noiselab run <notebook.ipynb>... [options]
-       noiselab run --all [options]
-
-Starts each notebook's kernel (metadata.kernelspec, found like Jupyter finds kernelspecs), runs its code
-cells in order and writes the executed notebook (nbformat 4.5) with every output and timing. The input is
-never modified. A failing cell stops its notebook: the output gets a banner and keeps the error; the exit
-status is 1. Ctrl-C interrupts the running cells, stops the kernels and writes what ran (exit status 130).
-
-  -p, --parameter NAME VALUE   a parameter; VALUE is JSON when it parses (1, 0.5, true, null, [1,2], "x"), else a string
-  -r, --raw-parameter NAME VALUE  a parameter taken as a string as it is
-  -f, --parameters-file FILE   parameters from a YAML or JSON mapping (-p and -r override it)
-  -o, --output FILE            where the executed notebook goes (one notebook only)
-  --output-dir DIR             folder for executed notebooks (default <results>/notebooks)
-  --all                        every notebook in notebooks/
-  --concurrency N              notebooks run at once (default 2)
-  --kernel NAME                kernel to use instead of the notebook's
-  --cwd DIR                    kernel working directory (default: the notebook's folder)
-  --timeout S                  seconds a cell may run before the kernel is interrupted (default 3600; 0: none)
-  --start-timeout S            seconds the kernel has to start (default 60)
-  --allow-errors               run every cell even after errors (exit status 0 unless the kernel dies or times out)
-  --no-static-figures          keep figures interactive only (default: a PNG beside each, drawn in headless Chromium when it is installed)
-  --json                       print the results as JSON
-
-Parameters go into a cell tagged injected-parameters after the cell tagged parameters; names the parameters
-cell declares with let are assigned (keeping their type), others declared.`;
 
 /** Splits `-p NAME VALUE` / `-r NAME VALUE` (two values each, which parseArgs cannot express) off the arguments. */
 export function takeParameters(args: string[]): { rest: string[]; params: Parameters } {

@@ -131,7 +131,8 @@ export function reliabilityFigure(title: string, arms: { name: string; bins: Rel
   return lineFigure(title, 'confidence', 'accuracy', [...series, { name: 'perfect calibration', x: [0, 1], y: [0, 1] }]);
 }
 
-export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+export { PLOTLY_MIME } from './mime.js';
+import { PLOTLY_MIME } from './mime.js';
 
 const figureTitle = (fig: Figure) => String((fig.layout.title as { text?: string } | undefined)?.text ?? 'figure');
 

@@ -3,7 +3,8 @@
  * application/vnd.plotly.v1+json gets an image/png beside it, so the figure survives viewers that do
  * not run JavaScript (GitHub, nbviewer, nbconvert's HTML, CI logs of the report).
  */
-import { PLOTLY_MIME, type Figure } from '../figures/plotly.js';
+import { PLOTLY_MIME } from '../figures/mime.js';
+import type { Figure } from '../figures/plotly.js';
 import type { FigureRenderer } from '../figures/render.js';
 import type { Notebook } from './nbformat.js';
 
