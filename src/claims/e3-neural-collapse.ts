@@ -109,7 +109,8 @@ export function summarizeE3(p: E3Params, perSeed: E3Seed[]): ClaimResult {
         premise('tptShare', 'share of the epochs in the terminal phase (mean over seeds)', tptShare, { atLeast: 0.2 }, { digits: 2 }),
       ],
       checks: [check('nc1TwoClasses', 'NC1 of two 1-D classes at -1 +- 0.5 and 1 +- 0.5 (exact 0.125)', nc1Check(0.5), 0.125, 1e-12)],
-      numbers: { seeds: perSeed.length, reachedTptSeeds: reached.length, nc1First: mean(perSeed.map((s) => s.nc1[0])), nc1AtTpt: atStart, nc1AtEnd: atEnd },
+      // NC1 at the start of the terminal phase only where some seed reached it (a mean of none is NaN)
+      numbers: { seeds: perSeed.length, reachedTptSeeds: reached.length, nc1First: mean(perSeed.map((s) => s.nc1[0])), ...(reached.length ? { nc1AtTpt: atStart } : {}), nc1AtEnd: atEnd },
     }),
     figures: figuresE3(perSeed),
   };
