@@ -1,10 +1,11 @@
 /**
- * One-off migration of the records' code versions to the scale-scoped definition (a record's code
- * version counts the claim's settings at its own scale only; the earlier migration, to the definition
- * without presentation modules, is in this file's history). A record is re-stamped only when it is
- * provably from a commit's code: the previous definition's hash at the commit that last wrote the
- * record equals the hash stored in it; the new hash is then computed from that same commit. Other
- * records are left as they are (stale: re-run them).
+ * One-off migration of the records' code versions to the definition whose lockfile part hashes only
+ * the lock entries of the packages the claim's code imports (and their dependencies), not the whole
+ * lockfile (earlier migrations, to scale-scoped settings and to no presentation modules, are in this
+ * file's history). A record is re-stamped only when it is provably from a commit's code: the previous
+ * definition's code and lockfile hashes at the commit that last wrote the record equal those stored in
+ * it; the new hashes are then computed from that same commit. Other records are left as they are
+ * (stale: re-run them).
  *   npx tsx scripts/restamp-records.ts
  */
 import { execFileSync } from 'node:child_process';
@@ -19,8 +20,9 @@ for (const rec of readRecords()) {
   if (!added) { console.log(`${rec.id} ${rec.scale}: not committed; left`); continue; }
   const src = atCommit(added);
   const now = codeVersion(rec.id, slug, src, { scale: rec.scale });
-  if (now.code === rec.provenance.code) continue; // already on the new definition
-  if (codeVersion(rec.id, slug, src).code !== rec.provenance.code) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
+  if (now.code === rec.provenance.code && now.lockfile === rec.provenance.lockfile) continue; // already on the new definition
+  const before = codeVersion(rec.id, slug, src, { scale: rec.scale, wholeLockfile: true });
+  if (before.code !== rec.provenance.code || before.lockfile !== rec.provenance.lockfile) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
   writeRecord({ ...rec, provenance: { ...rec.provenance, ...now } }, { force: true });
-  console.log(`${rec.id} ${rec.scale}: ${rec.provenance.code} -> ${now.code} (code of ${added.slice(0, 12)})`);
+  console.log(`${rec.id} ${rec.scale}: lockfile ${rec.provenance.lockfile} -> ${now.lockfile} (code of ${added.slice(0, 12)})`);
 }

@@ -7,7 +7,7 @@ import { loadClaims } from '../src/claims/registry.js';
 import { reportRows } from '../src/report/markdown.js';
 import { readmeBlock, readmeTable } from '../src/report/readme.js';
 import {
-  codeVersion, compareWithRecord, describeDifference, moduleClosure, ownScaleOnly, readRecord, readRecords, recordPath, staleness, workingTree, writeRecord, type ClaimRecord, type CodeSource,
+  codeVersion, compareWithRecord, describeDifference, lockedDependencies, moduleClosure, ownScaleOnly, packagesImported, readRecord, readRecords, recordPath, staleness, workingTree, writeRecord, type ClaimRecord, type CodeSource,
 } from '../src/results/records.js';
 import { projectRoot } from '../src/util/paths.js';
 import { tempDir } from './helpers.js';
@@ -64,6 +64,25 @@ describe('records', () => {
     expect(v(ciEdit, 'ci')).not.toBe(v(tree, 'ci'));
     expect(v(fullEdit, 'full')).not.toBe(v(tree, 'full'));
     expect(v(fullEdit, 'ci')).toBe(v(tree, 'ci'));
+  });
+});
+
+describe('the lockfile part of a code version', () => {
+  const lock = (extra: Record<string, unknown> = {}, tfjs = '4.22.0') => JSON.stringify({ lockfileVersion: 3, packages: {
+    '': { dependencies: { a: '1' } },
+    'node_modules/a': { version: tfjs, integrity: 'x', dependencies: { b: '^1' } },
+    'node_modules/b': { version: '1.0.0', integrity: 'y' },
+    'node_modules/a/node_modules/b': { version: '2.0.0', integrity: 'z' },
+    ...extra,
+  } });
+
+  it('counts the packages a claim imports and their dependencies, resolved as node does, and nothing else', () => {
+    expect(lockedDependencies(['a'], lock())).toBe('node_modules/a 4.22.0 x\nnode_modules/a/node_modules/b 2.0.0 z');
+    expect(lockedDependencies(['a'], lock({ 'node_modules/bullmq': { version: '5.0.0', integrity: 'q' } }))).toBe(lockedDependencies(['a'], lock()));
+    expect(lockedDependencies(['a'], lock({}, '4.23.0'))).not.toBe(lockedDependencies(['a'], lock()));
+    expect(lockedDependencies(['gone'], lock())).toBe('missing:gone ');
+    expect(packagesImported(moduleClosure('src/claims/a9-sgd-sai.ts'))).toEqual(expect.arrayContaining(['@tensorflow/tfjs']));
+    expect(packagesImported(moduleClosure('src/claims/a9-sgd-sai.ts'))).not.toContain('node:fs');
   });
 });
 

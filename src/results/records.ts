@@ -20,6 +20,7 @@ import { projectRoot } from '../util/paths.js';
 export interface Provenance {
   /** hash of the claim module (with only this record's scale of its settings) and every src/ module it imports, transitively */
   code: string;
+  /** hash of the package-lock entries of the npm packages that code imports, and of their dependencies */
   lockfile: string;
   native: string;
   data: string;
@@ -190,18 +191,64 @@ export function ownScaleOnly(text: string, scale: Scale): string {
   return out + text.slice(i);
 }
 
+/** The npm packages a set of modules imports by name (node: builtins left out), e.g. '@tensorflow/tfjs'. */
+export function packagesImported(files: string[], src: CodeSource = workingTree()): string[] {
+  const names = new Set<string>();
+  for (const f of files) {
+    const text = src.read(f).toString('utf8');
+    for (const m of text.matchAll(/(?:import|export)\s[^'";]*?from\s+['"]([^.'"][^'"]*)['"]|import\(\s*['"]([^.'"][^'"]*)['"]\s*\)|require\(\s*['"]([^.'"][^'"]*)['"]\s*\)/g)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (spec.startsWith('node:')) continue;
+      names.add(spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/'));
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * The lockfile entries (version, integrity) of the given packages and everything they depend on,
+ * resolved as node does (nested node_modules first): what a claim runs on, so that adding an
+ * unrelated dependency leaves its records current. A package missing from the lock counts as such.
+ */
+export function lockedDependencies(names: string[], lockText: string): string {
+  const lock = JSON.parse(lockText) as { packages?: Record<string, { version?: string; integrity?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }> };
+  const pkgs = lock.packages ?? {};
+  const resolve = (from: string, name: string): string | null => {
+    for (let dir = from; ; dir = dir.replace(/\/?node_modules\/(@[^/]+\/)?[^/]+$/, '')) {
+      const at = `${dir ? `${dir}/` : ''}node_modules/${name}`;
+      if (pkgs[at]) return at;
+      if (!dir) return null;
+    }
+  };
+  const seen = new Map<string, string>();
+  const visit = (from: string, name: string) => {
+    const at = resolve(from, name);
+    if (!at) { seen.set(`missing:${name}`, ''); return; }
+    if (seen.has(at)) return;
+    const e = pkgs[at];
+    seen.set(at, `${e.version ?? ''} ${e.integrity ?? ''}`);
+    for (const d of Object.keys({ ...e.dependencies, ...e.optionalDependencies })) visit(at, d);
+  };
+  for (const n of names) visit('', n);
+  return [...seen].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k} ${v}`).join('\n');
+}
+
 /**
  * The code version of a claim: its module closure, plus the lockfile, the native sources and the
- * shipped data. With `scale`, the claims modules count with that scale's settings only.
+ * shipped data. With `scale`, the claims modules count with that scale's settings only. The lockfile
+ * counts through the entries of the packages the closure imports (and theirs); `wholeLockfile` hashes
+ * the whole file (the definition before, for migrating records).
  */
-export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; scale?: Scale } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
+export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; scale?: Scale; wholeLockfile?: boolean } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
   const entry = `src/claims/${id.toLowerCase()}-${slug}.ts`;
   if (!src.exists(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
   const content = (f: string): string | Buffer => (f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(src.read(f).toString('utf8'), opts.scale) : src.read(f));
   const hashFiles = (files: string[]) => sha(files.flatMap((f) => [f, content(f)]));
+  const closure = moduleClosure(entry, src, opts);
+  const lock = src.read('package-lock.json').toString('utf8');
   return {
-    code: hashFiles(moduleClosure(entry, src, opts)),
-    lockfile: sha([src.read('package-lock.json')]),
+    code: hashFiles(closure),
+    lockfile: sha([opts.wholeLockfile ? lock : lockedDependencies(packagesImported(closure, src), lock)]),
     native: hashFiles(src.list('native/src')),
     data: hashFiles(src.list('data/fashion-mnist-subset')),
   };
