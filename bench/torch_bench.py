@@ -65,4 +65,51 @@ def smoothgrad():
     score = c(noisy)[:, 3].sum()
     return torch.autograd.grad(score, noisy)[0].mean(0)
 out['SmoothGrad n=50 on the CNN, 1 image'] = timeit(smoothgrad)
+
+# issue 28: the shapes the claims train
+LOOP_STEPS = 50
+def a1_mlp():
+    layers, width = [], 784
+    for _ in range(20):
+        layers += [torch.nn.Linear(width, 50), torch.nn.ReLU()]
+        width = 50
+    return torch.nn.Sequential(*layers, torch.nn.Linear(width, 10))
+
+a1, xa, ya = a1_mlp(), torch.randn(128, 784), torch.randint(0, 10, (128,))
+out['A1 MLP step 784-50x20-10, batch 128'] = timeit(lambda: step(a1, xa, ya))
+small = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 2))
+xs, ys = torch.randn(64, 2), torch.randint(0, 2, (64,))
+out['MLP step 2-64-64-2, batch 64'] = timeit(lambda: step(small, xs, ys))
+
+points = torch.randn(1000, 2)
+sigmas = torch.tensor([0.1, 0.3, 1.0])
+def score_net_steps():
+    # as src/techniques/score/dsm.ts: a fresh 3-128-128-2 net, Adam, denoising score matching at random levels
+    net = torch.nn.Sequential(torch.nn.Linear(3, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(LOOP_STEPS):
+        idx = torch.randint(0, 1000, (128,))
+        sigma = sigmas[torch.randint(0, 3, (128,))].unsqueeze(1)
+        z = torch.randn(128, 2)
+        noisy = points[idx] + sigma * z
+        loss = 0.5 * ((net(torch.cat([noisy, sigma.log()], 1)) + z) ** 2).sum(1).mean()
+        opt.zero_grad(); loss.backward(); opt.step()
+out[f'score network 3-128-128-2, {LOOP_STEPS} DSM steps (Adam) on 2-D data, batch 128'] = timeit(score_net_steps, reps=9, warmup=2)
+
+images, image_labels = torch.randn(5000, 784), torch.randint(0, 10, (5000,))
+a1_loop = a1_mlp()
+noise_step = [0]
+def train_with_noise():
+    # as train() with chain(addNoise(0.01), sgd(0.01)): shuffled batches, annealed Gaussian gradient noise, SGD
+    perm = torch.randperm(5000)
+    for i in range(LOOP_STEPS):
+        idx = perm[(i * 128) % 4992:(i * 128) % 4992 + 128]
+        loss = F.cross_entropy(a1_loop(images[idx]), image_labels[idx])
+        grads = torch.autograd.grad(loss, list(a1_loop.parameters()))
+        std = (0.01 / (1 + noise_step[0]) ** 0.55) ** 0.5
+        noise_step[0] += 1
+        with torch.no_grad():
+            for p, g in zip(a1_loop.parameters(), grads):
+                p.sub_(0.01 * (g + std * torch.randn_like(g)))
+out[f'train() with gradient noise, A1 MLP, {LOOP_STEPS} steps, batch 128'] = timeit(train_with_noise, reps=9, warmup=2)
 print(json.dumps(out))

@@ -1,11 +1,14 @@
-/** The benchmark workloads of issue 4, shared by `npm run bench` and quick probes. */
+/** The benchmark workloads (issues 4 and 28: the shapes the claims train), shared by `npm run bench` and quick probes. */
 import * as tf from '@tensorflow/tfjs';
 import { cnn } from '../src/models/cnn.js';
 import { mlp } from '../src/models/mlp.js';
 import type { Model } from '../src/models/model.js';
 import { Rng } from '../src/random/rng.js';
 import { crossEntropy } from '../src/train/losses.js';
-import { sgd } from '../src/train/transforms.js';
+import { addNoise, chain, sgd } from '../src/train/transforms.js';
+import { train } from '../src/train/loop.js';
+import type { Dataset } from '../src/data/dataset.js';
+import { trainScoreNet } from '../src/techniques/score/dsm.js';
 import { Saliency } from '../src/techniques/attribution/attribution.js';
 import { NoiseTunnel } from '../src/techniques/attribution/noise-tunnel.js';
 import { hessianOperator } from '../src/techniques/curvature/operator.js';
@@ -14,7 +17,16 @@ import { penaltyGradientExact, penaltyGradientFiniteDifference } from '../src/te
 
 export interface Workload {
   name: string;
-  setup(): { run(): void; dispose(): void };
+  setup(): { run(): void | Promise<void>; dispose(): void };
+}
+
+/** A1's network: 20 hidden ReLU layers of width 50 on 784 inputs. */
+export const A1_SIZES = [784, ...Array<number>(20).fill(50), 10];
+/** Steps per timed run of the whole-loop workloads (their time is per this many steps). */
+export const LOOP_STEPS = 50;
+
+function syntheticImages(n: number, rng: Rng): Dataset {
+  return { name: 'synthetic', x: rng.normalArray(n * 784), y: Int32Array.from({ length: n }, () => rng.int(10)), featureShape: [784], numClasses: 10 };
 }
 
 function trainStep(model: Model, x: tf.Tensor, y: tf.Tensor1D, lr: number): void {
@@ -104,6 +116,50 @@ export const workloads: Workload[] = [
       return { run: () => tf.tidy(() => { sg.attribute(x, [3]).dataSync(); }), dispose: () => { model.dispose(); x.dispose(); } };
     },
   },
+  // issue 28: the shapes the claims train
+  {
+    name: 'A1 MLP step 784-50x20-10, batch 128',
+    setup() {
+      const rng = new Rng(1);
+      const model = mlp({ sizes: A1_SIZES }, rng);
+      const x = rng.normalTensor([128, 784]);
+      const y = labels(128, rng);
+      return { run: () => trainStep(model, x, y, 0.01), dispose: () => { model.dispose(); tf.dispose([x, y]); } };
+    },
+  },
+  {
+    name: 'MLP step 2-64-64-2, batch 64',
+    setup() {
+      const rng = new Rng(1);
+      const model = mlp({ sizes: [2, 64, 64, 2] }, rng);
+      const x = rng.normalTensor([64, 2]);
+      const y = tf.tensor1d(Array.from({ length: 64 }, () => rng.int(2)), 'int32');
+      return { run: () => trainStep(model, x, y, 0.01), dispose: () => { model.dispose(); tf.dispose([x, y]); } };
+    },
+  },
+  {
+    name: `score network 3-128-128-2, ${LOOP_STEPS} DSM steps (Adam) on 2-D data, batch 128`,
+    setup() {
+      const rng = new Rng(1);
+      const data = rng.normalArray(2000);
+      return {
+        run: async () => { (await trainScoreNet(data, 2, { sigmas: [0.1, 0.3, 1], hidden: [128, 128], steps: LOOP_STEPS, batchSize: 128, lr: 1e-3, rng: new Rng(2) })).dispose(); },
+        dispose() {},
+      };
+    },
+  },
+  {
+    name: `train() with gradient noise, A1 MLP, ${LOOP_STEPS} steps, batch 128`,
+    setup() {
+      const rng = new Rng(1);
+      const data = syntheticImages(5000, rng);
+      const model = mlp({ sizes: A1_SIZES }, rng);
+      const run = async () => {
+        await train({ model, data, transform: chain(addNoise(0.01), sgd(0.01)), batchSize: 128, steps: LOOP_STEPS, rng: new Rng(2), progress: 'silent', logEvery: LOOP_STEPS });
+      };
+      return { run, dispose: () => model.dispose() };
+    },
+  },
   // B11: the gradient of the gradient-norm penalty, exact (double backprop) and by finite differences
   ...(['double backprop', 'finite difference'] as const).map((how) => ({
     name: `gradient-norm penalty gradient of the MLP, ${how}, batch 128`,
@@ -130,14 +186,14 @@ export interface Timing {
 }
 
 /** Fastest and median wall time of `reps` runs after `warmup` runs, in milliseconds. */
-export function timeWorkload(w: Workload, reps: number, warmup = 2): Timing {
+export async function timeWorkload(w: Workload, reps: number, warmup = 2): Promise<Timing> {
   const s = w.setup();
   try {
-    for (let i = 0; i < warmup; i++) s.run();
+    for (let i = 0; i < warmup; i++) await s.run();
     const times: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
-      s.run();
+      await s.run();
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
