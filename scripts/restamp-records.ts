@@ -1,7 +1,7 @@
 /**
  * One-off migration of the records' code versions to the definition whose lockfile part hashes only
  * the lock entries of the packages the claim's code imports (and their dependencies), not the whole
- * lockfile (earlier migrations, to scale-scoped settings and to no presentation modules, are in this
+ * lockfile, and where a comment above one scale's settings counts for that scale only (earlier migrations, to scale-scoped settings and to no presentation modules, are in this
  * file's history). A record is re-stamped only when it is provably from a commit's code: the previous
  * definition's code and lockfile hashes at the commit that last wrote the record equal those stored in
  * it; the new hashes are then computed from that same commit. Other records are left as they are
@@ -21,8 +21,9 @@ for (const rec of readRecords()) {
   const src = atCommit(added);
   const now = codeVersion(rec.id, slug, src, { scale: rec.scale });
   if (now.code === rec.provenance.code && now.lockfile === rec.provenance.lockfile) continue; // already on the new definition
-  const before = codeVersion(rec.id, slug, src, { scale: rec.scale, wholeLockfile: true });
-  if (before.code !== rec.provenance.code || before.lockfile !== rec.provenance.lockfile) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
+  // the definitions in force before: the whole lockfile; then also comments above a scale's entry shared by all scales
+  const before = [codeVersion(rec.id, slug, src, { scale: rec.scale, wholeLockfile: true, sharedComments: true }), codeVersion(rec.id, slug, src, { scale: rec.scale, sharedComments: true })];
+  if (!before.some((b) => b.code === rec.provenance.code && b.lockfile === rec.provenance.lockfile)) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
   writeRecord({ ...rec, provenance: { ...rec.provenance, ...now } }, { force: true });
   console.log(`${rec.id} ${rec.scale}: lockfile ${rec.provenance.lockfile} -> ${now.lockfile} (code of ${added.slice(0, 12)})`);
 }

@@ -50,9 +50,13 @@ describe('records', () => {
   });
   it("count the claim's settings at their own scale only: a smaller ci leaves the full record current", () => {
     const text = `const common = { a: 1 };\nexport const claim = defineClaim({\n  scales: {\n    smoke: { seeds: [1], n: f(2, { k: '}' }) }, // a comment, with a brace }\n    ci: { seeds: [1, 2], ...common, n: 20 },\n    full: { seeds: [1, 2, 3], ...common, n: [200, 400] },\n  },\n  seed: s,\n});\n`;
-    expect(ownScaleOnly(text, 'full')).toBe(text.replace(/smoke: .*\) \},/, 'smoke: …,').replace(/ci: .*\n/, 'ci: …,\n'));
+    expect(ownScaleOnly(text, 'full')).toBe(text.replace(/smoke: [^\n]*\n\s*ci: [^\n]*\n/, 'smoke: …, ci: …,\n'));
     expect(ownScaleOnly(text, 'ci')).toContain('ci: { seeds: [1, 2], ...common, n: 20 },\n    full: …,\n  },\n  seed: s');
     expect(ownScaleOnly('const x = 1;', 'ci')).toBe('const x = 1;');
+    // a comment above an entry belongs to it
+    const commented = text.replace('    full:', '    // full: ~25 min on 2 cores\n    full:');
+    expect(ownScaleOnly(commented, 'ci')).toBe(ownScaleOnly(text, 'ci'));
+    expect(ownScaleOnly(commented, 'full')).toContain('// full: ~25 min');
     // a real claim module edited at one scale
     const entry = 'src/claims/a9-sgd-sai.ts';
     const tree = workingTree();

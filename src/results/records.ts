@@ -156,9 +156,10 @@ export function moduleClosure(entry: string, src: CodeSource = workingTree(), op
  * A claims module's text with the settings of every scale but `scale` elided: the entries of its
  * `scales: { smoke: ..., ci: ..., full: ... }` (or `const X_SCALES = { ... }`, for scales shared by a
  * family) are cut out by bracket matching (strings and comments skipped). Text without such a block
- * is returned whole (a conservative hash).
+ * is returned whole (a conservative hash). `sharedComments` keeps the comments above elided entries
+ * (the definition before, for migrating records).
  */
-export function ownScaleOnly(text: string, scale: Scale): string {
+export function ownScaleOnly(text: string, scale: Scale, opts: { sharedComments?: boolean } = {}): string {
   const m0 = /(?:\bscales:|\w*SCALES\b[^=\n]*=)\s*\{/.exec(text);
   if (!m0) return text;
   const open = m0.index + m0[0].length - 1;
@@ -182,7 +183,8 @@ export function ownScaleOnly(text: string, scale: Scale): string {
     const m = /^(\s*(?:\/\/[^\n]*\n\s*)*)(\w+)\s*:/.exec(text.slice(i));
     if (!m) break;
     const end = valueEnd(i + m[0].length);
-    out += m[2] === scale ? text.slice(i, end) : `${m[1]}${m[2]}: …`;
+    // a comment above an entry belongs to it (a size estimate above `full:` is full's)
+    out += m[2] === scale ? text.slice(i, end) : `${opts.sharedComments ? m[1] : m[1].replace(/\/\/[^\n]*\n\s*/g, '')}${m[2]}: …`;
     i = end;
     if (text[i] !== ',') break;
     out += ',';
@@ -239,10 +241,10 @@ export function lockedDependencies(names: string[], lockText: string): string {
  * counts through the entries of the packages the closure imports (and theirs); `wholeLockfile` hashes
  * the whole file (the definition before, for migrating records).
  */
-export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; scale?: Scale; wholeLockfile?: boolean } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
+export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; scale?: Scale; wholeLockfile?: boolean; sharedComments?: boolean } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
   const entry = `src/claims/${id.toLowerCase()}-${slug}.ts`;
   if (!src.exists(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
-  const content = (f: string): string | Buffer => (f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(src.read(f).toString('utf8'), opts.scale) : src.read(f));
+  const content = (f: string): string | Buffer => (f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(src.read(f).toString('utf8'), opts.scale, opts) : src.read(f));
   const hashFiles = (files: string[]) => sha(files.flatMap((f) => [f, content(f)]));
   const closure = moduleClosure(entry, src, opts);
   const lock = src.read('package-lock.json').toString('utf8');
