@@ -190,9 +190,9 @@ export const claim = defineClaim<A10Params, A10Seed>({
     // ci is cut to the CI budget (~4 CPU s): LeNet-300-100 narrowed to 40-20 (the optimizer's elementwise work scales with the
     // parameters), 20 steps per run, 2 rounds; the verdict of record is the full run
     ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 2000, nTest: 1000, hidden: [40, 20], batchSize: 64, steps: 20, rewindStep: 3, rounds: 2 },
-    // full: ~29 min on 2 cores (5 seeds x 4650 steps x ~0.15 CPU s per step of this conv net at batch 128, measured, / 2 workers);
-    // cut from 10 seeds, 32-64-128 channels and dense 256, T = 9360 steps (20 epochs), k = 470, 10000 test images (~57 h)
     full: {
+      // full: ~29 min on 2 cores (5 seeds x 4650 steps x ~0.15 CPU s per step of this conv net at batch 128, measured, / 2 workers);
+      // cut from 10 seeds, 32-64-128 channels and dense 256, T = 9360 steps (20 epochs), k = 470, 10000 test images (~57 h)
       seeds: [1, 2, 3, 4, 5], ...common, source: 'auto', nTrain: 60000, nTest: 5000, arch: 'cnn', channels: [16, 32, 64], hidden: [128],
       optimizer: 'sgd', lr: 0.1, steps: 280, rewindStep: 14, rounds: 8, rate: 0.2,
     },
