@@ -165,13 +165,17 @@ export const claim = defineClaim<A12Params, A12Seed>({
   slug: 'one-cycle',
   paper: 'A disciplined approach to neural network hyper-parameters: Part 1 (Smith 2018)',
   claim: 'the LR range test finds a usable max lr; one-cycle reaches a target accuracy in fewer epochs than a constant lr',
-  setting: '[196, 128, 128, 10] ReLU MLP on 14x14 Fashion-MNIST, SGD momentum 0.9; range test 1e-4 to 10 over 100 steps, maxLr at the smoothed-loss minimum; ' +
+  setting: '[196, 128, 128, 10] ReLU MLP on 14x14 Fashion-MNIST (ci, cut to the CI budget: [196, 32, 32, 10], 640 images, budgets of 1, 2, 4 five-step epochs, a 30-step range test, target 0.60 from pilot seeds), SGD momentum 0.9; range test 1e-4 to 10 over 100 steps, maxLr at the smoothed-loss minimum; ' +
     'one-cycle (linear up 45%, down 45%, anneal) and a constant rate, each at maxLr x {1/10, 1/3, 1} (one-cycle: its peak), both looked at only at the same epoch budgets (no batch norm: the models have none)',
   rule: 'at each look (seed, budget) whether each arm\'s best rate has reached the target: exact McNemar sign test on the discordant looks, share where only one-cycle had reached it above 1/2 and not below 3/4 ' +
     '(runs that never reach it count as not reached: censoring); premise: one-cycle peaking at the range test\'s maxLr trains on >= 80% of seeds',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 500, nTest: 200, target: 0.6, budgets: [1, 2], rangeTest: { minLr: 1e-4, maxLr: 10, steps: 30 } },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 5000, nTest: 1000, target: 0.82, budgets: [1, 2, 4, 6] },
+    // ci is cut to the CI budget (~4.8 CPU s): a 32-wide MLP, 640 images (5 steps an epoch), budgets 1, 2, 4 epochs, a 30-step range
+    // test; the old target (0.82) is out of reach there, so the target is the pilot's (seeds 101-103, disjoint from the verdict's): the
+    // median of the constant arm's best accuracy at the largest budget (0.649, 0.597, 0.604), rounded down to 0.60, as 0.82 was for the
+    // old ci. The verdict of record is the full run
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 640, nTest: 1000, hidden: 32, target: 0.6, budgets: [1, 2, 4], rangeTest: { minLr: 1e-4, maxLr: 10, steps: 30 } },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, source: 'auto', nTrain: 20000, nTest: 5000, target: 0.86, budgets: [1, 2, 3, 4, 6, 8, 12, 16] },
   },
   seed: seedA12,
