@@ -151,8 +151,8 @@ export const claim = defineClaim<B13Params, B13Seed>({
     'fraction > 0 by >= 0.1 (t over seeds); at chance: test accuracy with all labels random equivalent to 0.1 within +-0.03 (TOST); premise: test accuracy on true labels >= 0.5; ' +
     'check: corruption 0 changes no label',
   scales: {
-    smoke: { seeds: [1, 2], ...common, nTrain: 64, nTest: 100, hidden: 64, corruption: [0, 1], maxEpochs: 20 },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 500, nTest: 1000, maxEpochs: 300 },
+    smoke: { seeds: [1, 2], ...common, nTrain: 32, nTest: 100, hidden: 64, corruption: [0, 1], maxEpochs: 20 },
+    ci: { seeds: [1, 2, 3], ...common, nTrain: 32, nTest: 500, corruption: [0, 1], maxEpochs: 300 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, nTrain: 5000, nTest: 1000, maxEpochs: 500 },
   },
   seed: seedB13,
