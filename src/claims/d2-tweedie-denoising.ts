@@ -195,7 +195,7 @@ export const claim = defineClaim<D2Params, D2Seed>({
     'check: Tweedie with a Gaussian prior\'s score = its posterior mean',
   scales: {
     smoke: { seeds: [1, 2], sigma: 1, trainPoints: 500, testPoints: 200, mixtureNet: { hidden: [16], steps: 30, lr: 1e-3 }, images: { sigma: 0.2, trainImages: 50, testImages: 5, patch: 7, hidden: [32], steps: 20, lr: 1e-3 } },
-    ci: { seeds: [1, 2, 3, 4, 5], sigma: 1, trainPoints: 5000, testPoints: 2000, mixtureNet: { hidden: [128, 128], steps: 3000, lr: 1e-3 }, images: { sigma: 0.2, trainImages: 1000, testImages: 100, patch: 7, hidden: [256, 256], steps: 3000, lr: 1e-3 } },
+    ci: { seeds: [1, 2, 3], sigma: 1, trainPoints: 2000, testPoints: 1000, mixtureNet: { hidden: [64, 64], steps: 250, lr: 1e-3 }, images: { sigma: 0.2, trainImages: 100, testImages: 10, patch: 7, hidden: [64, 64], steps: 100, lr: 1e-3 } },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], sigma: 1, trainPoints: 20000, testPoints: 5000, mixtureNet: { hidden: [128, 128], steps: 20000, lr: 1e-3 }, images: { sigma: 0.2, trainImages: 5000, testImages: 500, patch: 7, hidden: [512, 512], steps: 20000, lr: 1e-3 } },
   },
   seed: seedD2,
