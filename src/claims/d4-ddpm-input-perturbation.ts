@@ -158,7 +158,7 @@ function figuresD4(perSeed: D4Seed[]): Figure[] {
     {
       data: [{ type: 'scatter', mode: 'markers', name: 'data', ...xy(s.data), marker: { size: 3, color: 'lightgray' } },
         ...ARMS.map((a) => ({ type: 'scatter', mode: 'markers', name: `${a} samples`, ...xy(s.samples[a]), marker: { size: 3, opacity: 0.6 } }))],
-      layout: { title: { text: `DDPM samples (500 per model, seed ${s.rows[0].seed}) over the data` }, xaxis: { title: { text: 'x1' } }, yaxis: { title: { text: 'x2' }, scaleanchor: 'x' }, template: 'plotly_white', width: 640, height: 620 },
+      layout: { title: { text: `DDPM samples (${s.data.length / 2} per model, seed ${s.rows[0].seed}) over the data` }, xaxis: { title: { text: 'x1' } }, yaxis: { title: { text: 'x2' }, scaleanchor: 'x' }, template: 'plotly_white', width: 640, height: 620 },
     },
     barFigure('Squared MMD to fresh data (mean over seeds, 95% t interval)', 'MMD^2', [
       ...ARMS.map((a) => seedBar(a, perSeed.map((q) => q.mmd[a]))), seedBar('Gaussian fit (reference)', perSeed.map((q) => q.gaussian)), seedBar('second data draw (floor)', perSeed.map((q) => q.floor)),
@@ -181,7 +181,7 @@ export const claim = defineClaim<D4Params, D4Seed>({
     'premise: alpha-bar at step T <= 1e-3, plain DDPM >= 3x the sampling floor; other gammas reported only',
   scales: {
     smoke: { seeds: [1, 2], ...common, trainPoints: 300, samples: 100, hidden: [16], steps: 20, T: 50 },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, trainPoints: 5000, samples: 1000, steps: 3000 },
+    ci: { seeds: [1, 2, 3], ...common, trainPoints: 2000, samples: 300, hidden: [64, 64, 64], steps: 120 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, trainPoints: 20000, samples: 2000, steps: 20000, T: 1000, extraGammas: [0.05, 0.2] },
   },
   seed: seedD4,
