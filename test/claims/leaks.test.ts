@@ -1,4 +1,9 @@
-/** Every registered experiment leaves tf.memory().numTensors as it found it, and runs the same twice. */
+/**
+ * Every registered experiment runs at smoke scale (the scale a user tries first) and leaves
+ * tf.memory().numTensors as it found it. Run-to-run determinism is checked where it is cheaper: each
+ * claim's ci test runs its seeds in the kernel (runClaim checks leaks there too) and must reproduce the
+ * committed record to its printed precision; `reproduce --check` is tested in test/determinism.test.ts.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadClaims } from '../../src/claims/registry.js';
@@ -7,13 +12,12 @@ import { runClaim } from '../../src/claims/run.js';
 const claims = await loadClaims();
 
 describe('experiments at smoke scale, in this process', () => {
-  it.each(claims.map((c) => [c.id, c] as const))('%s leaks no tensors and is deterministic', async (_id, claim) => {
+  it.each(claims.map((c) => [c.id, c] as const))('%s runs at smoke scale and leaks no tensors', async (_id, claim) => {
     const before = tf.memory().numTensors;
     const a = await runClaim(claim, claim.scales.smoke, { workers: 1 });
     expect(tf.memory().numTensors).toBe(before);
-    const b = await runClaim(claim, claim.scales.smoke, { workers: 1 });
-    expect(b.rows).toEqual(a.rows);
-    expect(b.verdict).toEqual(a.verdict);
+    expect(a.rows.length).toBeGreaterThan(0);
+    expect(a.verdict.effects.length).toBeGreaterThan(0);
   }, 300_000);
 
   it('gives the same result when seeds run in worker processes', async () => {
