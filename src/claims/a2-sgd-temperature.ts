@@ -209,6 +209,7 @@ export const claim = defineClaim<A2Params, A2Seed>({
     // pilot (seeds 101-102): P = 1024 costs 8x a ci seed, P = 16-32 costs ~1.3x; gradient descent did not fit P = 2048 in 1e5 epochs.
     // ci is cut to the CI budget: P = 512 (~4 CPU s of a seed's ~5, mostly gradient descent) is dropped, so ci spans 1.2 decades of P
     ci: { seeds: [1, 2, 3, 4, 5], ...common, sizes: [16, 32, 64, 128, 256], temperatures: grid(0.125, 9) },
+    // full: ~5 min on 2 cores (a seed ~60 CPU s: the earlier ci seed's ~5 s, P = 1024 ~8x that per the pilot, x1.3 for the wider T grid; 10 seeds / 2 workers)
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, sizes: [16, 32, 64, 128, 256, 512, 1024], temperatures: grid(0.0625, 11) },
   },
   seed: seedA2,
