@@ -137,8 +137,8 @@ export const claim = defineClaim<B14Params, B14Seed>({
   rule: 'CE: peak true-label accuracy on the mislabeled training points > 0.5 and peak minus final > 0 by >= 0.05 (t over seeds); ELR: final value above CE\'s by >= 0.05 ' +
     '(paired t); ELR\'s own drop and the clean test gain reported only; premise: flipped share within 0.05 of the noise rate; check: no flipped label equals its true class',
   scales: {
-    smoke: { seeds: [1, 2], ...common, nTrain: 256, nTest: 100, epochs: 2 },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 2000, nTest: 1000, epochs: 40 },
+    smoke: { seeds: [1, 2], ...common, nTrain: 128, nTest: 100, hidden: 64, epochs: 2 },
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 128, nTest: 300, hidden: 64, epochs: 25 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, nTrain: 10000, nTest: 2000, source: 'auto', epochs: 100 },
   },
   seed: seedB14,
