@@ -195,7 +195,7 @@ export const claim = defineClaim<B17Params, B17Seed>({
     'no radius beyond sigma Phi^-1(alpha^(1/n))',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 200, nTest: 100, hidden: [32], epochs: 1, images: 3, n0: 20, n: 100, alpha: 0.01, attackSteps: 2, attackSamples: 4 },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 2000, nTest: 1000, epochs: 15, images: 50, n: 1000, attackSteps: 20, attackSamples: 16 },
+    ci: { seeds: [1, 2, 3], ...common, nTrain: 500, nTest: 100, hidden: [64, 64], epochs: 3, images: 27, n0: 20, n: 100, attackSteps: 4, attackSamples: 4 },
     full: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 5000, nTest: 1000, epochs: 30, images: 500, n: 100000, attackSteps: 50, attackSamples: 64 },
   },
   seed: seedB17,
