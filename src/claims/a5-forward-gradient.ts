@@ -254,8 +254,9 @@ export const claim = defineClaim<A5Params, A5Seed>({
     '(2) slope of log mean|cos| on log d equivalent to -0.5 within +-0.1 (TOST); (3) first-layer cosine, local-loss guess - random guess > 0 by >= 0.1 (paired 95% t-interval); ' +
     'premise: d spans >= 1 decade; check: jvp directional derivative = g . v (1e-4 of |g||v|)',
   scales: {
-    smoke: { seeds: [1, 2], nTrain: 500, nTest: 100, source: 'subset', batchSize: 64, width: 4, samples: [10, 50], widths: [2, 4, 8], cosineSamples: 20, hidden: 16, trainSteps: 20, headSteps: 20, batches: 2, ...margins },
-    ci: { seeds: [1, 2, 3, 4, 5], nTrain: 2000, nTest: 100, source: 'subset', batchSize: 128, width: 16, samples: [10, 30, 100, 300, 1000], widths: [2, 4, 8, 16, 32, 64], cosineSamples: 100, hidden: 64, trainSteps: 300, headSteps: 300, batches: 10, ...margins },
+    smoke: { seeds: [1, 2], nTrain: 500, nTest: 100, source: 'subset', batchSize: 64, width: 4, samples: [10, 20], widths: [2, 4, 8], cosineSamples: 10, hidden: 16, trainSteps: 20, headSteps: 20, batches: 2, ...margins },
+    ci: { seeds: [1, 2, 3, 4, 5], nTrain: 1000, nTest: 100, source: 'subset', batchSize: 128, width: 16, samples: [10, 20], widths: [2, 8, 32], cosineSamples: 20, hidden: 32, trainSteps: 40, headSteps: 40, batches: 3, ...margins },
+    // full: ~7-15 min on 2 cores (ci 4.7 CPU s x ~180 / 2 workers, up to 2x for the wider models and batch 256)
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], nTrain: 5000, nTest: 1000, source: 'auto', batchSize: 256, width: 32, samples: [10, 30, 100, 300, 1000, 3000, 10000], widths: [2, 4, 8, 16, 32, 64, 128, 256], cosineSamples: 300, hidden: 128, trainSteps: 2000, headSteps: 1000, batches: 30, ...margins },
   },
   seed: seedA5,
