@@ -6,7 +6,11 @@ import { runAtCiScale } from './claim-harness.js';
 describe('B1 SmoothGrad', () => {
   // The rule (fixed in the claim module before the run) compares SmoothGrad's stability with the
   // gradient blurred to the same total variation, the control for "averaging smooths by construction";
-  // the status and numbers are compared with the committed record by the harness.
+  // the status and numbers are compared with the committed record by the harness. ci is cut to the CI
+  // budget (a 4-8 channel CNN trained 20 steps, 4 images per seed, 3 seeds) and still shows every part:
+  // SmoothGrad's maps are smoother and agree more with a nearby input's than the gradient's, and more
+  // than the gradient blurred to the same total variation. The CNN is barely trained there (test
+  // accuracy just above the premise's 0.5). The verdict of record is the full run.
   it('SmoothGrad against the gradient and against a blurred gradient at equal smoothing', async () => {
     const { verdict } = await runAtCiScale(claim);
     const n = claim.scales.ci.seeds.length;
@@ -21,6 +25,10 @@ describe('B1 SmoothGrad', () => {
     expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['tvMatchError', true]]);
     expect(verdict.premise.map((p) => [p.key, p.holds])).toEqual([['testAcc', true], ['matchedShare', true]]);
     // measured at ci: the stability gain survives the control
+    expect(verdict.effects.map((e) => e.outcome)).toEqual(['holds', 'holds', 'holds', 'holds']);
     expect(verdict.status).toBe('reproduced');
-  }, 900_000);
+    // SmoothGrad's maps of nearby inputs agree far better than the gradient's; matching SmoothGrad's TV needed a real blur
+    expect(verdict.numbers.corrSmooth).toBeGreaterThan(verdict.numbers.corrVanilla + 0.1);
+    expect(verdict.numbers.blurSigma).toBeGreaterThan(0.1);
+  }, 120_000);
 });
