@@ -8,8 +8,11 @@ describe('B6 MaxSup', () => {
   // The rule (fixed in the claim module before the run): MaxSup keeps >= 0.01 more intra-class cosine
   // distance than LS and no less than LS's accuracy - 0.01, in a regime with persistent training error;
   // its premise, that LS collapses the spread against CE there, is measured. The harness compares with the record.
+  // ci is cut to the CI budget (16 Adam steps an arm on 1024 images, [784, 32, 32, 10]): every arm learns,
+  // half the training set stays misclassified, and LS does not collapse the spread, so ci is inconclusive;
+  // the verdict of record is the full scale's.
   it('MaxSup against LS in a regime with persistent training error (premise measured)', async () => {
-    const { verdict } = await runAtCiScale(claim);
+    const { verdict, rows } = await runAtCiScale(claim);
     const n = claim.scales.ci.seeds.length;
     // B6's own regime: more images and fewer epochs than B4's family models
     expect(claim.scales.ci.nTrain).toBeGreaterThan(FAMILY_SCALES.ci.nTrain);
@@ -21,9 +24,10 @@ describe('B6 MaxSup', () => {
     expect(verdict.premise.map((p) => p.key)).toEqual(['lsCollapseHi', 'trainErrLs']);
     // the premise value is the interval's upper bound of the reported LS - CE effect
     expect(verdict.numbers.lsCollapseHi).toBe(effectOf(verdict, 'lsCollapse').hi);
-    // measured at ci: training error persists, but LS spreads the features rather than collapsing them,
-    // so the claim's premise is absent and the verdict is inconclusive
+    // measured at ci: every arm learns (chance 0.1), training error persists, but LS does not collapse the
+    // features against CE, so the claim's premise is absent and the verdict is inconclusive
+    for (const r of rows) expect(r.testAccuracy as number).toBeGreaterThan(0.25);
     expect(verdict.premise.map((p) => [p.key, p.holds])).toEqual([['lsCollapseHi', false], ['trainErrLs', true]]);
     expect(verdict.status).toBe('inconclusive');
-  }, 1_200_000);
+  }, 120_000);
 });
