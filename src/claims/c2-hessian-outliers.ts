@@ -190,8 +190,8 @@ export const claim = defineClaim<C2Params, C2Seed>({
     'only the bulk scales: ln(mean top-k eigenvalue, widest / narrowest) within +-ln 1.25 (TOST) and the bulk edge rising with ln parameters (slope t); ' +
     'premise: with random labels the count is k or k-1 on <= 60% of seeds',
   scales: {
-    smoke: { seeds: [1, 2], ks: [2, 3], perClass: 20, width: 8, widths: [8, 16], steps: 100, lanczosSteps: 20, ...common },
-    ci: { seeds: [1, 2, 3, 4, 5], ks: [2, 4, 6, 8, 10], perClass: 50, width: 32, widths: [16, 32, 64], steps: 1500, lanczosSteps: 60, ...common },
+    smoke: { seeds: [1, 2], ks: [2, 3], perClass: 20, width: 8, widths: [8, 16], steps: 30, lanczosSteps: 12, ...common },
+    ci: { seeds: [1, 2, 3], ks: [2, 4], perClass: 30, width: 32, widths: [16, 32], steps: 60, lanczosSteps: 20, ...common },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ks: [2, 3, 4, 5, 6, 7, 8, 9, 10], perClass: 100, width: 64, widths: [16, 32, 64, 128, 256], steps: 3000, lanczosSteps: 100, ...common },
   },
   seed: seedC2,
