@@ -191,7 +191,7 @@ export const claim = defineClaim<E1Params, E1Seed>({
     'late part: final test accuracy no worse than the Bayes rule by 0.05 (non-inferiority, paired over seeds), flipped labels still fit above 0.9 (exact binomial, pooled); premise: Bayes accuracy >= 0.9',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 40, nTest: 200, dim: 400, separation: 6, width: 20, initStd: 1e-4, lr: 0.05, steps: 20 },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 100, dim: 4000, separation: 12, width: 100, initStd: 1e-4, lr: 0.05, steps: 1000 },
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTest: 300, nTrain: 100, dim: 1000, separation: 8.5, width: 50, initStd: 1e-4, lr: 0.05, steps: 80 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, nTrain: 200, dim: 16000, separation: 16, width: 200, initStd: 1e-4, lr: 0.05, steps: 5000 },
   },
   seed: seedE1,
