@@ -161,7 +161,7 @@ export const claim = defineClaim<D1Params, D1Seed>({
     'Learned scores reported only (same equivalence, and non-inferiority of their error to the exact scores\' at 0.05)',
   scales: {
     smoke: { seeds: [1, 2], ...common, chains: 200, plainSteps: 50, stepsPerLevel: 5, trainPoints: 500, trainSteps: 50, hidden: [16] },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, chains: 1000, plainSteps: 1000, stepsPerLevel: 100, trainPoints: 10000, trainSteps: 3000 },
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, chains: 400, plainSteps: 300, stepsPerLevel: 30, trainPoints: 2000, trainSteps: 200, hidden: [32, 32] },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, chains: 5000, plainSteps: 1000, stepsPerLevel: 100, trainPoints: 50000, trainSteps: 10000 },
   },
   seed: seedD1,
