@@ -175,7 +175,7 @@ export const claim = defineClaim<B16Params, B16Seed>({
     'premise: ERM overconfident (mean confidence - accuracy >= 0.02), the plain CNN overfits (train - test accuracy >= 0.05)',
   scales: {
     smoke: { seeds: [1, 2], ...common, nTrain: 128, nTest: 100, grid: 10, spiral: { ...spiral, n: 150, nTest: 150, hidden: 16, steps: 20 }, cnn: { channels: [4, 4], epochs: 1, cutout: 8 } },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, nTrain: 2000, nTest: 1000, spiral: { ...spiral, n: 900, nTest: 3000, steps: 2000 }, cnn: { channels: [16, 32], epochs: 8, cutout: 8 } },
+    ci: { seeds: [1, 2, 3], ...common, grid: 10, nTrain: 128, nTest: 100, spiral: { ...spiral, n: 300, nTest: 400, hidden: 32, steps: 20 }, cnn: { channels: [4, 8], epochs: 1, cutout: 8 } },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, source: 'auto', nTrain: 10000, nTest: 2000, spiral: { ...spiral, n: 3000, nTest: 10000, steps: 5000 }, cnn: { channels: [32, 64], epochs: 50, cutout: 8 } },
   },
   seed: seedB16,
