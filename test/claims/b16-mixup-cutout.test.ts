@@ -5,8 +5,10 @@ import { runAtCiScale } from './claim-harness.js';
 
 describe('B16 mixup and cutout', () => {
   // The rule (ECE reductions of at least 0.01 for manifold and input mixup, a cutout gain of at least
-  // 0.005; premise: ERM overconfident, the plain CNN overfits) is fixed in the claim module. The ci CNN
-  // trains 8 epochs; the paper-like 50 epochs are the full scale's.
+  // 0.005; premise: ERM overconfident, the plain CNN overfits) is fixed in the claim module. ci is cut
+  // to the CI budget (3 seeds, 20 spiral steps, a [4, 8] CNN for one epoch of 128 images): ERM has not
+  // yet become overconfident, so the premise fails and ci is inconclusive; the verdict of record is full
+  // (50 CNN epochs, 5000 spiral steps).
   it('manifold and input mixup against ERM on calibration, cutout against none on accuracy (measured)', async () => {
     const { verdict } = await runAtCiScale(claim);
     const n = claim.scales.ci.seeds.length;
@@ -16,8 +18,10 @@ describe('B16 mixup and cutout', () => {
     expect(new Set(verdict.effects.filter((e) => e.decides).map((e) => e.part)).size).toBe(3);
     expect(effectOf(verdict, 'manifoldEce').estimate).toBeCloseTo(verdict.numbers.eceManifold - verdict.numbers.eceErm, 10);
     expect(verdict.premise.map((q) => q.key)).toEqual(['ermOverconfident', 'cnnOverfits']);
-    expect(verdict.premise.every((q) => q.holds)).toBe(true);
-    // measured (and compared with data/records/B16.ci.json by the harness): both mixups calibrate, cutout does not help the 8-epoch CNN
-    expect(verdict.status).toBe('partly reproduced');
-  }, 1_800_000); // B16 trains three spiral arms and two CNNs per seed: about 11 min alone at ci on 2 cores (issue 28 must shrink it)
+    // measured (and compared with data/records/B16.ci.json by the harness): 20 steps leave ERM underconfident
+    // (confidence - accuracy < 0.02), so mixup has nothing to cure yet
+    expect(verdict.premise.find((q) => q.key === 'ermOverconfident')!.holds).toBe(false);
+    expect(verdict.numbers.eceErm).toBeGreaterThan(0);
+    expect(verdict.status).toBe('inconclusive');
+  }, 120_000);
 });
