@@ -19,22 +19,23 @@ describe('C2 Hessian outliers', () => {
   // The rule (exact binomial on the cells whose count is k or k-1 against the no-structure null; the
   // outliers equivalent across widths within +-ln 1.25; the bulk edge rising with the parameter count;
   // premise: the random-label null does not find the classes) is fixed in the claim module; the status
-  // and numbers are compared with the committed record by the harness.
+  // and numbers are compared with the committed record by the harness. ci is cut to the CI budget
+  // (k in {2, 4}, widths 16 and 32, 60 full-batch steps, 3 seeds): the counts track the classes and the
+  // outliers stay put across the two widths, while the bulk edge's slope on the parameter count is
+  // inconclusive, so ci reads "partly reproduced". The verdict of record is the full scale's.
   it('count the classes, and only the bulk moves with the width (judged by the fixed rule)', async () => {
     const { verdict, rows } = await runAtCiScale(claim);
     const p = claim.scales.ci;
     expect(rows.filter((r) => r.part === 'classes')).toHaveLength(p.ks.length * p.seeds.length);
     expect(rows.filter((r) => r.part === 'random labels')).toHaveLength(p.seeds.length);
     expect(verdict.headline).toBe('countAgreement');
-    expect(effectOf(verdict, 'countAgreement')).toMatchObject({ test: 'exact binomial', n: p.ks.length * p.seeds.length, claimed: { kind: 'direction', sign: 1, smallest: 0.5 } });
+    expect(effectOf(verdict, 'countAgreement')).toMatchObject({ test: 'exact binomial', n: p.ks.length * p.seeds.length, claimed: { kind: 'direction', sign: 1, smallest: 0.5 }, outcome: 'holds' });
     expect(effectOf(verdict, 'countAgreement').claimed).toMatchObject({ reference: verdict.numbers.nullShare });
-    expect(effectOf(verdict, 'outlierMove')).toMatchObject({ test: 'TOST equivalence', n: p.seeds.length, claimed: { kind: 'equivalence', margin: Math.log(1.25) } });
-    expect(effectOf(verdict, 'bulkSlope')).toMatchObject({ test: 'slope t', n: p.seeds.length * p.widths.length });
-    expect(verdict.premise.map((q) => q.key)).toEqual(['nullAgreement']);
-    const parts = new Map<string, string[]>();
-    for (const e of verdict.effects) parts.set(e.part, [...(parts.get(e.part) ?? []), e.outcome]);
-    const po = [...parts.values()].map((o) => (o.includes('fails') ? 'fails' : o.every((x) => x === 'holds') ? 'holds' : 'inconclusive'));
-    expect(verdict.status).toBe(!verdict.premise.every((q) => q.holds) ? 'inconclusive'
-      : po.every((o) => o === 'holds') ? 'reproduced' : po.includes('holds') ? 'partly reproduced' : po.includes('fails') ? 'not reproduced' : 'inconclusive');
-  }, 1_200_000);
+    expect(effectOf(verdict, 'outlierMove')).toMatchObject({ test: 'TOST equivalence', n: p.seeds.length, claimed: { kind: 'equivalence', margin: Math.log(1.25) }, outcome: 'holds' });
+    expect(effectOf(verdict, 'bulkSlope')).toMatchObject({ test: 'slope t', n: p.seeds.length * p.widths.length, outcome: 'inconclusive' });
+    expect(verdict.premise.map((q) => [q.key, q.holds])).toEqual([['nullAgreement', true]]);
+    // measured at this scale: with two classes every seed's spectrum has exactly two outliers
+    expect(verdict.numbers.meanCountK2).toBe(2);
+    expect(verdict.status).toBe('partly reproduced');
+  }, 120_000);
 });
