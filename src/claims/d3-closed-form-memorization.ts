@@ -181,7 +181,7 @@ export const claim = defineClaim<D3Params, D3Seed>({
     'Reported: smoothed - closed-form (claimed >= r) and smoothed - fresh data (within +-r)',
   scales: {
     smoke: { seeds: [1, 2], ...common, trainPoints: 10, chains: 50, levels: 5, stepsPerLevel: 5, smoothingDraws: 2 },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, trainPoints: 20, chains: 500, stepsPerLevel: 50, smoothingDraws: 16 },
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, trainPoints: 20, chains: 200, stepsPerLevel: 20, smoothingDraws: 4 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, trainPoints: 20, chains: 2000, stepsPerLevel: 100, smoothingDraws: 32 },
   },
   seed: seedD3,
