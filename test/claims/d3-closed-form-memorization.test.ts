@@ -5,7 +5,10 @@ import { runAtCiScale } from './claim-harness.js';
 
 describe('D3 closed-form score memorizes, smoothed score generalizes', () => {
   // The rule (a copy radius in data units, a tenth of the training points' mean spacing) is fixed in
-  // the claim module; status and numbers are compared with the committed record by the harness.
+  // the claim module; status and numbers are compared with the committed record by the harness. ci is
+  // cut to the CI budget (200 chains, 20 steps a level, 4 smoothing draws, 5 seeds) and still shows both
+  // halves: closed-form samples within the copy radius of training points, smoothed samples beyond it
+  // and on the circle (reproduced). The verdict of record is the full run (2000 chains, 100 steps, 32 draws).
   it('closed-form samples within the copy radius of training points; smoothed samples beyond it and on the circle', async () => {
     const { verdict } = await runAtCiScale(claim);
     const n = claim.scales.ci.seeds.length;
@@ -14,12 +17,15 @@ describe('D3 closed-form score memorizes, smoothed score generalizes', () => {
     expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['scoreVsLogDensity', true], ['smoothedAtZero', true]]);
     expect(verdict.premise.map((p) => [p.key, p.holds])).toEqual([['sigmaMinOverRadius', true]]);
     expect(verdict.headline).toBe('nearestSmoothed');
-    expect(effectOf(verdict, 'nearestExact')).toMatchObject({ claimed: { kind: 'direction', sign: -1, reference: r }, n, decides: true });
-    expect(effectOf(verdict, 'nearestSmoothed')).toMatchObject({ claimed: { kind: 'direction', sign: 1, reference: r }, n, decides: true });
-    expect(effectOf(verdict, 'offCircleSmoothed')).toMatchObject({ claimed: { kind: 'direction', sign: -1, reference: r }, n, decides: true });
+    expect(effectOf(verdict, 'nearestExact')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: -1, reference: r }, n, decides: true, outcome: 'holds' });
+    expect(effectOf(verdict, 'nearestSmoothed')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: 1, reference: r }, n, decides: true, outcome: 'holds' });
+    expect(effectOf(verdict, 'offCircleSmoothed')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: -1, reference: r }, n, decides: true, outcome: 'holds' });
     for (const k of ['nearestGap', 'smoothedVsFresh']) expect(effectOf(verdict, k)).toMatchObject({ n, decides: false });
-    const part = (keys: string[]) => keys.map((k) => effectOf(verdict, k).outcome).reduce((a, o) => (a === 'fails' || o === 'fails' ? 'fails' : a === 'holds' && o === 'holds' ? 'holds' : 'inconclusive'));
-    const parts = [part(['nearestExact']), part(['nearestSmoothed', 'offCircleSmoothed'])];
-    expect(verdict.status).toBe(parts.every((o) => o === 'holds') ? 'reproduced' : parts.some((o) => o === 'holds') ? 'partly reproduced' : parts.some((o) => o === 'fails') ? 'not reproduced' : 'inconclusive');
-  }, 600_000);
+    expect(verdict.status).toBe('reproduced');
+    const { offCircleExact, nearestSmoothed, nearestFresh } = verdict.numbers;
+    // the closed-form samples are copies, so they sit on the circle too
+    expect(offCircleExact).toBeLessThan(r / 2);
+    // the smoothed samples are new points, yet nearer the training points than fresh draws from the circle
+    expect(nearestSmoothed).toBeLessThan(nearestFresh);
+  }, 120_000);
 });
