@@ -64,6 +64,7 @@ describe('noiselab CLI', () => {
     [['reproduce', '--claim', 'Z9', '--scale', 'smoke'], /--claim: unknown claim Z9; registered: A1(, [A-E]\d+)+$/m],
     [['reproduce', '--bogus'], /reproduce: Unknown option '--bogus'/],
     [['reproduce', '--workers', '0'], /--workers: expected an integer from 1 to 64, got '0'/],
+    [['reproduce', '--timeout', 'soon'], /--timeout: expected seconds \(a number >= 0\), got 'soon'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['results'], /results: name one claim/],
     [['results', 'Z9'], /results: unknown claim 'Z9'; registered: A1/],

@@ -36,6 +36,8 @@ export interface ReproduceOptions {
   fresh?: boolean;
   /** PNG copies of the figures, in the notebooks and the site (default: when Chromium is installed) */
   staticFigures?: boolean;
+  /** seconds a notebook cell may run (0: no limit); default 3600, and no limit at full scale, whose experiment cell can run for hours on a busy machine */
+  timeout?: number;
   log?: (line: string) => void;
 }
 
@@ -121,7 +123,8 @@ async function compute<P extends BaseParams>(claim: Claim<P, any>, params: P, ct
     const notebook = join(ctx.dir, 'notebooks', ctx.scale, basename(notebookPath(claim)));
     const partial = notebook.replace(/\.ipynb$/, `.partial-${process.pid}.ipynb`);
     try {
-      const r = await runClaimNotebook(claim, { scale: ctx.scale, seeds: ctx.seeds, workers: ctx.workers ?? 1, output: partial, staticFigures: ctx.renderer });
+      const timeout = ctx.timeout ?? (ctx.scale === 'full' ? 0 : 3600);
+      const r = await runClaimNotebook(claim, { scale: ctx.scale, seeds: ctx.seeds, workers: ctx.workers ?? 1, output: partial, staticFigures: ctx.renderer, timeout });
       const result = notebookClaimResult(r);
       renameSync(partial, notebook);
       return {

@@ -9,7 +9,7 @@ import type { Claim } from '../claims/types.js';
 import { resultsDir } from '../util/paths.js';
 import { ensureDir } from '../util/fs.js';
 import { existsSync } from 'node:fs';
-import { parse, parseCount, parseScale, parseSeeds, UsageError, type Values } from './args.js';
+import { parse, parseCount, parseScale, parseSeconds, parseSeeds, UsageError, type Values } from './args.js';
 import { checkDeterminism, describeCheck } from '../claims/check.js';
 import { paramsFor } from '../claims/run.js';
 import { chromiumPath, FigureRenderer } from '../figures/render.js';
@@ -49,7 +49,7 @@ export async function cmdReproduce(args: string[]): Promise<number> {
   const { values } = parse(args, {
     claim: { type: 'string', multiple: true }, scale: { type: 'string' }, seeds: { type: 'string' },
     out: { type: 'string' }, json: { type: 'boolean' }, workers: { type: 'string' }, fresh: { type: 'boolean' },
-    'in-process': { type: 'boolean' }, 'no-static-figures': { type: 'boolean' }, check: { type: 'boolean' },
+    'in-process': { type: 'boolean' }, 'no-static-figures': { type: 'boolean' }, check: { type: 'boolean' }, timeout: { type: 'string' },
   }, 'reproduce');
   if (values.help) return help('reproduce');
   if (values.check) return cmdCheck(values);
@@ -63,6 +63,7 @@ export async function cmdReproduce(args: string[]): Promise<number> {
     fresh: Boolean(values.fresh),
     notebooks: values['in-process'] ? false : undefined,
     staticFigures: !values['no-static-figures'],
+    timeout: values.timeout === undefined ? undefined : parseSeconds('--timeout', values.timeout as string),
   });
   if (values.json) {
     process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, reused: o.reused, skipped: o.skipped, recorded: o.recorded, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');
@@ -71,7 +72,7 @@ export async function cmdReproduce(args: string[]): Promise<number> {
 }
 
 async function cmdCheck(values: Values): Promise<number> {
-  for (const flag of ['out', 'fresh', 'in-process', 'no-static-figures']) if (values[flag]) throw new UsageError(`reproduce: --check writes nothing and runs in-process; drop --${flag}`);
+  for (const flag of ['out', 'fresh', 'in-process', 'no-static-figures', 'timeout']) if (values[flag]) throw new UsageError(`reproduce: --check writes nothing and runs in-process; drop --${flag}`);
   await initEngine({ quiet: true });
   const claims = await selectClaims(values.claim as string[] | undefined);
   const scale = parseScale((values.scale as string | undefined) ?? 'ci');

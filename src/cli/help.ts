@@ -62,7 +62,7 @@ data/records: reproduced, partly reproduced, not reproduced, inconclusive or not
 claim's code or data changed since) and its headline effect with the 95% interval.
   --json   per claim { id, paper, claim, verdicts: { ci, full } }, each verdict with status, effects
            (label, estimate, lo, hi, test, p, claimed, outcome), premise, checks, seeds, code, stale`,
-  reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--workers N] [--out DIR] [--fresh] [--in-process] [--no-static-figures] [--json]
+  reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--workers N] [--out DIR] [--fresh] [--in-process] [--no-static-figures] [--timeout S] [--json]
        noiselab reproduce --check [--claim ID]... [--scale S] [--seeds L] [--workers N] [--json]
 
 Runs every registered claim (or those named by --claim) through its notebook (executed copies go to
@@ -79,6 +79,7 @@ Exit status 1 if an experiment failed; a claim that does not reproduce is a vali
   --fresh      compute every claim again, even when a stored run has the same parameters and code
   --in-process run the experiments in this process, without notebooks (the default when the tslab kernel is missing)
   --no-static-figures  no PNG copies of the figures
+  --timeout S  seconds a notebook cell may run before its kernel is interrupted (default 3600; at full scale none; 0: none)
   --check      determinism: run each claim twice with the same seeds and compare the result tables bit for
                bit (naming the claim and column of a difference), and once with other seeds, which must change
                the numbers; writes nothing; exit status 1 on any failure
