@@ -57,17 +57,19 @@ describe('records', () => {
     const commented = text.replace('    full:', '    // full: ~25 min on 2 cores\n    full:');
     expect(ownScaleOnly(commented, 'ci')).toBe(ownScaleOnly(text, 'ci'));
     expect(ownScaleOnly(commented, 'full')).toContain('// full: ~25 min');
-    // a real claim module edited at one scale
-    const entry = 'src/claims/a9-sgd-sai.ts';
+    // a claim module (a stand-in beside the real tree) edited at one scale
+    const entry = 'src/claims/z9-fake.ts';
     const tree = workingTree();
-    const edited = (from: RegExp, to: string): CodeSource => ({ ...tree, read: (f) => (f === entry ? Buffer.from(tree.read(f).toString('utf8').replace(from, to)) : tree.read(f)) });
-    const ciEdit = edited(/ci: \{ seeds: \[[^\]]*\]/, 'ci: { seeds: [7, 8]');
-    const fullEdit = edited(/full: \{ seeds: \[[^\]]*\]/, 'full: { seeds: [7, 8]');
-    const v = (src: CodeSource, scale: 'ci' | 'full') => codeVersion('A9', 'sgd-sai', src, { scale }).code;
-    expect(v(ciEdit, 'full')).toBe(v(tree, 'full'));
-    expect(v(ciEdit, 'ci')).not.toBe(v(tree, 'ci'));
-    expect(v(fullEdit, 'full')).not.toBe(v(tree, 'full'));
-    expect(v(fullEdit, 'ci')).toBe(v(tree, 'ci'));
+    const withEntry = (t: string): CodeSource => ({ ...tree, exists: (f) => f === entry || tree.exists(f), read: (f) => (f === entry ? Buffer.from(t) : tree.read(f)) });
+    const real = withEntry(`import { verdict } from './kit/verdict.js';\n${text}`);
+    const ciEdit = withEntry(`import { verdict } from './kit/verdict.js';\n${text.replace('n: 20', 'n: 10')}`);
+    const fullEdit = withEntry(`import { verdict } from './kit/verdict.js';\n${text.replace('n: [200, 400]', 'n: [200]')}`);
+    const v = (src: CodeSource, scale: 'ci' | 'full') => codeVersion('Z9', 'fake', src, { scale }).code;
+    expect(moduleClosure(entry, real)).toContain('src/claims/kit/verdict.ts');
+    expect(v(ciEdit, 'full')).toBe(v(real, 'full'));
+    expect(v(ciEdit, 'ci')).not.toBe(v(real, 'ci'));
+    expect(v(fullEdit, 'full')).not.toBe(v(real, 'full'));
+    expect(v(fullEdit, 'ci')).toBe(v(real, 'ci'));
   });
 });
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { getCurrentTest } from 'vitest/suite';
+import { expect, TestRunner } from 'vitest';
 import type { NotebookResult } from '../../src/claims/display.js';
 import { canRunNotebooks, notebookPath, runClaimNotebook } from '../../src/claims/notebook-claim.js';
 import { runClaim } from '../../src/claims/run.js';
@@ -29,7 +28,7 @@ export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>):
   let backend = 'native';
   const started = performance.now();
   if (canRunNotebooks()) {
-    ({ result, backend } = await viaNotebook(claim, (getCurrentTest()?.timeout ?? CLAIM_TEST_TIMEOUT_MS) / 1000 - 30));
+    ({ result, backend } = await viaNotebook(claim, (TestRunner.getCurrentTest()?.timeout ?? CLAIM_TEST_TIMEOUT_MS) / 1000 - 30));
   } else {
     expect(process.env.CI, 'CI must run the claims through their notebooks: the tslab kernel is missing (npm run setup)').toBeFalsy();
     const r = await runClaim(claim, claim.scales.ci, { workers: 1 });
