@@ -1,5 +1,6 @@
 /**
- * One job per claim x seed (x parameters): its identity, its data, and the two Redis keys beside it.
+ * One job per claim x seed (x parameters): its data and the two Redis keys beside it (its id is
+ * made by the submitter, queue/sweep.ts).
  *
  * Delivery is at least once: a job can run twice (its worker died after finishing, or lost its lock
  * while Redis was unreachable). So a seed's result is not BullMQ's return value but a key of its own,
@@ -8,9 +9,7 @@
  * already there completes without running. Every execution appends to the job's run log, which is
  * how the submitter counts re-executions and says why each happened.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { canonicalJson } from '../results/history.js';
 
 /** The queue every worker and submitter uses (BullMQ keys: bull:noiselab-seeds:*). */
 export const QUEUE_NAME = 'noiselab-seeds';
@@ -27,15 +26,6 @@ export interface SeedJob {
   backend: string;
   /** seconds the seed may run before the worker stops it (0: no limit) */
   timeoutSec: number;
-}
-
-/**
- * The job id: claim, seed and a hash of the parameters, code version and backend. Equal work gets
- * equal ids, so a duplicate submission is one job (BullMQ ignores an add whose id exists).
- */
-export function jobId(j: Pick<SeedJob, 'claim' | 'seed' | 'params' | 'code' | 'backend'>): string {
-  const h = createHash('sha256').update(canonicalJson({ params: j.params, code: j.code, backend: j.backend })).digest('hex').slice(0, 16);
-  return `${j.claim}-s${j.seed}-${h}`;
 }
 
 const RESULT_TTL_SEC = 30 * 24 * 3600;

@@ -52,11 +52,14 @@ export const shownUrl = (t: RedisTarget): string => `${t.tls ? 'rediss' : 'redis
  * it is down (maxRetriesPerRequest null, which BullMQ requires of a worker's connections anyway).
  */
 export function connect(t: RedisTarget, name: string): Redis {
-  return new Redis({
+  const r = new Redis({
     host: t.host, port: t.port, db: t.db, username: t.username, password: t.password, tls: t.tls ? {} : undefined,
     connectionName: name, maxRetriesPerRequest: null, enableReadyCheck: true,
     retryStrategy: (times) => Math.min(250 * times, 2000),
   });
+  // outages are expected and reported by the caller (the worker, throttled); ioredis would print each attempt
+  r.on('error', () => {});
+  return r;
 }
 
 /**

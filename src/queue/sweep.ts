@@ -12,10 +12,21 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
 import { claimCodeVersion } from './claims.js';
-import { getResults, jobId, QUEUE_NAME, readRuns, type RunEvent, type SeedJob } from './jobs.js';
+import { getResults, QUEUE_NAME, readRuns, type RunEvent, type SeedJob } from './jobs.js';
+import { canonicalJson } from '../results/history.js';
 import { connect, type RedisTarget } from './redis.js';
 import { parseExact } from '../util/json-exact.js';
+
+/**
+ * A job's id: claim, seed and a hash of the parameters, code version and backend. Equal work gets
+ * equal ids, so a duplicate submission is one job (BullMQ ignores an add whose id exists).
+ */
+export function jobId(j: Pick<SeedJob, 'claim' | 'seed' | 'params' | 'code' | 'backend'>): string {
+  const h = createHash('sha256').update(canonicalJson({ params: j.params, code: j.code, backend: j.backend })).digest('hex').slice(0, 16);
+  return `${j.claim}-s${j.seed}-${h}`;
+}
 
 export interface SweepOptions {
   /** the backend the seeds must run on (the submitter's) */
@@ -60,8 +71,11 @@ interface Tracked {
   stored: boolean;
 }
 
+/** A claim's parameters: its seeds and whatever else its seed function reads. */
+export type SweepParams = { seeds: number[]; [key: string]: unknown };
+
 interface ClaimEntry {
-  params: { seeds: number[] };
+  params: SweepParams;
   jobs: Tracked[];
   waiters: { resolve: (r: { perSeed: unknown[]; report: ClaimQueueReport }) => void; reject: (e: Error) => void }[];
   settled?: { perSeed: unknown[]; report: ClaimQueueReport } | Error;
@@ -75,21 +89,21 @@ export class Sweep {
   private polling: Promise<void> | null = null;
   private readonly log: (line: string) => void;
 
-  private constructor(private readonly redis: Redis, private readonly queue: Queue<SeedJob>, private readonly opts: SweepOptions) {
+  private constructor(private readonly redis: Redis, private readonly queue: Queue<SeedJob>, private readonly queueRedis: Redis, private readonly opts: SweepOptions) {
     this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
   }
 
   static async open(target: RedisTarget, opts: SweepOptions): Promise<Sweep> {
     const redis = connect(target, `noiselab-submit-${process.pid}`);
-    redis.on('error', () => {}); // commands wait for the reconnection; nothing to report per attempt
-    const queue = new Queue<SeedJob>(QUEUE_NAME, { connection: connect(target, `noiselab-submit-q-${process.pid}`) });
+    const queueRedis = connect(target, `noiselab-submit-q-${process.pid}`);
+    const queue = new Queue<SeedJob>(QUEUE_NAME, { connection: queueRedis });
     queue.on('error', () => {});
     await queue.waitUntilReady();
-    return new Sweep(redis, queue, opts);
+    return new Sweep(redis, queue, queueRedis, opts);
   }
 
   /** Enqueue every seed of these claims that has no stored result and is not queued already. */
-  async submit(claims: { id: string; params: { seeds: number[] } }[]): Promise<void> {
+  async submit(claims: { id: string; params: SweepParams }[]): Promise<void> {
     for (const c of claims) {
       const code = await claimCodeVersion(c.id);
       const jobs = c.params.seeds.map((seed): Tracked => {
@@ -185,6 +199,7 @@ export class Sweep {
   /** Executions and their reasons, from the jobs' run logs. */
   async report(id: string, e = this.claims.get(id)!): Promise<ClaimQueueReport> {
     const runs = await readRuns(this.redis, e.jobs.map((j) => j.id));
+    const live = await this.liveWorkers();
     const out: ClaimQueueReport = { id, seeds: e.jobs.length, alreadyStored: e.jobs.filter((j) => j.stored).length, executions: 0, reExecutions: [], differing: [], failed: [] };
     for (const j of e.jobs) {
       const events = runs.get(j.id) ?? [];
@@ -192,26 +207,37 @@ export class Sweep {
       out.executions += starts.length;
       if (events.some((x) => x.ev === 'end' && x.outcome === 'different')) out.differing.push(j.seed);
       if (j.error !== undefined) out.failed.push({ seed: j.seed, error: j.error });
-      if (starts.length > 1) out.reExecutions.push({ seed: j.seed, executions: starts.length, why: starts.slice(1).map((s, i) => whyAgain(starts[i], s, events)) });
+      if (starts.length > 1) out.reExecutions.push({ seed: j.seed, executions: starts.length, why: starts.slice(1).map((s, i) => whyAgain(starts[i], s, events, live)) });
     }
     return out;
+  }
+
+  /** Names of the workers connected to Redis now (their connections are named), or null if Redis will not say. */
+  private async liveWorkers(): Promise<Set<string> | null> {
+    try {
+      const list = (await this.redis.client('LIST')) as string;
+      return new Set([...list.matchAll(/\bname=noiselab-worker-(\S+)/g)].map((m) => m[1]));
+    } catch {
+      return null; // CLIENT is often disabled on managed Redis
+    }
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.polling;
     await this.queue.close().catch(() => {});
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    for (const c of [this.redis, this.queueRedis]) await c.quit().catch(() => c.disconnect());
   }
 }
 
-/** Why execution `next` happened after `prev` started. */
-function whyAgain(prev: Extract<RunEvent, { ev: 'start' }>, next: Extract<RunEvent, { ev: 'start' }>, events: RunEvent[]): string {
+/** Why execution `next` happened after `prev` started; `live`: the workers connected now (null: unknown). */
+function whyAgain(prev: Extract<RunEvent, { ev: 'start' }>, next: Extract<RunEvent, { ev: 'start' }>, events: RunEvent[], live: Set<string> | null): string {
   const end = events.find((x): x is Extract<RunEvent, { ev: 'end' }> => x.ev === 'end' && x.run === prev.run);
   const after = `${((next.at - prev.at) / 1000).toFixed(1)} s after ${prev.worker} had started it`;
-  if (!end) return `${prev.worker} stopped mid-job (killed, or cut off from Redis); taken again by ${next.worker} ${after}, once its lock had expired`;
-  if (end.outcome === 'error' || end.outcome === 'timeout') return `retry after an error on ${prev.worker}: ${end.error ?? end.outcome}`;
-  return `ran again on ${next.worker} while ${prev.worker} was still running it (its lock expired: Redis unreachable or restarted, or the worker too slow to renew it); ${after}; the result was stored once`;
+  if (end?.outcome === 'error' || end?.outcome === 'timeout') return `retry after an error on ${prev.worker}: ${end.error ?? end.outcome}`;
+  if (!end && live && !live.has(prev.worker)) return `${prev.worker} stopped mid-job (killed, or gone); taken again by ${next.worker} ${after}, once its lock had expired`;
+  if (end || live) return `ran again on ${next.worker} while ${prev.worker} was still running it (its lock expired: Redis unreachable or restarted, or the worker too slow to renew it); ${after}; the result is stored once`;
+  return `${prev.worker} lost its lock mid-job (killed, cut off from Redis, or stalled); taken again by ${next.worker} ${after}`;
 }
 
 /** One line per claim: executions, re-executions and why. */

@@ -75,7 +75,6 @@ export async function startWorker(opts: WorkerOptions): Promise<SeedWorker> {
   const redis = connect(opts.target, `noiselab-worker-${name}`);
   const pool = new SandboxPool(concurrency, Math.max(1, Math.floor(availableParallelism() / concurrency)));
   let quietUntil = 0;
-  redis.on('error', () => {}); // the worker's own 'error' handler below reports outages, once per 10 s
 
   const processor = async (job: Job<SeedJob>) => {
     const d = job.data;
@@ -142,8 +141,10 @@ export async function startWorker(opts: WorkerOptions): Promise<SeedWorker> {
     }
   };
 
+  // BullMQ duplicates this one for its blocking reads and closes the duplicate; ours we close ourselves
+  const bullConnection = connect(opts.target, `noiselab-bullmq-${name}`);
   const worker = new Worker<SeedJob>(QUEUE_NAME, processor, {
-    connection: connect(opts.target, `noiselab-bullmq-${name}`),
+    connection: bullConnection,
     name, concurrency, lockDuration: lockMs, stalledInterval: Math.max(250, Math.round(lockMs / 2)), maxStalledCount: MAX_STALLS,
     autorun: false,
   });
@@ -163,12 +164,12 @@ export async function startWorker(opts: WorkerOptions): Promise<SeedWorker> {
     close: () => (closing ??= (async () => {
       await worker.close();
       pool.killAll();
-      await redis.quit().catch(() => redis.disconnect());
+      for (const c of [redis, bullConnection]) await c.quit().catch(() => c.disconnect());
     })()),
     abort: async () => {
       // connections first, so the killed seeds' jobs are not failed but left to stall and go elsewhere
       await worker.close(true).catch(() => {});
-      redis.disconnect();
+      for (const c of [redis, bullConnection]) c.disconnect();
       pool.killAll();
     },
   };
