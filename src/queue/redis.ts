@@ -23,6 +23,8 @@ const FORM = 'redis://host:port[/db] (e.g. redis://127.0.0.1:6379/0)';
 /** Parse `redis://host:port[/db]` (rediss:// for TLS; user:password@ allowed); a usage error names `flag`. */
 export function parseRedisUrl(flag: string, s: string): RedisTarget {
   const bad = (why: string) => new UsageError(`${flag}: ${why}; expected ${FORM}, got '${s}'`);
+  const port0 = /^\w+:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):(\d+)/.exec(s)?.[1];
+  if (port0 && Number(port0) > 65535) throw bad(`port ${port0} is out of range`);
   let u: URL;
   try {
     u = new URL(s);
@@ -72,13 +74,15 @@ export async function checkReachable(t: RedisTarget, flag: string, timeoutMs = 5
     lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  probe.on('error', () => {}); // reported below, once
+  let cause = '';
+  probe.on('error', (e: Error & { code?: string }) => { cause ||= e.code ?? e.message; }); // reported below, once
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
     probe.disconnect();
-    const why = (e as Error).message || String(e);
+    const raw = cause || (e as Error).message || String(e);
+    const why = /RESP type/.test(raw) ? `something answers there, but not as Redis: ${raw}` : raw;
     throw new UsageError(`${flag} ${shownUrl(t)}: cannot reach Redis (${why}). Start one there ` +
       '(`redis-server --bind 0.0.0.0 --appendonly yes --appendfsync always`, or `apt-get install redis-server`) or fix the URL');
   }
