@@ -84,7 +84,7 @@ export async function checkReachable(t: RedisTarget, flag: string, timeoutMs = 5
     const raw = cause || (e as Error).message || String(e);
     const why = /RESP type/.test(raw) ? `something answers there, but not as Redis: ${raw}` : raw;
     throw new UsageError(`${flag} ${shownUrl(t)}: cannot reach Redis (${why}). Start one there ` +
-      '(`redis-server --bind 0.0.0.0 --appendonly yes --appendfsync always`, or `apt-get install redis-server`) or fix the URL');
+      '(`redis-server --bind 0.0.0.0 --protected-mode no --appendonly yes --appendfsync always` on a private network, after `apt-get install redis-server`) or fix the URL');
   }
   const warnings: string[] = [];
   try {

@@ -38,7 +38,7 @@ describe('queue arguments', () => {
     expect(bad).toMatchObject({ code: 2, err: expect.stringMatching(/^noiselab: worker: .*expected redis:\/\/host:port\[\/db\]/) });
     const down = noiselab(['worker', `redis://127.0.0.1:${await freePort()}/0`, '--concurrency', '1']);
     expect(down.code).toBe(2);
-    expect(down.err).toMatch(/worker redis:\/\/127\.0\.0\.1:\d+\/0: cannot reach Redis \(.*ECONNREFUSED.*\)\. Start one there \(`redis-server --bind 0\.0\.0\.0 --appendonly yes --appendfsync always`/);
+    expect(down.err).toMatch(/worker redis:\/\/127\.0\.0\.1:\d+\/0: cannot reach Redis \(.*ECONNREFUSED.*\)\. Start one there \(`redis-server --bind 0\.0\.0\.0 --protected-mode no --appendonly yes --appendfsync always`/);
     expect(down.sec).toBeLessThan(20); // the probe gives up after 5 s; node and the CLI load in the rest
     expect(noiselab(['worker'])).toMatchObject({ code: 2, err: expect.stringMatching(/worker: expected one Redis URL \(e\.g\. noiselab worker redis:\/\/10\.0\.0\.5:6379\/0\), got none/) });
     expect(noiselab(['worker', 'redis://h:1', '--lock', '0'])).toMatchObject({ code: 2, err: expect.stringMatching(/--lock: expected at least 0\.2 seconds, got '0'/) });

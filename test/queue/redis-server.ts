@@ -44,14 +44,15 @@ export async function waitForPong(port: number, ms = 10_000): Promise<void> {
 
 export class LocalRedis {
   private proc: ChildProcess | null = null;
-  private constructor(readonly port: number, readonly dir: string) {}
+  private constructor(readonly port: number, readonly dir: string, readonly fsync: 'always' | 'everysec') {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}/0`;
   }
 
-  static async start(): Promise<LocalRedis> {
-    const r = new LocalRedis(await freePort(), mkdtempSync(join(tmpdir(), 'noiselab-redis-')));
+  /** `fsync`: the AOF's appendfsync (the tests use always; the bench also measures everysec) */
+  static async start(fsync: 'always' | 'everysec' = 'always'): Promise<LocalRedis> {
+    const r = new LocalRedis(await freePort(), mkdtempSync(join(tmpdir(), 'noiselab-redis-')), fsync);
     await r.up();
     return r;
   }
@@ -61,7 +62,7 @@ export class LocalRedis {
     const bin = redisServerPath();
     if (!bin) throw new Error('redis-server is not installed: npm run setup installs it (apt-get install redis-server)');
     this.proc = spawn(bin, ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes',
-      '--appendfsync', 'always', '--save', '', '--logfile', join(this.dir, 'redis.log'), '--daemonize', 'no'], { stdio: 'ignore' });
+      '--appendfsync', this.fsync, '--save', '', '--logfile', join(this.dir, 'redis.log'), '--daemonize', 'no'], { stdio: 'ignore' });
     await waitForPong(this.port);
   }
 
