@@ -103,8 +103,11 @@ export async function startWorker(opts: WorkerOptions): Promise<SeedWorker> {
     const sandbox = opts.inline ? null : pool.take(d.backend);
     let superseded = false;
     // another execution of this job (after this one's lock expired) may finish first: stop ours then
+    let looking = false; // one look at a time: while Redis is down they would pile up
     const watch = setInterval(() => {
-      redis.exists(resultKey(id)).then((n) => { if (n && !superseded) { superseded = true; sandbox?.kill(); } }, () => {});
+      if (looking) return;
+      looking = true;
+      redis.exists(resultKey(id)).then((n) => { if (n && !superseded) { superseded = true; sandbox?.kill(); } }, () => {}).finally(() => { looking = false; });
     }, 1000);
     try {
       const { text, leaked } = sandbox
