@@ -151,10 +151,12 @@ export async function startWorker(opts: WorkerOptions): Promise<SeedWorker> {
     name, concurrency, lockDuration: lockMs, stalledInterval: Math.max(250, Math.round(lockMs / 2)), maxStalledCount: MAX_STALLS,
     autorun: false,
   });
-  worker.on('error', (e) => {
-    if (Date.now() < quietUntil) return;
+  worker.on('error', (e: Error & { code?: string }) => {
+    const outage = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection is closed/.test(`${e.code ?? ''} ${e.message}`);
+    if (!outage) return log(`worker ${name}: ${e.message}`);
+    if (Date.now() < quietUntil) return; // one line per 10 s while Redis is away
     quietUntil = Date.now() + 10_000;
-    log(`worker ${name}: ${e.message} (Redis unreachable? reconnecting by itself; jobs keep running)`);
+    log(`worker ${name}: Redis unreachable (${e.code ?? e.message}); reconnecting by itself, running seeds go on`);
   });
   worker.on('lockRenewalFailed', (ids: string[]) => log(`worker ${name}: could not renew the lock of ${ids.join(', ')}: another worker may run them too; their results are written once`));
   await worker.waitUntilReady();
