@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the native, wasm and cpu backends and PyTorch (Debian python3-torch, same model,
  * batch and thread count) side by side on the issue's workloads, with each time's ratio to PyTorch and
- * the targets checked; then the notebook runner beside nbconvert. Writes data/results/bench.json and
- * bench.md. `npm run bench -- engine` or `-- runner` runs one part.
+ * the targets checked; then the notebook runner beside nbconvert; then the queue (throughput with 1, 2
+ * and 4 workers, overhead per job). Writes data/results/bench.json and bench.md. `npm run bench --
+ * engine`, `-- runner` or `-- queue` runs one part.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { projectRoot, resultsDir } from '../src/util/paths.js';
 import { benchRunner, runnerMarkdown, type RunnerBench } from './runner.js';
+import { benchQueue, queueMarkdown, type QueueBench } from './queue.js';
 
 const root = projectRoot();
 const threads = Number(process.env.NOISELAB_THREADS ?? 2);
@@ -88,7 +90,7 @@ function engineMarkdown(results: Record<string, Record<string, Timing> | null>):
 
 const parts = process.argv.slice(2);
 const want = (p: string) => !parts.length || parts.includes(p);
-type BenchFile = { threads: number; date: string; results?: Record<string, Record<string, Timing> | null>; runner?: RunnerBench[] };
+type BenchFile = { threads: number; date: string; results?: Record<string, Record<string, Timing> | null>; runner?: RunnerBench[]; queue?: QueueBench };
 // a partial run keeps the other part from the previous bench.json
 const file = join(resultsDir(), 'bench.json');
 const previous: Partial<BenchFile> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
@@ -98,7 +100,12 @@ if (want('runner')) {
   console.error('bench: notebook runner vs nbconvert ...');
   out.runner = benchRunner();
 }
-const lines = [...(out.results ? engineMarkdown(out.results) : []), ...(out.runner ? ['', ...runnerMarkdown(out.runner)] : [])];
+if (want('queue')) {
+  console.error('bench: the queue (BullMQ on a private redis-server) ...');
+  out.queue = await benchQueue();
+}
+const lines = [...(out.results ? engineMarkdown(out.results) : []), ...(out.runner ? ['', ...runnerMarkdown(out.runner)] : []),
+  ...(out.queue ? ['', ...queueMarkdown(out.queue)] : [])];
 const md = lines.join('\n') + '\n';
 process.stdout.write(md);
 writeFileAtomic(file, JSON.stringify(out, null, 1) + '\n');

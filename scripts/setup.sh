@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 log() { echo "[setup] $*"; }
 
 # chromium: static PNGs of figures and the report site's browser test (playwright-core drives it; no browser download)
+# redis-server: the queue of `reproduce --queue` (the queue tests start their own, on a free port, and stop it)
 APT_PACKAGES=(jupyter-nbconvert python3-nbclient python3-nbformat dataset-fashion-mnist g++ make libopenblas-dev chromium
-  python3-ipykernel python3-jupyter-kernel-test)
+  python3-ipykernel python3-jupyter-kernel-test redis-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -5,6 +5,9 @@
  * A claim whose parameters, code and backend match a stored run is not computed again unless `fresh`;
  * at full scale a claim whose record is current (same code version) is skipped, so an interrupted
  * full run resumes where it stopped. Smoke runs are never records, and a failed run replaces nothing.
+ * With `queue`, the seeds of every claim to compute go on a BullMQ queue at once (queue/sweep.ts) and
+ * run on `noiselab worker` processes anywhere; each claim is summarized here as its seeds come in, by
+ * the same `summarize` as a local run, and recorded the same way.
  */
 import { basename, join, relative } from 'node:path';
 import { engineInfo, initEngine } from '../engine/backend.js';
@@ -21,6 +24,8 @@ import { selectClaims } from './registry.js';
 import { canRunNotebooks, notebookClaimResult, notebookPath, runClaimNotebook } from './notebook-claim.js';
 import { paramsFor, runClaim } from './run.js';
 import type { BaseParams, Claim, Scale } from './types.js';
+import type { RedisTarget } from '../queue/redis.js';
+import type { Sweep } from '../queue/sweep.js';
 
 export interface ReproduceOptions {
   ids?: string[];
@@ -38,6 +43,8 @@ export interface ReproduceOptions {
   staticFigures?: boolean;
   /** seconds a notebook cell may run (0: no limit); default 3600, and no limit at full scale, whose experiment cell can run for hours on a busy machine */
   timeout?: number;
+  /** run the seeds on the queue in this Redis (noiselab worker processes) instead of here */
+  queue?: { target: RedisTarget; seedTimeoutSec: number; attempts: number };
   log?: (line: string) => void;
 }
 
@@ -60,27 +67,45 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
   await initEngine({ quiet: true });
   const backend = engineInfo()!.choice;
   const claims = await selectClaims(opts.ids);
-  const viaNotebooks = opts.notebooks ?? canRunNotebooks();
+  const viaNotebooks = !opts.queue && (opts.notebooks ?? canRunNotebooks());
   const renderer = (opts.staticFigures ?? true) && chromiumPath() ? new FigureRenderer() : undefined;
   const code = codeVersion();
   const outcomes: ReproduceOutcome[] = [];
-  log(`noiselab reproduce: ${claims.length} claim(s) at scale '${opts.scale}' on ${backend}, ${viaNotebooks ? 'through their notebooks' : 'in this process'}`);
+  log(`noiselab reproduce: ${claims.length} claim(s) at scale '${opts.scale}' on ${backend}, ${opts.queue ? `seeds on the queue at ${opts.queue.target.url}` : viaNotebooks ? 'through their notebooks' : 'in this process'}`);
+  // what each claim needs: nothing (a current full record), its stored run, or a computation
+  const plans = claims.map((claim) => {
+    const params = paramsFor(claim, opts.scale, opts.seeds);
+    const ofRecord = opts.scale !== 'smoke' && !opts.seeds;
+    try {
+      const current = opts.scale === 'full' && ofRecord && !opts.fresh ? readRecord(claim.id, 'full') : null;
+      if (current && staleness(current, claim.slug).length === 0) return { claim, params, ofRecord, current };
+      const stored = opts.fresh ? null : reusableRun(claim.id, { params, code, backend, scale: opts.scale }, dir);
+      return { claim, params, ofRecord, stored };
+    } catch (e) {
+      return { claim, params, ofRecord, error: e instanceof Error ? e.message : String(e) };
+    }
+  });
+  let sweep: Sweep | undefined;
+  let submittedAt = performance.now();
   const progress = createProgress('claims', claims.length);
   let site: SiteSummary;
   try {
-    for (const [i, claim] of claims.entries()) {
-      const params = paramsFor(claim, opts.scale, opts.seeds);
-      const ofRecord = opts.scale !== 'smoke' && !opts.seeds;
+    if (opts.queue) {
+      const { Sweep } = await import('../queue/sweep.js');
+      sweep = await Sweep.open(opts.queue.target, { backend, timeoutSec: opts.queue.seedTimeoutSec, attempts: opts.queue.attempts, log });
+      await sweep.submit(plans.filter((p) => !p.error && !p.current && !p.stored).map((p) => ({ id: p.claim.id, params: p.params })));
+      submittedAt = performance.now();
+    }
+    for (const [i, { claim, params, ofRecord, current, stored, error: planError }] of plans.entries()) {
       try {
-        const current = opts.scale === 'full' && ofRecord && !opts.fresh ? readRecord(claim.id, 'full') : null;
-        if (current && staleness(current, claim.slug).length === 0) {
+        if (planError) throw new Error(planError);
+        if (current) {
           outcomes.push({ id: claim.id, ok: true, skipped: true });
           log(`[${i + 1}/${claims.length}] ${claim.id} full record is current (${current.verdict.status}, ${current.provenance.date.slice(0, 16)}); skipped (--fresh recomputes)`);
           progress.update(i + 1, claim.id);
           continue;
         }
-        const stored = opts.fresh ? null : reusableRun(claim.id, { params, code, backend, scale: opts.scale }, dir);
-        const record = stored ? toRecord(stored) : await compute(claim, params, { ...opts, dir, backend, viaNotebooks, renderer });
+        const record = stored ? toRecord(stored) : await compute(claim, params, { ...opts, dir, backend, viaNotebooks, renderer, sweep, submittedAt, log });
         saveRecord(record, dir);
         if (!stored) appendRun(record, { code }, dir);
         const recorded = ofRecord && !stored && record.verdict.effects.length ? writeRecord({
@@ -100,6 +125,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcom
     progress.finish();
     site = await buildSite({ resultsDir: dir, renderer });
   } finally {
+    await sweep?.close();
     await renderer?.close();
   }
   const failed = outcomes.filter((o) => !o.ok).length;
@@ -115,9 +141,22 @@ function toRecord(run: StoredRun): RunRecord {
   return record;
 }
 
-async function compute<P extends BaseParams>(claim: Claim<P, any>, params: P, ctx: ReproduceOptions & { dir: string; backend: string; viaNotebooks: boolean; renderer?: FigureRenderer }): Promise<RunRecord> {
+type ComputeContext = ReproduceOptions & { dir: string; backend: string; viaNotebooks: boolean; renderer?: FigureRenderer; sweep?: Sweep; submittedAt: number; log: (line: string) => void };
+
+async function compute<P extends BaseParams>(claim: Claim<P, any>, params: P, ctx: ComputeContext): Promise<RunRecord> {
   const t0 = performance.now();
   const base = { id: claim.id, scale: ctx.scale, backend: ctx.backend, commit: gitCommit() };
+  if (ctx.sweep) {
+    // the same summary as runClaim's, of the same seeds' results, computed on other machines
+    const { describeReport } = await import('../queue/sweep.js');
+    const { perSeed, report } = await ctx.sweep.collect(claim.id).catch((e) => {
+      if (e.report) ctx.log(describeReport(e.report));
+      throw e;
+    });
+    ctx.log(describeReport(report));
+    const result = claim.summarize(params, perSeed);
+    return { ...base, params, verdict: result.verdict, rows: result.rows, figures: result.figures, date: new Date().toISOString(), durationSec: (performance.now() - ctx.submittedAt) / 1000 };
+  }
   if (ctx.viaNotebooks) {
     // per scale, and moved into place only when the run completed: a failed run replaces no notebook
     const notebook = join(ctx.dir, 'notebooks', ctx.scale, basename(notebookPath(claim)));

@@ -62,7 +62,7 @@ process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
 
 function runSeedProcess(id: string, params: unknown, seed: number, threads: number): Promise<unknown> {
   const backend = engineInfo()?.choice;
-  const env = { ...process.env, NOISELAB_THREADS: String(threads), ...(backend ? { NOISELAB_BACKEND: backend } : {}) };
+  const env = { ...process.env, NOISELAB_THREADS: String(threads), NOISELAB_PARENT_PID: String(process.pid), ...(backend ? { NOISELAB_BACKEND: backend } : {}) };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, workerCommand(), { env, stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(child);

@@ -10,6 +10,7 @@ import { resultsDir } from '../util/paths.js';
 import { ensureDir } from '../util/fs.js';
 import { existsSync } from 'node:fs';
 import { parse, parseCount, parseScale, parseSeconds, parseSeeds, UsageError, type Values } from './args.js';
+import { checkReachable, parseRedisUrl } from '../queue/redis.js';
 import { checkDeterminism, describeCheck } from '../claims/check.js';
 import { paramsFor } from '../claims/run.js';
 import { chromiumPath, FigureRenderer } from '../figures/render.js';
@@ -50,9 +51,16 @@ export async function cmdReproduce(args: string[]): Promise<number> {
     claim: { type: 'string', multiple: true }, scale: { type: 'string' }, seeds: { type: 'string' },
     out: { type: 'string' }, json: { type: 'boolean' }, workers: { type: 'string' }, fresh: { type: 'boolean' },
     'in-process': { type: 'boolean' }, 'no-static-figures': { type: 'boolean' }, check: { type: 'boolean' }, timeout: { type: 'string' },
+    queue: { type: 'string' }, 'seed-timeout': { type: 'string' }, attempts: { type: 'string' },
   }, 'reproduce');
   if (values.help) return help('reproduce');
+  if (values.queue === undefined) {
+    for (const flag of ['seed-timeout', 'attempts']) if (values[flag] !== undefined) throw new UsageError(`reproduce: --${flag} applies to queued seeds; add --queue redis://host:port[/db] or drop it`);
+  } else {
+    for (const flag of ['check', 'workers']) if (values[flag] !== undefined) throw new UsageError(`reproduce: --queue runs the seeds on noiselab worker processes; drop --${flag}${flag === 'workers' ? ' (give each worker --concurrency N)' : ''}`);
+  }
   if (values.check) return cmdCheck(values);
+  const queue = values.queue === undefined ? undefined : await queueTarget(values);
   writableFolder((values.out as string | undefined) ?? resultsDir(), values.out ? '--out' : resultsVariable());
   const outcomes = await reproduce({
     ids: values.claim as string[] | undefined,
@@ -64,11 +72,21 @@ export async function cmdReproduce(args: string[]): Promise<number> {
     notebooks: values['in-process'] ? false : undefined,
     staticFigures: !values['no-static-figures'],
     timeout: values.timeout === undefined ? undefined : parseSeconds('--timeout', values.timeout as string),
+    queue,
   });
   if (values.json) {
     process.stdout.write(JSON.stringify(outcomes.map((o) => ({ id: o.id, ok: o.ok, reused: o.reused, skipped: o.skipped, recorded: o.recorded, error: o.error, verdict: o.record?.verdict })), null, 2) + '\n');
   }
   return outcomes.every((o) => o.ok) ? 0 : 1;
+}
+
+/** --queue and its companions, checked (the URL's form, then that Redis answers) before any work. */
+async function queueTarget(values: Values): Promise<NonNullable<Parameters<typeof reproduce>[0]['queue']>> {
+  const target = parseRedisUrl('--queue', values.queue as string);
+  const seedTimeoutSec = values['seed-timeout'] === undefined ? 6 * 3600 : parseSeconds('--seed-timeout', values['seed-timeout'] as string);
+  const attempts = values.attempts === undefined ? 3 : parseCount('--attempts', values.attempts as string, 20);
+  for (const w of await checkReachable(target, '--queue')) process.stderr.write(`reproduce: warning: ${w}\n`);
+  return { target, seedTimeoutSec, attempts };
 }
 
 async function cmdCheck(values: Values): Promise<number> {

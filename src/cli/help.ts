@@ -49,6 +49,7 @@ commands:
   report      build the report site (index.html, a page per claim) and REPORT.md from the latest results
   results     a claim's stored runs, compared
   run         execute notebooks headlessly on their Jupyter kernel, with parameters
+  worker      run queued seeds (reproduce --queue) on this machine
   info        show the compute backend and where data and results live
   help <cmd>  help for one command
   --version   print noiselab's version
@@ -63,6 +64,7 @@ claim's code or data changed since) and its headline effect with the 95% interva
   --json   per claim { id, paper, claim, verdicts: { ci, full } }, each verdict with status, effects
            (label, estimate, lo, hi, test, p, claimed, outcome), premise, checks, seeds, code, stale`,
   reproduce: `usage: noiselab reproduce [--claim ID]... [--scale smoke|ci|full] [--seeds 1,2,3] [--workers N] [--out DIR] [--fresh] [--in-process] [--no-static-figures] [--timeout S] [--json]
+       noiselab reproduce --queue redis://host:port[/db] [--seed-timeout S] [--attempts N] [--claim ID]... [--scale S] [--seeds L] [--out DIR] [--fresh] [--json]
        noiselab reproduce --check [--claim ID]... [--scale S] [--seeds L] [--workers N] [--json]
 
 Runs every registered claim (or those named by --claim) through its notebook (executed copies go to
@@ -78,6 +80,13 @@ Exit status 1 if an experiment failed; a claim that does not reproduce is a vali
   --out DIR    results folder (default data/results)
   --fresh      compute every claim again, even when a stored run has the same parameters and code
   --in-process run the experiments in this process, without notebooks (the default when the tslab kernel is missing)
+  --queue URL  put one job per claim x seed on the BullMQ queue in this Redis and let noiselab worker processes
+               (on any machines) run them; each claim's verdict is computed here once its seeds are in, by
+               the same code as a local run, into the same records. Seeds already stored are not enqueued;
+               running the same command again resumes. Shows seeds done per claim, and re-executions.
+  --seed-timeout S  with --queue: seconds a seed may run before its worker stops it and reports it failed
+               (default 21600; 0: no limit)
+  --attempts N with --queue: executions a throwing seed gets before it is reported failed (default 3)
   --no-static-figures  no PNG copies of the figures
   --timeout S  seconds a notebook cell may run before its kernel is interrupted (default 3600; at full scale none; 0: none)
   --check      determinism: run each claim twice with the same seeds and compare the result tables bit for
@@ -97,6 +106,16 @@ effect with its 95% interval, seeds, runtime, backend, commit, date; filterable)
   --json         print what was built as JSON`,
   results: RESULTS_HELP,
   run: RUN_HELP,
+  worker: `usage: noiselab worker redis://host:port[/db] [--concurrency N] [--lock S]
+
+Takes seed jobs that noiselab reproduce --queue put in this Redis and runs them, each in a sandbox
+process that dies with the worker; start one on every machine of the sweep (same commit, npm run setup
+done). A job whose worker dies goes to another once its lock expires; a seed that throws is retried
+(--attempts of the submitter), one past its time limit (--seed-timeout) is stopped. SIGTERM or Ctrl-C:
+finish the running seeds, then leave; a second one leaves at once (its seeds go to other workers).
+  --concurrency N  seeds at once (default: one per core; the cores are shared among them)
+  --lock S         seconds a job stays claimed by a silent worker before another may take it (default 30):
+                   how long a killed worker's seed waits before running elsewhere`,
   info: `usage: noiselab info [--json]
 
 Initialises the engine and prints the chosen backend, the ones skipped and why, and the results folder.`,

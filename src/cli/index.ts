@@ -15,6 +15,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   results: async (args) => (await import('./results.js')).cmdResults(args),
   run: async (args) => (await import('./run.js')).cmdRun(args),
   info: async (args) => (await import('./commands.js')).cmdInfo(args),
+  worker: async (args) => (await import('./worker.js')).cmdWorker(args),
   help: async (args) => {
     if (args[0] && !HELP[args[0]]) throw new UsageError(`help: unknown command '${args[0]}'`);
     return help(args[0]);
