@@ -32,6 +32,7 @@ export type { Effect, Claimed, Premise, ExactCheck, Outcome } from './claims/kit
 export { readRecord, readRecords, staleness, compareWithRecord, type ClaimRecord, type Provenance, type RecordDifference } from './results/records.js';
 export * from './stats/tests.js';
 export { reproduce, type ReproduceOptions, type ReproduceOutcome } from './claims/reproduce.js';
+export type { RedisTarget } from './queue/redis.js';
 export { runClaimNotebook, notebookClaimResult, type NotebookClaimOptions, type NotebookClaimRun } from './claims/notebook-claim.js';
 export { buildSite, type SiteOptions, type SiteSummary } from './report/site.js';
 export { appendRun, runsTable, rowsTable, storedRun, reusableRun, codeVersion, type StoredRun } from './results/history.js';
