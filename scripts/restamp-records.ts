@@ -1,29 +1,31 @@
 /**
- * One-off migration of the records' code versions to the definition whose lockfile part hashes only
- * the lock entries of the packages the claim's code imports (and their dependencies), not the whole
- * lockfile, and where a comment above one scale's settings counts for that scale only (earlier migrations, to scale-scoped settings and to no presentation modules, are in this
- * file's history). A record is re-stamped only when it is provably from a commit's code: the previous
- * definition's code and lockfile hashes at the commit that last wrote the record equal those stored in
- * it; the new hashes are then computed from that same commit. Other records are left as they are
- * (stale: re-run them).
+ * One-off migration of the records' code versions to the definition where notebook progress
+ * (src/util/progress.ts) and the kernel (src/kernel/) count as presentation, beside figures and display
+ * (earlier migrations are in this file's history). A record is re-stamped only when it is provably from
+ * a commit's code: the previous definition's code and lockfile hashes at the clean commit it ran at (or,
+ * from a dirty tree, the commit that last wrote it) equal those stored in it; the new hashes are then computed from that same commit. Other
+ * records are left as they are (stale: re-run them).
  *   npx tsx scripts/restamp-records.ts
  */
 import { execFileSync } from 'node:child_process';
 import { loadClaims } from '../src/claims/registry.js';
 import { atCommit, codeVersion, readRecords, recordPath, writeRecord } from '../src/results/records.js';
 
+const PREVIOUS_PRESENTATION = /^src\/(figures\/|util\/display\.ts$)/;
+
 const claims = await loadClaims();
 for (const rec of readRecords()) {
   const slug = claims.find((c) => c.id === rec.id)!.slug;
   const file = recordPath(rec.id, rec.scale).replace(`${process.cwd()}/`, '');
-  const added = execFileSync('git', ['log', '-1', '--format=%H', '--', file], { encoding: 'utf8' }).trim();
+  // the clean commit the record ran at, else the commit that last wrote it (a record from a dirty tree)
+  const added = !rec.provenance.dirty && rec.provenance.commit ? rec.provenance.commit
+    : execFileSync('git', ['log', '-1', '--format=%H', '--', file], { encoding: 'utf8' }).trim();
   if (!added) { console.log(`${rec.id} ${rec.scale}: not committed; left`); continue; }
   const src = atCommit(added);
   const now = codeVersion(rec.id, slug, src, { scale: rec.scale });
   if (now.code === rec.provenance.code && now.lockfile === rec.provenance.lockfile) continue; // already on the new definition
-  // the definitions in force before: the whole lockfile; then also comments above a scale's entry shared by all scales
-  const before = [codeVersion(rec.id, slug, src, { scale: rec.scale, wholeLockfile: true, sharedComments: true }), codeVersion(rec.id, slug, src, { scale: rec.scale, sharedComments: true })];
-  if (!before.some((b) => b.code === rec.provenance.code && b.lockfile === rec.provenance.lockfile)) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
+  const before = codeVersion(rec.id, slug, src, { scale: rec.scale, presentationPattern: PREVIOUS_PRESENTATION });
+  if (before.code !== rec.provenance.code || before.lockfile !== rec.provenance.lockfile) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
   writeRecord({ ...rec, provenance: { ...rec.provenance, ...now } }, { force: true });
-  console.log(`${rec.id} ${rec.scale}: lockfile ${rec.provenance.lockfile} -> ${now.lockfile} (code of ${added.slice(0, 12)})`);
+  console.log(`${rec.id} ${rec.scale}: code ${rec.provenance.code} -> ${now.code} (code of ${added.slice(0, 12)})`);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything noiselab needs, idempotently: Debian packages (as root), npm packages, the
-# compiled library, and the tslab Jupyter kernel. Without root it says what it skipped; claims and
+# compiled library, and the Jupyter kernels (noiselab's own, and tslab). Without root it says what it skipped; claims and
 # tests still run on the shipped data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,17 +59,20 @@ else
   log "native backend NOT built ($why); noiselab will run on the wasm backend"
 fi
 
-# The kernelspec starts the tslab of the checkout holding the notebook (found upwards from the kernel's
+# Each kernelspec starts the kernel of the checkout holding the notebook (found upwards from the kernel's
 # working directory, which Jupyter and `noiselab run` set to the notebook's folder), so several checkouts
-# share one kernelspec; outside any checkout it falls back to this one. Written directly: tslab's own
-# installer needs IPython.
+# share one kernelspec; outside any checkout it falls back to this one. The notebooks run on `noiselab`;
+# `tslab` stays registered for notebooks written for it. Written directly: tslab's installer needs IPython.
 if /usr/bin/python3 -c 'import jupyter_core' 2>/dev/null; then
   data_dir=$(/usr/bin/python3 -c 'from jupyter_core.paths import jupyter_data_dir; print(jupyter_data_dir())')
 else
   data_dir="${HOME}/.local/share/jupyter"
 fi
-kdir="${data_dir}/kernels/tslab"
-mkdir -p "$kdir"
-node scripts/write-kernelspec.mjs "$kdir/kernel.json" "$(pwd)/node_modules/tslab/bin/tslab"
-log "tslab kernel registered in $kdir"
+for k in noiselab tslab; do
+  kdir="${data_dir}/kernels/$k"
+  mkdir -p "$kdir"
+  if [ $k = noiselab ]; then entry="$(pwd)/dist/kernel/main.js"; else entry="$(pwd)/node_modules/tslab/bin/tslab"; fi
+  node scripts/write-kernelspec.mjs $k "$kdir/kernel.json" "$entry"
+  log "$k kernel registered in $kdir"
+done
 log "done"

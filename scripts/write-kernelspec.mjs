@@ -1,27 +1,43 @@
-// Writes the tslab kernelspec (atomically): node_modules/tslab is looked up from the kernel's working
-// directory upwards, then in $NOISELAB_TSLAB (`noiselab run` sets it to its own checkout's tslab, so a
-// notebook outside any checkout runs on the runner's tslab), then the path given (the checkout that last
-// ran setup; it may have been deleted since).
+// Writes a kernelspec (atomically): node write-kernelspec.mjs noiselab|tslab <kernel.json> <fallback entry>.
+// The launcher looks for the entry (node_modules/noiselab/dist/kernel/main.js, or tslab's bin) from the
+// kernel's working directory upwards, then in $NOISELAB_KERNEL_HOME (`noiselab run` sets it to its own
+// checkout, so a notebook outside any checkout runs on the runner's kernel), then at the fallback given
+// (the checkout that last ran setup; it may have been deleted since).
 import { renameSync, writeFileSync } from 'node:fs';
 
-const [file, fallback] = process.argv.slice(2);
-const launcher = `const p = require("path"), f = require("fs");
+const [kind, file, fallback] = process.argv.slice(2);
+const kinds = {
+  noiselab: { entry: ['noiselab', 'dist', 'kernel', 'main.js'], env: 'NOISELAB_KERNEL_HOME', flags: ['--experimental-import-meta-resolve'], args: ['{connection_file}'], display: 'TypeScript (noiselab)', interrupt: 'message' },
+  tslab: { entry: ['tslab', 'bin', 'tslab'], env: 'NOISELAB_TSLAB', flags: [], args: ['kernel', '--config-path', '{connection_file}'], display: 'TypeScript (tslab)', interrupt: 'signal' },
+};
+const k = kinds[kind];
+if (!k || !file || !fallback) {
+  console.error('usage: node scripts/write-kernelspec.mjs noiselab|tslab <kernel.json> <fallback entry>');
+  process.exit(2);
+}
+const rel = JSON.stringify(k.entry);
+// in a block: the launcher's names must not become globals of the notebook's session
+const launcher = `{
+const p = require("path"), f = require("fs");
 let d = process.cwd(), t = ${JSON.stringify(fallback)};
 for (;;) {
-  const c = p.join(d, "node_modules", "tslab", "bin", "tslab");
+  const c = p.join(d, "node_modules", ...${rel});
   if (f.existsSync(c)) { t = c; break; }
   const u = p.dirname(d);
   if (u === d) break;
   d = u;
 }
-if (d === p.dirname(d) && process.env.NOISELAB_TSLAB && f.existsSync(process.env.NOISELAB_TSLAB)) t = process.env.NOISELAB_TSLAB;
-if (!f.existsSync(t)) { console.error("tslab not found: no node_modules/tslab above " + process.cwd() + " and " + t + " is gone; run npm run setup in a noiselab checkout"); process.exit(1); }
-process.argv.splice(1, 0, t);
-require(t);`;
+const home = process.env.${k.env};
+if (d === p.dirname(d) && home && f.existsSync(home)) t = home;
+if (!f.existsSync(t)) { console.error("${kind} kernel not found: no node_modules/" + ${rel}.join("/") + " above " + process.cwd() + " and " + t + " is gone; run npm run setup in a noiselab checkout"); process.exit(1); }
+${kind === 'tslab' ? 'process.argv.splice(1, 0, t);\nrequire(t);' : 'import(require("url").pathToFileURL(t).href);'}
+}`;
 const spec = {
-  argv: [process.execPath, '-e', launcher, 'kernel', '--config-path', '{connection_file}'],
-  display_name: 'TypeScript (noiselab)',
+  argv: [process.execPath, ...k.flags, '-e', launcher, ...k.args],
+  display_name: k.display,
   language: 'typescript',
+  interrupt_mode: k.interrupt,
+  metadata: { debugger: false },
 };
 writeFileSync(`${file}.tmp`, JSON.stringify(spec, null, 2) + '\n');
 renameSync(`${file}.tmp`, file);

@@ -19,7 +19,7 @@ export const notebookPath = (claim: Pick<Claim<any>, 'id' | 'slug'>): string =>
   join(projectRoot(), 'notebooks', `${claim.id.toLowerCase()}-${claim.slug}.ipynb`);
 
 /** The kernel the claim notebooks need is registered (npm run setup does it). */
-export const canRunNotebooks = (): boolean => listKernelSpecs().has('tslab');
+export const canRunNotebooks = (): boolean => listKernelSpecs().has('noiselab');
 
 export interface NotebookClaimOptions {
   scale: Scale;

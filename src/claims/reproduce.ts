@@ -35,7 +35,7 @@ export interface ReproduceOptions {
   /** processes to spread each claim's seeds over */
   workers?: number;
   outDir?: string;
-  /** run each claim through its notebook (default: when the tslab kernel is registered) or in this process */
+  /** run each claim through its notebook (default: when the noiselab kernel is registered) or in this process */
   notebooks?: boolean;
   /** compute again even when the history has a run with the same parameters, code and backend */
   fresh?: boolean;

@@ -79,7 +79,7 @@ Exit status 1 if an experiment failed; a claim that does not reproduce is a vali
   --workers N  processes to spread each claim's seeds over (default: one per core; 1 runs them in-process)
   --out DIR    results folder (default data/results)
   --fresh      compute every claim again, even when a stored run has the same parameters and code
-  --in-process run the experiments in this process, without notebooks (the default when the tslab kernel is missing)
+  --in-process run the experiments in this process, without notebooks (the default when the noiselab kernel is missing)
   --queue URL  put one job per claim x seed on the BullMQ queue in this Redis and let noiselab worker processes
                (on any machines) run them; each claim's verdict is computed here once its seeds are in, by
                the same code as a local run, into the same records. Seeds already stored are not enqueued;

@@ -74,7 +74,7 @@ export function findKernelSpec(name: string, env: NodeJS.ProcessEnv = process.en
     throw new KernelSpecError(
       `no kernel named '${name}'; installed: ${installed.length ? installed.join(', ') : 'none'} ` +
       `(searched ${jupyterDataPaths(env).map((p) => join(p, 'kernels')).join(', ')})` +
-      (name.toLowerCase() === 'tslab' ? '; `npm run setup` registers tslab' : ''),
+      (['noiselab', 'tslab'].includes(name.toLowerCase()) ? `; \`npm run setup\` registers ${name.toLowerCase()}` : ''),
     );
   }
   return readSpec(name.toLowerCase(), dir);

@@ -102,6 +102,52 @@ export function assignableNames(source: string): Set<string> {
   return new Set([...source.matchAll(/(?:^|[;{\s])(?:let|var)\s+([A-Za-z_$][\w$]*)/g)].map((m) => m[1]));
 }
 
+/** `let name: T = ...` in the parameters cell: name -> T, as written. */
+export function declaredTypes(source: string): Map<string, string> {
+  return new Map([...source.matchAll(/(?:^|[;{\s])(?:let|var)\s+([A-Za-z_$][\w$]*)\s*:\s*([^=;\n]+?)\s*(?==|;|$)/gm)].map((m) => [m[1], m[2]]));
+}
+
+/**
+ * Whether `value` (from JSON, YAML or -p) has the declared type `type`: primitives (number, string,
+ * boolean, null, undefined), literal types, arrays (`T[]`, `Array<T>`), unions and parentheses. A type
+ * outside that (an interface, an object type, a generic) is not judged: true.
+ */
+export function valueHasType(value: unknown, type: string): boolean {
+  const t = type.trim();
+  const parts = splitTop(t, '|');
+  if (parts.length > 1) return parts.some((p) => valueHasType(value, p));
+  if (t.startsWith('(') && t.endsWith(')') && splitTop(t.slice(1, -1), '|').join('|') === t.slice(1, -1)) return valueHasType(value, t.slice(1, -1));
+  const array = /^(.+)\[\]$/.exec(t) ?? /^(?:readonly\s+)?Array<(.+)>$/.exec(t) ?? /^readonly\s+(.+)\[\]$/.exec(t);
+  if (array) return Array.isArray(value) && value.every((v) => valueHasType(v, array[1]));
+  switch (t) {
+    case 'number': return typeof value === 'number';
+    case 'string': return typeof value === 'string';
+    case 'boolean': return typeof value === 'boolean';
+    case 'null': return value === null;
+    case 'undefined': case 'void': return value === undefined;
+    case 'true': case 'false': return value === (t === 'true');
+  }
+  if (/^(["']).*\1$/.test(t)) return value === t.slice(1, -1);
+  if (/^-?\d+(\.\d+)?$/.test(t)) return value === Number(t);
+  return true;
+}
+
+/** Splits at `sep` outside brackets, parentheses and angle brackets. */
+function splitTop(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    if ('([{<'.includes(s[i])) depth++;
+    else if (')]}>'.includes(s[i])) depth--;
+    else if (s[i] === sep && depth === 0) { out.push(s.slice(start, i)); start = i + 1; }
+  }
+  out.push(s.slice(start));
+  return out.map((x) => x.trim()).filter(Boolean);
+}
+
+const describeValue = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
+
 /**
  * Assignments go in a block: a kernel echoes the value of a cell's last expression statement, and a
  * block is not one.
@@ -134,6 +180,16 @@ export function injectParameters(nb: Notebook, params: Parameters, language = 't
   const declared = at >= 0 ? text(cells[at].source) : '';
   const assignable = assignableNames(declared);
   const unknown = Object.keys(params).filter((k) => !new RegExp(`\\b${k.replace(/\$/g, '\\$')}\\b`).test(declared));
+  if (!python) {
+    // the kernel strips types without checking them: a value of the wrong type is refused here, before any cell runs
+    const types = declaredTypes(declared);
+    for (const [k, v] of Object.entries(params)) {
+      const type = types.get(k);
+      if (type !== undefined && !valueHasType(v, type)) {
+        throw new ParameterError(`parameter ${k}: ${JSON.stringify(v)} is ${describeValue(v)}, but the parameters cell declares ${k}: ${type}`);
+      }
+    }
+  }
   const cell: Cell = {
     id: 'injected-parameters', cell_type: 'code', metadata: { tags: ['injected-parameters'] },
     source: lines(python

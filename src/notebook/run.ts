@@ -196,7 +196,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   };
   let kernel: Kernel;
   try {
-    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'), ...opts.env } });
+    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'), NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'), ...opts.env } });
   } catch (e) {
     Object.assign(meta, { end_time: now(), status: 'failed', exception: true, error: (e as Error).message });
     save();

@@ -130,17 +130,19 @@ export function atCommit(commit: string, root = projectRoot()): CodeSource {
   };
 }
 
-const PRESENTATION = /^src\/(figures\/|util\/display\.ts$)/;
+/** Modules that shape what a notebook shows, never a verdict: figures, notebook display, progress, the kernel. */
+export const PRESENTATION = /^src\/(figures\/|kernel\/|util\/(display|progress)\.ts$)/;
 
 /**
  * The src/ modules a module imports, transitively (relative imports of .js resolved to .ts; paths
- * relative to the project root), less the presentation modules (figures, notebook display): they
- * shape what a notebook shows, never a verdict, and records keep no figures.
+ * relative to the project root), less the presentation modules (records keep no figures).
+ * `presentationPattern` replaces PRESENTATION (an earlier definition, for migrating records).
  */
-export function moduleClosure(entry: string, src: CodeSource = workingTree(), opts: { presentation?: boolean } = {}): string[] {
+export function moduleClosure(entry: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; presentationPattern?: RegExp } = {}): string[] {
   const seen = new Set<string>();
+  const skip = opts.presentationPattern ?? PRESENTATION;
   const visit = (file: string) => {
-    if (seen.has(file) || !src.exists(file) || (!opts.presentation && PRESENTATION.test(file))) return;
+    if (seen.has(file) || !src.exists(file) || (!opts.presentation && skip.test(file))) return;
     seen.add(file);
     const text = src.read(file).toString('utf8');
     for (const m of text.matchAll(/(?:import|export)\s[^'";]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
@@ -156,10 +158,10 @@ export function moduleClosure(entry: string, src: CodeSource = workingTree(), op
  * A claims module's text with the settings of every scale but `scale` elided: the entries of its
  * `scales: { smoke: ..., ci: ..., full: ... }` (or `const X_SCALES = { ... }`, for scales shared by a
  * family) are cut out by bracket matching (strings and comments skipped). Text without such a block
- * is returned whole (a conservative hash). `sharedComments` keeps the comments above elided entries
+ * is returned whole (a conservative hash).
  * (the definition before, for migrating records).
  */
-export function ownScaleOnly(text: string, scale: Scale, opts: { sharedComments?: boolean } = {}): string {
+export function ownScaleOnly(text: string, scale: Scale): string {
   const m0 = /(?:\bscales:|\w*SCALES\b[^=\n]*=)\s*\{/.exec(text);
   if (!m0) return text;
   const open = m0.index + m0[0].length - 1;
@@ -184,7 +186,7 @@ export function ownScaleOnly(text: string, scale: Scale, opts: { sharedComments?
     if (!m) break;
     const end = valueEnd(i + m[0].length);
     // a comment above an entry belongs to it (a size estimate above `full:` is full's)
-    out += m[2] === scale ? text.slice(i, end) : `${opts.sharedComments ? m[1] : m[1].replace(/\/\/[^\n]*\n\s*/g, '')}${m[2]}: …`;
+    out += m[2] === scale ? text.slice(i, end) : `${m[1].replace(/\/\/[^\n]*\n\s*/g, '')}${m[2]}: …`;
     i = end;
     if (text[i] !== ',') break;
     out += ',';
@@ -238,19 +240,18 @@ export function lockedDependencies(names: string[], lockText: string): string {
 /**
  * The code version of a claim: its module closure, plus the lockfile, the native sources and the
  * shipped data. With `scale`, the claims modules count with that scale's settings only. The lockfile
- * counts through the entries of the packages the closure imports (and theirs); `wholeLockfile` hashes
- * the whole file (the definition before, for migrating records).
+ * counts through the entries of the packages the closure imports (and theirs).
  */
-export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; scale?: Scale; wholeLockfile?: boolean; sharedComments?: boolean } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
+export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; presentationPattern?: RegExp; scale?: Scale } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
   const entry = `src/claims/${id.toLowerCase()}-${slug}.ts`;
   if (!src.exists(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
-  const content = (f: string): string | Buffer => (f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(src.read(f).toString('utf8'), opts.scale, opts) : src.read(f));
+  const content = (f: string): string | Buffer => (f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(src.read(f).toString('utf8'), opts.scale) : src.read(f));
   const hashFiles = (files: string[]) => sha(files.flatMap((f) => [f, content(f)]));
   const closure = moduleClosure(entry, src, opts);
   const lock = src.read('package-lock.json').toString('utf8');
   return {
     code: hashFiles(closure),
-    lockfile: sha([opts.wholeLockfile ? lock : lockedDependencies(packagesImported(closure, src), lock)]),
+    lockfile: sha([lockedDependencies(packagesImported(closure, src), lock)]),
     native: hashFiles(src.list('native/src')),
     data: hashFiles(src.list('data/fashion-mnist-subset')),
   };

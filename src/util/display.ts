@@ -1,13 +1,19 @@
-/** Rich output in a tslab notebook: a full MIME bundle in one display message. */
+/** Rich output in a notebook (the noiselab kernel, or tslab): a full MIME bundle in one display message. */
 import { createRequire } from 'node:module';
+import { kernelHook } from '../kernel/display.js';
 
 type DisplayWriter = (msg: { data: Record<string, unknown>; metadata: object; transient: object }, update: boolean) => void;
 
 /**
- * Displays `data` (MIME type -> value; include text/plain) when running in a tslab kernel and returns
+ * Displays `data` (MIME type -> value; include text/plain) when running in a notebook kernel and returns
  * true; elsewhere returns false and the caller prints a fallback.
  */
 export function displayBundle(data: Record<string, unknown>): boolean {
+  const hook = kernelHook();
+  if (hook) {
+    hook.display(data);
+    return true;
+  }
   const writer = displayWriter();
   if (!writer) return false;
   writer({ data, metadata: {}, transient: {} }, false);
@@ -23,5 +29,10 @@ function displayWriter(): DisplayWriter | null {
   }
 }
 
-/** True inside a tslab kernel, where displayBundle shows rich output. */
-export const inNotebook = (): boolean => displayWriter() !== null;
+/** Clears the running cell's output (with `wait`, when its next output arrives); a no-op outside the noiselab kernel. */
+export function clearOutput(wait = false): void {
+  kernelHook()?.clearOutput(wait);
+}
+
+/** True inside a notebook kernel, where displayBundle shows rich output. */
+export const inNotebook = (): boolean => kernelHook() !== null || displayWriter() !== null;

@@ -1,8 +1,9 @@
 /**
- * Progress with rate and ETA. In a tslab notebook: one display updated in place. In a terminal:
+ * Progress with rate and ETA. In a notebook: one display updated in place. In a terminal:
  * one line rewritten in place on stderr. Otherwise (CI, pipes): silent; callers print summaries.
  */
 import { createRequire } from 'node:module';
+import { kernelHook } from '../kernel/display.js';
 
 export interface Progress {
   /** report `done` of `total` units, with an optional note such as the current loss */
@@ -11,12 +12,20 @@ export interface Progress {
   finish(note?: string): void;
 }
 
-interface TslabDisplay { text(s: string): void }
+interface TextDisplay { text(s: string): void }
 
-function tslabDisplay(): TslabDisplay | null {
+let displays = 0;
+
+function notebookDisplay(): TextDisplay | null {
+  const hook = kernelHook();
+  if (hook) {
+    const displayId = `noiselab-progress-${process.pid}-${++displays}`;
+    let shown = false;
+    return { text: (s) => { hook.display({ 'text/plain': s }, { displayId, update: shown }); shown = true; } };
+  }
   if (!process.argv.some((a) => /tslab/.test(a))) return null;
   try {
-    const tslab = createRequire(import.meta.url)('tslab') as { newDisplay(): TslabDisplay };
+    const tslab = createRequire(import.meta.url)('tslab') as { newDisplay(): TextDisplay };
     return tslab.newDisplay();
   } catch {
     return null;
@@ -46,7 +55,7 @@ export type ProgressMode = 'auto' | 'terminal' | 'notebook' | 'silent';
 export function createProgress(label: string, total: number, mode: ProgressMode = 'auto'): Progress {
   const start = Date.now();
   let last = 0;
-  const display = mode === 'notebook' || mode === 'auto' ? tslabDisplay() : null;
+  const display = mode === 'notebook' || mode === 'auto' ? notebookDisplay() : null;
   const terminal = !display && (mode === 'terminal' || (mode === 'auto' && process.stderr.isTTY && !process.env.CI));
   if (!display && !terminal) return { update() {}, finish() {} };
   const show = (line: string, final: boolean) => {

@@ -19,7 +19,7 @@ export type CiResult = Pick<NotebookResult, 'verdict' | 'rows' | 'figures'>;
  * the kernel: vitest already runs two test files at once, one per core, and a worker process costs ~2 s
  * of CPU to start; test/claims/leaks.test.ts checks that workers give the same result), and the result
  * is read back from the executed notebook, which
- * must have run without errors and shown the verdict and its figures. Without the tslab kernel (not in
+ * must have run without errors and shown the verdict and its figures. Without the noiselab kernel (not in
  * CI, where setup registers it) the experiment runs in-process instead. Tensor leaks and in-process
  * determinism are checked by test/claims/leaks.test.ts.
  */
@@ -30,7 +30,7 @@ export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>):
   if (canRunNotebooks()) {
     ({ result, backend } = await viaNotebook(claim, (TestRunner.getCurrentTest()?.timeout ?? CLAIM_TEST_TIMEOUT_MS) / 1000 - 30));
   } else {
-    expect(process.env.CI, 'CI must run the claims through their notebooks: the tslab kernel is missing (npm run setup)').toBeFalsy();
+    expect(process.env.CI, 'CI must run the claims through their notebooks: the noiselab kernel is missing (npm run setup)').toBeFalsy();
     const r = await runClaim(claim, claim.scales.ci, { workers: 1 });
     result = { verdict: r.verdict, rows: r.rows, figures: r.figures.length };
   }
@@ -80,7 +80,7 @@ async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>, cellTime
   expect(readFileSync(input, 'utf8') === before, `${input} changed while its test ran (an editor saved it?): the run used the old cells; run the test again`).toBe(true);
   expect(nbformatErrors([output]), 'the executed notebook is valid nbformat').toBe('');
   const nb = r.notebook;
-  expect(nb.metadata.noiselab).toMatchObject({ status: 'completed', parameters: { scale: 'ci' }, kernel: 'tslab' });
+  expect(nb.metadata.noiselab).toMatchObject({ status: 'completed', parameters: { scale: 'ci' }, kernel: 'noiselab' });
   expect((nb.metadata.noiselab as { backend: string }).backend).toMatch(/^(native|wasm|cpu|tensorflow)/);
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);

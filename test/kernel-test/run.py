@@ -1,10 +1,12 @@
-"""Runs Debian's jupyter_kernel_test suite against the tslab kernel; prints one JSON line per test and subtest."""
+"""Runs Debian's jupyter_kernel_test suite against a kernel (python3 run.py noiselab|tslab); prints one JSON line per test and subtest."""
 import json
 import sys
 import unittest
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-import test_tslab  # noqa: E402
+import importlib  # noqa: E402
+
+suite_module = importlib.import_module(f"test_{sys.argv[1] if len(sys.argv) > 1 else 'noiselab'}")
 
 
 class Recorder(unittest.TestResult):
@@ -34,7 +36,7 @@ class Recorder(unittest.TestResult):
             self._add(subtest, "fail" if issubclass(err[0], test.failureException) else "error", self._exc_info_to_string(err, test))
 
 
-suite = unittest.defaultTestLoader.loadTestsFromModule(test_tslab)
+suite = unittest.defaultTestLoader.loadTestsFromModule(suite_module)
 result = Recorder()
 suite.run(result)
 for o in result.outcomes:

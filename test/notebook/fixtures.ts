@@ -6,7 +6,7 @@ import { tempDir } from '../helpers.js';
 
 export type CellSpec = string | { source: string; tags?: string[]; type?: 'code' | 'markdown' };
 
-export function notebookJson(cells: CellSpec[], kernel = 'tslab'): object {
+export function notebookJson(cells: CellSpec[], kernel = 'noiselab'): object {
   return {
     nbformat: 4, nbformat_minor: 4,
     metadata: { kernelspec: { name: kernel, display_name: kernel, language: 'typescript' } },
@@ -21,7 +21,7 @@ export function notebookJson(cells: CellSpec[], kernel = 'tslab'): object {
 }
 
 /** Writes a notebook to a fresh temp folder; returns its path. */
-export function writeNotebookFixture(cells: CellSpec[], name = 'fixture.ipynb', kernel = 'tslab'): string {
+export function writeNotebookFixture(cells: CellSpec[], name = 'fixture.ipynb', kernel = 'noiselab'): string {
   const file = join(tempDir('noiselab-nb-'), name);
   writeFileSync(file, JSON.stringify(notebookJson(cells, kernel), null, 1));
   return file;

@@ -24,7 +24,7 @@ const CELLS = [
   { source: 'let seed: number = 1;', tags: ['parameters'] },
   'import { Rng } from "noiselab";\nconst rng = new Rng(seed);\nconsole.log(Array.from({ length: 4 }, () => rng.normal().toFixed(6)).join(" "));',
   'console.error("to stderr");\nconsole.log("line 1");\nconsole.log("line 2");',
-  'import * as tslab from "tslab";\ntslab.display.html("<i>html</i>");\ntslab.display.text("plain");',
+  'import { displayBundle } from "noiselab";\ndisplayBundle({ "text/html": "<i>html</i>", "text/plain": "html" });\ndisplayBundle({ "text/plain": "plain" });',
   'const xs = [1, 2, 3].map((x) => x * seed);\nxs',
 ];
 

@@ -1,5 +1,6 @@
 /**
- * `noiselab run` against real kernels: tslab, and stand-in kernels that hang or crash on start.
+ * `noiselab run` against real kernels: noiselab's own (tslab where a test needs a kernel that loses output), and
+ * stand-in kernels that hang or crash on start.
  * Every run writes to a temp folder; inputs are checked unchanged.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { tempDir } from '../helpers.js';
 import { writeNotebookFixture, type CellSpec } from './fixtures.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'noiselab.js');
-const ready = listKernelSpecs().has('tslab');
+const ready = listKernelSpecs().has('noiselab');
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [bin, 'run', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
@@ -23,11 +24,12 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 const read = (file: string): Notebook => JSON.parse(readFileSync(file, 'utf8'));
 const src = (c: { source: string | string[] }) => [c.source].flat().join('');
-const textOf = (nb: Notebook) => nb.cells.map((c) => (c.outputs ?? []).map((o) => [o.text].flat().join('')).join(''));
+/** Per cell: its printed text, and an error as `name: message` */
+const textOf = (nb: Notebook) => nb.cells.map((c) => (c.outputs ?? []).map((o) => (o.output_type === 'error' ? `${o.ename}: ${o.evalue}\n` : [o.text ?? ''].flat().join(''))).join(''));
 
 /** Runs cells (fixture) through the library; returns the output notebook and the result. */
-async function run(cells: CellSpec[], opts: Parameters<typeof runNotebook>[2] = {}) {
-  const input = writeNotebookFixture(cells);
+async function run(cells: CellSpec[], opts: Parameters<typeof runNotebook>[2] = {}, kernel = 'noiselab') {
+  const input = writeNotebookFixture(cells, 'fixture.ipynb', kernel);
   const before = readFileSync(input, 'utf8');
   const output = join(tempDir(), 'out.ipynb');
   const result = await runNotebook(input, output, { timeout: 60, ...opts });
@@ -38,17 +40,16 @@ async function run(cells: CellSpec[], opts: Parameters<typeof runNotebook>[2] = 
 const PARAMS: CellSpec[] = [
   { source: '# parameters', type: 'markdown' },
   { source: 'let n: number = 2;\nlet label: string = "x";\nlet list: number[] = [];', tags: ['parameters'] },
-  // (tslab cannot resolve shorthand properties { n } naming another cell's variables)
-  'console.log(JSON.stringify({ n: n, label: label, list: list }));',
+  'console.log(JSON.stringify({ n, label, list }));',
 ];
 
-describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () => {
+describe.runIf(ready || process.env.CI)('noiselab run on the noiselab kernel', () => {
   it('is installed (npm run setup registers it)', () => expect(ready).toBe(true));
 
-  it("runs a notebook outside any checkout on the runner's tslab, even when the checkout that registered the kernelspec is gone", () => {
+  it("runs a notebook outside any checkout on the runner's kernel, even when the checkout that registered the kernelspec is gone", () => {
     const jp = tempDir();
-    mkdirSync(join(jp, 'kernels', 'tslab'), { recursive: true });
-    const w = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'scripts', 'write-kernelspec.mjs'), join(jp, 'kernels', 'tslab', 'kernel.json'), '/gone/node_modules/tslab/bin/tslab']);
+    mkdirSync(join(jp, 'kernels', 'noiselab'), { recursive: true });
+    const w = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'scripts', 'write-kernelspec.mjs'), 'noiselab', join(jp, 'kernels', 'noiselab', 'kernel.json'), '/gone/node_modules/noiselab/dist/kernel/main.js']);
     expect(w.status).toBe(0);
     const input = writeNotebookFixture(['console.log(6 * 7);']);
     const out = join(tempDir(), 'out.ipynb');
@@ -67,7 +68,7 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
     expect(nb1.cells[2].metadata.tags).toEqual(['injected-parameters']);
     expect(src(nb1.cells[2])).toBe('// Parameters (injected by noiselab run)\n{\n  n = 21;\n  label = "hey";\n  list = [1, 2];\n}\nlet extra = true;');
     expect(textOf(nb1)[3]).toBe('{"n":21,"label":"hey","list":[1,2]}\n');
-    expect(nb1.metadata.noiselab).toMatchObject({ parameters: { n: 21, label: 'hey', list: [1, 2], extra: true }, status: 'completed', kernel: 'tslab' });
+    expect(nb1.metadata.noiselab).toMatchObject({ parameters: { n: 21, label: 'hey', list: [1, 2], extra: true }, status: 'completed', kernel: 'noiselab' });
 
     // the executed notebook as input: one injected cell, the new values, from a YAML file and -p
     const yaml = join(tempDir(), 'p.yaml');
@@ -80,12 +81,26 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
     expect(textOf(nb2)[3]).toBe('{"n":5,"label":"override","list":[]}\n');
   }, 60_000);
 
-  it('a value of the wrong type fails at the injected cell (the declared types are kept)', async () => {
-    const { result, nb } = await run(PARAMS, { parameters: { n: 'text' } });
+  it('a value of the wrong type is refused before any cell runs, naming the parameter and its declared type', async () => {
+    const input = writeNotebookFixture(PARAMS);
+    const output = join(tempDir(), 'out.ipynb');
+    await expect(runNotebook(input, output, { timeout: 60, parameters: { n: 'text' } }))
+      .rejects.toThrow(/fixture\.ipynb: parameter n: "text" is a string, but the parameters cell declares n: number/);
+    await expect(runNotebook(input, output, { timeout: 60, parameters: { list: [1, 'a'] } })).rejects.toThrow(/declares list: number\[\]/);
+    expect(existsSync(output)).toBe(false);
+    const r = cli([input, '-o', output, '-p', 'label', '3']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/parameter label: 3 is a number, but the parameters cell declares label: string/);
+  });
+
+  it('a failing injected cell is named as the user knows it, not by its place among the inserted cells', async () => {
+    // the parameters cell makes n read-only after declaring it, so assigning the given value throws
+    const { result, nb } = await run([
+      { source: 'let n: number = 2;\nObject.defineProperty(globalThis, "n", { get: () => 2, set() { throw new Error("n is read-only"); } });', tags: ['parameters'] },
+      'n',
+    ], { parameters: { n: 5 } });
     expect(result.status).toBe('failed');
-    expect(result.failedCell?.error).toMatch(/Type 'string' is not assignable to type 'number'/);
     expect(nb.cells[result.failedCell!.index - 1].metadata.tags).toEqual(['injected-parameters']);
-    // named as the user knows it, not by its place among the cells noiselab inserted
     expect(result.failedCell!.inputCell).toBeNull();
     expect(failedCellName(result.failedCell!)).toMatch(/^the injected-parameters cell \(In \[\d+\]\) \(the values given with -p, -r or -f\)$/);
   });
@@ -136,7 +151,7 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
     const awaiting = await run(['console.log("start")', 'await new Promise(() => {})', '1'], { timeout: 2 });
     expect(awaiting.result.status).toBe('failed');
     expect(awaiting.result.failedCell?.error).toMatch(/timed out after 2s; the kernel was interrupted/);
-    // tslab breaks loops on SIGINT; a blocking call whose child ignores SIGINT does not return
+    // a blocking call whose child ignores SIGINT does not return: the kernel cannot answer
     const spinning = await run(['require("child_process").spawnSync("sh", ["-c", "trap \\"\\" INT; sleep 60"])'], { timeout: 2, interruptGrace: 1 });
     expect(spinning.result.failedCell?.error).toMatch(/timed out after 2s; the kernel did not answer the interrupt and was killed/);
     expect(spinning.nb.cells[2].outputs?.[0]).toMatchObject({ output_type: 'error', ename: 'CellTimeoutError' });
@@ -151,11 +166,11 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
     expect(oom.result.failedCell?.error).toMatch(/killed by SIGKILL, e\.g\. out of memory/);
   }, 60_000);
 
-  it('a burst of output that the kernel cannot send (idle status lost) does not hang the run', async () => {
+  it('a burst of output that the kernel cannot send (idle status lost: tslab) does not hang the run', async () => {
     const { result, nb } = await run([
       'import * as tslab from "tslab"; const d = tslab.newDisplay(); for (let i = 0; i < 20000; i++) d.text("x" + i);',
       'console.log("next")',
-    ], { allowErrors: true });
+    ], { allowErrors: true }, 'tslab');
     expect(result.status).toBe('completed');
     expect(nb.cells[0].metadata.noiselab).toMatchObject({ warning: expect.stringMatching(/lost output messages/) });
     expect(textOf(nb)[1]).toBe('next\n');
@@ -171,7 +186,7 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
       expect(Object.keys(m.execution)).toEqual(expect.arrayContaining(['iopub.status.busy', 'shell.execute_reply', 'iopub.status.idle']));
     }
     expect(nb.nbformat_minor).toBe(5);
-    expect(nb.metadata.noiselab).toMatchObject({ kernel: 'tslab', language: 'typescript', status: 'completed', parameters: {} });
+    expect(nb.metadata.noiselab).toMatchObject({ kernel: 'noiselab', language: 'typescript', status: 'completed', parameters: {} });
     expect((nb.metadata.noiselab as { git_commit: string }).git_commit).toMatch(/^[0-9a-f]{12}/);
     expect(result.executed).toBe(2);
   });
@@ -184,12 +199,13 @@ describe.runIf(ready || process.env.CI)('noiselab run on the tslab kernel', () =
 
   it('gives the same outputs when a notebook is run twice', async () => {
     const cells = ['const xs = Array.from({ length: 5 }, (_, i) => i * i);', 'console.log(xs.join(","))',
-      'import * as tslab from "tslab"; tslab.display.html("<b>" + xs.length + "</b>")', 'xs.reduce((a, b) => a + b)'];
+      'import { displayBundle } from "noiselab"; void displayBundle({ "text/html": "<b>" + xs.length + "</b>", "text/plain": String(xs.length) })', 'xs.reduce((a, b) => a + b)'];
     const a = await run(cells);
     const b = await run(cells);
     const strip = (nb: Notebook) => nb.cells.map((c) => ({ id: c.id, source: c.source, outputs: c.outputs, n: c.execution_count }));
     expect(strip(a.nb)).toEqual(strip(b.nb));
-    expect(textOf(a.nb)).toEqual(['', '0,1,4,9,16\n', '', '30\n']);
+    expect(textOf(a.nb)).toEqual(['', '0,1,4,9,16\n', '', '']);
+    expect(a.nb.cells.map((c) => c.outputs?.map((o) => `${o.output_type}:${o.data?.['text/plain'] ?? ''}`))).toEqual([[], ['stream:'], ['display_data:5'], ['execute_result:30']]);
   });
 
   it('Ctrl-C interrupts the cell, stops the kernel and writes what ran (exit 130)', async () => {

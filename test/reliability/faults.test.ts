@@ -16,7 +16,7 @@ import { writeNotebookFixture } from '../notebook/fixtures.js';
 import { recordReliability } from './record.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'noiselab.js');
-const ready = listKernelSpecs().has('tslab');
+const ready = listKernelSpecs().has('noiselab');
 const outcomes: boolean[] = [];
 
 /** Pids of live processes whose environment holds NOISELAB_FAULT_MARK=<mark>. */
@@ -96,7 +96,7 @@ describe.runIf(ready || process.env.CI)('faults during a notebook run', () => {
   it('a kernel killed mid-cell (SIGKILL)', track(async () => {
     const o = await runCli(['console.log("one")', 'console.log("started"); await new Promise((r) => setTimeout(r, 120000));', 'console.log("never")'], [], {
       during: async (mark) => {
-        const kernel = await waitFor(() => marked(mark).find((pid) => /tslab/.test(cmdline(pid))), 60);
+        const kernel = await waitFor(() => marked(mark).find((pid) => /dist.{0,8}kernel.{0,8}main\.js/.test(cmdline(pid))), 60);
         await new Promise((r) => setTimeout(r, 3000)); // inside the sleeping cell by then
         process.kill(kernel, 'SIGKILL');
       },

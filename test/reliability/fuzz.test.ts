@@ -166,7 +166,7 @@ describe('fuzzed input', () => {
     expect(() => parseIdx(bomb, 'bomb.gz')).toThrow(/bomb\.gz: gzip stream inflates past 512 MB/);
   }, 60_000);
 
-  it.runIf(listKernelSpecs().has('tslab') || process.env.CI)('the CLI on mutated notebooks: exit status 0, 1 or 2 and a message, never a stack trace', () => {
+  it.runIf(listKernelSpecs().has('noiselab') || process.env.CI)('the CLI on mutated notebooks: exit status 0, 1 or 2 and a message, never a stack trace', () => {
     const bin = join(projectRoot(), 'bin', 'noiselab.js');
     const base = JSON.parse(readFileSync(join(projectRoot(), 'test', 'reliability', 'small.json'), 'utf8'));
     const rng = new Rng(404);

@@ -62,7 +62,7 @@ describe('soak', () => {
 
   // 10 warm-up runs, then 24 measured: a runner that keeps 3 MB or more a run fails the 64 MB bound
   const RUNS = 34;
-  it.runIf(listKernelSpecs().has('tslab') || process.env.CI)(`${RUNS} notebook runs at concurrency 2: all complete, runner memory flat, no kernel left`, async () => {
+  it.runIf(listKernelSpecs().has('noiselab') || process.env.CI)(`${RUNS} notebook runs at concurrency 2: all complete, runner memory flat, no kernel left`, async () => {
     const dir = tempDir();
     const nb = JSON.parse(readFileSync(join(import.meta.dirname, 'small.json'), 'utf8'));
     const mark = randomBytes(6).toString('hex');

@@ -1,0 +1,18 @@
+/**
+ * Entry point of the noiselab kernel: `node dist/kernel/main.js <connection file>` (the kernelspec that
+ * `npm run setup` registers as "TypeScript (noiselab)" starts it in the notebook's folder).
+ */
+import { KernelServer } from './server.js';
+
+// the last argument: `node main.js <file>`, or the kernelspec's launcher (`node -e <find main.js> <file>`)
+const file = process.argv.length > 1 ? process.argv.at(-1)! : '';
+if (!file || file.endsWith('main.js')) {
+  console.error('usage: node dist/kernel/main.js <connection file> (Jupyter passes {connection_file})');
+  process.exit(2);
+}
+try {
+  await KernelServer.fromFile(file).start();
+} catch (e) {
+  console.error(`noiselab kernel: cannot start from ${file}: ${(e as Error).message}`);
+  process.exit(1);
+}

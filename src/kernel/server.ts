@@ -1,0 +1,424 @@
+/**
+ * noiselab's Jupyter kernel for TypeScript: the messaging protocol (5.3) over zeromq, one session of
+ * cells compiled by ./compile.ts and run in this process.
+ *
+ * Nothing is lost: every message goes through one queue per socket, each send awaited before the next
+ * (zeromq refuses a second send while one is pending), and a cell's outputs are flushed before its
+ * result, its reply and its idle status.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
+import { runInThisContext } from 'node:vm';
+import * as zmq from 'zeromq';
+import { Session, type Message } from '../notebook/protocol.js';
+import { CellSyntaxError, compileCell, IMPORT_HOOK } from './compile.js';
+import { installKernelHook } from './display.js';
+import { resultBundle } from './result.js';
+
+interface Connection {
+  transport: string; ip: string; key: string; signature_scheme: string;
+  shell_port: number; iopub_port: number; stdin_port: number; control_port: number; hb_port: number;
+}
+
+/** What an interrupted cell throws, as Python's KeyboardInterrupt does. */
+export class Interrupted extends Error {
+  override name = 'KeyboardInterrupt';
+  constructor() { super('interrupted'); }
+}
+
+class Queue {
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(private readonly socket: { send(frames: (string | Buffer)[]): Promise<void> }) {}
+  send(frames: (string | Buffer)[]): Promise<void> {
+    const next = this.chain.then(() => this.socket.send(frames));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+  drained(): Promise<unknown> { return this.chain; }
+}
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+const ESBUILD_VERSION = (createRequire(import.meta.url)('esbuild/package.json') as { version: string }).version;
+const STREAM_FLUSH_BYTES = 1 << 16;
+
+export class KernelServer {
+  private readonly session: Session;
+  private readonly shell = new zmq.Router({ linger: 0 });
+  private readonly control = new zmq.Router({ linger: 0 });
+  private readonly stdin = new zmq.Router({ linger: 0 });
+  private readonly iopub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 0, noDrop: true });
+  private readonly hb = new zmq.Reply({ linger: 0 });
+  private readonly out: { shell: Queue; control: Queue; iopub: Queue };
+  private executionCount = 0;
+  private readonly history: [number, number, string][] = [];
+  private parent: Message | null = null;
+  private abort = new AbortController();
+  private interruptRunning: (() => void) | null = null;
+  private streams: { name: 'stdout' | 'stderr'; text: string }[] = [];
+  private flushTimer: NodeJS.Immediate | null = null;
+  private shellWork: Promise<unknown> = Promise.resolve();
+  private abortQueued = false;
+
+  constructor(private readonly conn: Connection, private readonly cwd: string) {
+    this.session = new Session(conn.key);
+    this.out = { shell: new Queue(this.shell), control: new Queue(this.control), iopub: new Queue(this.iopub) };
+  }
+
+  static fromFile(connectionFile: string, cwd = process.cwd()): KernelServer {
+    return new KernelServer(JSON.parse(readFileSync(connectionFile, 'utf8')) as Connection, cwd);
+  }
+
+  async start(): Promise<void> {
+    const url = (port: number) => `${this.conn.transport}://${this.conn.ip}:${port}`;
+    await Promise.all([
+      this.shell.bind(url(this.conn.shell_port)), this.control.bind(url(this.conn.control_port)),
+      this.stdin.bind(url(this.conn.stdin_port)), this.iopub.bind(url(this.conn.iopub_port)), this.hb.bind(url(this.conn.hb_port)),
+    ]);
+    this.captureOutput();
+    const self = this;
+    installKernelHook({
+      display: (data, opts) => this.display(data, opts),
+      clearOutput: (wait = false) => {
+        if (this.streams.length) void this.flushStreams();
+        void this.publish(this.parent, 'clear_output', { wait });
+      },
+      get signal() { return self.abort.signal; },
+    });
+    (globalThis as Record<string, unknown>)[IMPORT_HOOK] = (spec: string) => this.importFor(spec);
+    // CommonJS `require`, resolving from the notebook's folder, as in a script there
+    (globalThis as Record<string, unknown>).require ??= createRequire(join(this.cwd, 'notebook.cjs'));
+    process.on('SIGINT', () => this.interrupt());
+    void this.serveHeartbeat();
+    void this.serve(this.control, 'control');
+    void this.serve(this.shell, 'shell');
+    await this.publish(null, 'status', { execution_state: 'starting' });
+  }
+
+  // ---- sockets
+
+  private async serveHeartbeat(): Promise<void> {
+    try {
+      for await (const frames of this.hb) await this.hb.send(frames);
+    } catch { /* closed */ }
+  }
+
+  private async serve(socket: zmq.Router, channel: 'shell' | 'control'): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        let msg: Message;
+        let ids: Buffer[];
+        try {
+          const at = frames.findIndex((f) => f.toString() === '<IDS|MSG>');
+          ids = frames.slice(0, at);
+          msg = this.session.deserialize(frames);
+        } catch (e) {
+          process.stderr.write(`noiselab kernel: dropped a message: ${(e as Error).message}\n`);
+          continue;
+        }
+        if (channel === 'control') {
+          void this.handle(msg, ids, channel);
+        } else {
+          // shell requests run one after another; an abort after an error applies to those already queued
+          if (this.abortQueued && msg.header.msg_type === 'execute_request') {
+            this.shellWork = this.shellWork.then(() => this.abortRequest(msg, ids));
+          } else {
+            this.shellWork = this.shellWork.then(() => this.handle(msg, ids, channel)).catch((e) => {
+              process.stderr.write(`noiselab kernel: ${(e as Error).stack}\n`);
+            });
+          }
+        }
+      }
+    } catch { /* closed */ }
+  }
+
+  private reply(channel: 'shell' | 'control', ids: Buffer[], parent: Message, type: string, content: object): Promise<void> {
+    const msg = this.session.message(type, content);
+    msg.parent_header = parent.header;
+    return this.out[channel].send([...ids, ...this.session.serialize(msg)]);
+  }
+
+  private publish(parent: Message | null, type: string, content: object, metadata: object = {}): Promise<void> {
+    const msg = this.session.message(type, content);
+    if (parent) msg.parent_header = parent.header;
+    msg.metadata = metadata as Record<string, unknown>;
+    return this.out.iopub.send(this.session.serialize(msg));
+  }
+
+  private async handle(msg: Message, ids: Buffer[], channel: 'shell' | 'control'): Promise<void> {
+    const type = msg.header.msg_type;
+    const content = msg.content as Record<string, any>;
+    const replyType = type.replace(/_request$/, '_reply');
+    if (type === 'execute_request') return this.execute(msg, ids);
+    await this.publish(msg, 'status', { execution_state: 'busy' });
+    try {
+      switch (type) {
+        case 'kernel_info_request':
+          await this.reply(channel, ids, msg, replyType, this.kernelInfo());
+          break;
+        case 'shutdown_request':
+          await this.reply(channel, ids, msg, replyType, { status: 'ok', restart: Boolean(content.restart) });
+          await this.publish(msg, 'status', { execution_state: 'idle' });
+          await this.out.iopub.drained();
+          process.exit(0);
+          break;
+        case 'interrupt_request':
+          this.interrupt();
+          await this.reply(channel, ids, msg, replyType, { status: 'ok' });
+          break;
+        case 'is_complete_request':
+          await this.reply(channel, ids, msg, replyType, await this.isComplete(String(content.code ?? '')));
+          break;
+        case 'complete_request':
+          await this.reply(channel, ids, msg, replyType, this.complete(String(content.code ?? ''), Number(content.cursor_pos ?? 0)));
+          break;
+        case 'inspect_request':
+          await this.reply(channel, ids, msg, replyType, this.inspectAt(String(content.code ?? ''), Number(content.cursor_pos ?? 0)));
+          break;
+        case 'history_request':
+          await this.reply(channel, ids, msg, replyType, { status: 'ok', history: this.historyFor(content) });
+          break;
+        case 'comm_info_request':
+          await this.reply(channel, ids, msg, replyType, { status: 'ok', comms: {} });
+          break;
+        case 'comm_open':
+          // no comm targets are registered: close it, as the protocol asks
+          await this.publish(msg, 'comm_close', { comm_id: content.comm_id, data: {} });
+          break;
+        case 'comm_msg': case 'comm_close':
+          break;
+        default:
+          if (type.endsWith('_request')) await this.reply(channel, ids, msg, replyType, { status: 'error', ename: 'NotImplemented', evalue: `${type} is not supported`, traceback: [] });
+      }
+    } finally {
+      await this.publish(msg, 'status', { execution_state: 'idle' });
+    }
+  }
+
+  private kernelInfo(): object {
+    return {
+      status: 'ok', protocol_version: '5.3', implementation: 'noiselab', implementation_version: VERSION,
+      language_info: {
+        name: 'typescript', version: `esbuild ${ESBUILD_VERSION}, node ${process.versions.node}`, mimetype: 'text/typescript',
+        file_extension: '.ts', codemirror_mode: { name: 'javascript', typescript: true }, pygments_lexer: 'typescript',
+      },
+      banner: `noiselab kernel ${VERSION}: TypeScript on Node ${process.version}`,
+      help_links: [],
+    };
+  }
+
+  // ---- execution
+
+  private async abortRequest(msg: Message, ids: Buffer[]): Promise<void> {
+    await this.publish(msg, 'status', { execution_state: 'busy' });
+    await this.reply('shell', ids, msg, 'execute_reply', { status: 'aborted', execution_count: this.executionCount });
+    await this.publish(msg, 'status', { execution_state: 'idle' });
+  }
+
+  private async execute(msg: Message, ids: Buffer[]): Promise<void> {
+    const content = msg.content as { code: string; silent?: boolean; store_history?: boolean; stop_on_error?: boolean };
+    const silent = Boolean(content.silent);
+    const store = content.store_history !== false && !silent;
+    if (store) this.executionCount += 1;
+    const count = this.executionCount;
+    this.parent = msg;
+    await this.publish(msg, 'status', { execution_state: 'busy' });
+    if (!silent) await this.publish(msg, 'execute_input', { code: content.code, execution_count: count });
+    if (store) this.history.push([0, count, content.code]);
+    let replyContent: Record<string, unknown>;
+    const asked = PAGE_REQUEST.exec(content.code);
+    if (asked) {
+      // `name?` pages what inspect_request shows, as IPython does
+      const found = this.inspectAt(asked[1], asked[1].length) as { found: boolean; data: Record<string, unknown> };
+      const payload = found.found ? [{ source: 'page', data: found.data, start: 0 }] : [];
+      if (!found.found) await this.publish(msg, 'stream', { name: 'stderr', text: `${asked[1]}: not found\n` });
+      await this.reply('shell', ids, msg, 'execute_reply', { status: 'ok', execution_count: count, user_expressions: {}, payload });
+      await this.publish(msg, 'status', { execution_state: 'idle' });
+      return;
+    }
+    try {
+      const value = await this.run(content.code, count);
+      await this.flushStreams();
+      if (value !== undefined && !silent) await this.publish(msg, 'execute_result', { execution_count: count, data: resultBundle(value), metadata: {} });
+      replyContent = { status: 'ok', execution_count: count, user_expressions: {}, payload: [] };
+    } catch (e) {
+      await this.flushStreams();
+      const err = this.describeError(e, count);
+      await this.publish(msg, 'error', err);
+      replyContent = { status: 'error', execution_count: count, ...err };
+      if (content.stop_on_error !== false) {
+        // requests already queued behind this one are aborted, as ipykernel does
+        this.abortQueued = true;
+        setImmediate(() => { this.shellWork = this.shellWork.then(() => { this.abortQueued = false; }); });
+      }
+    }
+    await this.reply('shell', ids, msg, 'execute_reply', replyContent);
+    await this.publish(msg, 'status', { execution_state: 'idle' });
+  }
+
+  private async run(code: string, count: number): Promise<unknown> {
+    const cell = await compileCell(code).catch((e) => { throw withCell(e, count); });
+    this.cellLines.set(cellName(count), cell.originalLine);
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    const result = runInThisContext(cell.code, {
+      filename: cellName(count),
+      importModuleDynamically: ((spec: string) => this.importFor(spec)) as never,
+    }) as Promise<unknown>;
+    const interrupted = new Promise<never>((_, fail) => { this.interruptRunning = () => fail(new Interrupted()); });
+    try {
+      return await Promise.race([result, interrupted]);
+    } finally {
+      this.interruptRunning = null;
+    }
+  }
+
+  private interrupt(): void {
+    this.abort.abort(new Interrupted());
+    this.interruptRunning?.();
+  }
+
+  private readonly cellLines = new Map<string, (line: number) => number>();
+
+  /** An error as the protocol carries it, with the cell's own line numbers and no kernel frames. */
+  private describeError(e: unknown, count: number): { ename: string; evalue: string; traceback: string[] } {
+    if (!(e instanceof Error)) return { ename: 'Error', evalue: inspect(e), traceback: [`Uncaught ${inspect(e)}`] };
+    const ename = e.name || 'Error';
+    const evalue = e.message;
+    if (e instanceof CellSyntaxError) return { ename, evalue, traceback: [`${ename}: ${evalue}`, `    at cell ${count}, line ${e.line}`] };
+    const frames = (e.stack ?? '').split('\n').slice(1).filter((l) => /^\s+at /.test(l))
+      .filter((l) => !/\(node:|at node:|\/kernel\/(server|compile)\.[jt]s|^\s+at new Promise \(<anonymous>\)/.test(l))
+      .map((l) => l.replace(/<cell (\d+)>:(\d+):(\d+)/g, (_, n: string, line: string) => {
+        const toCell = this.cellLines.get(cellName(Number(n)));
+        return `cell ${n}, line ${toCell ? toCell(Number(line)) : line}`;
+      }));
+    return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames.filter((f, i) => f !== frames[i - 1])] };
+  }
+
+  /** Imports as the notebook's own folder would: its node_modules first, then the kernel's. */
+  private async importFor(spec: string): Promise<unknown> {
+    let target = spec;
+    if (/^\.{1,2}\//.test(spec) || spec.startsWith('/')) target = pathToFileURL(join(this.cwd, spec)).href;
+    else if (!spec.startsWith('node:')) {
+      try {
+        target = import.meta.resolve(spec, pathToFileURL(join(this.cwd, '/')).href);
+      } catch { /* not found from the notebook's folder: try the kernel's */ }
+    }
+    return import(target);
+  }
+
+  // ---- output
+
+  private captureOutput(): void {
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = process[name];
+      stream.write = ((chunk: string | Uint8Array, enc?: unknown, cb?: unknown) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof enc === 'string' ? enc as BufferEncoding : 'utf8');
+        this.queueStream(name, text);
+        const done = typeof enc === 'function' ? enc : cb;
+        if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+        return true;
+      }) as typeof stream.write;
+    }
+  }
+
+  private queueStream(name: 'stdout' | 'stderr', text: string): void {
+    const last = this.streams.at(-1);
+    if (last?.name === name) last.text += text;
+    else this.streams.push({ name, text });
+    if (this.streams.reduce((n, s) => n + s.text.length, 0) > STREAM_FLUSH_BYTES) void this.flushStreams();
+    else this.flushTimer ??= setImmediate(() => void this.flushStreams());
+  }
+
+  private flushStreams(): Promise<void> {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = null;
+    const pending = this.streams;
+    this.streams = [];
+    for (const s of pending) void this.publish(this.parent, 'stream', s);
+    return this.out.iopub.drained().then(() => undefined);
+  }
+
+  private display(data: Record<string, unknown>, opts: { displayId?: string; update?: boolean } = {}): void {
+    // streams first, so output keeps its order
+    if (this.streams.length) void this.flushStreams();
+    const transient = opts.displayId ? { display_id: opts.displayId } : {};
+    void this.publish(this.parent, opts.update ? 'update_display_data' : 'display_data', { data, metadata: {}, transient });
+  }
+
+  // ---- introspection
+
+  private async isComplete(code: string): Promise<object> {
+    if (PAGE_REQUEST.test(code)) return { status: 'complete' };
+    try {
+      await compileCell(code);
+      return { status: 'complete' };
+    } catch (e) {
+      if (e instanceof CellSyntaxError) return e.incomplete ? { status: 'incomplete', indent: '' } : { status: 'invalid' };
+      return { status: 'unknown' };
+    }
+  }
+
+  private complete(code: string, cursor: number): object {
+    const before = code.slice(0, cursor);
+    const m = /([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.?([A-Za-z_$][\w$]*)?$/.exec(before);
+    if (!m) return { status: 'ok', matches: [], cursor_start: cursor, cursor_end: cursor, metadata: {} };
+    const dotted = before.endsWith('.') ? m[0].slice(0, -1) : m[0].includes('.') ? m[0].slice(0, m[0].lastIndexOf('.')) : '';
+    const prefix = before.endsWith('.') ? '' : (m[0].split('.').at(-1) ?? '');
+    let names: string[] = [];
+    try {
+      const owner = dotted ? dotted.split('.').reduce((o: any, k) => o?.[k], globalThis) : globalThis;
+      for (let o = owner; o && names.length < 2000; o = Object.getPrototypeOf(o)) names.push(...Object.getOwnPropertyNames(o));
+    } catch { names = []; }
+    const matches = [...new Set(names)].filter((n) => n.startsWith(prefix) && /^[A-Za-z_$][\w$]*$/.test(n)).sort();
+    return { status: 'ok', matches, cursor_start: cursor - prefix.length, cursor_end: cursor, metadata: {} };
+  }
+
+  private inspectAt(code: string, cursor: number): object {
+    const left = /[A-Za-z_$][\w$.]*$/.exec(code.slice(0, cursor))?.[0] ?? '';
+    const right = /^[\w$]*/.exec(code.slice(cursor))?.[0] ?? '';
+    const path = (left + right).replace(/\.$/, '');
+    if (!path) return { status: 'ok', found: false, data: {}, metadata: {} };
+    let value: unknown;
+    let found = false;
+    try {
+      const keys = path.split('.');
+      let o: any = globalThis;
+      for (const k of keys) { if (o == null || !(k in Object(o))) throw new Error(); o = o[k]; }
+      value = o;
+      found = true;
+    } catch { found = false; }
+    if (!found) return { status: 'ok', found: false, data: {}, metadata: {} };
+    const text = typeof value === 'function' ? `${path}: ${String(value).split('\n')[0]}` : `${path}: ${inspect(value, { depth: 1 })}`;
+    return { status: 'ok', found: true, data: { 'text/plain': text }, metadata: {} };
+  }
+
+  private historyFor(content: Record<string, any>): [number, number, string][] {
+    const output = Boolean(content.output);
+    const rows = this.history.map(([s, n, code]) => (output ? [s, n, [code, null]] : [s, n, code]) as [number, number, string]);
+    if (content.hist_access_type === 'tail') return rows.slice(-Math.max(0, Number(content.n ?? 10)));
+    if (content.hist_access_type === 'range') {
+      const start = Number(content.start ?? 0);
+      const stop = content.stop == null ? Infinity : Number(content.stop);
+      return rows.filter(([, n]) => n >= start && n < stop);
+    }
+    if (content.hist_access_type === 'search') {
+      const re = new RegExp(`^${String(content.pattern ?? '*').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+      let found = rows.filter(([, , code]) => re.test(typeof code === 'string' ? code : (code as unknown as [string])[0]));
+      if (content.unique) found = found.filter((r, i) => found.findIndex((q) => q[2] === r[2]) === i);
+      return content.n ? found.slice(-Number(content.n)) : found;
+    }
+    return rows;
+  }
+}
+
+const cellName = (count: number) => `<cell ${count}>`;
+
+/** `name?` or `a.b.c?`: a request to page what inspect_request shows */
+const PAGE_REQUEST = /^\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\?\s*$/;
+
+function withCell(e: unknown, count: number): unknown {
+  if (e instanceof CellSyntaxError) e.message = `${e.message} in cell ${count}`;
+  return e;
+}

@@ -1,0 +1,32 @@
+"""Debian's jupyter_kernel_test suite against the noiselab kernel as `npm run setup` registers it: every sample set."""
+import unittest
+
+import jupyter_kernel_test as jkt
+
+
+class NoiselabKernelTests(jkt.KernelTests):
+    kernel_name = "noiselab"
+    language_name = "typescript"
+    file_extension = ".ts"
+
+    code_hello_world = 'console.log("hello, world")'
+    code_stderr = 'console.error("oops")'
+    code_execute_result = [{"code": "6 * 7", "result": "42"}, {"code": '"a" + "b"', "result": "'ab'"}, {"code": "const n: number = 3; ({ n })", "result": "{ n: 3 }"}]
+    code_display_data = [
+        {"code": 'import { displayBundle } from "noiselab"; displayBundle({ "text/html": "<b>hi</b>", "text/plain": "hi" });', "mime": "text/html"},
+        {"code": 'import { displayBundle } from "noiselab"; displayBundle({ "text/plain": "plain" });', "mime": "text/plain"},
+    ]
+    code_history_pattern = "6 *"
+    supported_history_operations = ("tail", "range", "search")
+    complete_code_samples = ["1 + 1", "const x = 3;", "Math.max?"]
+    incomplete_code_samples = ["function f() {", "const y = ["]
+    invalid_code_samples = ["const = ;", "1 +* 2"]
+    completion_samples = [{"text": "Math.ab", "matches": {"abs"}}]
+    code_page_something = "Math.max?"
+    code_inspect_sample = "Math.max"
+    code_clear_output = 'import { clearOutput } from "noiselab"; console.log("gone"); clearOutput();'
+    code_generate_error = 'throw new Error("boom")'
+
+
+if __name__ == "__main__":
+    unittest.main()

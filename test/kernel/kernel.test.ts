@@ -1,0 +1,95 @@
+/**
+ * The noiselab kernel over the wire, as `npm run setup` registers it: nothing printed is lost, errors
+ * carry the cell's own lines, interrupts (by message and by signal) stop the cell and keep the session,
+ * and Debian's jupyter_kernel_test passes with every sample set.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Kernel } from '../../src/notebook/kernel.js';
+import { findKernelSpec, listKernelSpecs } from '../../src/notebook/kernelspec.js';
+import type { Notebook } from '../../src/notebook/nbformat.js';
+import type { Message } from '../../src/notebook/protocol.js';
+import { runNotebook } from '../../src/notebook/run.js';
+import { tempDir } from '../helpers.js';
+import { PY, writeNotebookFixture } from '../notebook/fixtures.js';
+import { recordReliability } from '../reliability/record.js';
+
+const ready = listKernelSpecs().has('noiselab');
+const kernels: Kernel[] = [];
+afterEach(async () => { await Promise.all(kernels.splice(0).map((k) => k.shutdown(1))); });
+
+async function start(interrupt?: 'message' | 'signal'): Promise<Kernel> {
+  const spec = findKernelSpec('noiselab');
+  const k = await Kernel.start(interrupt ? { ...spec, interrupt_mode: interrupt } : spec, { cwd: tempDir(), startTimeout: 30 });
+  kernels.push(k);
+  return k;
+}
+
+async function exec(k: Kernel, code: string, opts: { timeout?: number } = {}) {
+  const out: Message[] = [];
+  const r = await k.execute(code, { ...opts, onIopub: (m) => out.push(m) });
+  const of = (type: string) => out.filter((m) => m.header.msg_type === type).map((m) => m.content as Record<string, any>);
+  return { reply: r.reply, iopubLost: r.iopubLost, of };
+}
+
+describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
+  it('delivers 10,000 lines printed as fast as possible, from synchronous and from asynchronous code, in order', async () => {
+    const input = writeNotebookFixture([
+      'for (let i = 0; i < 10000; i++) console.log(`sync ${i}`);',
+      'for (let i = 0; i < 10000; i++) { console.log(`async ${i}`); if (i % 100 === 0) await new Promise((r) => setImmediate(r)); }',
+    ], 'lines.ipynb', 'noiselab');
+    const output = join(tempDir(), 'out.ipynb');
+    const r = await runNotebook(input, output, { timeout: 120 });
+    expect(r.status, r.failedCell?.error).toBe('completed');
+    const nb = JSON.parse(readFileSync(output, 'utf8')) as Notebook;
+    const text = (i: number) => (nb.cells[i].outputs ?? []).map((o) => [o.text ?? ''].flat().join('')).join('');
+    const expected = (word: string) => Array.from({ length: 10000 }, (_, i) => `${word} ${i}\n`).join('');
+    expect(text(0) === expected('sync'), 'every synchronous line, in order').toBe(true);
+    expect(text(1) === expected('async'), 'every asynchronous line, in order').toBe(true);
+    recordReliability('lines printed by a cell that arrive (noiselab kernel)', 20000, (text(0) + text(1)).split('\n').length - 1, 'sync and async, 10,000 each');
+  }, 120_000);
+
+  it('reports an error with its name, message and a traceback in the cell\'s own lines; a value as execute_result', async () => {
+    const k = await start();
+    const bad = await exec(k, 'type P = { a: number };\nconst p: P = { a: 1 };\nfunction f(x: number): never {\n  throw new RangeError(`bad ${x}`);\n}\nf(p.a);');
+    expect(bad.reply).toMatchObject({ status: 'error', ename: 'RangeError', evalue: 'bad 1' });
+    expect(bad.reply.traceback!.join('\n')).toMatch(/at f \(cell 1, line 4\)[\s\S]*cell 1, line 6/);
+    expect(bad.reply.traceback!.join('\n')).not.toMatch(/kernel\/(server|compile)|node:internal/);
+    expect(bad.of('error')[0]).toMatchObject({ ename: 'RangeError', evalue: 'bad 1' });
+    const syntax = await exec(k, 'const ok = 1;\nconst = 2;');
+    expect(syntax.reply).toMatchObject({ status: 'error', ename: 'SyntaxError' });
+    expect(syntax.reply.evalue).toMatch(/line 2, column 7/);
+    const value = await exec(k, 'const n = 6;\n({ n, seven: 7, product: n * 7 })');
+    expect(value.of('execute_result')[0].data['text/plain']).toBe('{ n: 6, seven: 7, product: 42 }');
+  }, 60_000);
+
+  for (const mode of ['message', 'signal'] as const) {
+    it(`an interrupt by ${mode} stops a running loop and keeps the session's variables`, async () => {
+      const k = await start(mode);
+      await exec(k, 'let ticks = 0;');
+      const started = Date.now();
+      const running = exec(k, 'while (true) { ticks++; await new Promise((r) => setTimeout(r, 2)); }');
+      await new Promise((r) => setTimeout(r, 500));
+      await k.interrupt();
+      const r = await running;
+      expect(r.reply).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const after = await exec(k, 'ticks > 0');
+      expect(after.of('execute_result')[0].data['text/plain']).toBe('true');
+    }, 60_000);
+  }
+
+  it("passes Debian's jupyter_kernel_test with every sample set: all tests, none skipped", () => {
+    const r = spawnSync(PY, [join(import.meta.dirname, '..', 'kernel-test', 'run.py'), 'noiselab'], { encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const all = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { test: string; outcome: string; detail: string });
+    const tests = all.filter((o) => !o.test.includes(' ('));
+    const bad = all.filter((o) => o.outcome !== 'pass');
+    recordReliability('jupyter_kernel_test suite on the noiselab kernel', tests.length, tests.filter((o) => o.outcome === 'pass').length, 'every sample set given');
+    expect(bad.map((o) => `${o.test}: ${o.outcome} ${o.detail}`)).toEqual([]);
+    expect(tests.map((o) => o.test).sort()).toEqual(['test_clear_output', 'test_completion', 'test_display_data', 'test_error', 'test_execute_result',
+      'test_execute_stderr', 'test_execute_stdout', 'test_history', 'test_inspect', 'test_is_complete', 'test_kernel_info', 'test_pager']);
+  }, 300_000);
+});
