@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { projectRoot, resultsDir } from '../src/util/paths.js';
-import { benchRunner, runnerMarkdown, type RunnerBench } from './runner.js';
+import { benchKernels, benchRunner, runnerMarkdown, type KernelBench, type RunnerBench } from './runner.js';
 import { benchQueue, queueMarkdown, type QueueBench } from './queue.js';
 
 const root = projectRoot();
@@ -90,7 +90,7 @@ function engineMarkdown(results: Record<string, Record<string, Timing> | null>):
 
 const parts = process.argv.slice(2);
 const want = (p: string) => !parts.length || parts.includes(p);
-type BenchFile = { threads: number; date: string; results?: Record<string, Record<string, Timing> | null>; runner?: RunnerBench[]; queue?: QueueBench };
+type BenchFile = { threads: number; date: string; results?: Record<string, Record<string, Timing> | null>; runner?: RunnerBench[]; kernels?: KernelBench[]; queue?: QueueBench };
 // a partial run keeps the other part from the previous bench.json
 const file = join(resultsDir(), 'bench.json');
 const previous: Partial<BenchFile> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
@@ -99,12 +99,13 @@ if (want('engine')) out.results = benchEngine();
 if (want('runner')) {
   console.error('bench: notebook runner vs nbconvert ...');
   out.runner = benchRunner();
+  out.kernels = await benchKernels();
 }
 if (want('queue')) {
   console.error('bench: the queue (BullMQ on a private redis-server) ...');
   out.queue = await benchQueue();
 }
-const lines = [...(out.results ? engineMarkdown(out.results) : []), ...(out.runner ? ['', ...runnerMarkdown(out.runner)] : []),
+const lines = [...(out.results ? engineMarkdown(out.results) : []), ...(out.runner ? ['', ...runnerMarkdown(out.runner, out.kernels)] : []),
   ...(out.queue ? ['', ...queueMarkdown(out.queue)] : [])];
 const md = lines.join('\n') + '\n';
 process.stdout.write(md);

@@ -1,17 +1,22 @@
 /**
- * Overhead of executing a notebook: `noiselab run` beside Debian's `jupyter nbconvert --execute`, both
- * on the tslab kernel, end to end from a shell (process start to exit). Startup is the time for a
- * one-cell notebook; the per-cell round trip is the slope between a 1-cell and a 41-cell notebook of
- * trivial cells, so kernel start and interpreter start-up cancel out.
+ * Overhead of executing a notebook, on noiselab's kernel and on tslab: `noiselab run` beside Debian's
+ * `jupyter nbconvert --execute`, end to end from a shell (process start to exit). Startup is the time
+ * for a one-cell notebook; the per-cell round trip is the slope between a 1-cell and a 41-cell notebook
+ * of trivial cells, so kernel start and interpreter start-up cancel out. Per kernel, through the
+ * protocol: process start to the kernel_info reply, and the cell a claim notebook opens with (importing
+ * noiselab).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kernel } from '../src/notebook/kernel.js';
+import { findKernelSpec } from '../src/notebook/kernelspec.js';
 import { projectRoot } from '../src/util/paths.js';
 
 export interface RunnerBench {
   runner: string;
+  kernel: string;
   /** seconds, fastest and median of the repetitions */
   startup: { min: number; median: number };
   perCellMs: { min: number; median: number };
@@ -24,10 +29,10 @@ const stats = (xs: number[]) => {
   return { min: s[0], median: s[Math.floor(s.length / 2)] };
 };
 
-function notebook(dir: string, cells: number): string {
-  const file = join(dir, `cells-${cells}.ipynb`);
+function notebook(dir: string, cells: number, kernel: string): string {
+  const file = join(dir, `${kernel}-cells-${cells}.ipynb`);
   writeFileSync(file, JSON.stringify({
-    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: kernel, display_name: kernel, language: 'typescript' } },
     cells: Array.from({ length: cells }, (_, i) => ({ id: `c${i}`, cell_type: 'code', metadata: {}, source: `${i} + 1`, outputs: [], execution_count: null })),
   }));
   return file;
@@ -40,9 +45,17 @@ function timed(cmd: string, args: string[]): number {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
+export const KERNELS = ['noiselab', 'tslab'];
+
 export function benchRunner(reps = 5): RunnerBench[] {
+  const rows: RunnerBench[] = [];
+  for (const kernel of KERNELS) rows.push(...benchRunnerOn(kernel, reps));
+  return rows;
+}
+
+function benchRunnerOn(kernel: string, reps: number): RunnerBench[] {
   const dir = mkdtempSync(join(tmpdir(), 'noiselab-bench-nb-'));
-  const [one, many] = [notebook(dir, 1), notebook(dir, 41)];
+  const [one, many] = [notebook(dir, 1, kernel), notebook(dir, 41, kernel)];
   const out = join(dir, 'out.ipynb');
   const runners: Record<string, (nb: string) => string[]> = {
     'noiselab run': (nb) => [process.execPath, join(projectRoot(), 'bin', 'noiselab.js'), 'run', nb, '-o', out],
@@ -65,17 +78,48 @@ export function benchRunner(reps = 5): RunnerBench[] {
       starts.push(t1);
       slopes.push(((t41 - t1) / 40) * 1000);
     }
-    rows.push({ runner: name, startup: stats(starts), perCellMs: stats(slopes), ...(first.length ? { firstResult: stats(first.map((x) => x / 1000)) } : {}) });
+    rows.push({ runner: name, kernel, startup: stats(starts), perCellMs: stats(slopes), ...(first.length ? { firstResult: stats(first.map((x) => x / 1000)) } : {}) });
   }
   return rows;
 }
 
-export function runnerMarkdown(rows: RunnerBench[]): string[] {
+export interface KernelBench {
+  kernel: string;
+  /** seconds from spawning the kernel to its kernel_info reply (and its status on iopub) */
+  ready: { min: number; median: number };
+  /** seconds for `import { ... } from "noiselab"` and initEngine, the cell every claim notebook opens with */
+  importCell: { min: number; median: number };
+}
+
+/** Per kernel, through the protocol (src/notebook/kernel.ts), started in notebooks/ as the claims' notebooks are. */
+export async function benchKernels(reps = 5): Promise<KernelBench[]> {
+  const rows: KernelBench[] = [];
+  for (const kernel of KERNELS) {
+    const ready: number[] = [];
+    const importCell: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      const k = await Kernel.start(findKernelSpec(kernel), { cwd: join(projectRoot(), 'notebooks'), startTimeout: 60 });
+      ready.push((performance.now() - t0) / 1000);
+      const t1 = performance.now();
+      const res = await k.execute('import { initEngine, getClaim } from "noiselab";\nconst engine = await initEngine({ quiet: true });\nconst claim = await getClaim("B6");', { timeout: 120 });
+      importCell.push((performance.now() - t1) / 1000);
+      await k.shutdown(2);
+      if (res.reply.status !== 'ok') throw new Error(`${kernel}: the import cell failed: ${res.reply.evalue ?? res.reply.status}`);
+    }
+    rows.push({ kernel, ready: stats(ready), importCell: stats(importCell) });
+  }
+  return rows;
+}
+
+export function runnerMarkdown(rows: RunnerBench[], kernels: KernelBench[] = []): string[] {
   const f = (t: { min: number; median: number }, d: number) => `${t.min.toFixed(d)} (${t.median.toFixed(d)})`;
   return [
-    '## Notebook runner overhead (tslab kernel, trivial cells; fastest (median) of 5)', '',
-    '| runner | 1-cell notebook, process start to exit (s) | per-cell round trip (ms) | kernel start to first result (s) |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.runner} | ${f(r.startup, 2)} | ${f(r.perCellMs, 1)} | ${r.firstResult ? f(r.firstResult, 2) : '-'} |`),
+    '## Notebook runner overhead (trivial cells; fastest (median) of 5)', '',
+    '| runner | kernel | 1-cell notebook, process start to exit (s) | per-cell round trip (ms) | kernel start to first result (s) |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.runner} | ${r.kernel ?? 'tslab'} | ${f(r.startup, 2)} | ${f(r.perCellMs, 1)} | ${r.firstResult ? f(r.firstResult, 2) : '-'} |`),
+    ...(kernels.length ? ['', '| kernel | spawn to kernel_info reply (s) | cell importing noiselab + initEngine (s) |', '|---|---|---|',
+      ...kernels.map((k) => `| ${k.kernel} | ${f(k.ready, 3)} | ${f(k.importCell, 2)} |`)] : []),
   ];
 }
