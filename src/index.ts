@@ -23,7 +23,7 @@ export * from './stats/distributions.js';
 export * from './stats/seeds.js';
 export * from './figures/plotly.js';
 export { createProgress, type Progress, type ProgressMode } from './util/progress.js';
-export { displayBundle, clearOutput, inNotebook } from './util/display.js';
+export { displayBundle, clearOutput, inNotebook, input } from './util/display.js';
 export * from './claims/types.js';
 export { loadClaims, getClaim } from './claims/registry.js';
 export { runClaim, paramsFor, type RunOptions } from './claims/run.js';

@@ -8,6 +8,8 @@ export interface KernelHook {
   display(data: Record<string, unknown>, opts?: { displayId?: string; update?: boolean }): void;
   /** clears the cell's output now, or (wait) when the next output arrives */
   clearOutput(wait?: boolean): void;
+  /** a line typed by the user in the frontend (input_request); refused where the frontend allows none */
+  input(prompt: string, opts?: { password?: boolean }): Promise<string>;
   /** aborted when the user interrupts the running cell: long loops observe it and return what they have */
   readonly signal: AbortSignal;
 }

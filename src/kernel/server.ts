@@ -55,6 +55,9 @@ export class KernelServer {
   private executionCount = 0;
   private readonly history: [number, number, string][] = [];
   private parent: Message | null = null;
+  /** the running request's identities and whether its frontend accepts input requests */
+  private stdinTarget: { ids: Buffer[]; allowed: boolean } = { ids: [], allowed: false };
+  private pendingInput: ((value: string) => void) | null = null;
   private abort = new AbortController();
   private interruptRunning: (() => void) | null = null;
   private streams: { name: 'stdout' | 'stderr'; text: string }[] = [];
@@ -86,12 +89,14 @@ export class KernelServer {
         void this.publish(this.parent, 'clear_output', { wait });
       },
       get signal() { return self.abort.signal; },
+      input: (prompt, opts) => this.input(prompt, Boolean(opts?.password)),
     });
     (globalThis as Record<string, unknown>)[IMPORT_HOOK] = (spec: string) => this.importFor(spec);
     // CommonJS `require`, resolving from the notebook's folder, as in a script there
     (globalThis as Record<string, unknown>).require ??= createRequire(join(this.cwd, 'notebook.cjs'));
     process.on('SIGINT', () => this.interrupt());
     void this.serveHeartbeat();
+    void this.serveStdin();
     void this.serve(this.control, 'control');
     void this.serve(this.shell, 'shell');
     await this.publish(null, 'status', { execution_state: 'starting' });
@@ -103,6 +108,32 @@ export class KernelServer {
     try {
       for await (const frames of this.hb) await this.hb.send(frames);
     } catch { /* closed */ }
+  }
+
+  private async serveStdin(): Promise<void> {
+    try {
+      for await (const frames of this.stdin) {
+        let msg: Message;
+        try { msg = this.session.deserialize(frames); } catch { continue; }
+        if (msg.header.msg_type === 'input_reply') this.pendingInput?.(String((msg.content as { value?: string }).value ?? ''));
+      }
+    } catch { /* closed */ }
+  }
+
+  /** Asks the frontend for a line of input (input_request on stdin), as Python's input() does. */
+  private async input(prompt: string, password: boolean): Promise<string> {
+    if (!this.stdinTarget.allowed) throw new Error('input(): this frontend does not accept input requests (allow_stdin is false), e.g. a headless run');
+    if (this.pendingInput) throw new Error('input(): another input request is waiting for its reply');
+    await this.flushStreams();
+    const req = this.session.message('input_request', { prompt, password });
+    if (this.parent) req.parent_header = this.parent.header;
+    const reply = new Promise<string>((ok) => { this.pendingInput = ok; });
+    await this.stdin.send([...this.stdinTarget.ids, ...this.session.serialize(req)]);
+    try {
+      return await reply;
+    } finally {
+      this.pendingInput = null;
+    }
   }
 
   private async serve(socket: zmq.Router, channel: 'shell' | 'control'): Promise<void> {
@@ -224,6 +255,7 @@ export class KernelServer {
     if (store) this.executionCount += 1;
     const count = this.executionCount;
     this.parent = msg;
+    this.stdinTarget = { ids, allowed: Boolean((msg.content as { allow_stdin?: boolean }).allow_stdin) };
     await this.publish(msg, 'status', { execution_state: 'busy' });
     if (!silent) await this.publish(msg, 'execute_input', { code: content.code, execution_count: count });
     if (store) this.history.push([0, count, content.code]);

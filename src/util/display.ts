@@ -34,5 +34,15 @@ export function clearOutput(wait = false): void {
   kernelHook()?.clearOutput(wait);
 }
 
+/**
+ * A line the user types in the notebook frontend, as Python's input() (with `password`, not echoed).
+ * Outside the noiselab kernel, or in a frontend that takes no input (a headless run), it throws.
+ */
+export function input(prompt = '', opts: { password?: boolean } = {}): Promise<string> {
+  const hook = kernelHook();
+  if (!hook) return Promise.reject(new Error('input(): not in the noiselab kernel'));
+  return hook.input(prompt, opts);
+}
+
 /** True inside a notebook kernel, where displayBundle shows rich output. */
 export const inNotebook = (): boolean => kernelHook() !== null || displayWriter() !== null;

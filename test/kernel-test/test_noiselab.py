@@ -28,5 +28,23 @@ class NoiselabKernelTests(jkt.KernelTests):
     code_generate_error = 'throw new Error("boom")'
 
 
+    def test_stdin_input(self):
+        """input() asks the frontend (input_request on stdin) and gets the typed line back."""
+        self.flush_channels()
+        msg_id = self.kc.execute('import { input } from "noiselab"; const got = await input("name? "); got.toUpperCase()', allow_stdin=True)
+        request = self.kc.get_stdin_msg(timeout=20)
+        self.assertEqual(request["msg_type"], "input_request")
+        self.assertEqual(request["content"]["prompt"], "name? ")
+        self.assertEqual(request["parent_header"]["msg_id"], msg_id)
+        self.kc.input("ada")
+        reply = self.get_non_kernel_info_reply(timeout=20)
+        self.assertEqual(reply["content"]["status"], "ok")
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=5)
+            if msg["msg_type"] == "execute_result":
+                self.assertEqual(msg["content"]["data"]["text/plain"], "'ADA'")
+                break
+
+
 if __name__ == "__main__":
     unittest.main()
