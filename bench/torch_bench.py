@@ -112,4 +112,16 @@ def train_with_noise():
             for p, g in zip(a1_loop.parameters(), grads):
                 p.sub_(0.01 * (g + std * torch.randn_like(g)))
 out[f'train() with gradient noise, A1 MLP, {LOOP_STEPS} steps, batch 128'] = timeit(train_with_noise, reps=9, warmup=2)
+# per-kernel dispatch cost, as bench/workloads.ts DISPATCH_OPS: 1000 calls, so ms = microseconds a call
+DISPATCH_CALLS = 1000
+for op, shapes in [("add", [[64], [64]]), ("relu", [[128, 64], [128, 64]]), ("matMul", [[128, 64], [64, 64]])]:
+    a, b = (torch.randn(*s) for s in shapes)
+    def dispatch(op=op, a=a, b=b):
+        with torch.no_grad():
+            z = a
+            for _ in range(DISPATCH_CALLS):
+                z = torch.add(z, b) if op == "add" else torch.relu(z) if op == "relu" else torch.matmul(a, b)
+            return float(z.reshape(-1)[0])
+    name = f"dispatch: {DISPATCH_CALLS} x {op} of {', '.join('[' + ','.join(map(str, s)) + ']' for s in shapes)} (ms = us a call)"
+    out[name] = timeit(dispatch)
 print(json.dumps(out))

@@ -42,6 +42,12 @@ function labels(n: number, rng: Rng): tf.Tensor1D {
   return tf.tensor1d(Array.from({ length: n }, () => rng.int(10)), 'int32');
 }
 
+/** Calls per dispatch workload: its time in ms is then the cost of one call in microseconds. */
+export const DISPATCH_CALLS = 1000;
+/** The small ops timed for dispatch cost, with their operand shapes (bench/torch_bench.py times the same). */
+export const DISPATCH_OPS: ['add' | 'relu' | 'matMul', number[][]][] = [['add', [[64], [64]]], ['relu', [[128, 64], [128, 64]]], ['matMul', [[128, 64], [64, 64]]]];
+const dispatchName = (op: string, shapes: number[][]) => `dispatch: ${DISPATCH_CALLS} x ${op} of ${shapes.map((s) => `[${s}]`).join(', ')} (ms = us a call)`;
+
 export const workloads: Workload[] = [
   {
     name: 'sgemm 1024',
@@ -160,6 +166,25 @@ export const workloads: Workload[] = [
       return { run, dispose: () => model.dispose() };
     },
   },
+  // per-kernel dispatch cost: 1000 calls of one small op, so the time in ms is microseconds a call
+  ...DISPATCH_OPS.map(([op, shapes]) => ({
+    name: dispatchName(op, shapes),
+    setup() {
+      const rng = new Rng(1);
+      const [a, b] = shapes.map((s) => rng.normalTensor(s));
+      const f = { add: tf.add, relu: (x: tf.Tensor) => tf.relu(x), matMul: (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D) }[op];
+      const run = () => {
+        const out = tf.tidy(() => {
+          let z: tf.Tensor = a;
+          for (let i = 0; i < DISPATCH_CALLS; i++) z = op === 'matMul' ? f(a, b) : f(z, b);
+          return z;
+        });
+        out.dataSync();
+        out.dispose();
+      };
+      return { run, dispose: () => tf.dispose([a, b]) };
+    },
+  })),
   // B11: the gradient of the gradient-norm penalty, exact (double backprop) and by finite differences
   ...(['double backprop', 'finite difference'] as const).map((how) => ({
     name: `gradient-norm penalty gradient of the MLP, ${how}, batch 128`,

@@ -6,6 +6,7 @@
  * (zeromq refuses a second send while one is pending), and a cell's outputs are flushed before its
  * result, its reply and its idle status.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { runInThisContext } from 'node:vm';
 import * as zmq from 'zeromq';
 import { Session, type Message } from '../notebook/protocol.js';
 import { CellSyntaxError, compileCell, IMPORT_HOOK } from './compile.js';
-import { installKernelHook } from './display.js';
+import { installKernelHook, type Comm } from './display.js';
 import { resultBundle } from './result.js';
 
 interface Connection {
@@ -58,6 +59,8 @@ export class KernelServer {
   /** the running request's identities and whether its frontend accepts input requests */
   private stdinTarget: { ids: Buffer[]; allowed: boolean } = { ids: [], allowed: false };
   private pendingInput: ((value: string) => void) | null = null;
+  private readonly commTargets = new Map<string, (comm: Comm, data: unknown) => void>();
+  private readonly comms = new Map<string, Comm>();
   private abort = new AbortController();
   private interruptRunning: (() => void) | null = null;
   private streams: { name: 'stdout' | 'stderr'; text: string }[] = [];
@@ -90,6 +93,12 @@ export class KernelServer {
       },
       get signal() { return self.abort.signal; },
       input: (prompt, opts) => this.input(prompt, Boolean(opts?.password)),
+      registerCommTarget: (name, handler) => { this.commTargets.set(name, handler); },
+      openComm: (targetName, data = {}) => {
+        const comm = this.newComm(randomUUID(), targetName);
+        void this.publish(this.parent, 'comm_open', { comm_id: comm.id, target_name: targetName, data });
+        return comm;
+      },
     });
     (globalThis as Record<string, unknown>)[IMPORT_HOOK] = (spec: string) => this.importFor(spec);
     // CommonJS `require`, resolving from the notebook's folder, as in a script there
@@ -211,15 +220,33 @@ export class KernelServer {
         case 'history_request':
           await this.reply(channel, ids, msg, replyType, { status: 'ok', history: this.historyFor(content) });
           break;
-        case 'comm_info_request':
-          await this.reply(channel, ids, msg, replyType, { status: 'ok', comms: {} });
+        case 'comm_info_request': {
+          const comms = Object.fromEntries([...this.comms.values()].filter((c) => !content.target_name || c.targetName === content.target_name)
+            .map((c) => [c.id, { target_name: c.targetName }]));
+          await this.reply(channel, ids, msg, replyType, { status: 'ok', comms });
           break;
-        case 'comm_open':
-          // no comm targets are registered: close it, as the protocol asks
-          await this.publish(msg, 'comm_close', { comm_id: content.comm_id, data: {} });
+        }
+        case 'comm_open': {
+          const handler = this.commTargets.get(String(content.target_name));
+          // no handler for the target: close it, as the protocol asks
+          if (!handler) { await this.publish(msg, 'comm_close', { comm_id: content.comm_id, data: {} }); break; }
+          this.parent = msg;
+          const comm = this.newComm(String(content.comm_id), String(content.target_name));
+          try { handler(comm, content.data); } catch (e) { process.stderr.write(`comm target ${comm.targetName}: ${(e as Error).stack}\n`); }
           break;
-        case 'comm_msg': case 'comm_close':
+        }
+        case 'comm_msg': {
+          const comm = this.comms.get(String(content.comm_id));
+          this.parent = msg;
+          try { comm?.onMsg?.(content.data, { metadata: msg.metadata, buffers: msg.buffers }); } catch (e) { process.stderr.write(`comm ${comm?.targetName}: ${(e as Error).stack}\n`); }
           break;
+        }
+        case 'comm_close': {
+          const comm = this.comms.get(String(content.comm_id));
+          this.comms.delete(String(content.comm_id));
+          try { comm?.onClose?.(content.data); } catch (e) { process.stderr.write(`comm ${comm?.targetName}: ${(e as Error).stack}\n`); }
+          break;
+        }
         default:
           if (type.endsWith('_request')) await this.reply(channel, ids, msg, replyType, { status: 'error', ename: 'NotImplemented', evalue: `${type} is not supported`, traceback: [] });
       }
@@ -377,6 +404,19 @@ export class KernelServer {
     if (this.streams.length) void this.flushStreams();
     const transient = opts.displayId ? { display_id: opts.displayId } : {};
     void this.publish(this.parent, opts.update ? 'update_display_data' : 'display_data', { data, metadata: {}, transient });
+  }
+
+  private newComm(id: string, targetName: string): Comm {
+    const comm: Comm = {
+      id, targetName, onMsg: null, onClose: null,
+      send: (data, metadata = {}) => { void this.publish(this.parent, 'comm_msg', { comm_id: id, data }, metadata); },
+      close: (data = {}) => {
+        if (!this.comms.delete(id)) return;
+        void this.publish(this.parent, 'comm_close', { comm_id: id, data });
+      },
+    };
+    this.comms.set(id, comm);
+    return comm;
   }
 
   // ---- introspection

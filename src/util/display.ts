@@ -1,6 +1,6 @@
 /** Rich output in a notebook (the noiselab kernel, or tslab): a full MIME bundle in one display message. */
 import { createRequire } from 'node:module';
-import { kernelHook } from '../kernel/display.js';
+import { kernelHook, type Comm } from '../kernel/display.js';
 
 type DisplayWriter = (msg: { data: Record<string, unknown>; metadata: object; transient: object }, update: boolean) => void;
 
@@ -42,6 +42,17 @@ export function input(prompt = '', opts: { password?: boolean } = {}): Promise<s
   const hook = kernelHook();
   if (!hook) return Promise.reject(new Error('input(): not in the noiselab kernel'));
   return hook.input(prompt, opts);
+}
+
+/**
+ * Handles comms a frontend opens with `targetName` (the Jupyter comm protocol, as widget libraries use
+ * it): `handler(comm, data)` may send, close and set `comm.onMsg`/`comm.onClose`. Outside the noiselab
+ * kernel it throws.
+ */
+export function registerCommTarget(targetName: string, handler: (comm: Comm, data: unknown) => void): void {
+  const hook = kernelHook();
+  if (!hook) throw new Error('registerCommTarget(): not in the noiselab kernel');
+  hook.registerCommTarget(targetName, handler);
 }
 
 /** True inside a notebook kernel, where displayBundle shows rich output. */

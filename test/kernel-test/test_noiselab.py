@@ -46,5 +46,39 @@ class NoiselabKernelTests(jkt.KernelTests):
                 break
 
 
+    def test_comms(self):
+        """A comm target registered by kernel code: open, messages both ways, comm_info, close."""
+        self.flush_channels()
+        reply, _ = self.execute_helper('import { registerCommTarget } from "noiselab";\n'
+                                       'registerCommTarget("echo", (comm, data) => { comm.send({ opened: data }); comm.onMsg = (d) => comm.send({ echo: d }); });')
+        self.assertEqual(reply["content"]["status"], "ok")
+
+        def shell(msg_type, content):
+            msg = self.kc.session.msg(msg_type, content)
+            self.kc.shell_channel.send(msg)
+            return msg["header"]["msg_id"]
+
+        def comm_msgs(parent, n):
+            found = []
+            while len(found) < n:
+                msg = self.kc.get_iopub_msg(timeout=10)
+                if msg["parent_header"].get("msg_id") == parent and msg["msg_type"] in ("comm_msg", "comm_close"):
+                    found.append(msg)
+            return found
+
+        opened = shell("comm_open", {"comm_id": "c1", "target_name": "echo", "data": {"x": 1}})
+        self.assertEqual(comm_msgs(opened, 1)[0]["content"]["data"], {"opened": {"x": 1}})
+        sent = shell("comm_msg", {"comm_id": "c1", "data": {"y": 2}})
+        self.assertEqual(comm_msgs(sent, 1)[0]["content"]["data"], {"echo": {"y": 2}})
+        self.kc.comm_info(target_name="echo")
+        info = self.get_non_kernel_info_reply(timeout=10)
+        self.assertEqual(info["content"]["comms"], {"c1": {"target_name": "echo"}})
+        unknown = shell("comm_open", {"comm_id": "c2", "target_name": "nobody", "data": {}})
+        self.assertEqual(comm_msgs(unknown, 1)[0]["msg_type"], "comm_close")
+        shell("comm_close", {"comm_id": "c1", "data": {}})
+        self.kc.comm_info()
+        self.assertEqual(self.get_non_kernel_info_reply(timeout=10)["content"]["comms"], {})
+
+
 if __name__ == "__main__":
     unittest.main()

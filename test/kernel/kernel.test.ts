@@ -81,7 +81,7 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
     }, 60_000);
   }
 
-  it("passes Debian's jupyter_kernel_test with every sample set (and input() through stdin): all tests, none skipped", () => {
+  it("passes Debian's jupyter_kernel_test with every sample set (and input() through stdin, and comms): all tests, none skipped", () => {
     const r = spawnSync(PY, [join(import.meta.dirname, '..', 'kernel-test', 'run.py'), 'noiselab'], { encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
     const all = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { test: string; outcome: string; detail: string });
@@ -90,6 +90,6 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
     recordReliability('jupyter_kernel_test suite on the noiselab kernel', tests.length, tests.filter((o) => o.outcome === 'pass').length, 'every sample set given');
     expect(bad.map((o) => `${o.test}: ${o.outcome} ${o.detail}`)).toEqual([]);
     expect(tests.map((o) => o.test).sort()).toEqual(['test_clear_output', 'test_completion', 'test_display_data', 'test_error', 'test_execute_result',
-      'test_execute_stderr', 'test_execute_stdout', 'test_history', 'test_inspect', 'test_is_complete', 'test_kernel_info', 'test_pager', 'test_stdin_input']);
+      'test_execute_stderr', 'test_execute_stdout', 'test_history', 'test_inspect', 'test_is_complete', 'test_kernel_info', 'test_pager', 'test_stdin_input', 'test_comms'].sort());
   }, 300_000);
 });
