@@ -9,7 +9,10 @@ await initEngine({ backend, quiet: true });
 // the slow backends get fewer repetitions (tfjs-cpu needs tens of seconds for one CNN step)
 const reps = backend === 'cpu' ? 1 : 25;
 const out: Record<string, { min: number; median: number }> = {};
+// NOISELAB_BENCH_ONLY=<regex>: only the workloads whose name matches (a quick probe of one workload)
+const only = process.env.NOISELAB_BENCH_ONLY ? new RegExp(process.env.NOISELAB_BENCH_ONLY) : null;
 for (const w of workloads) {
+  if (only && !only.test(w.name)) continue;
   if (backend === 'cpu' && /CNN|SmoothGrad|eigenvalue|A1|score|train\(\)/.test(w.name)) continue;
   out[w.name] = await timeWorkload(w, reps, backend === 'cpu' ? 0 : 5);
 }
