@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { runInThisContext } from 'node:vm';
-import { Worker } from 'node:worker_threads';
 import * as zmq from 'zeromq';
 import { Session, type Message } from '../notebook/protocol.js';
 import { CellSyntaxError, compileCell, IMPORT_HOOK } from './compile.js';
@@ -52,6 +51,7 @@ export class KernelServer {
   private readonly control = new zmq.Router({ linger: 0 });
   private readonly stdin = new zmq.Router({ linger: 0 });
   private readonly iopub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 0, noDrop: true });
+  private readonly hb = new zmq.Reply({ linger: 0 });
   private readonly out: { shell: Queue; control: Queue; iopub: Queue };
   private executionCount = 0;
   private readonly history: [number, number, string][] = [];
@@ -81,11 +81,8 @@ export class KernelServer {
     const url = (port: number) => `${this.conn.transport}://${this.conn.ip}:${port}`;
     await Promise.all([
       this.shell.bind(url(this.conn.shell_port)), this.control.bind(url(this.conn.control_port)),
-      this.stdin.bind(url(this.conn.stdin_port)), this.iopub.bind(url(this.conn.iopub_port)),
+      this.stdin.bind(url(this.conn.stdin_port)), this.iopub.bind(url(this.conn.iopub_port)), this.hb.bind(url(this.conn.hb_port)),
     ]);
-    // the heartbeat answers from its own thread, so a long synchronous cell does not silence it
-    new Worker(new URL('./heartbeat-worker.js', import.meta.url), { workerData: { url: url(this.conn.hb_port) } })
-      .on('error', (e) => process.stderr.write(`noiselab kernel: heartbeat thread failed: ${e.message}\n`)).unref();
     this.captureOutput();
     const self = this;
     installKernelHook({
@@ -107,6 +104,7 @@ export class KernelServer {
     // CommonJS `require`, resolving from the notebook's folder, as in a script there
     (globalThis as Record<string, unknown>).require ??= createRequire(join(this.cwd, 'notebook.cjs'));
     process.on('SIGINT', () => this.interrupt());
+    void this.serveHeartbeat();
     void this.serveStdin();
     void this.serve(this.control, 'control');
     void this.serve(this.shell, 'shell');
@@ -114,6 +112,12 @@ export class KernelServer {
   }
 
   // ---- sockets
+
+  private async serveHeartbeat(): Promise<void> {
+    try {
+      for await (const frames of this.hb) await this.hb.send(frames);
+    } catch { /* closed */ }
+  }
 
   private async serveStdin(): Promise<void> {
     try {
