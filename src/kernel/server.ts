@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fork } from 'node:child_process';
 import { inspect } from 'node:util';
 import { runInThisContext } from 'node:vm';
 import * as zmq from 'zeromq';
@@ -51,7 +52,6 @@ export class KernelServer {
   private readonly control = new zmq.Router({ linger: 0 });
   private readonly stdin = new zmq.Router({ linger: 0 });
   private readonly iopub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 0, noDrop: true });
-  private readonly hb = new zmq.Reply({ linger: 0 });
   private readonly out: { shell: Queue; control: Queue; iopub: Queue };
   private executionCount = 0;
   private readonly history: [number, number, string][] = [];
@@ -81,8 +81,13 @@ export class KernelServer {
     const url = (port: number) => `${this.conn.transport}://${this.conn.ip}:${port}`;
     await Promise.all([
       this.shell.bind(url(this.conn.shell_port)), this.control.bind(url(this.conn.control_port)),
-      this.stdin.bind(url(this.conn.stdin_port)), this.iopub.bind(url(this.conn.iopub_port)), this.hb.bind(url(this.conn.hb_port)),
+      this.stdin.bind(url(this.conn.stdin_port)), this.iopub.bind(url(this.conn.iopub_port)),
     ]);
+    // the heartbeat answers from a process of its own, so a long synchronous cell does not silence it
+    const hb = fork(fileURLToPath(new URL('./heartbeat.js', import.meta.url)), [url(this.conn.hb_port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    hb.on('error', (e) => process.stderr.write(`noiselab kernel: heartbeat process failed: ${e.message}\n`));
+    hb.unref();
+    hb.channel?.unref();
     this.captureOutput();
     const self = this;
     installKernelHook({
@@ -104,7 +109,6 @@ export class KernelServer {
     // CommonJS `require`, resolving from the notebook's folder, as in a script there
     (globalThis as Record<string, unknown>).require ??= createRequire(join(this.cwd, 'notebook.cjs'));
     process.on('SIGINT', () => this.interrupt());
-    void this.serveHeartbeat();
     void this.serveStdin();
     void this.serve(this.control, 'control');
     void this.serve(this.shell, 'shell');
@@ -112,12 +116,6 @@ export class KernelServer {
   }
 
   // ---- sockets
-
-  private async serveHeartbeat(): Promise<void> {
-    try {
-      for await (const frames of this.hb) await this.hb.send(frames);
-    } catch { /* closed */ }
-  }
 
   private async serveStdin(): Promise<void> {
     try {

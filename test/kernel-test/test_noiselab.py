@@ -46,6 +46,26 @@ class NoiselabKernelTests(jkt.KernelTests):
                 break
 
 
+    def test_heartbeat_during_a_synchronous_cell(self):
+        """The heartbeat echoes while a cell blocks the kernel's main thread for 3 s."""
+        import time
+        import zmq
+        self.flush_channels()
+        msg_id = self.kc.execute("const until = Date.now() + 3000; while (Date.now() < until) {}")
+        time.sleep(1)
+        ctx = zmq.Context.instance()
+        sock = ctx.socket(zmq.REQ)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(f"tcp://{self.kc.ip}:{self.kc.hb_port}")
+        try:
+            sock.send(b"ping")
+            self.assertTrue(sock.poll(1000), "no heartbeat echo within 1 s while the cell ran")
+            self.assertEqual(sock.recv(), b"ping")
+        finally:
+            sock.close()
+        reply = self.get_non_kernel_info_reply(timeout=20)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+
     def test_comms(self):
         """A comm target registered by kernel code: open, messages both ways, comm_info, close."""
         self.flush_channels()

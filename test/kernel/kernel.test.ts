@@ -90,6 +90,6 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
     recordReliability('jupyter_kernel_test suite on the noiselab kernel', tests.length, tests.filter((o) => o.outcome === 'pass').length, 'every sample set given');
     expect(bad.map((o) => `${o.test}: ${o.outcome} ${o.detail}`)).toEqual([]);
     expect(tests.map((o) => o.test).sort()).toEqual(['test_clear_output', 'test_completion', 'test_display_data', 'test_error', 'test_execute_result',
-      'test_execute_stderr', 'test_execute_stdout', 'test_history', 'test_inspect', 'test_is_complete', 'test_kernel_info', 'test_pager', 'test_stdin_input', 'test_comms'].sort());
+      'test_execute_stderr', 'test_execute_stdout', 'test_history', 'test_inspect', 'test_is_complete', 'test_kernel_info', 'test_pager', 'test_stdin_input', 'test_comms', 'test_heartbeat_during_a_synchronous_cell'].sort());
   }, 300_000);
 });
