@@ -15,7 +15,7 @@ import { fork } from 'node:child_process';
 import { inspect } from 'node:util';
 import { runInThisContext } from 'node:vm';
 import * as zmq from 'zeromq';
-import { Session, type Message } from '../notebook/protocol.js';
+import { SendQueue, Session, type Message } from '../notebook/protocol.js';
 import { CellSyntaxError, compileCell, IMPORT_HOOK } from './compile.js';
 import { installKernelHook, type Comm } from './display.js';
 import { resultBundle } from './result.js';
@@ -31,17 +31,6 @@ export class Interrupted extends Error {
   constructor() { super('interrupted'); }
 }
 
-class Queue {
-  private chain: Promise<unknown> = Promise.resolve();
-  constructor(private readonly socket: { send(frames: (string | Buffer)[]): Promise<void> }) {}
-  send(frames: (string | Buffer)[]): Promise<void> {
-    const next = this.chain.then(() => this.socket.send(frames));
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-  drained(): Promise<unknown> { return this.chain; }
-}
-
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 const ESBUILD_VERSION = (createRequire(import.meta.url)('esbuild/package.json') as { version: string }).version;
 const STREAM_FLUSH_BYTES = 1 << 16;
@@ -52,7 +41,7 @@ export class KernelServer {
   private readonly control = new zmq.Router({ linger: 0 });
   private readonly stdin = new zmq.Router({ linger: 0 });
   private readonly iopub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 0, noDrop: true });
-  private readonly out: { shell: Queue; control: Queue; iopub: Queue };
+  private readonly out: { shell: SendQueue; control: SendQueue; iopub: SendQueue };
   private executionCount = 0;
   private readonly history: [number, number, string][] = [];
   private parent: Message | null = null;
@@ -70,7 +59,7 @@ export class KernelServer {
 
   constructor(private readonly conn: Connection, private readonly cwd: string) {
     this.session = new Session(conn.key);
-    this.out = { shell: new Queue(this.shell), control: new Queue(this.control), iopub: new Queue(this.iopub) };
+    this.out = { shell: new SendQueue(this.shell), control: new SendQueue(this.control), iopub: new SendQueue(this.iopub) };
   }
 
   static fromFile(connectionFile: string, cwd = process.cwd()): KernelServer {

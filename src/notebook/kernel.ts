@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dealer, Socket, Subscriber } from 'zeromq';
 import type { KernelSpec } from './kernelspec.js';
-import { Session, type Message } from './protocol.js';
+import { SendQueue, Session, type Message } from './protocol.js';
 
 export class KernelStartError extends Error {}
 export class KernelDiedError extends Error {
@@ -80,14 +80,12 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** Serialises sends: a zeromq socket allows one send in flight. */
+/** Signs and sends messages on one socket, in order (SendQueue). */
 class Sender {
-  private chain: Promise<unknown> = Promise.resolve();
-  constructor(private readonly socket: Dealer, private readonly session: Session) {}
+  private readonly queue: SendQueue;
+  constructor(socket: Dealer, private readonly session: Session) { this.queue = new SendQueue(socket); }
   send(msg: Message<object>): Promise<void> {
-    const next = this.chain.then(() => this.socket.send(this.session.serialize(msg)));
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.queue.send(this.session.serialize(msg));
   }
 }
 

@@ -116,7 +116,7 @@ export function valueHasType(value: unknown, type: string): boolean {
   const t = type.trim();
   const parts = splitTop(t, '|');
   if (parts.length > 1) return parts.some((p) => valueHasType(value, p));
-  if (t.startsWith('(') && t.endsWith(')') && splitTop(t.slice(1, -1), '|').join('|') === t.slice(1, -1)) return valueHasType(value, t.slice(1, -1));
+  if (wrapped(t)) return valueHasType(value, t.slice(1, -1));
   const array = /^(.+)\[\]$/.exec(t) ?? /^(?:readonly\s+)?Array<(.+)>$/.exec(t) ?? /^readonly\s+(.+)\[\]$/.exec(t);
   if (array) return Array.isArray(value) && value.every((v) => valueHasType(v, array[1]));
   switch (t) {
@@ -130,6 +130,17 @@ export function valueHasType(value: unknown, type: string): boolean {
   if (/^(["']).*\1$/.test(t)) return value === t.slice(1, -1);
   if (/^-?\d+(\.\d+)?$/.test(t)) return value === Number(t);
   return true;
+}
+
+/** Whether one pair of parentheses encloses the whole of `t`. */
+function wrapped(t: string): boolean {
+  if (!t.startsWith('(') || !t.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '(') depth++;
+    else if (t[i] === ')' && --depth === 0) return i === t.length - 1;
+  }
+  return false;
 }
 
 /** Splits at `sep` outside brackets, parentheses and angle brackets. */

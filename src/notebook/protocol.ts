@@ -35,6 +35,23 @@ function sign(key: string, frames: (string | Buffer)[]): string {
   return h.digest('hex');
 }
 
+/**
+ * Sends on one zeromq socket in order, each send awaited before the next: a socket allows one send in
+ * flight (zeromq refuses another with EBUSY), so unqueued sends lose messages. Used by both ends, the
+ * runner's kernel client and the kernel.
+ */
+export class SendQueue {
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(private readonly socket: { send(frames: (string | Buffer)[]): Promise<void> }) {}
+  send(frames: (string | Buffer)[]): Promise<void> {
+    const next = this.chain.then(() => this.socket.send(frames));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+  /** settles once every send queued so far has */
+  drained(): Promise<unknown> { return this.chain; }
+}
+
 /** A session: the identity a client puts in its headers and the key it signs with. */
 export class Session {
   readonly id = randomUUID();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findKernelSpec, jupyterDataPaths, listKernelSpecs } from '../../src/notebook/kernelspec.js';
 import { parseNotebook, upgradeTo45, lines, text, type Output } from '../../src/notebook/nbformat.js';
 import { OutputCollector } from '../../src/notebook/outputs.js';
-import { assignableNames, flowDepthExceeds, injectParameters, parseValue, readParameterFile, renderParameters } from '../../src/notebook/parameters.js';
+import { assignableNames, declaredTypes, flowDepthExceeds, injectParameters, parseValue, readParameterFile, renderParameters, valueHasType } from '../../src/notebook/parameters.js';
 import { Session, type Message } from '../../src/notebook/protocol.js';
 import { takeParameters } from '../../src/cli/run.js';
 import { tempDir } from '../helpers.js';
@@ -27,6 +27,21 @@ describe('wire protocol', () => {
     const frames = new Session('other').serialize(new Session('other').message('status', {})).map((f) => Buffer.from(f));
     expect(() => new Session('secret').deserialize(frames)).toThrow(/invalid signature/);
     expect(() => new Session('secret').deserialize(frames.slice(1))).toThrow(/delimiter/);
+  });
+});
+
+describe('parameter types', () => {
+  it('reads the declared types of the parameters cell', () => {
+    expect([...declaredTypes('let scale: string = "full";\nlet seeds: number[] | null = null;\nlet n = 3;')]).toEqual([['scale', 'string'], ['seeds', 'number[] | null']]);
+  });
+
+  it('judges values against primitives, literals, arrays, unions and parentheses; other types are not judged', () => {
+    const cases: [unknown, string, boolean][] = [
+      [1, 'number', true], ['1', 'number', false], [true, 'boolean', true], [null, 'string | null', true], [3, 'string | null', false],
+      [[1, 2], 'number[]', true], [[1, 'a'], 'number[]', false], [[1, null], '(number | null)[]', true], [['a'], '(number | null)[]', false],
+      [[1], 'Array<number>', true], [2, '(number)', true], ['x', '"x" | "y"', true], ['z', '"x" | "y"', false], [{ a: 1 }, 'Options', true],
+    ];
+    for (const [v, t, ok] of cases) expect(valueHasType(v, t), `${JSON.stringify(v)} : ${t}`).toBe(ok);
   });
 });
 
