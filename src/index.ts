@@ -1,5 +1,8 @@
 /** noiselab's public API: what notebooks and other programs import. */
 export { initEngine, engineInfo, describeEngine, BACKEND_PREFERENCE, type EngineInfo, type BackendChoice } from './engine/backend.js';
+export { dense, type DenseActivation } from './engine/ops/dense.js';
+export { adamStep, type AdamStep } from './engine/ops/adam.js';
+export type { AdamAttrs } from './engine/ops/kernels.js';
 export { Rng } from './random/rng.js';
 export * from './data/dataset.js';
 export * from './data/idx.js';
@@ -11,7 +14,7 @@ export { cnn, type CnnSpec } from './models/cnn.js';
 export { twoLayerRelu, type TwoLayerSpec } from './models/two-layer.js';
 export * from './train/transforms.js';
 export * from './train/losses.js';
-export { train, predictBatched, type TrainOptions, type TrainResult, type TrainRecord, type Batch, type BatchAugmentation, type Penalty } from './train/loop.js';
+export { train, classification, predictBatched, type Objective, type TrainOptions, type TrainResult, type TrainRecord, type Batch, type BatchAugmentation, type Penalty } from './train/loop.js';
 export * from './techniques/attribution/index.js';
 export * from './metrics/classification.js';
 export * from './metrics/maps.js';

@@ -5,9 +5,10 @@ import { mlp } from '../src/models/mlp.js';
 import { cnn } from '../src/models/cnn.js';
 import { countParams } from '../src/models/model.js';
 import { Rng } from '../src/random/rng.js';
-import { train } from '../src/train/loop.js';
+import { classification, train, type Objective } from '../src/train/loop.js';
 import { crossEntropy, earlyLearningRegularization, maxSuppression, smoothedTargets, spectralDecoupling, squaredError } from '../src/train/losses.js';
 import { adam, addNoise, chain, clipByGlobalNorm, momentum, sgd, type GradientTransformation } from '../src/train/transforms.js';
+import { sam } from '../src/techniques/sharpness/sam.js';
 import { expectNoLeak } from './helpers.js';
 
 /** Run a transformation over a fixed list of gradients and return the updates as arrays. */
@@ -229,6 +230,92 @@ describe('training loop', () => {
       expect(r.history.slice(0, -1).every((h) => h.loss >= 0.3)).toBe(true);
       model.dispose();
     });
+  });
+
+  it('minimises any objective: least squares with no dataset, its own draws per step, to the exact solution', async () => {
+    await expectNoLeak(async () => {
+      // y = X w* + small noise, X drawn per step from the objective's stream; the linear model learns w*
+      const wStar = [2, -1, 0.5];
+      const model = mlp({ sizes: [3, 1] }, new Rng(2));
+      const objective: Objective = (batch, rng) => {
+        expect(batch).toBeNull();
+        const x = rng.normalTensor([64, 3]);
+        const y = tf.matMul(x, tf.tensor2d(wStar, [3, 1]));
+        return (ps) => tf.mean(tf.square(tf.sub(model.apply(x, ps), y))) as tf.Scalar;
+      };
+      const r = await train({ model, objective, transform: adam(0.05), steps: 400, rng: new Rng(3), progress: 'silent' });
+      expect(r.status).toBe('ok');
+      expect(r.finalLoss).toBeLessThan(1e-4);
+      Array.from(model.params[0].dataSync()).forEach((w, i) => expect(w).toBeCloseTo(wStar[i], 2));
+      expect(Math.abs(model.params[1].dataSync()[0])).toBeLessThan(0.01);
+      model.dispose();
+    });
+  });
+
+  it('the default objective is classification(model, loss): the same run either way', async () => {
+    const run = async (explicit: boolean) => {
+      const model = mlp({ sizes: [2, 8, 2] }, new Rng(2));
+      const data = moons(100, 0.1, new Rng(1));
+      const common = { model, data, transform: sgd(0.1), batchSize: 20, steps: 20, rng: new Rng(3), progress: 'silent' as const };
+      const r = explicit ? await train({ ...common, objective: classification(model, crossEntropy({ smoothing: 0.1 })) }) : await train({ ...common, loss: crossEntropy({ smoothing: 0.1 }) });
+      model.dispose();
+      return r.history.map((h) => h.loss);
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+
+  it('an objective sees the same draws when a transformation re-evaluates the gradient (SAM)', async () => {
+    let calls = 0;
+    const model = mlp({ sizes: [2, 1] }, new Rng(2));
+    const objective: Objective = (_batch, rng) => {
+      calls++;
+      const x = rng.normalTensor([8, 2]);
+      return (ps) => tf.mean(tf.square(model.apply(x, ps))) as tf.Scalar;
+    };
+    await train({ model, objective, transform: chain(sam({ rho: 0.05 }), sgd(0.1)), steps: 5, rng: new Rng(3), progress: 'silent' });
+    expect(calls).toBe(5);
+    model.dispose();
+  });
+
+  it('stops at an abort signal with status interrupted, keeping the steps taken (a notebook interrupt)', async () => {
+    await expectNoLeak(async () => {
+      const model = mlp({ sizes: [2, 8, 2] }, new Rng(2));
+      const abort = new AbortController();
+      const r = await train({
+        model, data: moons(100, 0.1, new Rng(1)), transform: sgd(0.1), batchSize: 20, steps: 1000, logEvery: 10, rng: new Rng(3), progress: 'silent',
+        signal: abort.signal, onLog: (step) => { if (step === 30) abort.abort(); },
+      });
+      expect(r.status).toBe('interrupted');
+      expect(r.steps).toBe(30);
+      expect(Number.isFinite(r.finalLoss)).toBe(true);
+      model.dispose();
+    });
+  });
+
+  it('follows the notebook kernel\'s interrupt signal when given none', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const key = Symbol.for('noiselab.kernel');
+    (globalThis as Record<symbol, unknown>)[key] = { signal: abort.signal };
+    try {
+      const model = mlp({ sizes: [2, 2] }, new Rng(2));
+      const r = await train({ model, data: moons(20, 0.1, new Rng(1)), transform: sgd(0.1), batchSize: 10, steps: 50, rng: new Rng(3), progress: 'silent' });
+      expect(r.status).toBe('interrupted');
+      expect(r.steps).toBe(0);
+      model.dispose();
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[key];
+    }
+  });
+
+  it('says what is missing or conflicting in the options', async () => {
+    const model = mlp({ sizes: [2, 2] }, new Rng(2));
+    const objective: Objective = () => (ps) => tf.sum(ps[0]) as tf.Scalar;
+    await expect(train({ model, transform: sgd(1), steps: 3, rng: new Rng(1) })).rejects.toThrow(/give `data` \(classification\) or an `objective`/);
+    await expect(train({ model, objective, loss: crossEntropy(), transform: sgd(1), steps: 3, rng: new Rng(1) })).rejects.toThrow(/`loss` and `penalty` belong to the default/);
+    await expect(train({ model, objective, transform: sgd(1), epochs: 3, rng: new Rng(1) })).rejects.toThrow(/`epochs` needs `data`/);
+    await expect(train({ model, data: moons(10, 0.1, new Rng(1)), transform: sgd(1), steps: 3, rng: new Rng(1) })).rejects.toThrow(/batchSize must be > 0/);
+    model.dispose();
   });
 
   it('rejects a run with no steps', async () => {

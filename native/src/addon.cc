@@ -170,6 +170,57 @@ napi_value BiasActivation(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
+// denseForward(x, w, bias | null, y, Int32Array[m, k, n, activation])
+napi_value DenseForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t* d = a.ints(4, 4, "dims");
+  if (!d) return nullptr;
+  const int m = d[0], k = d[1], n = d[2], act = d[3];
+  if (m < 0 || k < 0 || n < 0 || (act != nl::kLinear && act != nl::kRelu)) { a.fail("dims: invalid"); return nullptr; }
+  float* X = a.f32(0, static_cast<int64_t>(m) * k, "x");
+  float* W = a.f32(1, static_cast<int64_t>(k) * n, "w");
+  float* B = a.is_null(2) ? nullptr : a.f32(2, n, "bias");
+  float* Y = a.f32(3, static_cast<int64_t>(m) * n, "y");
+  if (a.failed) return nullptr;
+  nl::dense_forward(X, W, B, Y, m, k, n, act);
+  return a.undefined();
+}
+
+// denseBackward(wrt, dy, other | null, y, out, Int32Array[m, k, n, activation]): wrt 0 = x (other = w),
+// 1 = w (other = x), 2 = bias
+napi_value DenseBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int wrt = static_cast<int>(a.integer(0, "wrt"));
+  const int32_t* d = a.ints(5, 4, "dims");
+  if (!d) return nullptr;
+  const int m = d[0], k = d[1], n = d[2], act = d[3];
+  if (m < 0 || k < 0 || n < 0 || wrt < 0 || wrt > 2 || (act != nl::kLinear && act != nl::kRelu)) { a.fail("dims: invalid"); return nullptr; }
+  const int64_t mn = static_cast<int64_t>(m) * n;
+  float* DY = a.f32(1, mn, "dy");
+  float* O = wrt == nl::kDenseB ? nullptr : a.f32(2, wrt == nl::kDenseX ? static_cast<int64_t>(k) * n : static_cast<int64_t>(m) * k, "other");
+  float* Y = a.f32(3, act == nl::kLinear ? 0 : mn, "y");
+  float* OUT = a.f32(4, wrt == nl::kDenseX ? static_cast<int64_t>(m) * k : wrt == nl::kDenseW ? static_cast<int64_t>(k) * n : n, "out");
+  if (a.failed) return nullptr;
+  nl::dense_backward(wrt, DY, O, Y, OUT, m, k, n, act);
+  return a.undefined();
+}
+
+// adamUpdate(g, m, v, mOut, vOut, u, Float32Array[b1, b2, 1 - b1, 1 - b2, c1, c2, eps])
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t n = static_cast<int64_t>(a.length(0));
+  float* G = a.f32(0, -1, "g");
+  float* M = a.f32(1, n, "m");
+  float* V = a.f32(2, n, "v");
+  float* MO = a.f32(3, n, "mOut");
+  float* VO = a.f32(4, n, "vOut");
+  float* U = a.f32(5, n, "u");
+  float* c = a.f32(6, 7, "coefficients");
+  if (a.failed) return nullptr;
+  nl::adam_update(G, M, V, MO, VO, U, n, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+  return a.undefined();
+}
+
 // binary(op, a, aStrides, b, bStrides, out, outShape): strides/shape are Int32Arrays of the output rank
 napi_value Binary(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -263,6 +314,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"avgPool", nullptr, Two<nl::avg_pool, in_size, out_pool>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"avgPoolGrad", nullptr, Two<nl::avg_pool_grad, out_pool, in_size>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"biasActivation", nullptr, BiasActivation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseForward", nullptr, DenseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

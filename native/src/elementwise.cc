@@ -19,7 +19,7 @@ void bias_activation(float* y, int64_t rows, int cols, const float* bias, int bi
     for (int64_t i = i0; i < i1; i++) {
       float v = y[i] + (bias ? bias[(i % cols) % biasSize] : 0.0f);
       switch (act) {
-        case kRelu: v = v > 0 ? v : 0; break;
+        case kRelu: v = v > 0 ? v : (v != v ? v : 0.0f); break;  // NaN stays NaN, as in tfjs's Relu
         case kRelu6: v = std::min(std::max(v, 0.0f), 6.0f); break;
         case kSigmoid: v = 1.0f / (1.0f + std::exp(-v)); break;
         case kLeakyRelu: v = v > 0 ? v : alpha * v; break;

@@ -29,6 +29,18 @@ void avg_pool_grad(const float* dy, float* dx, const ConvGeom& g);
 enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu = 4, kElu = 5 };
 void bias_activation(float* y, int64_t rows, int cols, const float* bias, int biasSize, int act, float alpha);
 
+// Dense layer y = act(x W + b) (act kLinear or kRelu; b may be null), x [m, k], W [k, n], y [m, n].
+void dense_forward(const float* x, const float* w, const float* b, float* y, int m, int k, int n, int act);
+// One gradient of the dense layer from dy and its output y: dx [m, k] (other = W), dW [k, n]
+// (other = x) or db [n] (other unused).
+enum DenseWrt { kDenseX = 0, kDenseW = 1, kDenseB = 2 };
+void dense_backward(int wrt, const float* dy, const float* other, const float* y, float* out, int m, int k, int n, int act);
+
+// Adam's new moments and rescaled update for n values (Kingma & Ba; c1, c2 the bias
+// corrections 1 - b^t). Each operation rounds to float32 as tfjs's separate kernels do.
+void adam_update(const float* g, const float* m, const float* v, float* mOut, float* vOut, float* u, int64_t n, float b1, float b2, float oneMinusB1,
+                 float oneMinusB2, float c1, float c2, float eps);
+
 // Row-major C = alpha op(A) op(B) + beta C, split across the pool's threads when large.
 void sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
            int ldb, float beta, float* c, int ldc);

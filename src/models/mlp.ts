@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { dense } from '../engine/ops/dense.js';
 import type { Rng } from '../random/rng.js';
 import { activate, initStd, normalVariable, onesVariable, zerosVariable, type Activation, type Init, type Model } from './model.js';
 
@@ -54,8 +55,8 @@ export function mlp(spec: MlpSpec, rng: Rng): Model {
         h = activate(h, act) as tf.Tensor2D;
         continue;
       }
-      // one fused kernel for matmul + bias (+ ReLU); tanh has no fused form
-      h = tf.fused.matMul({ a: h, b: ps[kernel] as tf.Tensor2D, bias: ps[bias], activation: hidden && act === 'relu' ? 'relu' : 'linear' }) as tf.Tensor2D;
+      // one fused op for matmul + bias (+ ReLU); tanh has no fused form
+      h = dense(h, ps[kernel] as tf.Tensor2D, ps[bias], hidden && act === 'relu' ? 'relu' : 'linear');
       if (hidden && act !== 'relu') h = activate(h, act) as tf.Tensor2D;
     }
     return h;

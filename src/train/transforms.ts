@@ -6,6 +6,7 @@
  * intermediate tensor is freed after the step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { adamStep } from '../engine/ops/adam.js';
 import type { Rng } from '../random/rng.js';
 
 export interface StepContext {
@@ -84,15 +85,10 @@ export function scaleByAdam(b1 = 0.9, b2 = 0.999, eps = 1e-8): GradientTransform
     name: `adam(${b1},${b2})`,
     init: (params) => ({ m: zerosLike(params), v: zerosLike(params) }),
     update: (u, s, _p, { step }) => {
-      const c1 = 1 - b1 ** (step + 1);
-      const c2 = 1 - b2 ** (step + 1);
-      return u.map((g, i) => {
-        const m = s.m[i].mul(b1).add(g.mul(1 - b1));
-        const v = s.v[i].mul(b2).add(g.square().mul(1 - b2));
-        s.m[i].assign(m);
-        s.v[i].assign(v);
-        return m.div(c1).div(v.div(c2).sqrt().add(eps));
-      });
+      const { m, v, updates } = adamStep(u, s.m, s.v, { b1, b2, eps, c1: 1 - b1 ** (step + 1), c2: 1 - b2 ** (step + 1) });
+      s.m.forEach((x, i) => x.assign(m[i]));
+      s.v.forEach((x, i) => x.assign(v[i]));
+      return updates;
     },
     dispose: (s) => [...s.m, ...s.v].forEach((v) => v.dispose()),
   };

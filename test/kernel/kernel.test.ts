@@ -12,6 +12,7 @@ import { findKernelSpec, listKernelSpecs } from '../../src/notebook/kernelspec.j
 import type { Notebook } from '../../src/notebook/nbformat.js';
 import type { Message } from '../../src/notebook/protocol.js';
 import { runNotebook } from '../../src/notebook/run.js';
+import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../helpers.js';
 import { PY, writeNotebookFixture } from '../notebook/fixtures.js';
 import { recordReliability } from '../reliability/record.js';
@@ -22,7 +23,9 @@ afterEach(async () => { await Promise.all(kernels.splice(0).map((k) => k.shutdow
 
 async function start(interrupt?: 'message' | 'signal'): Promise<Kernel> {
   const spec = findKernelSpec('noiselab');
-  const k = await Kernel.start(interrupt ? { ...spec, interrupt_mode: interrupt } : spec, { cwd: tempDir(), startTimeout: 30 });
+  // this checkout's kernel, whatever checkout the kernelspec's fallback names (the cwd is outside any)
+  const env = { NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js') };
+  const k = await Kernel.start(interrupt ? { ...spec, interrupt_mode: interrupt } : spec, { cwd: tempDir(), startTimeout: 30, env });
   kernels.push(k);
   return k;
 }
@@ -80,6 +83,27 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
       expect(after.of('execute_result')[0].data['text/plain']).toBe('true');
     }, 60_000);
   }
+
+  it('an interrupt stops train() itself, not only the cell: no steps are taken after it', async () => {
+    const k = await start('message');
+    const setup = await exec(k, [
+      'import { train, mlp, sgd, moons, Rng } from "noiselab";',
+      'let steps = 0;',
+      'const model = mlp({ sizes: [2, 16, 2] }, new Rng(1));',
+      'const data = moons(200, 0.1, new Rng(2));',
+    ].join('\n'), { timeout: 60 });
+    expect(setup.reply.status, JSON.stringify(setup.reply)).toBe('ok');
+    const running = exec(k, 'await train({ model, data, transform: sgd(0.1), batchSize: 20, steps: 10_000_000, logEvery: 1, onLog: (s) => { steps = s; }, rng: new Rng(3), progress: "silent" });');
+    await new Promise((r) => setTimeout(r, 1500));
+    await k.interrupt();
+    const r = await running;
+    expect(r.reply).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
+    const first = Number((await exec(k, 'steps')).of('execute_result')[0].data['text/plain']);
+    await new Promise((r) => setTimeout(r, 700));
+    const second = Number((await exec(k, 'steps')).of('execute_result')[0].data['text/plain']);
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBe(first);
+  }, 90_000);
 
   it("passes Debian's jupyter_kernel_test with every sample set (and input() through stdin, and comms): all tests, none skipped", () => {
     const r = spawnSync(PY, [join(import.meta.dirname, '..', 'kernel-test', 'run.py'), 'noiselab'], { encoding: 'utf8', timeout: 300_000 });

@@ -14,6 +14,10 @@ export interface NativeAddon {
   avgPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
   biasActivation(y: Float32Array, rows: number, cols: number, bias: Float32Array | null, activation: number, alpha: number): void;
+  denseForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, dims: Int32Array): void;
+  denseBackward(wrt: number, dy: Float32Array, other: Float32Array | null, y: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** coefficients: [b1, b2, 1 - b1, 1 - b2, c1, c2, eps] as float32 */
+  adamUpdate(g: Float32Array, m: Float32Array, v: Float32Array, mOut: Float32Array, vOut: Float32Array, u: Float32Array, coefficients: Float32Array): void;
   binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array, outShape: Int32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   reduce(op: number, x: Float32Array, shape: Int32Array, reduced: Int32Array, out: Float32Array): void;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon } from './addon.js';
+import { fusedKernels } from './fused.js';
 import { nativeKernels } from './kernels.js';
 import { outputPool } from './util.js';
 
@@ -64,5 +65,7 @@ export async function registerNativeBackend(): Promise<string> {
   for (const k of tf.getKernelsForBackend('cpu')) {
     tf.registerKernel({ ...k, backendName: NATIVE, kernelFunc: (replaced[k.kernelName] ?? k.kernelFunc) as tf.KernelFunc });
   }
+  // kernels of noiselab's own ops, which the cpu backend does not have
+  for (const [kernelName, kernelFunc] of Object.entries(fusedKernels(addon))) tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc: kernelFunc as tf.KernelFunc });
   return NATIVE;
 }

@@ -8,9 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { mlp } from '../../models/mlp.js';
 import type { Rng } from '../../random/rng.js';
+import { train, type Objective } from '../../train/loop.js';
 import { adam } from '../../train/transforms.js';
-import { createYielder } from '../../util/yield.js';
-
 export interface Schedule {
   betas: Float64Array;
   alphaBar: Float64Array;
@@ -60,29 +59,21 @@ export async function trainDdpm(data: Float32Array, d: number, opts: DdpmOptions
   const T = schedule.betas.length;
   const n = data.length / d;
   const model = mlp({ sizes: [d + 1, ...opts.hidden, d] }, rng.fork('init'));
-  const transform = adam(opts.lr);
-  const state = transform.init(model.params);
   const x0 = tf.tensor2d(data, [n, d]);
-  const yieldNow = createYielder();
+  const b = opts.batchSize;
+  const objective: Objective = () => {
+    const ts = Int32Array.from({ length: b }, () => rng.int(T));
+    const sa = tf.tensor2d(Float32Array.from(ts, (t) => Math.sqrt(schedule.alphaBar[t])), [b, 1]);
+    const sb = tf.tensor2d(Float32Array.from(ts, (t) => Math.sqrt(1 - schedule.alphaBar[t])), [b, 1]);
+    const eps = rng.normalTensor([b, d]);
+    const pushed = opts.gamma > 0 ? tf.add(eps, tf.mul(opts.gamma, rng.normalTensor([b, d]))) : eps;
+    const xt = tf.add(tf.mul(sa, tf.gather(x0, tf.tensor1d(Int32Array.from({ length: b }, () => rng.int(n)), 'int32'))), tf.mul(sb, pushed));
+    const input = tf.concat([xt, tf.tensor2d(Float32Array.from(ts, (t) => t / T), [b, 1])], 1);
+    return (ps) => tf.mean(tf.sum(tf.square(tf.sub(model.apply(input, ps), eps)), 1)) as tf.Scalar;
+  };
   try {
-    for (let step = 0; step < opts.steps; step++) {
-      tf.tidy(() => {
-        const b = opts.batchSize;
-        const ts = Int32Array.from({ length: b }, () => rng.int(T));
-        const sa = tf.tensor2d(Float32Array.from(ts, (t) => Math.sqrt(schedule.alphaBar[t])), [b, 1]);
-        const sb = tf.tensor2d(Float32Array.from(ts, (t) => Math.sqrt(1 - schedule.alphaBar[t])), [b, 1]);
-        const eps = rng.normalTensor([b, d]);
-        const pushed = opts.gamma > 0 ? tf.add(eps, tf.mul(opts.gamma, rng.normalTensor([b, d]))) : eps;
-        const xt = tf.add(tf.mul(sa, tf.gather(x0, tf.tensor1d(Int32Array.from({ length: b }, () => rng.int(n)), 'int32'))), tf.mul(sb, pushed));
-        const input = tf.concat([xt, tf.tensor2d(Float32Array.from(ts, (t) => t / T), [b, 1])], 1);
-        const { grads } = tf.variableGrads(() => tf.mean(tf.sum(tf.square(tf.sub(model.apply(input), eps)), 1)) as tf.Scalar, model.params);
-        const updates = transform.update(model.params.map((p) => grads[p.name]), state, model.params, { step, rng });
-        model.params.forEach((p, i) => p.assign(p.add(updates[i])));
-      });
-      await yieldNow();
-    }
+    await train({ model, objective, transform: adam(opts.lr), steps: opts.steps, rng: rng.fork('train'), progress: 'silent', label: 'ddpm' });
   } finally {
-    transform.dispose(state);
     x0.dispose();
   }
   const eps: EpsilonModel = (x, t) => {

@@ -2,15 +2,14 @@
  * Denoising score matching over a ladder of noise levels (Vincent 2011; Song & Ermon 2019): a
  * network u(x~, log sigma) with score s = u / sigma is trained on x~ = x + sigma z to minimise
  * (1/2) |sigma s + z|^2 = (1/2) |u + z|^2, sigma drawn per example from the ladder (the sigma^2
- * weighting of the paper). Its minimiser is the score of the data perturbed at each sigma. This is a
- * regression on noise, not a classification, so it has its own small loop over the same gradient
- * transformations as `train`.
+ * weighting of the paper). Its minimiser is the score of the data perturbed at each sigma. It is an
+ * Objective of the training loop: each step draws its examples, noise levels and noise from `rng`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mlp } from '../../models/mlp.js';
 import type { Rng } from '../../random/rng.js';
+import { train, type Objective } from '../../train/loop.js';
 import { adam } from '../../train/transforms.js';
-import { createYielder } from '../../util/yield.js';
 import type { NoiseScore } from './mixture.js';
 
 export interface ScoreNet {
@@ -34,30 +33,21 @@ export async function trainScoreNet(data: Float32Array, d: number, opts: ScoreNe
   const { sigmas, rng } = opts;
   const n = data.length / d;
   const model = mlp({ sizes: [d + 1, ...opts.hidden, d] }, rng.fork('init'));
-  const transform = adam(opts.lr);
-  const state = transform.init(model.params);
   const x = tf.tensor2d(data, [n, d]);
-  const losses: number[] = [];
-  const yieldNow = createYielder();
+  const b = opts.batchSize;
+  const objective: Objective = () => {
+    const idx = tf.tensor1d(Int32Array.from({ length: b }, () => rng.int(n)), 'int32');
+    const sigma = tf.tensor2d(Float32Array.from({ length: b }, () => sigmas[rng.int(sigmas.length)]), [b, 1]);
+    const z = rng.normalTensor([b, d]);
+    const input = tf.concat([tf.add(tf.gather(x, idx), tf.mul(sigma, z)), tf.log(sigma)], 1);
+    return (ps) => tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.add(model.apply(input, ps), z)), 1))) as tf.Scalar;
+  };
+  let losses: number[];
   try {
-    for (let t = 0; t < opts.steps; t++) {
-      const loss = tf.tidy(() => {
-        const idx = tf.tensor1d(Int32Array.from({ length: opts.batchSize }, () => rng.int(n)), 'int32');
-        const sigma = tf.tensor2d(Float32Array.from({ length: opts.batchSize }, () => sigmas[rng.int(sigmas.length)]), [opts.batchSize, 1]);
-        const z = rng.normalTensor([opts.batchSize, d]);
-        const noisy = tf.add(tf.gather(x, idx), tf.mul(sigma, z));
-        const input = tf.concat([noisy, tf.log(sigma)], 1);
-        const { value, grads } = tf.variableGrads(() => tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.add(model.apply(input), z)), 1))) as tf.Scalar, model.params);
-        const updates = transform.update(model.params.map((p) => grads[p.name]), state, model.params, { step: t, rng });
-        model.params.forEach((p, i) => p.assign(p.add(updates[i])));
-        return value;
-      });
-      if (t % Math.max(1, Math.floor(opts.steps / 50)) === 0) losses.push(loss.dataSync()[0]);
-      loss.dispose();
-      await yieldNow();
-    }
+    const run = await train({ model, objective, transform: adam(opts.lr), steps: opts.steps, rng: rng.fork('train'), logEvery: 1, progress: 'silent', label: 'score net' });
+    const every = Math.max(1, Math.floor(opts.steps / 50));
+    losses = run.history.filter((h) => (h.step - 1) % every === 0).map((h) => h.loss);
   } finally {
-    transform.dispose(state);
     x.dispose();
   }
   const score: NoiseScore = (points, sigma) => {
