@@ -38,9 +38,17 @@ function notebook(dir: string, cells: number, kernel: string): string {
   return file;
 }
 
+// the notebooks live in a temporary folder outside any checkout: start this checkout's kernels, not
+// whichever checkout the kernelspec's fallback names
+const KERNEL_ENV = {
+  ...process.env,
+  NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'),
+  NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'),
+};
+
 function timed(cmd: string, args: string[]): number {
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: KERNEL_ENV });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.split('\n').slice(-3).join(' ')}`);
   return Number(process.hrtime.bigint() - t) / 1e9;
 }

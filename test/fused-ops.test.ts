@@ -10,6 +10,7 @@ import { initEngine } from '../src/engine/backend.js';
 import { addonPath } from '../src/engine/native/addon.js';
 import { adamStep } from '../src/engine/ops/adam.js';
 import { dense } from '../src/engine/ops/dense.js';
+import { addAll, scaleAll } from '../src/engine/ops/lists.js';
 import { DENSE_KERNEL } from '../src/engine/ops/kernels.js';
 import { Rng } from '../src/random/rng.js';
 
@@ -86,6 +87,21 @@ describe.skipIf(!built)('fused ops on the native backend', () => {
     const before = tf.memory().numTensors;
     tf.dispose(tf.grads((w) => tf.sum(fused('relu')(x, w, b)))([w]));
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('scaleAll and addAll: one kernel per list, bit-identical to tf.mul and tf.add, no leak', () => {
+    const rng = new Rng(4);
+    const xs = [[3, 4], [5], [0], [2, 2, 2]].map((s) => rng.normalTensor(s));
+    const ys = xs.map((x) => rng.normalTensor(x.shape));
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      scaleAll(xs, -0.037).forEach((t, i) => expect(values(t)).toEqual(values(tf.mul(xs[i], -0.037))));
+      addAll(xs, ys).forEach((t, i) => expect(values(t)).toEqual(values(tf.add(xs[i], ys[i]))));
+      expect(scaleAll([], 2)).toEqual([]);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => addAll(xs, ys.slice(1))).toThrow(/4 vs 3 tensors/);
+    expect(() => addAll([xs[0]], [xs[1]])).toThrow(/tensor 0 has shape \[3,4\] vs \[5\]/);
   });
 
   it('adamStep: one kernel for all parameters, bit-identical to the separate ops, no leak', () => {

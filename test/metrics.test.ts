@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { accuracy, argmaxRows, ece, logitNormConfidence, maxProbability, reliabilityBins, riskCoverage, softmaxRows } from '../src/metrics/classification.js';
 import { pearson, ranks, spearman, totalVariation } from '../src/metrics/maps.js';
-import { clusterRatio, cosineSpread, mmd2, neuralCollapseNC1, projectOntoColumns } from '../src/metrics/representation.js';
+import { clusterRatio, cosineSpread, neuralCollapseNC1, projectOntoColumns } from '../src/metrics/representation.js';
+import { mmd2 } from '../src/stats/two-sample.js';
 import { jacobiEigen } from '../src/techniques/curvature/spectrum.js';
 import { Rng } from '../src/random/rng.js';
 
@@ -174,11 +175,11 @@ describe('neural collapse NC1', () => {
 describe('MMD', () => {
   it('by hand on two points each, and near 0 for two samples of one distribution', () => {
     const h = 0.7;
-    expect(mmd2([0, 0], [1, 1], 1, h)).toBeCloseTo(2 - 2 * Math.exp(-1 / (2 * h * h)), 12);
+    expect(mmd2([0, 0], [1, 1], 1, { bandwidth: h })).toBeCloseTo(2 - 2 * Math.exp(-1 / (2 * h * h)), 12);
     const rng = new Rng(3);
     const draw = () => Array.from({ length: 800 }, () => rng.normal());
-    const same = mmd2(draw(), draw(), 2, 1);
-    const shifted = mmd2(draw(), draw().map((v) => v + 1), 2, 1);
+    const same = mmd2(draw(), draw(), 2, { bandwidth: 1 });
+    const shifted = mmd2(draw(), draw().map((v) => v + 1), 2, { bandwidth: 1 });
     expect(Math.abs(same)).toBeLessThan(0.01);
     expect(shifted).toBeGreaterThan(0.1);
   });

@@ -24,7 +24,7 @@ describe('notebooks', () => {
   it('follow the layout: <id>-<slug>.ipynb with a parameters cell and a claim test', () => {
     expect(notebooks.length).toBeGreaterThan(0);
     for (const f of notebooks) {
-      expect(f).toMatch(/^[a-e]\d+-[a-z0-9-]+\.ipynb$/);
+      expect(f).toMatch(/^[a-z]\d+-[a-z0-9-]+\.ipynb$/);
       const nb = JSON.parse(readFileSync(join(dir, f), 'utf8'));
       expect(nb.metadata.kernelspec.name).toBe('noiselab');
       expect(nb.cells.filter((c: { metadata: { tags?: string[] } }) => c.metadata.tags?.includes('parameters'))).toHaveLength(1);

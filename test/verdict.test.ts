@@ -83,6 +83,19 @@ describe('outcome rules at their boundaries', () => {
     expect(outcomeOf(est(1.0, 0.9, 1.1), { kind: 'equivalence', margin: 0.2, target: 1 }, [0.92, 1.08])).toBe('holds');
   });
 
+  it('difference: holds when the interval excludes the reference and reaches the smallest difference on either side; fails inside it', () => {
+    const df: Claimed = { kind: 'difference', smallest: 0.02 };
+    expect(outcomeOf(est(0.05, 0.03, 0.07), df, [0, 0])).toBe('holds');
+    expect(outcomeOf(est(-0.05, -0.07, -0.01), df, [0, 0])).toBe('holds');
+    expect(outcomeOf(est(0.01, -0.01, 0.03), df, [0, 0])).toBe('inconclusive');
+    // significant but every difference in the interval smaller than what counts
+    expect(outcomeOf(est(0.01, 0.005, 0.015), df, [0, 0])).toBe('fails');
+    expect(outcomeOf(est(1.2, 1.1, 1.3), { kind: 'difference', smallest: 0.05, reference: 1 }, [0, 0])).toBe('holds');
+    const e = meanOf('gap', 'a gap', [0.1, 0.12, 0.09, 0.11], df);
+    expect(e).toMatchObject({ test: 'two-sided t', outcome: 'holds' });
+    expect(e.p).toBeLessThan(0.001);
+  });
+
   it('non-inferiority: lower one-sided bound above -margin holds; upper below it fails', () => {
     const ni: Claimed = { kind: 'non-inferiority', margin: 0.02, sign: 1 };
     expect(outcomeOf(est(-0.005, -0.025, 0.015), ni, [-0.018, 0.01])).toBe('holds');
@@ -108,6 +121,9 @@ describe('builders and status', () => {
     expect(slopeOf('s', 's', [0, 1, 2, 3, 4], [0.1, 0.9, 2.2, 2.8, 4.1], { kind: 'direction', sign: 1, smallest: 0.5 })).toMatchObject({ test: 'slope t', outcome: 'holds' });
     expect(proportion('k', 'wins', 9, 10, { kind: 'direction', sign: 1, reference: 0.5, smallest: 0 })).toMatchObject({ outcome: 'holds', test: 'exact binomial' });
     expect(signs('w', 'wins', [1, 2, 3, 4, 5], [0, 0, 0, 0, 0], { sign: 1, smallest: 0 })).toMatchObject({ outcome: 'inconclusive', test: 'exact sign', estimate: 1 });
+    // all pairs tied (A12 when both arms reach the target at the same looks): no evidence, inconclusive, not an exception
+    expect(signs('w', 'wins', [1, 0, 1], [1, 0, 1], { sign: 1, smallest: 0.25 })).toMatchObject({ outcome: 'inconclusive', estimate: 0.5, lo: 0, hi: 1, n: 0, p: 1 });
+    expect(() => signs('w', 'wins', [1, 0], [1], { sign: 1, smallest: 0 })).toThrow(/2 vs 1 paired values/);
   });
 
   it('status over parts; premise and exact checks make a verdict inconclusive', () => {
@@ -137,6 +153,9 @@ describe('builders and status', () => {
     expect(effectOf(v, 'drop')).toBe(fails);
     expect(() => effectOf(v, 'nope')).toThrow(/has gain, drop|has drop, gain/);
     expect(() => verdict({ effects: [holds, holds] })).toThrow(/used twice/);
+    // a number named like an effect (or its interval), premise or check would be overwritten by it
+    expect(() => verdict({ effects: [holds], numbers: { gainLo: 1 } })).toThrow(/numbers.gainLo collides/);
+    expect(() => verdict({ effects: [holds], premise: [premise('fit', 'train fit', 0.99, { atLeast: 0.95 })], numbers: { fit: 0.5 } })).toThrow(/numbers.fit collides/);
     expect(() => paired('Bad key', 'x', [1, 2], [0, 1], { kind: 'direction', sign: 1, smallest: 0 })).toThrow(/camelCase/);
   });
 });

@@ -221,6 +221,51 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   return a.undefined();
 }
 
+// axpy(x, y | null, out, alpha)
+napi_value Axpy(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t n = static_cast<int64_t>(a.length(0));
+  float* X = a.f32(0, -1, "x");
+  float* Y = a.is_null(1) ? nullptr : a.f32(1, n, "y");
+  float* O = a.f32(2, n, "out");
+  const double alpha = a.number(3, "alpha");
+  if (a.failed) return nullptr;
+  nl::axpy(X, Y, O, n, static_cast<float>(alpha));
+  return a.undefined();
+}
+
+// normalFill(state Int32Array(4), spare Float64Array(2), out, mean, std)
+napi_value NormalFill(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  auto* state = const_cast<int32_t*>(a.ints(0, 4, "state"));
+  bool is = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (a.failed) return nullptr;
+  if (napi_is_typedarray(env, a.argv[1], &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, a.argv[1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_float64_array || length != 2) {
+    a.fail("spare: expected a Float64Array of 2");
+    return nullptr;
+  }
+  float* O = a.f32(2, -1, "out");
+  const double mean = a.number(3, "mean"), std = a.number(4, "std");
+  if (a.failed) return nullptr;
+  nl::normal_fill(reinterpret_cast<uint32_t*>(state), static_cast<double*>(data), O, static_cast<int64_t>(a.length(2)), mean, std);
+  return a.undefined();
+}
+
+// log(x) as V8's Math.log computes it (for testing the port)
+napi_value FdlibmLog(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const double x = a.number(0, "x");
+  if (a.failed) return nullptr;
+  napi_value v;
+  napi_create_double(env, nl::fdlibm_log(x), &v);
+  return v;
+}
+
 // binary(op, a, aStrides, b, bStrides, out, outShape): strides/shape are Int32Arrays of the output rank
 napi_value Binary(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -317,6 +362,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"denseForward", nullptr, DenseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"axpy", nullptr, Axpy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"normalFill", nullptr, NormalFill, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fdlibmLog", nullptr, FdlibmLog, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

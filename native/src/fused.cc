@@ -1,4 +1,4 @@
-// Fused kernels for small models' training steps: a dense layer and Adam's update.
+// Fused kernels for small models' training steps: a dense layer, Adam's update and a * x + y over\n// lists of parameters.
 //
 // A dense layer y = act(x W + b) as one kernel forward and one per gradient backward, so that a small
 // MLP's step makes a few calls per layer instead of a dozen (tfjs's engine costs ~5 us a call, more
@@ -61,6 +61,11 @@ void adam_update(const float* g, const float* m, const float* v, float* mOut, fl
     vOut[i] = vi;
     u[i] = (mi / c1) / (std::sqrt(vi / c2) + eps);
   }
+}
+
+void axpy(const float* x, const float* y, float* out, int64_t n, float alpha) {
+  if (y) for (int64_t i = 0; i < n; i++) out[i] = x[i] * alpha + y[i];
+  else for (int64_t i = 0; i < n; i++) out[i] = x[i] * alpha;
 }
 
 }  // namespace nl

@@ -41,6 +41,15 @@ void dense_backward(int wrt, const float* dy, const float* other, const float* y
 void adam_update(const float* g, const float* m, const float* v, float* mOut, float* vOut, float* u, int64_t n, float b1, float b2, float oneMinusB1,
                  float oneMinusB2, float c1, float c2, float eps);
 
+// out = alpha x + y (y may be null: out = alpha x); alpha = 1 gives x + y exactly.
+void axpy(const float* x, const float* y, float* out, int64_t n, float alpha);
+
+// n draws of N(mean, std^2) from noiselab's seeded stream (src/random/rng.ts), advancing its state:
+// s the four xoshiro128** words, spare = {kept second value of the polar pair, whether one is kept}.
+void normal_fill(uint32_t* s, double* spare, float* out, int64_t n, double mean, double std);
+// V8's Math.log (fdlibm), bit for bit.
+double fdlibm_log(double x);
+
 // Row-major C = alpha op(A) op(B) + beta C, split across the pool's threads when large.
 void sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
            int ldb, float beta, float* c, int ldc);

@@ -119,13 +119,11 @@ export function summarizeA12(p: A12Params, perSeed: A12Seed[]): ClaimResult {
     // discrete-time comparison of time to target with censoring handled: at each look (budget) of each
     // seed, has the arm reached the target? Exact McNemar (sign) test on the looks where exactly one has;
     // a run that never reaches it is simply "not reached" at every look. "Fewer epochs" needs one-cycle to
-    // win most such looks: at least three in four (the paper gives no number)
-    discordant > 0
-      ? signs('reachedFirst', 'looks (seed, budget) where only one-cycle had reached the target, share of the discordant looks', oc, cs,
-        { sign: 1, smallest: 0.25 }, { unit: 'share of discordant looks', digits: 2 })
-      : null,
-  ].filter((e): e is NonNullable<typeof e> => e !== null);
-  if (!effects.length) throw new Error('A12: both arms reached the target at exactly the same looks on every seed; nothing to compare');
+    // win most such looks: at least three in four (the paper gives no number). With no discordant look
+    // the arms tie at this resolution: inconclusive.
+    signs('reachedFirst', 'looks (seed, budget) where only one-cycle had reached the target, share of the discordant looks', oc, cs,
+      { sign: 1, smallest: 0.25 }, { unit: 'share of discordant looks', digits: 2 }),
+  ];
   return {
     rows: perSeed.flatMap((s) => s.rows),
     verdict: verdict({

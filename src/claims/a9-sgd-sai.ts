@@ -120,7 +120,7 @@ export function summarizeA9(p: A9Params, perSeed: A9Seed[]): ClaimResult {
         check('stateRatio', 'optimizer state, SGD-SaI / AdamW (floats)', s0.stateFloats['sgd-sai'] / s0.stateFloats.adamw, 0.5, 1e-3),
         check('adamwState', 'AdamW state floats - 2 x parameters', s0.stateFloats.adamw - 2 * s0.params, 0, 0),
       ],
-      numbers: { saiAccuracy: mean(sai), adamwAccuracy: mean(adam), saiState: s0.stateFloats['sgd-sai'], adamwState: s0.stateFloats.adamw, params: s0.params, seeds: perSeed.length },
+      numbers: { saiAccuracy: mean(sai), adamwAccuracy: mean(adam), saiState: s0.stateFloats['sgd-sai'], adamwStateFloats: s0.stateFloats.adamw, params: s0.params, seeds: perSeed.length },
     }),
     figures: figuresA9(p, perSeed),
   };

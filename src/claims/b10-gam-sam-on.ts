@@ -125,7 +125,7 @@ export function summarizeB10(p: B10Params, perSeed: B10Seed[]): ClaimResult {
         // SAM-ON perturbs the LayerNorm gains and shifts only: 2 x 2 x hidden of the network's parameters
         check('normShare', 'share of parameters SAM-ON perturbs - 4 hidden / parameters', perSeed[0].normShare - (4 * p.hidden) / (196 * p.hidden + p.hidden + p.hidden * p.hidden + p.hidden + p.hidden * 10 + 10 + 4 * p.hidden), 0, 1e-12),
       ],
-      numbers: { seeds: perSeed.length, normShare: perSeed[0].normShare, sgdAcc: mean(sgdAcc), samGainMean: mean(samGain), keepShare: p.keepShare },
+      numbers: { seeds: perSeed.length, perturbedShare: perSeed[0].normShare, sgdAcc: mean(sgdAcc), samGainMean: mean(samGain), keepShare: p.keepShare },
     }),
     figures: figuresB10(perSeed),
   };

@@ -159,7 +159,7 @@ export function summarizeB17(p: B17Params, perSeed: B17Seed[]): ClaimResult {
         check('radiusOverCap', `largest certified radius beyond sigma Phi^-1(alpha^(1/n)) = ${radiusCap.toFixed(4)}`, Math.max(0, ...perSeed.flatMap((s) => s.radii).map((r) => r - radiusCap)), 0, 1e-9),
       ],
       numbers: {
-        seeds: perSeed.length, attacked: attacks.length, flippedInside: inside, flippedOutside: outside, radiusCap,
+        seeds: perSeed.length, flippedInside: inside, flippedOutside: outside, radiusCap,
         insideAbstained: attacks.filter((a) => a.insideAbstained).length, meanRadius: mean(attacks.map((a) => a.radius)),
         ...Object.fromEntries(p.radii.map((r, i) => [`certified${Math.round(1000 * r)}`, curve[i]])),
       },

@@ -14,7 +14,7 @@
  */
 import { swissRoll } from '../data/toy2d.js';
 import { barFigure, seedBar, type Figure } from '../figures/plotly.js';
-import { mmd2 } from '../metrics/representation.js';
+import { mmd2 } from '../stats/two-sample.js';
 import { Rng } from '../random/rng.js';
 import { mean } from '../stats/bootstrap.js';
 import { check, meanOf, premise, verdict, type Effect } from './kit/verdict.js';
@@ -83,7 +83,7 @@ export async function seedD4(p: D4Params, seed: number): Promise<D4Seed> {
   const train = swissRoll(p.trainPoints, p.noise, rng.fork('train'));
   const test = swissRoll(p.samples, p.noise, rng.fork('test'));
   const median = medianDistance(test.x);
-  const mmd = (a: ArrayLike<number>) => [1, 0.5, 0.25, 0.125].reduce((sum, f) => sum + mmd2(a, test.x, 2, f * median), 0);
+  const mmd = (a: ArrayLike<number>) => [1, 0.5, 0.25, 0.125].reduce((sum, f) => sum + mmd2(a, test.x, 2, { bandwidth: f * median }), 0);
   const schedule = linearSchedule(p.T);
   const out: D4Seed = { rows: [], mmd: {} as Record<Arm, number>, sweep: {}, gaussian: 0, floor: 0, samples: {} as Record<Arm, number[]>, data: Array.from(test.x.subarray(0, 1000)) };
   for (const arm of ARMS) {

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BaseParams, Claim } from './types.js';
 
-const CLAIM_FILE = /^([a-e]\d+)-[a-z0-9-]+\.(ts|js)$/;
+const CLAIM_FILE = /^([a-z]\d+)-[a-z0-9-]+\.(ts|js)$/;
 
 let cache: Claim<any>[] | null = null;
 

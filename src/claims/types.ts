@@ -46,7 +46,7 @@ export interface Claim<P extends BaseParams = BaseParams, S = unknown> {
 
 /** Check a claim's definition so a broken registration fails loudly. */
 export function defineClaim<P extends BaseParams, S>(c: Claim<P, S>): Claim<P, S> {
-  if (!/^[A-E]\d+$/.test(c.id)) throw new Error(`claim id '${c.id}' must look like A1 or B12`);
+  if (!/^[A-Z]\d+$/.test(c.id)) throw new Error(`claim id '${c.id}' must look like A1 or B12`);
   if (!/^[a-z0-9-]+$/.test(c.slug)) throw new Error(`claim ${c.id}: slug '${c.slug}' must be kebab-case`);
   for (const s of ['smoke', 'ci', 'full'] as const) {
     if (!c.scales[s]?.seeds?.length) throw new Error(`claim ${c.id}: scale '${s}' needs at least one seed`);

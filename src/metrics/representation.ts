@@ -167,21 +167,3 @@ export function neuralCollapseNC1(features: ArrayLike<number>, d: number, labels
   });
   return trace / C;
 }
-
-/**
- * Squared maximum mean discrepancy between samples a [n, d] and b [m, d] with a Gaussian kernel of
- * the given bandwidth (unbiased U-statistic: the diagonal terms are left out, so it can dip below 0).
- */
-export function mmd2(a: ArrayLike<number>, b: ArrayLike<number>, d: number, bandwidth: number): number {
-  const [n, m] = [a.length / d, b.length / d];
-  const k = (x: ArrayLike<number>, i: number, y: ArrayLike<number>, j: number) => {
-    let s = 0;
-    for (let q = 0; q < d; q++) s += (x[i * d + q] - y[j * d + q]) ** 2;
-    return Math.exp(-s / (2 * bandwidth * bandwidth));
-  };
-  let aa = 0, bb = 0, ab = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) aa += k(a, i, a, j);
-  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) if (i !== j) bb += k(b, i, b, j);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) ab += k(a, i, b, j);
-  return aa / (n * (n - 1)) + bb / (m * (m - 1)) - (2 * ab) / (n * m);
-}

@@ -23,6 +23,23 @@ function hashLabel(label: string): number {
   return h >>> 0;
 }
 
+/**
+ * Draws `out.length` values of N(mean, std^2) exactly as repeated `normal()` calls would, advancing
+ * the xoshiro state and the polar method's kept value in place (the native backend provides one, so
+ * that large draws such as gradient noise cost no JS time).
+ */
+export type NormalFiller = (state: Int32Array, spare: Float64Array, out: Float32Array, mean: number, std: number) => void;
+
+let nativeNormals: NormalFiller | null = null;
+
+/** Use `f` for large normal draws (null: draw in JS); the numbers are the same either way. */
+export function useNormalFiller(f: NormalFiller | null): void {
+  nativeNormals = f;
+}
+
+/** Below this many values a native call costs more than it saves. */
+const NATIVE_MIN = 256;
+
 export class Rng {
   // state in an Int32Array: uint32 words in object fields would be boxed as heap numbers by V8
   private readonly s = new Int32Array(4);
@@ -117,6 +134,13 @@ export class Rng {
 
   normalArray(n: number, mean = 0, std = 1): Float32Array {
     const a = new Float32Array(n);
+    if (nativeNormals && n >= NATIVE_MIN) {
+      const spare = Float64Array.of(this.spare, this.hasSpare ? 1 : 0);
+      nativeNormals(this.s, spare, a, mean, std);
+      this.spare = spare[0];
+      this.hasSpare = spare[1] !== 0;
+      return a;
+    }
     for (let i = 0; i < n; i++) a[i] = mean + std * this.normal();
     return a;
   }

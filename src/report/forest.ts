@@ -17,6 +17,11 @@ export function claimedRegion(e: Effect): { ref: number; region: [number, number
     const ref = c.reference ?? 0;
     return { ref, region: c.sign > 0 ? [ref + c.smallest, Infinity] : [-Infinity, ref - c.smallest] };
   }
+  if (c.kind === 'difference') {
+    // the side the estimate is on (a difference either way counts)
+    const ref = c.reference ?? 0;
+    return { ref, region: e.estimate >= ref ? [ref + c.smallest, Infinity] : [-Infinity, ref - c.smallest] };
+  }
   if (c.kind === 'equivalence') {
     const t = c.target ?? 0;
     return { ref: t, region: [t - c.margin, t + c.margin] };

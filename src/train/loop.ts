@@ -12,6 +12,7 @@ import { batches, batchTensors, size, type Dataset } from '../data/dataset.js';
 import type { Model } from '../models/model.js';
 import type { Rng } from '../random/rng.js';
 import { createProgress, type ProgressMode } from '../util/progress.js';
+import { addAll } from '../engine/ops/lists.js';
 import { abortSignal } from '../util/abort.js';
 import { createYielder } from '../util/yield.js';
 import { crossEntropy, type LossFn } from './losses.js';
@@ -150,7 +151,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         ctx.gradAt = (ps) => tf.grads((...qs: tf.Tensor[]) => lossAt(qs))(ps);
         const { value, grads } = tf.variableGrads(() => lossAt(model.params), model.params);
         const updates = transform.update(model.params.map((p) => grads[p.name]), state, model.params, ctx);
-        model.params.forEach((p, i) => p.assign(p.add(updates[i])));
+        const next = addAll(model.params, updates);
+        model.params.forEach((p, i) => p.assign(next[i]));
         return value;
       });
       taken = step + 1;

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { adamStep } from '../engine/ops/adam.js';
+import { scaleAll } from '../engine/ops/lists.js';
 import type { Rng } from '../random/rng.js';
 
 export interface StepContext {
@@ -58,8 +59,7 @@ export function chain(...ts: GradientTransformation<any>[]): GradientTransformat
 /** Multiply by -lr(step): the descent step itself. */
 export function scaleByLearningRate(lr: Schedule): GradientTransformation<null> {
   return stateless(`lr(${typeof lr === 'number' ? lr : 'schedule'})`, (u, _s, _p, { step }) => {
-    const a = -valueAt(lr, step);
-    return u.map((g) => g.mul(a));
+    return scaleAll(u, -valueAt(lr, step));
   });
 }
 

@@ -13,6 +13,9 @@
  *   fails when the 95% interval lies wholly outside [t - m, t + m]; otherwise inconclusive.
  * - non-inferiority (sign s, reference r, margin m): holds when the one-sided 95% bound exceeds r - s m;
  *   fails when the other one-sided 95% bound falls short of it; otherwise inconclusive.
+ * - difference (reference r, smallest d >= 0; for claims that two things differ, either way): holds
+ *   when the interval excludes r and reaches beyond r +- d on its side; fails when it lies inside
+ *   (r - d, r + d) (any difference is smaller than what counts); otherwise inconclusive.
  * Status: a failed exact check or premise makes the verdict inconclusive (the instrument or the regime
  * is not what the claim needs). Otherwise over the claim's parts (a part holds when all its deciding
  * effects hold, fails when one fails): all hold -> reproduced; some hold -> partly reproduced; none
@@ -20,7 +23,7 @@
  */
 import { studentTQuantile } from '../../stats/distributions.js';
 import {
-  binomialOneSidedP, clopperPearson, slopeEstimate, tEstimate, tOneSidedP, tostP, type Estimate,
+  binomialOneSidedP, clopperPearson, slopeEstimate, tEstimate, tOneSidedP, tostP, tTwoSidedP, type Estimate,
 } from '../../stats/tests.js';
 
 export type VerdictStatus = 'reproduced' | 'partly reproduced' | 'not reproduced' | 'inconclusive';
@@ -32,9 +35,11 @@ export type Claimed =
   /** the effect equals `target` (default 0) within +-margin */
   | { kind: 'equivalence'; margin: number; target?: number }
   /** the effect is no worse than `reference` (default 0) by more than `margin`; `sign` 1: higher is better */
-  | { kind: 'non-inferiority'; margin: number; sign: 1 | -1; reference?: number };
+  | { kind: 'non-inferiority'; margin: number; sign: 1 | -1; reference?: number }
+  /** the effect differs from `reference` (default 0), either way, by at least `smallest` */
+  | { kind: 'difference'; smallest: number; reference?: number };
 
-export type TestName = 'paired t' | 't' | 'TOST equivalence' | 'non-inferiority t' | 'exact binomial' | 'exact sign' | 'slope t';
+export type TestName = 'paired t' | 't' | 'two-sided t' | 'TOST equivalence' | 'non-inferiority t' | 'exact binomial' | 'exact sign' | 'slope t';
 export type Outcome = 'holds' | 'fails' | 'inconclusive';
 
 export interface Effect {
@@ -116,6 +121,12 @@ export function outcomeOf(e: Estimate, claimed: Claimed, interval90: [number, nu
     if (hi < claimed.smallest) return 'fails';
     return lo > 0 ? 'holds' : 'inconclusive';
   }
+  if (claimed.kind === 'difference') {
+    if (!(claimed.smallest >= 0)) throw new Error(`the smallest claimed difference must be >= 0, got ${claimed.smallest}`);
+    const r = claimed.reference ?? 0;
+    if (e.lo > r - claimed.smallest && e.hi < r + claimed.smallest) return 'fails';
+    return (e.lo > r && e.hi >= r + claimed.smallest) || (e.hi < r && e.lo <= r - claimed.smallest) ? 'holds' : 'inconclusive';
+  }
   if (claimed.kind === 'equivalence') {
     const t = claimed.target ?? 0;
     if (interval90[0] > t - claimed.margin && interval90[1] < t + claimed.margin) return 'holds';
@@ -131,6 +142,7 @@ export function describeClaimed(c: Claimed, digits = 3): string {
   const f = (x: number) => fmt(x, digits);
   if (c.kind === 'direction') return `${c.sign > 0 ? '>' : '<'} ${f(c.reference ?? 0)}${c.smallest > 0 ? ` by >= ${f(c.smallest)}` : ''}`;
   if (c.kind === 'equivalence') return `within +-${f(c.margin)} of ${f(c.target ?? 0)}`;
+  if (c.kind === 'difference') return `!= ${f(c.reference ?? 0)}${c.smallest > 0 ? ` by >= ${f(c.smallest)}` : ''}`;
   return `${c.sign > 0 ? 'above' : 'below'} ${f((c.reference ?? 0) - c.sign * c.margin)} (non-inferiority margin ${f(c.margin)})`;
 }
 
@@ -143,6 +155,7 @@ function tBased(key: string, label: string, e: Estimate, claimed: Claimed, opts:
   let p: number;
   if (claimed.kind === 'direction') p = tOneSidedP(e, claimed.reference ?? 0, claimed.sign);
   else if (claimed.kind === 'equivalence') { test = 'TOST equivalence'; p = tostP(e, claimed.margin, claimed.target ?? 0); }
+  else if (claimed.kind === 'difference') { test = 'two-sided t'; p = tTwoSidedP(e, claimed.reference ?? 0); }
   else { test = 'non-inferiority t'; p = tOneSidedP(e, (claimed.reference ?? 0) - claimed.sign * claimed.margin, claimed.sign); }
   return effectFrom(key, label, e, test, p, claimed, e90, opts);
 }
@@ -198,8 +211,13 @@ export function proportion(key: string, label: string, k: number, n: number, cla
  * claimed to exceed one half by at least `smallest`.
  */
 export function signs(key: string, label: string, a: ArrayLike<number>, b: ArrayLike<number>, claimed: { sign: 1 | -1; smallest: number }, opts: EffectOptions = {}): Effect {
+  if (a.length !== b.length) throw new Error(`effect '${key}': ${a.length} vs ${b.length} paired values`);
   const d = Array.from(a, (v, i) => claimed.sign * (v - b[i])).filter((x) => x !== 0);
-  if (!d.length) throw new Error(`effect '${key}': every paired difference is 0`);
+  if (!d.length) {
+    // every pair tied: no evidence either way (the share is the null's 1/2, its interval all of [0, 1]), so inconclusive
+    const none = { estimate: 0.5, lo: 0, hi: 1, level: 0.95, n: 0 };
+    return effectFrom(key, label, none, 'exact sign', 1, { kind: 'direction', sign: 1, reference: 0.5, smallest: claimed.smallest }, [0, 1], { unit: 'share of pairs', ...opts });
+  }
   const k = d.filter((x) => x > 0).length;
   const eff = proportion(key, label, k, d.length, { kind: 'direction', sign: 1, reference: 0.5, smallest: claimed.smallest }, { unit: 'share of pairs', ...opts });
   return { ...eff, test: 'exact sign' };
@@ -264,6 +282,11 @@ export function verdict(input: VerdictInput): Verdict {
     if (parts.length > 1 || status !== 'reproduced') for (const p of parts) reasons.push(`${p.part}: ${p.outcome}`);
   }
 
+  // the effects', premises' and checks' values go into `numbers` under their keys: a number of the same
+  // name would be silently overwritten (B10's parameter share once read as its check's residual, 0)
+  const derived = new Set([...effects.flatMap((e) => [e.key, `${e.key}Lo`, `${e.key}Hi`, `${e.key}P`]), ...premises.map((p) => p.key), ...checks.map((c) => c.key)]);
+  const clash = Object.keys(input.numbers ?? {}).find((k) => derived.has(k));
+  if (clash) throw new Error(`verdict: numbers.${clash} collides with an effect, premise or check of that name (whose value goes there); rename the number`);
   const numbers: Record<string, number> = { ...(input.numbers ?? {}) };
   for (const e of effects) Object.assign(numbers, { [e.key]: e.estimate, [`${e.key}Lo`]: e.lo, [`${e.key}Hi`]: e.hi, [`${e.key}P`]: e.p });
   for (const p of premises) numbers[p.key] = p.value;

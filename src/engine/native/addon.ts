@@ -18,6 +18,12 @@ export interface NativeAddon {
   denseBackward(wrt: number, dy: Float32Array, other: Float32Array | null, y: Float32Array, out: Float32Array, dims: Int32Array): void;
   /** coefficients: [b1, b2, 1 - b1, 1 - b2, c1, c2, eps] as float32 */
   adamUpdate(g: Float32Array, m: Float32Array, v: Float32Array, mOut: Float32Array, vOut: Float32Array, u: Float32Array, coefficients: Float32Array): void;
+  /** out = alpha x + y (y null: alpha x), alpha rounded to float32 */
+  axpy(x: Float32Array, y: Float32Array | null, out: Float32Array, alpha: number): void;
+  /** draws from noiselab's seeded normal stream (src/random/rng.ts), advancing state and spare in place */
+  normalFill(state: Int32Array, spare: Float64Array, out: Float32Array, mean: number, std: number): void;
+  /** V8's Math.log (fdlibm) as the native stream computes it */
+  fdlibmLog(x: number): number;
   binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, out: Float32Array, outShape: Int32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   reduce(op: number, x: Float32Array, shape: Int32Array, reduced: Int32Array, out: Float32Array): void;

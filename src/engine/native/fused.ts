@@ -1,11 +1,11 @@
 /**
  * Native kernels of noiselab's fused ops (../ops): the dense layer's forward pass and each of its
  * three gradients in one call (only float32 2-D operands with a bias of n values reach them), and
- * Adam's update of every parameter in one call.
+ * Adam's update and a x + y of every parameter in one call.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { ADAM_KERNEL, DENSE_ACTIVATIONS, DENSE_GRAD_KERNEL, DENSE_KERNEL, type AdamAttrs, type DenseAttrs, type DenseGradAttrs } from '../ops/kernels.js';
+import { ADAM_KERNEL, AXPY_KERNEL, type AxpyAttrs, DENSE_ACTIVATIONS, DENSE_GRAD_KERNEL, DENSE_KERNEL, type AdamAttrs, type DenseAttrs, type DenseGradAttrs } from '../ops/kernels.js';
 import type { NativeAddon } from './addon.js';
 import { f32, outputBuffer, type KernelFunc } from './util.js';
 
@@ -56,6 +56,18 @@ export function fusedKernels(addon: NativeAddon): Record<string, KernelFunc> {
         us.push(backend.makeTensorInfo(g.shape, 'float32', u));
       }
       return [...ms, ...vs, ...us];
+    },
+    [AXPY_KERNEL]: (args) => {
+      const backend = args.backend as MathBackendCPU;
+      const { alpha, count, withY } = args.attrs as unknown as AxpyAttrs;
+      const outs: tf.TensorInfo[] = [];
+      for (let i = 0; i < count; i++) {
+        const x = args.inputs[`x${i}`] as tf.TensorInfo;
+        const out = outputBuffer(x.shape.reduce((a, c) => a * c, 1));
+        addon.axpy(storage(backend, x, 'x'), withY ? storage(backend, args.inputs[`y${i}`] as tf.TensorInfo, 'y') : null, out, alpha);
+        outs.push(backend.makeTensorInfo(x.shape, 'float32', out));
+      }
+      return outs;
     },
   };
 }

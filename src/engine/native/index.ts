@@ -8,6 +8,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon } from './addon.js';
 import { fusedKernels } from './fused.js';
 import { nativeKernels } from './kernels.js';
+import { useNormalFiller } from '../../random/rng.js';
 import { outputPool } from './util.js';
 
 export const NATIVE = 'native';
@@ -61,6 +62,8 @@ export async function registerNativeBackend(): Promise<string> {
     return f as (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
   };
   const replaced = nativeKernels(addon, cpu);
+  // seeded normal draws (gradient noise, initialisation) in C++: the same numbers, without JS time
+  useNormalFiller((state, spare, out, mean, std) => addon.normalFill(state, spare, out, mean, std));
   tf.registerBackend(NATIVE, () => new NativeBackend(), 3);
   for (const k of tf.getKernelsForBackend('cpu')) {
     tf.registerKernel({ ...k, backendName: NATIVE, kernelFunc: (replaced[k.kernelName] ?? k.kernelFunc) as tf.KernelFunc });

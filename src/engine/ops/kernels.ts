@@ -30,3 +30,13 @@ export interface AdamAttrs {
   c1: number;
   c2: number;
 }
+
+/** alpha x_i (+ y_i) over a list of tensors in one call (see lists.ts). */
+export const AXPY_KERNEL = 'NoiselabAxpy';
+
+export interface AxpyAttrs {
+  alpha: number;
+  count: number;
+  /** whether y_0..y_{count-1} are inputs */
+  withY: boolean;
+}
