@@ -13,6 +13,7 @@
 import { parse, type Node as AcornNode } from 'acorn';
 import type { Message as EsbuildMessage, TransformOptions, TransformResult } from 'esbuild';
 import { createRequire } from 'node:module';
+import { CellSyntaxError, IMPORT_HOOK } from './cell.js';
 import { lineMap, maxOriginalLine } from './sourcemap.js';
 
 const require = createRequire(import.meta.url);
@@ -35,12 +36,7 @@ async function transform(source: string, opts: TransformOptions): Promise<Transf
 }
 
 /** A cell's code that does not compile: the message names the cell's own line and column. */
-export class CellSyntaxError extends Error {
-  override name = 'SyntaxError';
-  constructor(message: string, readonly line: number, readonly column: number, readonly incomplete: boolean) {
-    super(message);
-  }
-}
+export { CellSyntaxError, IMPORT_HOOK } from './cell.js';
 
 export interface CompiledCell {
   /** an expression: evaluating it gives the promise of the cell's result */
@@ -50,7 +46,7 @@ export interface CompiledCell {
 }
 
 /** The name under which compiled cells reach the kernel's module loader. */
-export const IMPORT_HOOK = '__noiselabImport';
+
 
 type N = AcornNode & Record<string, any>;
 

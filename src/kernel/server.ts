@@ -16,7 +16,8 @@ import { inspect } from 'node:util';
 import { runInThisContext } from 'node:vm';
 import * as zmq from 'zeromq';
 import { SendQueue, Session, type Message } from '../notebook/protocol.js';
-import { CellSyntaxError, compileCell, IMPORT_HOOK } from './compile.js';
+import { CellSyntaxError, IMPORT_HOOK } from './cell.js';
+import type { CompiledCell } from './compile.js';
 import { installKernelHook, type Comm } from './display.js';
 import { resultBundle } from './result.js';
 
@@ -102,6 +103,8 @@ export class KernelServer {
     void this.serve(this.control, 'control');
     void this.serve(this.shell, 'shell');
     await this.publish(null, 'status', { execution_state: 'starting' });
+    // load the compiler now, but after the sockets serve: kernel_info does not wait for it
+    setImmediate(() => { void compiler(); });
   }
 
   // ---- sockets
@@ -305,7 +308,7 @@ export class KernelServer {
   }
 
   private async run(code: string, count: number): Promise<unknown> {
-    const cell = await compileCell(code).catch((e) => { throw withCell(e, count); });
+    const cell = await compileCell(code).catch((e: unknown) => { throw withCell(e, count); });
     this.cellLines.set(cellName(count), cell.originalLine);
     if (this.abort.signal.aborted) this.abort = new AbortController();
     const result = runInThisContext(cell.code, {
@@ -480,4 +483,12 @@ const PAGE_REQUEST = /^\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\?\s*$/;
 function withCell(e: unknown, count: number): unknown {
   if (e instanceof CellSyntaxError) e.message = `${e.message} in cell ${count}`;
   return e;
+}
+
+// The cell compiler (acorn, esbuild) is loaded on first use, so the kernel answers kernel_info without it.
+let compilerModule: Promise<typeof import('./compile.js')> | null = null;
+const compiler = () => (compilerModule ??= import('./compile.js'));
+
+async function compileCell(code: string): Promise<CompiledCell> {
+  return (await compiler()).compileCell(code);
 }
