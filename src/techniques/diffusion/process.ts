@@ -85,6 +85,17 @@ export function linearBetas(T: number, beta1 = 1e-4, betaT = 0.02): DiscreteSche
 }
 
 /**
+ * Stable Diffusion's "scaled linear" betas: linear in sqrt(beta) from sqrt(beta1) to sqrt(betaT)
+ * (0.00085 .. 0.012 at T = 1000, alphaBar[T-1] ~ 0.0047: a terminal SNR that is small but not 0).
+ */
+export function scaledLinearBetas(T: number, beta1 = 0.00085, betaT = 0.012): DiscreteSchedule {
+  checkT(T, 'scaledLinearBetas');
+  if (!(beta1 > 0 && betaT > 0 && beta1 < 1 && betaT < 1)) throw new Error(`scaledLinearBetas: beta1 and betaT must lie in (0, 1), got beta1=${beta1}, betaT=${betaT}`);
+  const [a, b] = [Math.sqrt(beta1), Math.sqrt(betaT)];
+  return fromBetas(Float64Array.from({ length: T }, (_, t) => (a + ((b - a) * t) / Math.max(1, T - 1)) ** 2));
+}
+
+/**
  * Nichol & Dhariwal 2021's cosine schedule: alphaBar(t) = h(t)/h(0), h(t) = cos^2((t/T + s)/(1 + s) pi/2),
  * betas = 1 - alphaBar(t)/alphaBar(t-1) clipped at 0.999 (as the paper does, so the last step is not
  * singular); alphaBar is the product of the clipped betas.

@@ -234,6 +234,30 @@ export function ddimSample(schedule: DiscreteSchedule, eps: StepEps, xT: Float64
   return x;
 }
 
+/** An x0-prediction model on a discrete schedule: E[x_0 | x_t = x] at step t (0..T-1), n x d. */
+export type StepX0 = (x: Float64Array, t: number) => Float64Array;
+
+/**
+ * DDIM (eta = 0) driven by an x0-prediction: eps = (x - sqrt(ab_t) x0)/sqrt(1 - ab_t), then the same step
+ * as {@link ddimSample}. Unlike eps-prediction it can start at zero terminal SNR (alphaBar = 0, where x0
+ * is not identified from eps), as Lin et al. 2024 need.
+ */
+export function ddimSampleX0(schedule: DiscreteSchedule, x0Pred: StepX0, xT: Float64Array, opts: { steps?: number; spacing?: Spacing } = {}): Float64Array {
+  const T = checkSchedule(schedule, 'ddimSampleX0');
+  const idx = stepIndices(T, opts.steps ?? T, opts.spacing);
+  const x = Float64Array.from(xT);
+  for (let i = 0; i < idx.length; i++) {
+    const t = idx[i];
+    const ab = schedule.alphaBar[t];
+    if (!(ab < 1)) throw new Error(`ddimSampleX0: step ${t} has alphaBar=${ab}: no noise to remove`);
+    const abPrev = i + 1 < idx.length ? schedule.alphaBar[idx[i + 1]] : 1;
+    const x0 = checkScore(x0Pred(x, t), x, 'ddimSampleX0');
+    const [sa, sb, sp, sq] = [Math.sqrt(ab), Math.sqrt(1 - ab), Math.sqrt(abPrev), Math.sqrt(1 - abPrev)];
+    for (let j = 0; j < x.length; j++) x[j] = sp * x0[j] + sq * ((x[j] - sa * x0[j]) / sb);
+  }
+  return x;
+}
+
 /**
  * n draws of x_T, n x d: N(0, sigma(1)^2 I) for a process (N(0, sigmaMax^2 I) for VE; for VP
  * sigma(1)^2 = 1 - alpha(1)^2, within 5e-5 of Song et al.'s N(0, I) at the default betas), and
