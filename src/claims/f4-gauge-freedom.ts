@@ -62,13 +62,13 @@ export async function seedF4(p: F4Params, seed: number): Promise<F4Seed> {
   const sd = PROCESS.sigma(1);
   const xT = Float64Array.from({ length: 2 * p.chains }, () => sd * prior.normal());
   const data = sampleGmm(DATA, p.chains, rng.fork('data'));
-  const w2 = (x: Float64Array, label: string) => Math.sqrt(slicedW2(x, data, 2, { projections: p.projections, rng: rng.fork(`projections ${label}`) }));
-  const out: F4Seed = { rows: [], w2: {}, floor: w2(sampleGmm(DATA, p.chains, rng.fork('second draw')), 'floor') };
+  // one set of projections for every W2 of a seed (the floor too), so that their differences cancel the projection noise
+  const w2 = (x: Float64Array) => Math.sqrt(slicedW2(x, data, 2, { projections: p.projections, rng: rng.fork('projections') }));
+  const out: F4Seed = { rows: [], w2: {}, floor: w2(sampleGmm(DATA, p.chains, rng.fork('second draw'))) };
   const fields: [string, TimeScore][] = [['exact', score], ...p.lambdas.flatMap((l) => [[`gauge ${l}`, withField('gauge', l)], [`control ${l}`, withField('control', l)]] as [string, TimeScore][])];
   for (const [name, s] of fields) {
     const x = probabilityFlow(PROCESS, s, xT, { steps: p.steps, method: 'heun' });
-    // every field's W2 uses the same projections (the paired differences then cancel the projection noise)
-    out.w2[name] = Math.sqrt(slicedW2(x, data, 2, { projections: p.projections, rng: rng.fork('projections') }));
+    out.w2[name] = w2(x);
     out.rows.push({ seed, field: name, slicedW2ToData: out.w2[name] });
   }
   out.rows.push({ seed, field: 'second exact draw (floor)', slicedW2ToData: out.floor });
@@ -100,7 +100,7 @@ function divergenceCheck(): number {
   return worst;
 }
 
-/** The gauge field is not a gradient: its curl, d w2/dx - d w1/dy, at a point between the components (relative to |w|/length). */
+/** The gauge field is not a gradient: |curl| = |d w2/dx - d w1/dy| at a point between the components (absolute). */
 function curlOfGauge(): number {
   const h = 1e-4;
   const t = 0.1;

@@ -6,7 +6,7 @@ import { runAtCiScale } from './claim-harness.js';
 describe('F1 CFG is a predictor-corrector', () => {
   // The rule (W2 to the powered target and between the two samplers above 0.02 at T and 2T; PCG within
   // +-0.02 of DDPM-CFG in mean and variance) is fixed in the claim module; status and numbers are
-  // compared with the committed record by the harness. ci is cut to the CI budget (T = 100, 30000
+  // compared with the committed record by the harness. ci is cut to the CI budget (T = 100, 24000
   // chains, 3 seeds); the verdict of record is the full run (T = 1000, 100000 chains, 10 seeds).
   it('neither guided sampler samples the powered distribution, they differ, and PCG lands on DDPM-CFG', async () => {
     const { verdict } = await runAtCiScale(claim);

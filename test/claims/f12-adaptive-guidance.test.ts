@@ -8,7 +8,7 @@ describe('F12 adaptive guidance', () => {
   // AG's samples within sliced W2 0.02 of CFG's) is fixed in the claim module; status and numbers are
   // compared with the committed record by the harness. ci is cut to the CI budget (4000 chains, 5 seeds);
   // the verdict of record is the full run (20000 chains, 10 seeds).
-  it('the CFG step aligns with the conditional step late in sampling, and skipping guidance there keeps the samples', async () => {
+  it('the guided prediction aligns with the conditional one late in sampling, and skipping guidance there keeps the samples', async () => {
     const { verdict } = await runAtCiScale(claim);
     const n = claim.scales.ci.seeds.length;
     expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['ddimLandsOnX0', true]]);
@@ -19,12 +19,13 @@ describe('F12 adaptive guidance', () => {
     expect(effectOf(verdict, 'cfgVsConditional')).toMatchObject({ decides: false });
     // AG saves a quarter of the evaluations (25 of 100)
     expect(verdict.numbers.evaluationsSaved).toBe(0.25);
-    // what ci shows: in this exact toy the class decision falls in the second half of the 50 steps, where
-    // the guided and conditional steps part (cosines dip well below 0.99, below the first half's), and
-    // skipping guidance from step 26 moves the samples far more than 0.02
+    // what ci shows: the predictions part while the class is decided and realign after, but that band
+    // reaches past the midpoint on this schedule: the second half is more aligned than the first, yet its
+    // smallest cosine is below 0.99 (so the alignment part fails) and skipping guidance from step 26 moves
+    // the samples: not reproduced
+    expect(effectOf(verdict, 'alignmentGrows').outcome).toBe('holds');
+    for (const k of ['secondHalfMinCosine', 'agVsCfg']) expect(effectOf(verdict, k).outcome).toBe('fails');
     expect(verdict.status).toBe('not reproduced');
-    for (const k of ['secondHalfMinCosine', 'alignmentGrows', 'agVsCfg']) expect(effectOf(verdict, k).outcome).toBe('fails');
-    expect(verdict.numbers.agVsCfg).toBeGreaterThan(0.1);
     expect(verdict.numbers.cfgVsConditional).toBeGreaterThan(verdict.numbers.agVsCfg);
   }, 120_000);
 });

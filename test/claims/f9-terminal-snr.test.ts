@@ -13,6 +13,7 @@ describe('F9 terminal SNR', () => {
     const n = claim.scales.ci.seeds.length;
     expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['zeroSnrPredictsMean', true]]);
     expect(verdict.headline).toBe('compressionD784');
+    expect(effectOf(verdict, 'compressionD64')).toMatchObject({ decides: false });
     expect(effectOf(verdict, 'compressionD784')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: -1, reference: 1, smallest: 0.05 }, n, decides: true, outcome: 'holds' });
     expect(effectOf(verdict, 'zeroSnrD784')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.05, target: 1 }, n, decides: true });
     expect(effectOf(verdict, 'gapGrowsWithD')).toMatchObject({ test: 'slope t', decides: true, outcome: 'holds' });
