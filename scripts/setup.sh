@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 log() { echo "[setup] $*"; }
 
 # chromium: static PNGs of figures and the report site's browser test (playwright-core drives it; no browser download)
+# jupyter-notebook: the kernel's browser test (Debian's classic Notebook on 127.0.0.1, driven in Chromium)
 # redis-server: the queue of `reproduce --queue` (the queue tests start their own, on a free port, and stop it)
-APT_PACKAGES=(jupyter-nbconvert python3-nbclient python3-nbformat dataset-fashion-mnist g++ make libopenblas-dev chromium
+APT_PACKAGES=(jupyter-nbconvert jupyter-notebook python3-nbclient python3-nbformat dataset-fashion-mnist g++ make libopenblas-dev chromium
   python3-ipykernel python3-jupyter-kernel-test redis-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
