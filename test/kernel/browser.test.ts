@@ -33,6 +33,8 @@ const CELLS = [
   'import { train, mlp, sgd, moons, Rng } from "noiselab";\nlet steps = 0;\nconst model = mlp({ sizes: [2, 16, 2] }, new Rng(1));\nconst data = moons(200, 0.1, new Rng(2));',
   'await train({ model, data, transform: sgd(0.1), batchSize: 20, steps: 10_000_000, logEvery: 1, onLog: (s) => { steps = s; }, rng: new Rng(3), progress: "silent" });',
   'steps',
+  'for (let i = 0; i < 10000; i++) console.log(`line ${i}`);',
+  'for (let i = 0; i < 10000; i++) { console.log(`async ${i}`); if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 0)); }',
 ];
 
 /** Run cell i as the Run button does and wait until the kernel is idle again; returns the cell's output text and HTML. */
@@ -110,6 +112,14 @@ describe.skipIf(!ready && !process.env.CI)('the noiselab kernel in the classic N
       const el = (globalThis as any).Jupyter.notebook.get_cell(3).element[0] as any;
       return el.querySelector('.js-plotly-plot, .plotly, svg, img') !== null;
     }, null, { timeout: 30_000 });
+  }, 120_000);
+
+  it('delivers 10,000 lines printed as fast as possible, from synchronous and from asynchronous code, in order', async () => {
+    for (const [cell, word] of [[7, 'line'], [8, 'async']] as const) {
+      const lines = (await run(page, cell)).text.split('\n').filter((l) => l.startsWith(word));
+      expect(lines.length, `cell ${cell}`).toBe(10000);
+      expect(lines.every((l, i) => l === `${word} ${i}`), `cell ${cell} in order`).toBe(true);
+    }
   }, 120_000);
 
   it('interrupts a training loop: the cell ends with KeyboardInterrupt, training stops, the variables stay', async () => {
