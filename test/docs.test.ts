@@ -13,6 +13,8 @@ describe('API reference (TypeDoc)', () => {
     const r = spawnSync(process.execPath, [typedoc, '--out', out], { cwd: projectRoot(), encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(existsSync(join(out, 'index.html'))).toBe(true);
+    // the front page is the overview with examples of the main entry points
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('Start the engine');
     const page = readFileSync(join(out, 'functions', 'buildSite.html'), 'utf8');
     expect(page).toContain('SiteOptions');
     expect(readFileSync(join(out, 'classes', 'FigureRenderer.html'), 'utf8')).toMatch(/Calls are serialised/);
