@@ -21,7 +21,7 @@ import { barFigure, lineFigure, seedBar, type Figure } from '../figures/plotly.j
 import { Rng } from '../random/rng.js';
 import { mean } from '../stats/bootstrap.js';
 import { slicedW2 } from '../stats/two-sample.js';
-import { cfg, gmm, gmmEps, linearBetas, stepIndices, type DiscreteSchedule, type Gmm } from '../techniques/diffusion/index.js';
+import { cfg, ddimStep, gmm, gmmEps, linearBetas, stepIndices, type DiscreteSchedule, type Gmm } from '../techniques/diffusion/index.js';
 import { check, meanOf, paired, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
@@ -57,14 +57,9 @@ export interface F12Seed {
   cfgVsCond: Record<string, number>;
 }
 
-/** One DDIM step from step index t to tPrev (or to x0 when tPrev < 0), with eps e, in place on a copy. */
-function ddimStep(x: Float64Array, e: Float64Array, t: number, tPrev: number): Float64Array {
-  const ab = SCHEDULE.alphaBar[t];
-  const abPrev = tPrev >= 0 ? SCHEDULE.alphaBar[tPrev] : 1;
-  const [sa, sb, sp, sq] = [Math.sqrt(ab), Math.sqrt(1 - ab), Math.sqrt(abPrev), Math.sqrt(1 - abPrev)];
-  const out = new Float64Array(x.length);
-  for (let j = 0; j < x.length; j++) out[j] = sp * ((x[j] - sb * e[j]) / sa) + sq * e[j];
-  return out;
+/** One DDIM step from step index t to tPrev (or to x0 when tPrev < 0), with eps e, on a copy. */
+function stepTo(x: Float64Array, e: Float64Array, t: number, tPrev: number): Float64Array {
+  return ddimStep(x, e, SCHEDULE.alphaBar[t], tPrev >= 0 ? SCHEDULE.alphaBar[tPrev] : 1);
 }
 
 /**
@@ -81,7 +76,7 @@ export function guidedDdim(cond: Gmm, mix: Gmm, xT: Float64Array, steps: number,
     const [t, tPrev] = [idx[i], i + 1 < idx.length ? idx[i + 1] : -1];
     const ec = epsC(x, t);
     if (i >= skipFrom) {
-      x = ddimStep(x, ec, t, tPrev);
+      x = stepTo(x, ec, t, tPrev);
       continue;
     }
     const eg = cfg(ec, epsU(x, t), gamma);
@@ -90,7 +85,7 @@ export function guidedDdim(cond: Gmm, mix: Gmm, xT: Float64Array, steps: number,
       sum += (eg[k] * ec[k] + eg[k + 1] * ec[k + 1]) / Math.max(1e-300, Math.hypot(eg[k], eg[k + 1]) * Math.hypot(ec[k], ec[k + 1]));
     }
     cosines.push(sum / (x.length / 2));
-    x = ddimStep(x, eg, t, tPrev);
+    x = stepTo(x, eg, t, tPrev);
   }
   return { x, cosines };
 }
@@ -127,7 +122,7 @@ function stepCheck(): number {
   const ab = SCHEDULE.alphaBar[500];
   const eps = [0.3, 1.1];
   const x = Float64Array.from(x0, (v, j) => Math.sqrt(ab) * v + Math.sqrt(1 - ab) * eps[j]);
-  const landed = ddimStep(x, Float64Array.from(eps), 500, -1);
+  const landed = stepTo(x, Float64Array.from(eps), 500, -1);
   return Math.max(...Array.from(landed, (v, j) => Math.abs(v - x0[j])));
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Rng } from '../../random/rng.js';
 import type { DiscreteSchedule } from './process.js';
-import type { StepEps } from './samplers.js';
+import { ddimStep, type StepEps } from './samplers.js';
 
 /**
  * gamma * conditional + (1 - gamma) * unconditional, elementwise, for scores or eps-predictions. The other
@@ -93,10 +93,9 @@ export function pcgSample(schedule: DiscreteSchedule, epsCond: StepEps, epsUncon
     if (!(ab > 0 && ab < 1)) throw new Error(`pcgSample: step ${t} has alphaBar=${ab}: needs 0 < alphaBar < 1`);
     const abPrev = t > 0 ? schedule.alphaBar[t - 1] : 1;
     // predictor: deterministic DDIM on the conditional model
-    const e = epsCond(x, t);
-    const [sa, sb, sp, sq] = [Math.sqrt(ab), Math.sqrt(1 - ab), Math.sqrt(abPrev), Math.sqrt(1 - abPrev)];
-    for (let j = 0; j < x.length; j++) x[j] = sp * ((x[j] - sb * e[j]) / sa) + sq * e[j];
+    ddimStep(x, epsCond(x, t), ab, abPrev, x);
     if (t === 0) break;
+    const sq = Math.sqrt(1 - abPrev);
     // corrector: Langevin at level t - 1 on the gamma'-powered density, score = -eps / sqrt(1 - alphaBar)
     const [ec, eu] = [epsCond(x, t - 1), epsUncond(x, t - 1)];
     const step = schedule.betas[t] / 2;

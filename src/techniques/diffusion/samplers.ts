@@ -185,12 +185,29 @@ export function stepIndices(T: number, steps: number, spacing: Spacing = 'traili
   if (!(Number.isInteger(steps) && steps >= 1 && steps <= T)) throw new Error(`stepIndices: steps must be an integer in [1, T=${T}], got ${steps}`);
   const idx = new Int32Array(steps);
   for (let i = 0; i < steps; i++) {
-    if (spacing === 'trailing') idx[i] = Math.round(T - (i * T) / steps) - 1;
+    if (spacing === 'trailing') idx[i] = roundHalfEven(T - (i * T) / steps) - 1;
     else if (spacing === 'leading') idx[i] = (steps - 1 - i) * Math.floor(T / steps);
-    else if (spacing === 'linspace') idx[i] = Math.round(((steps - 1 - i) * (T - 1)) / Math.max(1, steps - 1));
+    else if (spacing === 'linspace') idx[i] = roundHalfEven(((steps - 1 - i) * (T - 1)) / Math.max(1, steps - 1));
     else throw new Error(`stepIndices: spacing must be 'leading', 'linspace' or 'trailing', got ${String(spacing)}`);
   }
   return idx;
+}
+
+// numpy's round (half to even), which the reference schedulers use: Math.round takes 812.5 to 813, numpy to 812
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * DDIM's deterministic move (eta = 0) of the points x from alphaBar `ab` to `abPrev` given their eps:
+ * x0 = (x - sqrt(1 - ab) eps)/sqrt(ab), then sqrt(abPrev) x0 + sqrt(1 - abPrev) eps, written to `out`
+ * (which may be x).
+ */
+export function ddimStep(x: Float64Array, e: Float64Array, ab: number, abPrev: number, out: Float64Array = new Float64Array(x.length)): Float64Array {
+  const [sa, sb, sp, sq] = [Math.sqrt(ab), Math.sqrt(1 - ab), Math.sqrt(abPrev), Math.sqrt(1 - abPrev)];
+  for (let j = 0; j < x.length; j++) out[j] = sp * ((x[j] - sb * e[j]) / sa) + sq * e[j];
+  return out;
 }
 
 /** Options of {@link ddimSample}. */
@@ -223,12 +240,16 @@ export function ddimSample(schedule: DiscreteSchedule, eps: StepEps, xT: Float64
     if (!(ab > 0)) throw new Error(`ddimSample: step ${t} has alphaBar=${ab}: x_0 is not identified from eps there (zero terminal SNR needs v- or x0-prediction)`);
     const abPrev = i + 1 < idx.length ? schedule.alphaBar[idx[i + 1]] : 1;
     const e = checkScore(eps(x, t), x, 'ddimSample');
+    if (eta === 0) {
+      ddimStep(x, e, ab, abPrev, x);
+      continue;
+    }
     const sig = eta * Math.sqrt(((1 - abPrev) / (1 - ab)) * (1 - ab / abPrev));
     const dir = Math.sqrt(Math.max(0, 1 - abPrev - sig * sig));
     const [sa, sb, sp] = [Math.sqrt(ab), Math.sqrt(1 - ab), Math.sqrt(abPrev)];
     for (let j = 0; j < x.length; j++) {
       const x0 = (x[j] - sb * e[j]) / sa;
-      x[j] = sp * x0 + dir * e[j] + (sig > 0 ? sig * opts.rng!.normal() : 0);
+      x[j] = sp * x0 + dir * e[j] + sig * opts.rng!.normal();
     }
   }
   return x;

@@ -60,6 +60,7 @@ export function gaussianTransport(m1: Float64Array, s1: Float64Array, m2: Float6
 /** W2^2 between N(m1, S1) and N(m2, S2): |m1 - m2|^2 + tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2). */
 export function gaussianW2Sq(m1: Float64Array, s1: Float64Array, m2: Float64Array, s2: Float64Array): number {
   const n = m1.length;
+  if (m2.length !== n || s1.length !== n * n || s2.length !== n * n) throw new Error(`gaussianW2Sq: need means of one length n and n x n covariances, got means of ${m1.length} and ${m2.length} and covariances of ${s1.length} and ${s2.length} values`);
   const root = symmetricMatrixFunction(s1, n, Math.sqrt);
   const middle = symmetricMatrixFunction(matmul(matmul(root, s2, n), root, n), n, Math.sqrt);
   let w = 0;
