@@ -22,5 +22,8 @@ describe('F3 score SDE', () => {
     }
     expect(effectOf(verdict, 'pcVsP100')).toMatchObject({ test: 'paired t', n, decides: true });
     expect(effectOf(verdict, 'pcVsP100Exact')).toMatchObject({ decides: false });
+    // what ci shows: 1000 chains leave the SDE-vs-ODE intervals wider than +-0.02 and the VE ODE's distance
+    // to the floor noisier than 0.01, so the premise fails and ci is inconclusive; the full run decides
+    expect(verdict.status).toBe('inconclusive');
   }, 120_000);
 });
