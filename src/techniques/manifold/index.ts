@@ -1,0 +1,3 @@
+export * from './bessel.js';
+export * from './sphere.js';
+export * from './sampler.js';
