@@ -37,6 +37,7 @@ export type { Effect, Claimed, Premise, ExactCheck, Outcome } from './claims/kit
 export { readRecord, readRecords, staleness, compareWithRecord, type ClaimRecord, type Provenance, type RecordDifference } from './results/records.js';
 export * from './stats/tests.js';
 export * from './stats/two-sample.js';
+export * from './stats/mmd-gmm.js';
 export { reproduce, type ReproduceOptions, type ReproduceOutcome } from './claims/reproduce.js';
 export type { RedisTarget } from './queue/redis.js';
 export { runClaimNotebook, notebookClaimResult, type NotebookClaimOptions, type NotebookClaimRun } from './claims/notebook-claim.js';
@@ -67,6 +68,7 @@ export * as discreteGradients from './techniques/discrete-gradients/index.js';
 export * as forwardGradient from './techniques/forward-gradient/index.js';
 export * as gradientRegularization from './techniques/gradient-regularization/index.js';
 export * as information from './techniques/information/index.js';
+export * as interpolants from './techniques/interpolants/index.js';
 export * as jacobian from './techniques/jacobian/index.js';
 export * as labelNoise from './techniques/label-noise/index.js';
 export * as lipschitz from './techniques/lipschitz/index.js';
