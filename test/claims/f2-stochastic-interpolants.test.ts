@@ -21,5 +21,9 @@ describe('F2 stochastic interpolants', () => {
       expect(Math.abs(effectOf(verdict, `exact${name}Eps${eps}`).estimate)).toBeLessThan(5e-4);
     }
     expect(effectOf(verdict, 'learnedLinear')).toMatchObject({ test: 'paired t', n, decides: true });
+    // what ci shows: the ci net (3-64-64-4, 400 steps) samples too poorly for the learned premise, and 1000
+    // chains leave the exact rows' intervals wider than the margin: inconclusive; the full run decides
+    expect(verdict.premise.map((p) => [p.key, p.holds])).toEqual([['learnedUsableLinear', false]]);
+    expect(verdict.status).toBe('inconclusive');
   }, 120_000);
 });
