@@ -1,0 +1,3 @@
+export * from './em.js';
+export * from './fisher.js';
+export * from './match.js';
