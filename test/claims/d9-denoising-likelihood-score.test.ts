@@ -15,5 +15,9 @@ describe('D9 denoising likelihood score matching', () => {
     expect(effectOf(verdict, 'guidedMmd')).toMatchObject({ test: 'paired t', n, decides: true });
     // the premises hold at ci: CE classifies like the Bayes classifier, and exact guidance samples the classes
     expect(verdict.premise.map((p) => [p.key, p.holds])).toEqual([['ceAccuracy', true], ['exactGuidance', true]]);
+    // what ci shows (300 training steps): DLSM's mismatch is lower at high noise (t in [0.3, 1]) and higher
+    // below it, where the sigma^2 weighting leaves its loss little signal
+    expect(effectOf(verdict, 'mismatchBand3').outcome).toBe('holds');
+    expect(effectOf(verdict, 'mismatchBand2').outcome).toBe('fails');
   }, 120_000);
 });
