@@ -59,6 +59,7 @@ export type { Notebook, Cell, Output, MultilineString } from './notebook/nbforma
 export { findKernelSpec, listKernelSpecs, type KernelSpec } from './notebook/kernelspec.js';
 // every technique family as a namespace (import { adversarial } from "noiselab"), also at noiselab/techniques/<folder>
 export * as adversarial from './techniques/adversarial/index.js';
+export * as assignment from './techniques/assignment/index.js';
 export * as ambient from './techniques/ambient/index.js';
 export * as attribution from './techniques/attribution/index.js';
 export * as augmentation from './techniques/augmentation/index.js';
