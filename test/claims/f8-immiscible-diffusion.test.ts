@@ -16,6 +16,18 @@ describe('F8 immiscible diffusion', () => {
     expect(verdict.headline).toBe('stepsRatioAt0p1');
     for (const k of ['stepsRatioAt0p2', 'stepsRatioAt0p1']) expect(effectOf(verdict, k)).toMatchObject({ test: 't', n, decides: true, claimed: { kind: 'direction', sign: -1 } });
     for (const k of ['stepsRatioAt0p3', 'stepsRatioAt0p15']) expect(effectOf(verdict, k)).toMatchObject({ decides: false });
-    expect(effectOf(verdict, 'assignedNoiseRejected')).toMatchObject({ test: 'exact binomial', decides: true, claimed: { kind: 'direction', sign: -1, reference: 0.15 } });
+    const ks = effectOf(verdict, 'assignedNoiseRejected');
+    expect(ks).toMatchObject({ test: 'exact binomial', decides: true, claimed: { kind: 'direction', sign: -1 } });
+    expect(ks.claimed.reference).toBeCloseTo(0.15, 12);
+    // what ci shows: 300 steps at batch 64 leave both arms far from the data (sliced W2 ~0.6), so no target is
+    // reached, the speed premises fail and ci is inconclusive; the full run decides. The marginal machinery works:
+    // the KS test keeps its level on the drawn noise, rejects every chunk of the conditioned noise, and rejects
+    // the assigned noise at about its level (60 tests leave the Clopper-Pearson bound above 0.15)
+    expect(verdict.premise.filter((p) => !p.holds).map((p) => p.key)).toEqual(['stepsRatioAt0p2Resolvable', 'stepsRatioAt0p1Resolvable', 'standardTrains']);
+    expect(verdict.numbers.drawnNoiseRejected).toBeLessThanOrEqual(0.15);
+    expect(verdict.numbers.conditionedNoiseRejected).toBe(1);
+    expect(ks.estimate).toBeLessThan(0.1);
+    expect(verdict.numbers.pairDistanceAssigned).toBeLessThan(0.5 * verdict.numbers.pairDistanceDrawn);
+    expect(verdict.status).toBe('inconclusive');
   }, 120_000);
 });
