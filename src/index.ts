@@ -76,6 +76,7 @@ export * as labelNoise from './techniques/label-noise/index.js';
 export * as lipschitz from './techniques/lipschitz/index.js';
 export * as lrSchedules from './techniques/lr-schedules/index.js';
 export * as lrStability from './techniques/lr-stability/index.js';
+export * as minority from './techniques/minority/index.js';
 export * as manifold from './techniques/manifold/index.js';
 export * as noisyClassifier from './techniques/noisy-classifier/index.js';
 export * as optimizers from './techniques/optimizers/index.js';

@@ -1,0 +1,3 @@
+export * from './score.js';
+export * from './grid.js';
+export * from './guidance.js';
