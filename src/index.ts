@@ -81,6 +81,7 @@ export * as manifold from './techniques/manifold/index.js';
 export * as noisyClassifier from './techniques/noisy-classifier/index.js';
 export * as optimizers from './techniques/optimizers/index.js';
 export * as privacy from './techniques/privacy/index.js';
+export * as proximal from './techniques/proximal/index.js';
 export * as pruning from './techniques/pruning/index.js';
 export * as quantization from './techniques/quantization/index.js';
 export * as restoration from './techniques/restoration/index.js';

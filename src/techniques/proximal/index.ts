@@ -1,0 +1,2 @@
+export * from './lpn.js';
+export * from './laplace.js';
