@@ -260,14 +260,14 @@ export const claim = defineClaim<F11Params, F11Seed>({
   setting: '2-D data: N((0, 0), 0.3 I) weight 0.95 and N((2, 0), 0.3 I) weight 0.05; 1000-step linear schedule; exact posterior mean as Tweedie\'s denoiser; minority score = squared reconstruction error, 5 draws at step 605 (the paper\'s 60 of 100), ' +
     'Spearman with the exact -log p on 2000 fresh points per seed; 100 quantile levels, guidance to the top one by the exact level classifier (grid quadrature, levels from the noise-averaged score); ' +
     'deterministic DDIM (trailing) with classifier guidance, the same prior draws for every w in {0, 0.25, 0.5, 0.75, 1} (1: exact sampling of the top level), larger w reported. ' +
-    'Full: 10 seeds, 2000 chains, 100 steps, grid 96 x 72, w = 2 and 3.5 reported; ci, cut to the CI budget: 5 seeds, 400 chains, 50 steps, grid 48 x 36, w = 3.5 reported',
+    'Full: 10 seeds, 2000 chains, 100 steps, grid 64 x 48, w = 2 and 3.5 reported; ci, cut to the CI budget: 5 seeds, 400 chains, 50 steps, grid 48 x 36, w = 3.5 reported',
   rule: 'per-seed Spearman(5-draw minority score at step 605, -log p) above 0 (t over seeds); share of minority-mode samples rising at every step of the w grid (paired t over seeds, each step) and the share below the data\'s 5% density quantile higher at w = 1 than at 0 (paired t); ' +
     'premises: unguided minority-mode share in [0.03, 0.07], the w = 1 share within 0.03 of P(minority mode | top level); checks: grid E[x0 | x_t] within 1e-4 of exact, Tweedie\'s formula, top level mass 1/100 (+-10%); ' +
     'reported: the noise-averaged score\'s and other steps\' Spearman, mean log p at the larger w against w = 1',
   scales: {
     smoke: { seeds: [1, 2], ...common, scorePoints: 500, chains: 100, steps: 20, gridPoints: 32, wsBeyond: [] },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, chains: 400, steps: 50, gridPoints: 48, wsBeyond: [3.5] },
-    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, chains: 2000, steps: 100, gridPoints: 96 },
+    full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, chains: 2000, steps: 100, gridPoints: 64 },
   },
   seed: seedF11,
   summarize: summarizeF11,

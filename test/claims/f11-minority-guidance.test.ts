@@ -7,7 +7,7 @@ describe('F11 minority guidance', () => {
   // The rule (Spearman(minority score, -log p) above 0; the minority-mode share rising at every step of the w grid;
   // the low-density share higher at w = 1 than at 0) is fixed in the claim module; status and numbers are
   // compared with the committed record by the harness. ci is cut to the CI budget (400 chains, 50 DDIM steps,
-  // a 48 x 36 grid); the verdict of record is the full run (2000 chains, 100 steps, 96 x 72, 10 seeds).
+  // a 48 x 36 grid); the verdict of record is the full run (2000 chains, 100 steps, 64 x 48, 10 seeds).
   it('the minority score ranks samples by density and exact minority guidance raises the share of minority samples', async () => {
     const { verdict } = await runAtCiScale(claim);
     const n = claim.scales.ci.seeds.length;
