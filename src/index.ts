@@ -67,6 +67,7 @@ export * as certification from './techniques/certification/index.js';
 export * as curvature from './techniques/curvature/index.js';
 export * as diffusion from './techniques/diffusion/index.js';
 export * as discreteGradients from './techniques/discrete-gradients/index.js';
+export * as fokkerPlanck from './techniques/fokker-planck/index.js';
 export * as forwardGradient from './techniques/forward-gradient/index.js';
 export * as gradientRegularization from './techniques/gradient-regularization/index.js';
 export * as information from './techniques/information/index.js';

@@ -1,0 +1,2 @@
+export * from './residual.js';
+export * from './train.js';
