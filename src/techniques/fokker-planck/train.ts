@@ -10,8 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { mlp } from '../../models/mlp.js';
 import type { Rng } from '../../random/rng.js';
-import { train, type Objective } from '../../train/loop.js';
-import { adam } from '../../train/transforms.js';
+import { meanCoordinateVariance } from '../../stats/moments.js';
+import { fitObjective } from '../../train/fit.js';
+import type { Objective } from '../../train/loop.js';
 import type { NoisingProcess } from '../diffusion/process.js';
 import type { TimeScore } from '../diffusion/samplers.js';
 
@@ -44,12 +45,7 @@ export async function trainFpScore(process: NoisingProcess, data: Float64Array, 
   if (!(opts.fpWeight >= 0)) throw new Error(`trainFpScore: fpWeight must be >= 0, got ${opts.fpWeight}`);
   const [tMin, h, k, b] = [opts.tMin ?? 0.01, opts.h ?? 1e-2, opts.k ?? 1e-3, opts.batchSize];
   if (!(tMin > k && tMin < 1 - k)) throw new Error(`trainFpScore: tMin must lie in (k, 1 - k), got tMin=${tMin}, k=${k}`);
-  let v = 0;
-  for (let j = 0; j < d; j++) {
-    let [s, ss] = [0, 0];
-    for (let i = 0; i < n; i++) [s, ss] = [s + data[i * d + j], ss + data[i * d + j] ** 2];
-    v += (ss / n - (s / n) ** 2) / d;
-  }
+  const v = meanCoordinateVariance(data, d);
   const cIn = (t: number) => 1 / Math.sqrt(process.alpha(t) ** 2 * v + process.sigma(t) ** 2);
   const cNoise = (t: number) => Math.log(process.sigma(t)) / 4;
   // tanh, not ReLU: the residual takes second derivatives, which a ReLU net has only as spikes at its kinks
@@ -90,12 +86,7 @@ export async function trainFpScore(process: NoisingProcess, data: Float64Array, 
   };
   let losses: number[];
   try {
-    const run = await train({ model, objective, transform: adam((step) => 0.5 * opts.lr * (1 + Math.cos((Math.PI * step) / opts.steps))), steps: opts.steps, rng: opts.rng.fork('train'), logEvery: Math.max(1, Math.floor(opts.steps / 50)), progress: 'silent', label: `score net (FP weight ${opts.fpWeight})` });
-    if (run.status !== 'ok') throw new Error(`trainFpScore: training ended '${run.status}' at step ${run.history.at(-1)?.step ?? 0} of ${opts.steps}`);
-    losses = run.history.map((r) => r.loss);
-  } catch (e) {
-    model.dispose();
-    throw e;
+    losses = await fitObjective(model, objective, { steps: opts.steps, lr: opts.lr, rng: opts.rng.fork('train'), label: 'trainFpScore' });
   } finally {
     x0.dispose();
   }

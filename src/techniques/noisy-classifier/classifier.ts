@@ -15,8 +15,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { mlp } from '../../models/mlp.js';
 import type { Rng } from '../../random/rng.js';
-import { train, type Objective } from '../../train/loop.js';
-import { adam } from '../../train/transforms.js';
+import { meanCoordinateVariance } from '../../stats/moments.js';
+import { fitObjective } from '../../train/fit.js';
+import type { Objective } from '../../train/loop.js';
 import type { NoisingProcess } from '../diffusion/process.js';
 import type { TimeScore } from '../diffusion/samplers.js';
 
@@ -57,7 +58,7 @@ export async function trainNoisyClassifier(process: NoisingProcess, x: Float64Ar
   const tMin = opts.tMin ?? 1e-3;
   const ceWeight = opts.ceWeight ?? 1;
   const b = opts.batchSize;
-  const v = variance(x, d);
+  const v = meanCoordinateVariance(x, d);
   const cIn = (t: number) => 1 / Math.sqrt(process.alpha(t) ** 2 * v + process.sigma(t) ** 2);
   const cNoise = (t: number) => Math.log(process.sigma(t)) / 4;
   const model = mlp({ sizes: [d + 1, ...opts.hidden, classes] }, opts.rng.fork('init'));
@@ -90,16 +91,7 @@ export async function trainNoisyClassifier(process: NoisingProcess, x: Float64Ar
       return tf.add(dlsm, tf.mul(ceWeight, ce(ps))) as tf.Scalar;
     };
   };
-  let losses: number[];
-  try {
-    const run = await train({ model, objective, transform: adam((step) => 0.5 * opts.lr * (1 + Math.cos((Math.PI * step) / opts.steps))), steps: opts.steps, rng: opts.rng.fork('train'), logEvery: 1, progress: 'silent', label: `noisy classifier (${opts.objective})` });
-    if (run.status !== 'ok') throw new Error(`trainNoisyClassifier: training ended '${run.status}' at step ${run.history.at(-1)?.step ?? 0} of ${opts.steps}`);
-    const every = Math.max(1, Math.floor(opts.steps / 50));
-    losses = run.history.filter((h) => (h.step - 1) % every === 0).map((h) => h.loss);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  const losses = await fitObjective(model, objective, { steps: opts.steps, lr: opts.lr, rng: opts.rng.fork('train'), label: 'trainNoisyClassifier' });
   const at = (points: Float64Array, t: number) => {
     const m = points.length / d;
     if (!Number.isInteger(m)) throw new Error(`noisy classifier: x has ${points.length} values, not a multiple of d = ${d}`);
@@ -127,15 +119,4 @@ export async function trainNoisyClassifier(process: NoisingProcess, x: Float64Ar
     losses,
     dispose: () => model.dispose(),
   };
-}
-
-function variance(x: Float64Array, d: number): number {
-  const n = x.length / d;
-  let total = 0;
-  for (let j = 0; j < d; j++) {
-    let [s, ss] = [0, 0];
-    for (let i = 0; i < n; i++) [s, ss] = [s + x[i * d + j], ss + x[i * d + j] ** 2];
-    total += ss / n - (s / n) ** 2;
-  }
-  return total / d;
 }
