@@ -1,7 +1,8 @@
 /**
  * A notebook cell, TypeScript, made runnable as one step of a session: types stripped by esbuild (no
- * type check: that is what makes a cell cost milliseconds instead of the seconds a program over the
- * library's declarations takes), then its top level rewritten so that what it declares outlives it.
+ * type check here: that is what makes a cell cost milliseconds instead of the seconds a program over the
+ * library's declarations takes to load; the kernel checks the cell meanwhile, on a thread of its own with
+ * a program kept warm: ./typecheck.ts), then its top level rewritten so that what it declares outlives it.
  *
  * - `import { a, b as c } from "m"` becomes assignments from `await import("m")`;
  * - `const`/`let`/`var` declarations become assignments to globals, so a later cell (and shorthand

@@ -1,6 +1,7 @@
 /**
  * noiselab's Jupyter kernel for TypeScript: the messaging protocol (5.3) over zeromq, one session of
- * cells compiled by ./compile.ts and run in this process.
+ * cells compiled by ./compile.ts and run in this process. Each cell is type-checked first (./checker.ts,
+ * on a worker thread): a cell with type errors does not run, and its error (TSError) names its lines.
  *
  * Nothing is lost: every message goes through one queue per socket, each send awaited before the next
  * (zeromq refuses a second send while one is pending), and a cell's outputs are flushed before its
@@ -16,7 +17,8 @@ import { inspect } from 'node:util';
 import { runInThisContext } from 'node:vm';
 import * as zmq from 'zeromq';
 import { SendQueue, Session, type Message } from '../notebook/protocol.js';
-import { CellSyntaxError, IMPORT_HOOK } from './cell.js';
+import { CellSyntaxError, CellTypeError, IMPORT_HOOK } from './cell.js';
+import { startTypeChecker, type TypeChecker } from './checker.js';
 import type { CompiledCell } from './compile.js';
 import { installKernelHook, type Comm } from './display.js';
 import { resultBundle } from './result.js';
@@ -35,6 +37,7 @@ export class Interrupted extends Error {
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 const ESBUILD_VERSION = (createRequire(import.meta.url)('esbuild/package.json') as { version: string }).version;
 const STREAM_FLUSH_BYTES = 1 << 16;
+const CHECKER_DELAY_MS = 300;
 
 export class KernelServer {
   private readonly session: Session;
@@ -57,6 +60,10 @@ export class KernelServer {
   private flushTimer: NodeJS.Immediate | null = null;
   private shellWork: Promise<unknown> = Promise.resolve();
   private abortQueued = false;
+  /** checks each cell's types before it runs (./checker.ts); null where turned off */
+  private checker: TypeChecker | null = null;
+  private checkerStarted = false;
+  private uncheckedNoted = false;
 
   constructor(private readonly conn: Connection, private readonly cwd: string) {
     this.session = new Session(conn.key);
@@ -105,6 +112,16 @@ export class KernelServer {
     await this.publish(null, 'status', { execution_state: 'starting' });
     // load the compiler now, but after the sockets serve: kernel_info does not wait for it
     setImmediate(() => { void compiler(); });
+    // the type checker's thread takes seconds of CPU to warm up: started once the first kernel_info is
+    // answered (a frontend asks at once), so that it does not slow that answer where cores are few; at the
+    // latest after CHECKER_DELAY_MS, or with the first cell
+    setTimeout(() => this.startChecker(), CHECKER_DELAY_MS).unref();
+  }
+
+  private startChecker(): void {
+    if (this.checkerStarted) return;
+    this.checkerStarted = true;
+    this.checker = startTypeChecker(this.cwd);
   }
 
   // ---- sockets
@@ -187,6 +204,7 @@ export class KernelServer {
       switch (type) {
         case 'kernel_info_request':
           await this.reply(channel, ids, msg, replyType, this.kernelInfo());
+          this.startChecker();
           break;
         case 'shutdown_request':
           await this.reply(channel, ids, msg, replyType, { status: 'ok', restart: Boolean(content.restart) });
@@ -294,7 +312,7 @@ export class KernelServer {
       replyContent = { status: 'ok', execution_count: count, user_expressions: {}, payload: [] };
     } catch (e) {
       await this.flushStreams();
-      const err = this.describeError(e, count);
+      const err = this.describeError(e, count, content.code);
       await this.publish(msg, 'error', err);
       replyContent = { status: 'error', execution_count: count, ...err };
       if (content.stop_on_error !== false) {
@@ -308,15 +326,30 @@ export class KernelServer {
   }
 
   private async run(code: string, count: number): Promise<unknown> {
-    const cell = await compileCell(code).catch((e: unknown) => { throw withCell(e, count); });
-    this.cellLines.set(cellName(count), cell.originalLine);
     if (this.abort.signal.aborted) this.abort = new AbortController();
-    const result = runInThisContext(cell.code, {
-      filename: cellName(count),
-      importModuleDynamically: ((spec: string) => this.importFor(spec)) as never,
-    }) as Promise<unknown>;
+    // an interrupt stops the wait for the type check as it stops the cell
     const interrupted = new Promise<never>((_, fail) => { this.interruptRunning = () => fail(new Interrupted()); });
+    interrupted.catch(() => undefined);
     try {
+      this.startChecker();
+      // the type check runs on the checker's thread while esbuild compiles; a syntax error is reported first
+      const checking = this.checker?.check(code);
+      const cell = await compileCell(code).catch((e: unknown) => { throw withCell(e, count); });
+      if (checking) {
+        const outcome = await Promise.race([checking, interrupted]);
+        if (outcome?.diagnostics.length) throw new CellTypeError(outcome.diagnostics);
+        if (!outcome && !this.uncheckedNoted && this.checker?.problem) {
+          this.uncheckedNoted = true;
+          process.stderr.write(`noiselab kernel: cells run without a type check from here on (${this.checker.problem})\n`);
+        }
+      }
+      this.cellLines.set(cellName(count), cell.originalLine);
+      // the checker models the session while the cell runs: what it declares is there, even if it throws
+      this.checker?.add(code);
+      const result = runInThisContext(cell.code, {
+        filename: cellName(count),
+        importModuleDynamically: ((spec: string) => this.importFor(spec)) as never,
+      }) as Promise<unknown>;
       return await Promise.race([result, interrupted]);
     } finally {
       this.interruptRunning = null;
@@ -331,11 +364,12 @@ export class KernelServer {
   private readonly cellLines = new Map<string, (line: number) => number>();
 
   /** An error as the protocol carries it, with the cell's own line numbers and no kernel frames. */
-  private describeError(e: unknown, count: number): { ename: string; evalue: string; traceback: string[] } {
+  private describeError(e: unknown, count: number, source: string): { ename: string; evalue: string; traceback: string[] } {
     if (!(e instanceof Error)) return { ename: 'Error', evalue: inspect(e), traceback: [`Uncaught ${inspect(e)}`] };
     const ename = e.name || 'Error';
     const evalue = e.message;
     if (e instanceof CellSyntaxError) return { ename, evalue, traceback: [`${ename}: ${evalue}`, `    at cell ${count}, line ${e.line}`] };
+    if (e instanceof CellTypeError) return { ename, evalue, traceback: typeErrorTrace(e, count, source) };
     const frames = (e.stack ?? '').split('\n').slice(1).filter((l) => /^\s+at /.test(l))
       .filter((l) => !/\(node:|at node:|\/kernel\/(server|compile)\.[jt]s|^\s+at new Promise \(<anonymous>\)/.test(l))
       .map((l) => l.replace(/<cell (\d+)>:(\d+):(\d+)/g, (_, n: string, line: string) => {
@@ -479,6 +513,23 @@ const cellName = (count: number) => `<cell ${count}>`;
 
 /** `name?` or `a.b.c?`: a request to page what inspect_request shows */
 const PAGE_REQUEST = /^\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\?\s*$/;
+
+/**
+ * A cell's type errors as a traceback: each one's place in the cell (`at cell 3, line 2, column 7`), the
+ * line of source and a caret under the column, as tsc prints them.
+ */
+function typeErrorTrace(e: CellTypeError, count: number, source: string): string[] {
+  const lines = source.split('\n');
+  const n = e.diagnostics.length;
+  const out = [`${e.name}: ${n === 1 ? 'a type error' : `${n} type errors`}; the cell did not run`];
+  for (const d of e.diagnostics) {
+    const [first, ...rest] = d.message.split('\n');
+    out.push(`    at cell ${count}, line ${d.line}, column ${d.column}: error TS${d.code}: ${first}`, ...rest.map((l) => `        ${l}`));
+    const text = lines[d.line - 1];
+    if (text !== undefined) out.push(`        ${text}`, `        ${' '.repeat(Math.max(0, d.column - 1))}^`);
+  }
+  return out;
+}
 
 function withCell(e: unknown, count: number): unknown {
   if (e instanceof CellSyntaxError) e.message = `${e.message} in cell ${count}`;

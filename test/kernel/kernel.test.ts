@@ -21,10 +21,10 @@ const ready = listKernelSpecs().has('noiselab');
 const kernels: Kernel[] = [];
 afterEach(async () => { await Promise.all(kernels.splice(0).map((k) => k.shutdown(1))); });
 
-async function start(interrupt?: 'message' | 'signal'): Promise<Kernel> {
+async function start(interrupt?: 'message' | 'signal', extraEnv: Record<string, string> = {}): Promise<Kernel> {
   const spec = findKernelSpec('noiselab');
   // this checkout's kernel, whatever checkout the kernelspec's fallback names (the cwd is outside any)
-  const env = { NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js') };
+  const env = { NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'), ...extraEnv };
   const k = await Kernel.start(interrupt ? { ...spec, interrupt_mode: interrupt } : spec, { cwd: tempDir(), startTimeout: 30, env });
   kernels.push(k);
   return k;
@@ -66,6 +66,61 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
     expect(syntax.reply.evalue).toMatch(/line 2, column 7/);
     const value = await exec(k, 'const n = 6;\n({ n, seven: 7, product: n * 7 })');
     expect(value.of('execute_result')[0].data['text/plain']).toBe('{ n: 6, seven: 7, product: 42 }');
+  }, 60_000);
+
+  it('reports type errors before a cell runs (nothing of it runs), in the cell\'s own lines; later cells see what ran, names may be declared again, imports from "noiselab" are checked', async () => {
+    const t0 = performance.now();
+    const k = await start();
+    const ready = performance.now() - t0;
+    const t1 = performance.now();
+    const first = await exec(k, '6 * 7', { timeout: 120 });
+    const firstMs = performance.now() - t1;
+    expect(first.of('execute_result')[0].data['text/plain']).toBe('42');
+    expect((await exec(k, 'let count = 0;\nconst label = "x";')).reply.status).toBe('ok');
+    const bad = await exec(k, 'count++;\nconsole.log("ran");\nconst n: number = "a";');
+    expect(bad.reply).toMatchObject({ status: 'error', ename: 'TSError', evalue: "Type 'string' is not assignable to type 'number'. (line 3, column 7, TS2322)" });
+    expect(bad.reply.traceback!.join('\n')).toMatch(/at cell 3, line 3, column 7: error TS2322[\s\S]*const n: number = "a";\n {14}\^/);
+    expect(bad.of('error')[0]).toMatchObject({ ename: 'TSError' });
+    expect(bad.of('stream'), 'the cell printed: it ran').toEqual([]);
+    const after = await exec(k, '({ count, label })');
+    expect(after.of('execute_result')[0].data['text/plain']).toBe("{ count: 0, label: 'x' }");
+    const missing = await exec(k, 'n');
+    expect(missing.reply).toMatchObject({ ename: 'TSError', evalue: "Cannot find name 'n'. (line 1, column 1, TS2304)" });
+    const again = await exec(k, 'const label = 42;\nlabel + count');
+    expect(again.of('execute_result')[0].data['text/plain']).toBe('42');
+    const library = await exec(k, 'import { Rng } from "noiselab";\nconst rng = new Rng(1);\nrng.noSuchMethod()', { timeout: 120 });
+    expect(library.reply).toMatchObject({ ename: 'TSError' });
+    expect(library.reply.evalue).toMatch(/Property 'noSuchMethod' does not exist on type 'Rng'\. \(line 3, column 5, TS2339\)/);
+    const fine = await exec(k, 'import { Rng } from "noiselab";\nconst rng = new Rng(1);\ntypeof rng', { timeout: 120 });
+    expect(fine.of('execute_result')[0].data['text/plain']).toBe("'object'");
+    const trips: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      await exec(k, `${i} + 1`);
+      trips.push(performance.now() - t);
+    }
+    trips.sort((a, b) => a - b);
+    console.log(`noiselab kernel, type checked: spawn to kernel_info ${ready.toFixed(0)} ms, first result (waits for the checker's warm-up) ${firstMs.toFixed(0)} ms, trivial cell round trip median ${trips[10].toFixed(1)} ms (min ${trips[0].toFixed(1)})`);
+  }, 180_000);
+
+  it('runs cells unchecked with NOISELAB_KERNEL_TYPECHECK=0 (figures printed beside the checked ones)', async () => {
+    const t0 = performance.now();
+    const k = await start(undefined, { NOISELAB_KERNEL_TYPECHECK: '0' });
+    const ready = performance.now() - t0;
+    const t1 = performance.now();
+    await exec(k, '6 * 7');
+    const firstMs = performance.now() - t1;
+    const unchecked = await exec(k, 'const n: number = "a" as any as number;\nconst s: number = "b";\nconsole.log(typeof s)');
+    expect(unchecked.reply.status).toBe('ok');
+    expect(unchecked.of('stream')[0].text).toBe('string\n');
+    const trips: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      await exec(k, `${i} + 1`);
+      trips.push(performance.now() - t);
+    }
+    trips.sort((a, b) => a - b);
+    console.log(`noiselab kernel, unchecked: spawn to kernel_info ${ready.toFixed(0)} ms, first result ${firstMs.toFixed(0)} ms, trivial cell round trip median ${trips[10].toFixed(1)} ms (min ${trips[0].toFixed(1)})`);
   }, 60_000);
 
   for (const mode of ['message', 'signal'] as const) {
