@@ -127,6 +127,21 @@ describe.runIf(ready || process.env.CI)('noiselab run on the noiselab kernel', (
     expect(read(again).cells.filter((c) => c.metadata.tags?.includes('noiselab-error-banner'))).toHaveLength(1);
   }, 60_000);
 
+  it('--typecheck reports a cell\'s type error before it runs (TSError, the cell\'s line); a headless run skips the check by default', async () => {
+    const cells = ['const n: number = "a";\nconsole.log(typeof n);'];
+    const plain = await run(cells);
+    expect(plain.result.status).toBe('completed');
+    expect(textOf(plain.nb).join('')).toMatch(/string/);
+    const input = writeNotebookFixture(cells);
+    const out = join(tempDir(), 't.ipynb');
+    const r = cli([input, '-o', out, '--typecheck']);
+    expect(r.status).toBe(1);
+    const text = textOf(read(out)).join('');
+    expect(text).toMatch(/TSError/);
+    expect(text).toMatch(/line 1/);
+    expect(text).not.toMatch(/^string$/m);
+  }, 60_000);
+
   it('raises-exception, skip-execution and --allow-errors behave as in nbclient', async () => {
     const cells: CellSpec[] = [
       { source: 'throw new Error("expected")', tags: ['raises-exception'] },
