@@ -18,7 +18,7 @@ describe('F8 immiscible diffusion', () => {
     for (const k of ['stepsRatioAt0p3', 'stepsRatioAt0p15']) expect(effectOf(verdict, k)).toMatchObject({ decides: false });
     const ks = effectOf(verdict, 'assignedNoiseRejected');
     expect(ks).toMatchObject({ test: 'exact binomial', decides: true, claimed: { kind: 'direction', sign: -1 } });
-    expect(ks.claimed).toMatchObject({ reference: 0.15 });
+    expect(ks.claimed.kind === 'direction' && ks.claimed.reference).toBeCloseTo(0.15, 12);
     // what ci shows: 300 steps at batch 64 leave both arms far from the data (sliced W2 ~0.6), so no target is
     // reached, the speed premises fail and ci is inconclusive; the full run decides. The marginal machinery works:
     // the KS test keeps its level on the drawn noise, rejects every chunk of the conditioned noise, and rejects
