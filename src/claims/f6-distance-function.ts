@@ -115,7 +115,7 @@ function ddimIdentity(): number {
   const rng = new Rng(0);
   const xN = Float64Array.from({ length: 60 }, () => 6 * rng.normal());
   const ve = gradientEstimationSample(eps, sigmas, xN, { gamma: 1 });
-  let vp = xN.map((v) => v / Math.sqrt(1 + 36));
+  let vp: Float64Array = xN.map((v) => v / Math.sqrt(1 + 36));
   for (let i = 0; i + 1 < sigmas.length; i++) {
     const [ab, abPrev] = [1 / (1 + sigmas[i] ** 2), 1 / (1 + sigmas[i + 1] ** 2)];
     vp = ddimStep(vp, eps(vp.map((v) => v / Math.sqrt(ab)), sigmas[i]), ab, abPrev);
