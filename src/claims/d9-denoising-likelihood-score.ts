@@ -187,12 +187,12 @@ export const claim = defineClaim<D9Params, D9Seed>({
   claim: 'a noisy classifier trained with cross-entropy gives input gradients that mismatch the likelihood score grad log p_t(y | x_t); the DLSM loss removes the mismatch and improves classifier-guided samples',
   setting: '2-D XOR data: four Gaussians (variance 0.1) at (+-1, +-1), class 0 on one diagonal and class 1 on the other; VP SDE; noisy MLP classifiers (input and log-sigma features) trained by CE and by DLSM + CE (the paper\'s total loss) from the same initialisation and draws, the unconditional score exact; ' +
     'mismatch: sigma^2-weighted squared error of the input gradient against the exact likelihood score over (label, point) pairs in the bands t in [0.01, 0.1], [0.1, 0.3], [0.3, 1]; guided samples: probability-flow ODE (Heun) with score + classifier gradient, MMD^2 (bandwidth 0.5) to each class in closed form. ' +
-    'Full: 10 seeds, 20000 training points, 3-128-128-2 classifiers trained 4000 steps (batch 256), 4000 pairs per band, 2000 chains per class, 200 ODE steps; ci, cut to the CI budget: 5 seeds, 3-64-64-2 trained 300 steps (batch 64), 500 pairs per band, 300 chains, 60 steps',
+    'Full: 10 seeds, 20000 training points, 3-128-128-2 classifiers trained 4000 steps (batch 256), 4000 pairs per band, 2000 chains per class, 200 ODE steps; ci, cut to the CI budget: 5 seeds, 3-64-64-2 trained 200 steps (batch 64), 300 pairs per band, 200 chains, 60 steps',
   rule: 'per band, mismatch DLSM - CE below 0 and not wholly above -0.01 (paired t over seeds); guided MMD^2 DLSM - CE below 0 and not wholly above -m (paired t), m the MMD^2 of a class against itself with component sd 10% larger; ' +
     'premises: the CE classifier within 0.02 of the Bayes accuracy in the first band, exact-likelihood guidance within m of the classes',
   scales: {
     smoke: { seeds: [1, 2], trainPoints: 2000, evalPoints: 200, chains: 100, odeSteps: 30, net: { hidden: [16], steps: 50, batchSize: 32, lr: 3e-3 } },
-    ci: { seeds: [1, 2, 3, 4, 5], trainPoints: 5000, evalPoints: 500, chains: 300, odeSteps: 60, net: { hidden: [64, 64], steps: 300, batchSize: 64, lr: 3e-3 } },
+    ci: { seeds: [1, 2, 3, 4, 5], trainPoints: 5000, evalPoints: 300, chains: 200, odeSteps: 60, net: { hidden: [64, 64], steps: 200, batchSize: 64, lr: 3e-3 } },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], trainPoints: 20000, evalPoints: 4000, chains: 2000, odeSteps: 200, net: { hidden: [128, 128], steps: 4000, batchSize: 256, lr: 3e-3 } },
   },
   seed: seedD9,
