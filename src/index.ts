@@ -91,3 +91,4 @@ export * as score from './techniques/score/index.js';
 export * as sgdTemperature from './techniques/sgd-temperature/index.js';
 export * as sharpness from './techniques/sharpness/index.js';
 export * as zerothOrder from './techniques/zeroth-order/index.js';
+export * as highDimRegression from './techniques/high-dim-regression/index.js';

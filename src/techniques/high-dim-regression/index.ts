@@ -1,0 +1,4 @@
+export * from './linalg.js';
+export * from './fits.js';
+export * from './marchenko-pastur.js';
+export * from './collapse.js';
