@@ -1,0 +1,3 @@
+export * from './quadratic.js';
+export * from './usam.js';
+export * from './moments.js';
