@@ -79,6 +79,7 @@ export * as lrSchedules from './techniques/lr-schedules/index.js';
 export * as lrStability from './techniques/lr-stability/index.js';
 export * as minority from './techniques/minority/index.js';
 export * as manifold from './techniques/manifold/index.js';
+export * as matrixRecovery from './techniques/matrix-recovery/index.js';
 export * as noisyClassifier from './techniques/noisy-classifier/index.js';
 export * as optimizers from './techniques/optimizers/index.js';
 export * as privacy from './techniques/privacy/index.js';

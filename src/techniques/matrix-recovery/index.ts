@@ -1,0 +1,3 @@
+export * from './linalg.js';
+export * from './sensing.js';
+export * from './factored-gd.js';
