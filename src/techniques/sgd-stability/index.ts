@@ -1,0 +1,3 @@
+export * from './linalg.js';
+export * from './second-moment.js';
+export * from './sgd.js';
