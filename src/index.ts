@@ -95,3 +95,4 @@ export * as zerothOrder from './techniques/zeroth-order/index.js';
 export * as highDimRegression from './techniques/high-dim-regression/index.js';
 export * as samDynamics from './techniques/sam-dynamics/index.js';
 export * as sgdStability from './techniques/sgd-stability/index.js';
+export * as sketching from './techniques/sketching/index.js';
