@@ -18,5 +18,14 @@ describe('C7 SGD stability and coherence', () => {
     expect(effectOf(verdict, 'divergedBelowCritical')).toMatchObject({ test: 'exact binomial', claimed: { kind: 'direction', sign: -1, reference: 0.5, smallest: 0.45 }, decides: true });
     expect(effectOf(verdict, 'empiricalOverCritical')).toMatchObject({ test: 'TOST equivalence', n, decides: false });
     expect(effectOf(verdict, 'divergedAtSufficient')).toMatchObject({ decides: false });
+    // what ci shows: the paper's condition holds in all 75 cells, 1.5 to ~5 times above the exact critical lr
+    // (looser for more coherent data); no run diverges at 0.95 eta*; typical runs diverge only near 1.18 eta*,
+    // so the catalogue's "empirical threshold within 5%" fails (reported: run-level is not mean-square divergence)
+    expect(effectOf(verdict, 'sufficientNeverViolated').estimate).toBe(1);
+    expect(verdict.numbers.smallestSufficientOverCritical).toBeGreaterThan(1.2);
+    expect(effectOf(verdict, 'divergedBelowCritical').estimate).toBe(0);
+    expect(effectOf(verdict, 'empiricalOverCritical')).toMatchObject({ outcome: 'fails' });
+    expect(effectOf(verdict, 'empiricalOverCritical').estimate).toBeGreaterThan(1.1);
+    expect(verdict.status).toBe('reproduced');
   }, 120_000);
 });
