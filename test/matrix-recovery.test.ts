@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
 import {
   adjoint, asymmetricGd, exponentialRate, frob2, gaussianSensing, logLogSlope, matMul, matMulT, measure, psdTruth, randomOrthonormal, rebalance,
-  residualGradient, sensingProblem, symmetricEigen, symmetricGd, tMatMul,
+  recoverLowRank, recoveryLoss, residualGradient, robustProblem, sensingProblem, symmetricEigen, symmetricGd, tMatMul,
 } from '../src/techniques/matrix-recovery/index.js';
 
 const rand = (n: number, rng: Rng) => Float64Array.from({ length: n }, () => rng.normal());
@@ -121,5 +121,56 @@ describe('factored GD', () => {
     expect(() => symmetricGd(p, new Float64Array(3), 2, { eta: 0.1, steps: 1 })).toThrow(/symmetricGd: needs a square problem and an n x k factor/);
     expect(() => asymmetricGd(p, new Float64Array(4), new Float64Array(2), 2, { eta: 0.1, steps: 1 })).toThrow(/asymmetricGd: factors must be 2 x 2/);
     expect(() => sensingProblem(null, new Float64Array(3), 2)).toThrow(/sensingProblem: mStar has 3 entries/);
+  });
+});
+
+describe('robust recovery (l1 sub-gradient)', () => {
+  it('corrupts exactly round(p m) measurements, and the losses read the same residuals as measure', () => {
+    const rng = new Rng(6);
+    const n = 4, op = gaussianSensing(n, n, 50, rng, { symmetric: true });
+    const mStar = psdTruth(n, [1, 0.5], rng);
+    const prob = robustProblem(op, mStar, 0.3, 10, rng);
+    const clean = measure(op, mStar);
+    expect(prob.corrupted.reduce((a, b) => a + b, 0)).toBe(15);
+    for (let i = 0; i < 50; i++) {
+      expect(prob.y[i]).toBeCloseTo(clean[i] + prob.noise[i], 12);
+      if (!prob.corrupted[i]) expect(prob.noise[i]).toBe(0);
+    }
+    const u = rand(n * 2, rng);
+    const z = measure(op, matMulT(u, u, n, 2, n));
+    expect(recoveryLoss(prob, u, 2, 'l1')).toBeCloseTo(z.reduce((a, v, i) => a + Math.abs(v - prob.y[i]), 0) / 50, 12);
+    expect(recoveryLoss(prob, u, 2, 'l2')).toBeCloseTo(z.reduce((a, v, i) => a + (v - prob.y[i]) ** 2 / 2, 0) / 50, 12);
+  });
+
+  it('one SubGM step is U - eta grad f at a differentiable point, and the steps decay geometrically', () => {
+    const rng = new Rng(7);
+    const n = 4, k = 3, op = gaussianSensing(n, n, 40, rng, { symmetric: true });
+    const prob = robustProblem(op, psdTruth(n, [1], rng), 0.2, 5, rng);
+    const u = rand(n * k, rng);
+    for (const loss of ['l1', 'l2'] as const) {
+      const eta = 1e-3;
+      const u1 = recoverLowRank(prob, u, k, { loss, eta0: eta, steps: 1 }).u;
+      const g = Float64Array.from(u, (_, i) => {
+        const e = 1e-6, up = Float64Array.from(u), dn = Float64Array.from(u);
+        up[i] += e; dn[i] -= e;
+        return (recoveryLoss(prob, up, k, loss) - recoveryLoss(prob, dn, k, loss)) / (2 * e);
+      });
+      expect(Math.sqrt(frob2(u1, Float64Array.from(u, (v, i) => v - eta * g[i])) / frob2(Float64Array.from(g, (v) => eta * v)))).toBeLessThan(1e-6);
+    }
+    // with rho, the second step is the first's sub-gradient rule at eta0 rho
+    const two = recoverLowRank(prob, u, k, { loss: 'l1', eta0: 0.01, rho: 0.5, steps: 2 }).u;
+    const one = recoverLowRank(prob, u, k, { loss: 'l1', eta0: 0.01, steps: 1 }).u;
+    expect(frob2(two, recoverLowRank(prob, one, k, { loss: 'l1', eta0: 0.005, steps: 1 }).u)).toBeLessThan(1e-28);
+  });
+
+  it('names bad input', () => {
+    const rng = new Rng(8);
+    const op = gaussianSensing(3, 3, 10, rng, { symmetric: true });
+    const m = psdTruth(3, [1], rng);
+    expect(() => robustProblem(gaussianSensing(3, 3, 10, rng), m, 0.1, 1, rng)).toThrow(/robustProblem: needs symmetric sensing/);
+    expect(() => robustProblem(op, m, 1, 1, rng)).toThrow(/robustProblem: outliers must be a fraction in \[0, 1\)/);
+    const prob = robustProblem(op, m, 0, 1, rng);
+    expect(() => recoverLowRank(prob, new Float64Array(5), 2, { loss: 'l1', eta0: 0.1, steps: 1 })).toThrow(/recoverLowRank: U0 has 5 entries/);
+    expect(() => recoverLowRank(prob, new Float64Array(6), 2, { loss: 'l1', eta0: 0.1, rho: 1.5, steps: 1 })).toThrow(/recoverLowRank: rho must be in \(0, 1\]/);
   });
 });
