@@ -18,6 +18,13 @@ describe('E5 robust sub-gradient recovery', () => {
     expect(effectOf(verdict, 'overparamIters')).toMatchObject({ test: 'TOST equivalence', n, decides: true });
     for (const k of ['l2VsL1P0p2', 'l2VsL1P0p4']) expect(effectOf(verdict, k)).toMatchObject({ test: 'paired t', n, decides: true });
     for (const k of ['recoveredShareAtMaxOutliers', 'overparamFinal']) expect(effectOf(verdict, k)).toMatchObject({ decides: false });
-    // what ci shows: (filled in from the ci record)
+    // what ci shows: 43 of 45 runs within 1e-3 (both misses at p = 0.4 on seed 4: r' = 2 stalled at 0.2 as the
+    // step decayed, r' = 6 ended at 1.02e-3), so every cell holds >= 4/5 seeds; iterations equal over r' (log ratio
+    // 0.000); l2 GD ends ~0.9 (p = 0.2) and ~1.4 (p = 0.4) relative error worse
+    expect(verdict.numbers.recovered).toBeGreaterThanOrEqual(43);
+    expect(Math.abs(effectOf(verdict, 'overparamIters').estimate)).toBeLessThan(0.05);
+    for (const k of ['l2VsL1P0p2', 'l2VsL1P0p4']) expect(effectOf(verdict, k).estimate).toBeGreaterThan(0.5);
+    for (const k of ['recoveredShare', 'overparamIters', 'l2VsL1P0p2', 'l2VsL1P0p4']) expect(effectOf(verdict, k).outcome, k).toBe('holds');
+    expect(verdict.status).toBe('reproduced');
   }, 120_000);
 });
