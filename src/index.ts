@@ -96,3 +96,4 @@ export * as highDimRegression from './techniques/high-dim-regression/index.js';
 export * as samDynamics from './techniques/sam-dynamics/index.js';
 export * as sgdStability from './techniques/sgd-stability/index.js';
 export * as sketching from './techniques/sketching/index.js';
+export * as clipping from './techniques/clipping/index.js';
