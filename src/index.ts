@@ -97,3 +97,4 @@ export * as samDynamics from './techniques/sam-dynamics/index.js';
 export * as sgdStability from './techniques/sgd-stability/index.js';
 export * as sketching from './techniques/sketching/index.js';
 export * as clipping from './techniques/clipping/index.js';
+export * as klValueIteration from './techniques/kl-value-iteration/index.js';

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { claim } from '../../src/claims/k1-kl-value-iteration.js';
+import { effectOf } from '../../src/claims/kit/verdict.js';
+import { runAtCiScale } from './claim-harness.js';
+
+describe('K1 KL-regularised value iteration', () => {
+  // The rule (KL - AVI suboptimality < 0 paired; the acted-on q's noise-induced error decays as k^-1/2 for
+  // KL, within +-0.1 of that slope, and does not decay for AVI; policy = softmax of the summed q's) is fixed in
+  // the claim module; status and numbers are compared with the committed record by the harness. ci is cut to
+  // the CI budget (30 states, 4 actions, 1000 iterations, 5 seeds); the verdict of record is the full run.
+  it('the policy is a softmax of the summed q-values, errors are averaged, and KL regularisation beats AVI', async () => {
+    const { verdict } = await runAtCiScale(claim);
+    const n = claim.scales.ci.seeds.length;
+    expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['softmaxOfSum', true]]);
+    expect(verdict.premise.map((p) => [p.key, p.holds])).toEqual([['aviHurt', true], ['klNoiseFreeConverges', true]]);
+    expect(verdict.headline).toBe('klVsAvi');
+    expect(effectOf(verdict, 'klVsAvi')).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: -1, smallest: 0.1 }, n, decides: true });
+    expect(effectOf(verdict, 'klErrorSlope')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.1, target: -0.5 }, n, decides: true });
+    expect(effectOf(verdict, 'aviErrorSlope')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.1, target: 0 }, n, decides: true });
+  }, 120_000);
+});
