@@ -1,0 +1,2 @@
+export * from './streaming.js';
+export * from './finite-sum.js';
