@@ -99,3 +99,4 @@ export * as sgdStability from './techniques/sgd-stability/index.js';
 export * as sketching from './techniques/sketching/index.js';
 export * as clipping from './techniques/clipping/index.js';
 export * as klValueIteration from './techniques/kl-value-iteration/index.js';
+export * as sgConvergence from './techniques/sg-convergence/index.js';
