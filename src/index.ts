@@ -100,3 +100,4 @@ export * as sketching from './techniques/sketching/index.js';
 export * as clipping from './techniques/clipping/index.js';
 export * as klValueIteration from './techniques/kl-value-iteration/index.js';
 export * as sgConvergence from './techniques/sg-convergence/index.js';
+export * as adaptiveAnalysis from './techniques/adaptive-analysis/index.js';
