@@ -20,5 +20,13 @@ describe('H1 adaptive data analysis', () => {
     expect(effectOf(verdict, 'reuseEmpirical')).toMatchObject({ claimed: { kind: 'direction', sign: 1, smallest: 0.02 }, decides: true });
     expect(effectOf(verdict, 'reuseThresholdout')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.03 }, decides: true });
     for (const k of ['noisyVsEmpiricalEarly', 'empiricalVsAttack', 'reuseFresh']) expect(effectOf(verdict, k)).toMatchObject({ decides: false });
+    // what ci shows: after 4n queries noisy answers' max error is about 0.11 below the empirical answers' (~0.38,
+    // as the attack predicts); the reused holdout reports ~0.09 above chance; Thresholdout's reports scatter around
+    // +0.06 (at small k it returns the training accuracy, whose overfit is about its threshold 4/sqrt(2000) = 0.09),
+    // so its +-0.03 equivalence is inconclusive at this n: partly reproduced; the full run uses the paper's n = 10000
+    expect(effectOf(verdict, 'noisyVsEmpirical').estimate).toBeLessThan(-0.05);
+    expect(effectOf(verdict, 'reuseEmpirical').estimate).toBeGreaterThan(0.05);
+    expect(effectOf(verdict, 'reuseThresholdout').outcome).toBe('inconclusive');
+    expect(verdict.status).toBe('partly reproduced');
   }, 120_000);
 });
