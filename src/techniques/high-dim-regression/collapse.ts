@@ -97,7 +97,7 @@ export function collapseChain(s: CollapseSetting, w0: ArrayLike<number>, generat
   const g = gram(x, T, d);
   const xtNoise = matTVec(x, T, d, Float64Array.from({ length: T }, () => s.sigma * rng.normal()));
   const out: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.name, [] as number[]]));
-  let w = Float64Array.from(w0);
+  let w: Float64Array = Float64Array.from(w0); // annotated: newer TypeScript (TypeDoc's) infers Float64Array<ArrayBuffer> here
   for (let n = 0; n <= generations; n++) {
     // X^T y for labels y = X w_n + noise
     const gw = matVec(g, d, d, w);
