@@ -86,6 +86,7 @@ export * as optimizers from './techniques/optimizers/index.js';
 export * as privacy from './techniques/privacy/index.js';
 export * as proximal from './techniques/proximal/index.js';
 export * as pruning from './techniques/pruning/index.js';
+export * as psgd from './techniques/psgd/index.js';
 export * as quantization from './techniques/quantization/index.js';
 export * as restoration from './techniques/restoration/index.js';
 export * as robustGradient from './techniques/robust-gradient/index.js';
