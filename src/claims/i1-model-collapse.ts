@@ -164,13 +164,13 @@ export const claim = defineClaim<I1Params, I1Seed>({
   paper: 'Model Collapse Demystified: The Case of Regression (Dohmatob, Feng & Kempe 2024)',
   claim: 'training each generation\'s regressor on labels produced by the previous generation makes test error grow linearly with the number of generations, as the paper\'s analytic formula predicts; adaptive regularisation mitigates it',
   setting: 'isotropic Gaussian inputs, |w0|^2 = d, T = T0 = 2d, sigma = sigma0 = 1, generations 0..10 of OLS on fresh inputs labelled by the previous generation; downstream OLS, ridge at the clean-optimal lambda (fixed) ' +
-    'and ridge at the formula-optimal lambda per generation (adaptive); test error = |w_pred - w0|^2, averaged over independent chains per seed. Full: d = 200, 50 chains, 10 seeds; ci, cut to the CI budget: d = 50, 80 chains, 5 seeds',
+    'and ridge at the formula-optimal lambda per generation (adaptive); test error = |w_pred - w0|^2, averaged over independent chains per seed. Full: d = 200, 50 chains, 10 seeds; ci, cut to the CI budget: d = 50, 64 chains, 5 seeds',
   rule: 'measured / formula - 1 within +-0.1 (TOST over seeds) for OLS at every generation 0..10, for the OLS slope on generation, and for fixed and adaptive ridge at generation 10; ' +
     'adaptive - fixed ridge test error at generation 10 below 0 and not wholly above -0.25 (paired t); premise: measured OLS error at generation 10 >= 3x generation 0; ' +
     'checks: the Marchenko-Pastur quadrature (E 1/mu = 1/(1 - gamma), 1e-9) and the ridge solver (gradient 0, 1e-10)',
   scales: {
     smoke: { seeds: [1, 2], ...common, d: 20, chains: 10 },
-    ci: { seeds: [1, 2, 3, 4, 5], ...common, d: 50, chains: 80 },
+    ci: { seeds: [1, 2, 3, 4, 5], ...common, d: 50, chains: 64 },
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ...common, d: 200, chains: 50 },
   },
   seed: seedI1,

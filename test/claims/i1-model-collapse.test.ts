@@ -7,7 +7,7 @@ describe('I1 model collapse in regression', () => {
   // The rule (measured / formula - 1 within +-0.1 for OLS at every generation, its slope, and fixed and
   // adaptive ridge at generation 10; adaptive - fixed ridge < 0 paired) is fixed in the claim module; status
   // and numbers are compared with the committed record by the harness. ci is cut to the CI budget (d = 50,
-  // 80 chains, 5 seeds); the verdict of record is the full run (d = 200, 100 chains, 10 seeds).
+  // 64 chains, 5 seeds); the verdict of record is the full run (d = 200, 50 chains, 10 seeds).
   it('test error grows linearly in the generations as the formula predicts; adaptive ridge beats fixed ridge', async () => {
     const { verdict } = await runAtCiScale(claim);
     const n = claim.scales.ci.seeds.length;
