@@ -141,8 +141,8 @@ export async function seedC8(p: C8Params, seed: number): Promise<C8Seed> {
       out.rows.push({ seed, method: 'magnitude', sparsity: s, testAccuracy: out.magnitude.at(-1)! });
     }
     // M-FAC OBS, gradual: each step recomputes the Fisher at the current weights
-    let w = Float64Array.from(w0);
-    let mask = Uint8Array.from({ length: d }, () => 1);
+    let w: Float64Array = Float64Array.from(w0);
+    let mask: Uint8Array = Uint8Array.from({ length: d }, () => 1);
     const gr = rng.fork('pruning gradients');
     for (const s of p.schedule) {
       assignFlat(model, w);

@@ -48,7 +48,7 @@ export interface GdOptions {
 
 /** S = (1/m) sum_i (<A_i, Z> - y_i) A_i via the Gram (Z - M* itself for the population loss). */
 export function residualGradient(p: SensingProblem, z: Float64Array): Float64Array {
-  let r = new Float64Array(p.n1 * p.n2);
+  let r: Float64Array = new Float64Array(p.n1 * p.n2);
   for (let j = 0; j < r.length; j++) r[j] = z[j] - p.mStar[j];
   if (!p.gram) return r;
   if (p.symmetric) r = toReduced(r, p.n1);
@@ -108,7 +108,7 @@ export function asymmetricGd(p: SensingProblem, f0: Float64Array, g0: Float64Arr
   const { n1, n2 } = p;
   if (f0.length !== n1 * k || g0.length !== n2 * k) throw new Error(`asymmetricGd: factors must be ${n1} x ${k} and ${n2} x ${k}, got ${f0.length} and ${g0.length} entries`);
   const every = o.every ?? 1;
-  let f = Float64Array.from(f0), g = Float64Array.from(g0);
+  let f: Float64Array = Float64Array.from(f0), g: Float64Array = Float64Array.from(g0);
   const trace: GdTrace = { t: [], err: [] };
   let rebalancedAt: number | null = null;
   for (let t = 0; ; t++) {
