@@ -7,11 +7,38 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { engineInfo } from '../engine/backend.js';
+import { UsageError } from '../util/errors.js';
 import { parseExact, stringifyExact } from '../util/json-exact.js';
 import type { BaseParams, Claim, ClaimResult, Scale } from './types.js';
 
-export function paramsFor<P extends BaseParams>(claim: Claim<P>, scale: Scale, seeds?: number[]): P {
-  return seeds ? { ...claim.scales[scale], seeds } : claim.scales[scale];
+/**
+ * A claim's parameters at `scale`, with other seeds and any of its knobs overridden (a notebook's
+ * `overrides` parameter, e.g. { chains: 2000 } or { net: { steps: 100 } }): objects merge key by key,
+ * everything else is replaced by a value of the same kind. An unknown name or a value of another kind is
+ * refused with the path and the names that exist.
+ */
+export function paramsFor<P extends BaseParams>(claim: Claim<P>, scale: Scale, seeds?: number[], overrides: Record<string, unknown> = {}): P {
+  const base = claim.scales[scale];
+  if (!base) throw new UsageError(`${claim.id} has no scale '${scale}'; its scales: ${Object.keys(claim.scales).join(', ')}`);
+  const merged = mergeKnobs(base, overrides, `${claim.id} (${scale})`, '') as P;
+  return seeds ? { ...merged, seeds } : merged;
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+
+function mergeKnobs(base: unknown, over: unknown, who: string, path: string): unknown {
+  if (!isPlain(over)) throw new UsageError(`${who}: overrides${path} must be an object of parameter names, got ${kind(over)}`);
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) {
+    const at = `${path}.${k}`;
+    if (!(k in out)) throw new UsageError(`${who}: '${at.slice(1)}' is not a parameter here; the names at this level: ${Object.keys(out).join(', ')}`);
+    const b = out[k];
+    if (isPlain(b)) out[k] = mergeKnobs(b, v, who, at);
+    else if (b !== undefined && kind(b) !== kind(v)) throw new UsageError(`${who}: '${at.slice(1)}' must be ${kind(b) === 'array' ? 'an array' : `a ${kind(b)}`} like its value ${JSON.stringify(b)}, got ${JSON.stringify(v)}`);
+    else out[k] = v;
+  }
+  return out;
 }
 
 export interface RunOptions {
