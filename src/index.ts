@@ -103,3 +103,4 @@ export * as highDimRegression from './techniques/high-dim-regression/index.js';
 export * as sketching from './techniques/sketching/index.js';
 export * as klValueIteration from './techniques/kl-value-iteration/index.js';
 export * as adaptiveAnalysis from './techniques/adaptive-analysis/index.js';
+export * as lassoPath from './techniques/lasso-path/index.js';

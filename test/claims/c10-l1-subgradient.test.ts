@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { claim } from '../../src/claims/c10-l1-subgradient.js';
+import { effectOf } from '../../src/claims/kit/verdict.js';
+import { runAtCiScale } from './claim-harness.js';
+
+describe('C10 subgradient GD on an L1 penalty', () => {
+  // The rule (per-seed slope of the final L1 norm on lambda / lambda_max: subgradient GD above 0, ISTA below
+  // 0, each by 0.05 |w*|_1 per lambda_max) is fixed in the claim module; status and numbers are compared with
+  // the committed record by the harness. ci: n = 80, d = 40, T = 2000, 5 seeds; full: n = 200, d = 100, T = 20000, 10 seeds.
+  it('a larger penalty gives subgradient GD a larger L1 norm, while the exact path and ISTA shrink', async () => {
+    const { verdict } = await runAtCiScale(claim);
+    const n = claim.scales.ci.seeds.length;
+    expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['exactPathMonotone', true], ['exactKkt', true]]);
+    expect(verdict.premise.map((p) => p.key)).toEqual(['gdStationary', 'smoothGdConverges', 'istaConverged']);
+    expect(verdict.headline).toBe('gdSlope');
+    expect(effectOf(verdict, 'gdSlope')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: 1, smallest: 0.05 }, n, decides: true });
+    expect(effectOf(verdict, 'istaSlope')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: -1, smallest: 0.05 }, n, decides: true });
+    expect(effectOf(verdict, 'exactSlope')).toMatchObject({ decides: false });
+    expect(effectOf(verdict, 'gdSlopeStep0p3')).toMatchObject({ decides: false });
+    expect(effectOf(verdict, 'gdSlopeStep0p1')).toMatchObject({ decides: false });
+  }, 120_000);
+});
