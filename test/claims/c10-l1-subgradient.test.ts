@@ -18,5 +18,13 @@ describe('C10 subgradient GD on an L1 penalty', () => {
     expect(effectOf(verdict, 'exactSlope')).toMatchObject({ decides: false });
     expect(effectOf(verdict, 'gdSlopeStep0p3')).toMatchObject({ decides: false });
     expect(effectOf(verdict, 'gdSlopeStep0p1')).toMatchObject({ decides: false });
+    // what ci shows: GD's L1 norm rises about 2 |w*|_1 per lambda_max on every seed (nearly all of it off the
+    // exact support at lambda_max), ISTA follows the exact path's -1.0; at 0.1/L GD's slope is negative
+    expect(verdict.premise.every((p) => p.holds)).toBe(true);
+    expect(effectOf(verdict, 'gdSlope').estimate).toBeGreaterThan(1);
+    expect(verdict.numbers.gdPositiveSeeds).toBe(n);
+    expect(Math.abs(effectOf(verdict, 'istaSlope').estimate - effectOf(verdict, 'exactSlope').estimate)).toBeLessThan(1e-6);
+    expect(effectOf(verdict, 'gdSlopeStep0p1').estimate).toBeLessThan(0);
+    expect(verdict.status).toBe('reproduced');
   }, 120_000);
 });
