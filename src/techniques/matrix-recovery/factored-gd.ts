@@ -54,10 +54,11 @@ export function residualGradient(p: SensingProblem, z: Float64Array): Float64Arr
   if (p.symmetric) r = toReduced(r, p.n1);
   const d = r.length;
   const s = new Float64Array(d);
+  const gram = p.gram; // a local, not a property read, in the O(d^2) loop
   for (let i = 0; i < d; i++) {
     let acc = 0;
     const o = i * d;
-    for (let j = 0; j < d; j++) acc += p.gram[o + j] * r[j];
+    for (let j = 0; j < d; j++) acc += gram[o + j] * r[j];
     s[i] = acc;
   }
   return p.symmetric ? fromReduced(s, p.n1) : s;

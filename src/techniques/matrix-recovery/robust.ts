@@ -73,18 +73,20 @@ export function recoverLowRank(p: RobustProblem, u0: Float64Array, k: number, o:
     if (t % every === 0 || t === o.steps) { out.t.push(t); out.relErr.push(Math.sqrt(frob2(zz, p.mStar)) / norm); }
     if (t === o.steps) break;
     const z = toReduced(zz, n);
+    // locals, not property reads, in the O(m d) loops (twice as fast in V8)
+    const rows = p.rows, y = p.y, l1 = o.loss === 'l1';
     for (let i = 0; i < m; i++) {
-      let r = -p.y[i];
+      let r = -y[i];
       const base = i * d;
-      for (let j = 0; j < d; j++) r += p.rows[base + j] * z[j];
-      w[i] = o.loss === 'l1' ? Math.sign(r) : r;
+      for (let j = 0; j < d; j++) r += rows[base + j] * z[j];
+      w[i] = l1 ? Math.sign(r) : r;
     }
     s.fill(0);
     for (let i = 0; i < m; i++) {
       const wi = w[i] / m;
       if (wi === 0) continue;
       const base = i * d;
-      for (let j = 0; j < d; j++) s[j] += wi * p.rows[base + j];
+      for (let j = 0; j < d; j++) s[j] += wi * rows[base + j];
     }
     const g = matMul(fromReduced(s, n), u, n, n, k);
     for (let i = 0; i < u.length; i++) u[i] -= 2 * eta * g[i];
