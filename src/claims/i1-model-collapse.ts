@@ -4,8 +4,8 @@
  * error grows linearly with the number of generations n, as the paper's analytic formula predicts, and
  * a regularisation adapted to n mitigates it.
  *
- * Setting, exact: isotropic Gaussian inputs in d dimensions, a fixed truth w0 with |w0|^2 = d (drawn
- * per seed), generation 0 = w0, generation k = OLS on T0 fresh inputs labelled by generation k-1 plus
+ * Setting, exact: isotropic Gaussian inputs in d dimensions, a fixed truth w0 with |w0|^2 = 50 at every
+ * scale (drawn per seed), generation 0 = w0, generation k = OLS on T0 fresh inputs labelled by generation k-1 plus
  * N(0, sigma0^2) noise. At each n = 0..10 a downstream model is fitted to T inputs labelled by
  * generation n plus N(0, sigma^2) noise, and its test error is the excess risk |w_pred - w0|^2
  * (exact for isotropic test inputs). The paper's OLS formula, exact at finite sizes (inverse Wishart
@@ -33,6 +33,8 @@ export interface I1Params extends BaseParams {
   t0OverD: number;
   sigma: number;
   sigma0: number;
+  /** |w0|^2, fixed across scales: with T, T0 proportional to d this keeps every per-coordinate ratio (signal, fake-data noise, label noise) the same as d grows */
+  signal: number;
   generations: number;
   /** independent collapse chains per seed (averaged: the formula is an expectation) */
   chains: number;
@@ -52,10 +54,10 @@ export interface I1Seed {
   error: Record<string, number[]>;
 }
 
-/** The ridge lambdas: fixed = optimal at n = 0, adaptive = optimal at each n (from the formula, |w0|^2 = d). */
+/** The ridge lambdas: fixed = optimal at n = 0, adaptive = optimal at each n (from the formula). */
 export function lambdasOf(p: I1Params): { fixed: number; adaptive: number[] } {
   const s = settingOf(p);
-  const adaptive = Array.from({ length: p.generations + 1 }, (_, n) => optimalCollapseRidge(s, n, p.d));
+  const adaptive = Array.from({ length: p.generations + 1 }, (_, n) => optimalCollapseRidge(s, n, p.signal));
   return { fixed: adaptive[0], adaptive };
 }
 
@@ -63,7 +65,7 @@ export function seedI1(p: I1Params, seed: number): I1Seed {
   const s = settingOf(p);
   const rng = new Rng(seed);
   const w0 = gaussianMatrix(1, p.d, rng.fork('w0'));
-  const scale = Math.sqrt(p.d / w0.reduce((a, b) => a + b * b, 0));
+  const scale = Math.sqrt(p.signal / w0.reduce((a, b) => a + b * b, 0));
   for (let i = 0; i < p.d; i++) w0[i] *= scale;
   const { fixed, adaptive } = lambdasOf(p);
   const arms = [{ name: 'ols', lambda: () => 0 }, { name: 'fixed', lambda: () => fixed }, { name: 'adaptive', lambda: (n: number) => adaptive[n] }];
@@ -93,8 +95,8 @@ export function summarizeI1(p: I1Params, perSeed: I1Seed[]): ClaimResult {
   const G = p.generations;
   const { fixed, adaptive } = lambdasOf(p);
   const ols = gens.map((n) => olsCollapseError(s, n));
-  const fixedTheory = gens.map((n) => ridgeCollapseError(s, n, fixed, p.d));
-  const adaptiveTheory = gens.map((n) => ridgeCollapseError(s, n, adaptive[n], p.d));
+  const fixedTheory = gens.map((n) => ridgeCollapseError(s, n, fixed, p.signal));
+  const adaptiveTheory = gens.map((n) => ridgeCollapseError(s, n, adaptive[n], p.signal));
   const err = (arm: string, n: number) => perSeed.map((x) => x.error[arm][n]);
   const rel = (arm: string, n: number, theory: number) => err(arm, n).map((v) => v / theory - 1);
   const theorySlope = (p.sigma0 ** 2 * p.d) / (s.T0 - p.d - 1);
@@ -156,14 +158,14 @@ function figuresI1(p: I1Params, perSeed: I1Seed[], theory: { ols: number[]; fixe
   ];
 }
 
-const common = { tOverD: 2, t0OverD: 2, sigma: 1, sigma0: 1, generations: 10 };
+const common = { tOverD: 2, t0OverD: 2, sigma: 1, sigma0: 1, signal: 50, generations: 10 };
 
 export const claim = defineClaim<I1Params, I1Seed>({
   id: 'I1',
   slug: 'model-collapse',
   paper: 'Model Collapse Demystified: The Case of Regression (Dohmatob, Feng & Kempe 2024)',
   claim: 'training each generation\'s regressor on labels produced by the previous generation makes test error grow linearly with the number of generations, as the paper\'s analytic formula predicts; adaptive regularisation mitigates it',
-  setting: 'isotropic Gaussian inputs, |w0|^2 = d, T = T0 = 2d, sigma = sigma0 = 1, generations 0..10 of OLS on fresh inputs labelled by the previous generation; downstream OLS, ridge at the clean-optimal lambda (fixed) ' +
+  setting: 'isotropic Gaussian inputs, |w0|^2 = 50 (at every scale), T = T0 = 2d, sigma = sigma0 = 1, generations 0..10 of OLS on fresh inputs labelled by the previous generation; downstream OLS, ridge at the clean-optimal lambda (fixed) ' +
     'and ridge at the formula-optimal lambda per generation (adaptive); test error = |w_pred - w0|^2, averaged over independent chains per seed. Full: d = 200, 50 chains, 10 seeds; ci, cut to the CI budget: d = 50, 64 chains, 5 seeds',
   rule: 'measured / formula - 1 within +-0.1 (TOST over seeds) for OLS at every generation 0..10, for the OLS slope on generation, and for fixed and adaptive ridge at generation 10; ' +
     'adaptive - fixed ridge test error at generation 10 below 0 and not wholly above -0.25 (paired t); premise: measured OLS error at generation 10 >= 3x generation 0; ' +
