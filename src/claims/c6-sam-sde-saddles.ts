@@ -61,7 +61,7 @@ export type Optimizer = 'usam' | 'sam' | 'sgd';
 
 /** One noisy run on the quadratic; returns |x| at the end (a run past `stopAt` has escaped for good and stops there). */
 export function runOnSaddle(h: Mat2, opt: Optimizer, eta: number, rho: number, steps: number, noise: number, x0: readonly number[], rng: Rng, stopAt = 1e6): number {
-  let x = Float64Array.from(x0);
+  let x: Float64Array = Float64Array.from(x0);
   const xi = new Float64Array(2);
   const grad = (p: Float64Array) => { const g = matVec2(h, p); return Float64Array.of(g[0] + xi[0], g[1] + xi[1]); };
   for (let k = 0; k < steps; k++) {
@@ -140,7 +140,7 @@ export function seedC6(p: C6Params, seed: number): C6Seed {
   const l11 = Math.sqrt(sigma[0]), l21 = sigma[1] / l11, l22 = Math.sqrt(sigma[3] - l21 * l21);
   let acc = 0, acc2 = 0;
   for (let r = 0; r < p.mcRuns; r++) {
-    let x = Float64Array.from(m0);
+    let x: Float64Array = Float64Array.from(m0);
     const xi = new Float64Array(2);
     const grad = (q: Float64Array) => { const g = matVec2(h, q); return Float64Array.of(g[0] + xi[0], g[1] + xi[1]); };
     for (let k = 0; k < p.mcSteps; k++) {
