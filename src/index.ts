@@ -104,3 +104,4 @@ export * as sketching from './techniques/sketching/index.js';
 export * as klValueIteration from './techniques/kl-value-iteration/index.js';
 export * as adaptiveAnalysis from './techniques/adaptive-analysis/index.js';
 export * as lassoPath from './techniques/lasso-path/index.js';
+export * as federatedSgld from './techniques/federated-sgld/index.js';

@@ -1,0 +1,3 @@
+export * from './gaussian.js';
+export * from './blr.js';
+export * from './sampler.js';
