@@ -18,5 +18,14 @@ describe('A20 federated SGLD with conducive gradients', () => {
     expect(effectOf(verdict, 'fsgldVsCentral')).toMatchObject({ test: 'non-inferiority t', claimed: { kind: 'non-inferiority', sign: -1, margin: 0.1 }, decides: true });
     expect(effectOf(verdict, 'fsgldSlope')).toMatchObject({ decides: false });
     expect(effectOf(verdict, 'oracleVsCentral')).toMatchObject({ decides: false });
+    // what ci shows: DSGLD ends about 22 posterior scales off at K = 1000 (4 at K = 1), FSGLD about 0.8: far
+    // better, but its q_s, fitted from a 20-chain local run, leave it 0.4-1.2 scales above centralised SGLD
+    // (fails the 0.1 margin); with exact q_s (oracle) it matches centralised SGLD. (At full scale the longer
+    // local chains fit q_s better: pilot seeds 101-102 put FSGLD 0.055 [0.024, 0.086] above the floor.)
+    expect(verdict.premise.every((p) => p.holds)).toBe(true);
+    expect(effectOf(verdict, 'fsgldVsDsgld').estimate).toBeLessThan(-10);
+    expect(effectOf(verdict, 'fsgldVsCentral').outcome).toBe('fails');
+    expect(effectOf(verdict, 'oracleVsCentral').outcome).toBe('holds');
+    expect(verdict.status).toBe('partly reproduced');
   }, 120_000);
 });
