@@ -178,3 +178,16 @@ describe('the score explained variance (Wang & Vastola)', () => {
     expect(() => scoreExplainedVariance(x, learned, approx.subarray(1), 2)).toThrow(/scoreExplainedVariance/);
   });
 });
+
+describe('the share of the deviation from the mean', () => {
+  it('is 1 for the learned denoiser itself, 0 for the mean alone, and 1 - residual / deviation in between', async () => {
+    const { deviationExplained } = await import('../src/techniques/gaussian-score/index.js');
+    const learned = Float64Array.from([1, 0, 0, 2]);
+    const centre = Float64Array.from([0, 0]);
+    expect(deviationExplained(learned, learned, centre, 2)).toBe(1);
+    expect(deviationExplained(learned, Float64Array.from([0, 0, 0, 0]), centre, 2)).toBe(0);
+    // residual 0.25 + 1 over deviation 1 + 4
+    expect(deviationExplained(learned, Float64Array.from([0.5, 0, 0, 1]), centre, 2)).toBeCloseTo(1 - 1.25 / 5, 12);
+    expect(() => deviationExplained(learned, learned, Float64Array.from([0]), 2)).toThrow(/deviationExplained/);
+  });
+});

@@ -112,6 +112,7 @@ export async function trainEdmDenoiser(data: ArrayLike<number>, d: number, opts:
     return (ps) => tf.mean(tf.sum(tf.square(tf.sub(model.apply(input, ps), target)), 1)) as tf.Scalar;
   };
   const every = opts.checkpoint?.every ?? Math.max(1, Math.floor(opts.steps / 50));
+  if (!(Number.isInteger(every) && every >= 1 && every <= opts.steps)) throw new Error(`trainEdmDenoiser: checkpoint.every must be an integer in [1, steps = ${opts.steps}], got ${every}`);
   let losses: number[];
   try {
     const run = await train({

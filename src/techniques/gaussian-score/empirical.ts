@@ -79,3 +79,19 @@ export function scoreExplainedVariance(x: Float64Array, learned: Float64Array, a
   }
   return total / n;
 }
+
+/**
+ * The fraction of the learned denoiser's deviation from a centre (the data mean) that an approximate
+ * denoiser explains, 1 - sum |D - D_approx|^2 / sum |D - centre|^2 over the points. Unlike the uncentred
+ * score share, a denoiser that only knows the mean scores 0 here, so it is not near 1 by construction at
+ * high noise.
+ */
+export function deviationExplained(learned: Float64Array, approx: Float64Array, centre: Float64Array, d: number): number {
+  if (learned.length !== approx.length || centre.length !== d || learned.length % d || !learned.length) throw new Error(`deviationExplained: need learned and approx of one length, a positive multiple of d = ${d}, and a centre of length d; got ${learned.length}, ${approx.length}, ${centre.length}`);
+  let [residual, total] = [0, 0];
+  for (let i = 0; i < learned.length; i++) {
+    residual += (learned[i] - approx[i]) ** 2;
+    total += (learned[i] - centre[i % d]) ** 2;
+  }
+  return 1 - residual / total;
+}
