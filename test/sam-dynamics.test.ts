@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
 import {
   add2, eigSym2, fromEigen, matMul2, matVec2, samStep, scale2, transpose2, usamDiscreteMoments, usamMap, usamMapByStep, usamMultiplier,
-  usamSdeMoments, usamStep, type Mat2,
+  noisyQuadratic, usamSdeMoments, usamStep, type Mat2,
 } from '../src/techniques/sam-dynamics/index.js';
 
 const H = fromEigen(-0.7, 1.6, 0.4); // a rotated saddle
@@ -88,16 +88,11 @@ describe('sam-dynamics', () => {
   it('Monte Carlo noisy USAM matches the discrete second moment', () => {
     const [eta, rho, steps, runs] = [0.2, 1, 8, 20000];
     const rng = new Rng(3);
-    const chol = [Math.sqrt(SIGMA[0]), SIGMA[1] / Math.sqrt(SIGMA[0])];
-    const chol22 = Math.sqrt(SIGMA[3] - chol[1] * chol[1]);
+    const q = noisyQuadratic(H, SIGMA);
     const acc = [0, 0, 0];
     for (let r = 0; r < runs; r++) {
       let x = Float64Array.of(1, 0.5);
-      for (let k = 0; k < steps; k++) {
-        const z1 = rng.normal(), z2 = rng.normal();
-        const xi = [chol[0] * z1, chol[1] * z1 + chol22 * z2];
-        x = usamStep((p) => Float64Array.from(matVec2(H, p), (v, i) => v + xi[i]), x, eta, rho);
-      }
+      for (let k = 0; k < steps; k++) { q.draw(rng); x = usamStep(q.grad, x, eta, rho); }
       acc[0] += x[0] * x[0]; acc[1] += x[0] * x[1]; acc[2] += x[1] * x[1];
     }
     const want = usamDiscreteMoments(H, SIGMA, eta, rho, steps, [1, 0.5]).second;
@@ -111,6 +106,7 @@ describe('sam-dynamics', () => {
     expect(() => usamStep(g, Float64Array.of(1, 2), 0, 1)).toThrow(/usamStep: eta/);
     expect(() => samStep(g, Float64Array.of(1, 2), 0.1, -1)).toThrow(/samStep: rho/);
     expect(() => eigSym2([1, 2, 3, 4])).toThrow(/symmetric/);
+    expect(() => noisyQuadratic(H, [1, 0, 0, -1])).toThrow(/noisyQuadratic: sigma/);
     expect(() => usamDiscreteMoments(H, SIGMA, 0.1, 1, 1.5, [0, 0])).toThrow(/steps/);
     expect(() => usamSdeMoments(H, SIGMA, 0.1, 1, -1, [0, 0])).toThrow(/usamSdeMoments: t/);
   });

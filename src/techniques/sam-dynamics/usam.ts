@@ -7,6 +7,7 @@
  * On f = 1/2 x^T H x with exact gradients USAM is linear, x <- (I - eta (H + rho H^2)) x, with eigenvalues
  * 1 - eta (lambda + rho lambda^2): for lambda < 0 the saddle direction contracts once rho |lambda| > 1.
  */
+import type { Rng } from '../../random/rng.js';
 import { IDENTITY2, add2, assertMat2, matMul2, scale2, type Mat2 } from './quadratic.js';
 
 /** The stochastic gradient at x for one step's (fixed) noise draw. */
@@ -53,3 +54,21 @@ export function usamMap(h: Mat2, eta: number, rho: number): Mat2 {
 
 /** 1 - eta (lambda + rho lambda^2): USAM's multiplier along an eigenvector of H with eigenvalue lambda. */
 export const usamMultiplier = (lambda: number, eta: number, rho: number): number => 1 - eta * (lambda + rho * lambda * lambda);
+
+/** A noisy quadratic f = 1/2 x^T H x: the oracle grad(x) = H x + xi, with xi ~ N(0, Sigma) redrawn by `draw` once per step (shared by the step's two evaluations). */
+export interface NoisyQuadratic {
+  grad: GradientOracle;
+  /** draws the next step's xi (two normals, through the Cholesky factor of Sigma) */
+  draw(rng: Rng): void;
+}
+
+export function noisyQuadratic(h: Mat2, sigma: Mat2): NoisyQuadratic {
+  assertMat2('noisyQuadratic', 'h', h); assertMat2('noisyQuadratic', 'sigma', sigma);
+  const l11 = Math.sqrt(sigma[0]), l21 = l11 > 0 ? sigma[1] / l11 : 0, l22 = Math.sqrt(sigma[3] - l21 * l21);
+  if (!(l11 >= 0) || !(l22 >= 0)) throw new Error('noisyQuadratic: sigma must be positive semi-definite');
+  const xi = new Float64Array(2);
+  return {
+    grad: (x) => Float64Array.of(h[0] * x[0] + h[1] * x[1] + xi[0], h[2] * x[0] + h[3] * x[1] + xi[1]),
+    draw: (rng) => { const z1 = rng.normal(), z2 = rng.normal(); xi[0] = l11 * z1; xi[1] = l21 * z1 + l22 * z2; },
+  };
+}
