@@ -20,10 +20,13 @@ describe('C6 SAM SDE and saddles', () => {
     expect(effectOf(verdict, 'weakSlopeCov')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.25, target: 1 }, n, decides: true });
     for (const k of ['samNotEscapedAbove', 'relCovErrorFixedRho']) expect(effectOf(verdict, k)).toMatchObject({ decides: false });
     // what ci shows: every USAM run above the threshold ends at the saddle and none below (200 runs each side),
-    // SGD always escapes; the weak-error slopes are 1.00 (mean) and 1.03 (second moment) with 95% intervals inside 1 +- 0.1
+    // SGD always escapes; the weak-error slopes are 0.98 [0.97, 1.00] (mean) and 0.96 [0.89, 1.03] (relative
+    // covariance, rho = O(sqrt(eta))); with rho held fixed the paper's diffusion leaves a relative covariance error of 0.17 at the smallest eta
     expect(effectOf(verdict, 'usamAtSaddleAbove').estimate).toBe(1);
     expect(effectOf(verdict, 'usamAtSaddleBelow').estimate).toBe(0);
     expect(Math.abs(effectOf(verdict, 'weakSlopeMean').estimate - 1)).toBeLessThan(0.05);
+    expect(Math.abs(effectOf(verdict, 'weakSlopeCov').estimate - 1)).toBeLessThan(0.1);
+    expect(effectOf(verdict, 'relCovErrorFixedRho').estimate).toBeGreaterThan(0.1);
     expect(verdict.status).toBe('reproduced');
   }, 120_000);
 });
