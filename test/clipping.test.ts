@@ -1,15 +1,8 @@
 /** Clipping: the clipped mean field against closed forms, its root, and the runs against exact counts. */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
-import { centeredExponential, clipByNorm, clippedMean, clippedRoot, clippedSgd1d, iterationsToTolerance, twoPoint } from '../src/techniques/clipping/index.js';
+import { centeredExponential, clipByNorm, clippedMean, clippedRoot, clippedSgd1d, exponentialClippedMean, iterationsToTolerance, twoPoint } from '../src/techniques/clipping/index.js';
 
-/** E[clip_c(m + s(E - 1))] in closed form. */
-export function exponentialClippedMean(m: number, c: number, s: number): number {
-  const l0 = m - s;
-  if (l0 >= c) return c;
-  const lower = Math.max(-c, l0);
-  return -c + Math.max(0, l0 + c) + s * (Math.exp(-(lower - l0) / s) - Math.exp(-(c - l0) / s));
-}
 
 describe('clipping', () => {
   it('clips by the Euclidean norm', () => {

@@ -103,3 +103,14 @@ export function clippedRoot(mu: number, xStar: number, c: number, noise: Noise1d
   while (hi - lo > tol * (1 + Math.abs(xStar))) { const mid = (lo + hi) / 2; if (g(mid) > 0) hi = mid; else lo = mid; }
   return (lo + hi) / 2;
 }
+
+/** E[clip_c(m + s (E - 1))], E ~ Exp(1), in closed form (checks the quadrature for the centred exponential law). */
+export function exponentialClippedMean(m: number, c: number, s = 1): number {
+  checkC('exponentialClippedMean', c);
+  if (!(s > 0) || !Number.isFinite(m)) throw new Error(`exponentialClippedMean: need a finite m and s > 0, got m = ${m}, s = ${s}`);
+  if (!Number.isFinite(c)) return m;
+  const l0 = m - s;
+  if (l0 >= c) return c;
+  const lower = Math.max(-c, l0);
+  return -c + Math.max(0, l0 + c) + s * (Math.exp(-(lower - l0) / s) - Math.exp(-(c - l0) / s));
+}
