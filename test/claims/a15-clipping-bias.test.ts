@@ -21,7 +21,10 @@ describe('A15 clipping bias', () => {
     expect(effectOf(verdict, 'gdRatioSmallestEps')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.05, target: 1 }, decides: true });
     expect(effectOf(verdict, 'gdRatioFalls')).toMatchObject({ decides: false });
     // what ci shows: at c = 1 clipped SGD settles about 0.1 above the optimum, within +-0.005 of the quadrature
-    // root at every c; the bias falls by about 0.18 from c = 0.25 to 4; GD's iteration ratio is 1.003 at 3e-4
+    // root at every c; the bias falls by about 0.18 from c = 0.25 to 4; GD's iteration ratio is 1.003 at 3e-4;
+    // clipping binds (iteration ratio at 1e-2 at least 1.15 on every seed), the deciding roots lie >= 3.1 margins from the optimum
+    expect(verdict.numbers.clippingBinds).toBeGreaterThan(1.1);
+    expect(verdict.numbers.rootAwayFromOptimum).toBeGreaterThan(3);
     expect(effectOf(verdict, 'biasAtCRef').estimate).toBeGreaterThan(0.05);
     for (const c of ['0p25', '0p5', '1', '2', '4']) expect(Math.abs(effectOf(verdict, `limitVsRootC${c}`).estimate)).toBeLessThan(0.005);
     expect(effectOf(verdict, 'gdRatioSmallestEps').estimate).toBeLessThan(1.01);
