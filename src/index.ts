@@ -105,4 +105,5 @@ export * as klValueIteration from './techniques/kl-value-iteration/index.js';
 export * as adaptiveAnalysis from './techniques/adaptive-analysis/index.js';
 export * as lassoPath from './techniques/lasso-path/index.js';
 export * as federatedSgld from './techniques/federated-sgld/index.js';
+export * as nuclearNorm from './techniques/nuclear-norm/index.js';
 export * as pathGradients from './techniques/path-gradients/index.js';

@@ -1,0 +1,3 @@
+export * from './variational.js';
+export * from './mlp64.js';
+export * from './train.js';
