@@ -107,3 +107,4 @@ export * as lassoPath from './techniques/lasso-path/index.js';
 export * as federatedSgld from './techniques/federated-sgld/index.js';
 export * as nuclearNorm from './techniques/nuclear-norm/index.js';
 export * as pathGradients from './techniques/path-gradients/index.js';
+export * as genGap from './techniques/gen-gap/index.js';
