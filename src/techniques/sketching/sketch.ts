@@ -4,7 +4,7 @@
  * isotropic features.
  *
  * Closed forms (phi = p/n, psi = m/n; alpha^2 = |beta|^2, sigma^2 the noise variance), derived here for
- * isotropic Gaussian X and checked in test/high-dim-regression.test.ts:
+ * isotropic Gaussian X and checked in test/sketching.test.ts:
  * - orthogonal sketch (S S^T = I_m): (S X, S eps) has the law of m fresh rows, so the risk is the
  *   ridgeless risk at aspect ratio p/m (Hastie et al. 2022): sigma^2 (phi/psi) / (1 - phi/psi) when
  *   p < m, and alpha^2 (1 - psi/phi) + sigma^2 (psi/phi) / (1 - psi/phi) when p > m.
