@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
 import {
-  bernoulliSgdStep, coherence, coherenceInstabilityLr, criticalLr, isPositiveDefinite, meanHessian, secondMomentRadius, secondMomentStep, solveDense,
+  bernoulliSgdStep, coherence, coherenceInstabilityLr, criticalLr, enumeratedSecondMomentStep, isPositiveDefinite, meanHessian, secondMomentRadius, secondMomentStep, solveDense,
   symmetricEigenvalues, type RankOneProblem,
 } from '../src/techniques/sgd-stability/index.js';
 
@@ -11,28 +11,7 @@ function randomProblem(n: number, d: number, seed: number): RankOneProblem {
   return { features: Array.from({ length: n }, () => Float64Array.from({ length: d }, () => rng.normal())) };
 }
 
-/** E[(I - eta H_S) M (I - eta H_S)] over all 2^n Bernoulli batches, weighted exactly. */
-function enumerate(p: RankOneProblem, eta: number, batch: number, m: Float64Array): Float64Array {
-  const n = p.features.length, d = p.features[0].length, keep = batch / n;
-  const out = new Float64Array(d * d);
-  for (let mask = 0; mask < 1 << n; mask++) {
-    let prob = 1;
-    const a = new Float64Array(d * d);
-    for (let k = 0; k < d; k++) a[k * d + k] = 1;
-    for (let i = 0; i < n; i++) {
-      const inS = (mask >> i) & 1;
-      prob *= inS ? keep : 1 - keep;
-      if (inS) { const x = p.features[i]; for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) a[r * d + c] -= (eta / batch) * x[r] * x[c]; }
-    }
-    if (prob === 0) continue;
-    for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) for (let l = 0; l < d; l++) s += a[r * d + k] * m[k * d + l] * a[c * d + l];
-      out[r * d + c] += prob * s;
-    }
-  }
-  return out;
-}
+const enumerate = enumeratedSecondMomentStep;
 
 describe('sgd-stability', () => {
   it('small dense linear algebra', () => {
@@ -104,5 +83,21 @@ describe('sgd-stability', () => {
     expect(() => secondMomentStep(p, -1, 1, new Float64Array(4))).toThrow(/secondMomentStep: eta/);
     expect(() => coherence({ features: [] })).toThrow(/coherence: the problem has no examples/);
     expect(() => solveDense(Float64Array.of(1, 2, 2, 4), Float64Array.of(1, 1), 2)).toThrow(/singular/);
+    expect(() => bernoulliSgdStep(p, Infinity, 1, new Float64Array(2), new Rng(1))).toThrow(/bernoulliSgdStep: eta/);
+    expect(() => bernoulliSgdStep(p, 0.1, 1, new Float64Array(3), new Rng(1))).toThrow(/bernoulliSgdStep: w/);
+    expect(() => enumeratedSecondMomentStep(p, 0.1, 1, new Float64Array(3))).toThrow(/enumeratedSecondMomentStep: m/);
+  });
+
+  it('orthogonal equal-norm features: eta* = 2B / |x|^2 and the paper\'s lr / eta* = (n/B) / (2 sqrt(n/B - 1))', () => {
+    const n = 8, l = 1.7;
+    const p: RankOneProblem = { features: Array.from({ length: n }, (_, i) => Float64Array.from({ length: n }, (_, k) => (k === i ? Math.sqrt(l) : 0))) };
+    const co = coherence(p);
+    expect(co.sigma).toBeCloseTo(1, 12);
+    for (const b of [1, 2, 4]) {
+      const star = criticalLr(p, b, { tol: 1e-10 });
+      expect(star).toBeCloseTo(2 * b / l, 7);
+      const q = n / b;
+      expect(coherenceInstabilityLr(p, b, co) / star).toBeCloseTo(q / (2 * Math.sqrt(q - 1)), 7);
+    }
   });
 });

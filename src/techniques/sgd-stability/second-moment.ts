@@ -173,3 +173,29 @@ export function coherenceInstabilityLr(p: RankOneProblem, batch: number, c: Cohe
   checkBatch('coherenceInstabilityLr', batch, n);
   return batch === n ? Infinity : c.sigma / (c.sharpness * Math.sqrt(n / batch - 1));
 }
+
+/** Exhaustive E[(I - eta H_S) M (I - eta H_S)] over all 2^n Bernoulli batches, weighted exactly (n small: checks the recursion). */
+export function enumeratedSecondMomentStep(p: RankOneProblem, eta: number, batch: number, m: Float64Array): Float64Array {
+  const n = p.features.length, d = p.features[0]?.length ?? 0, keep = batch / n;
+  if (!n || n > 16) throw new Error(`enumeratedSecondMomentStep: needs 1 to 16 examples (2^n batches), got ${n}`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > n) throw new Error(`enumeratedSecondMomentStep: batch must be an integer in [1, ${n}], got ${batch}`);
+  if (m.length !== d * d) throw new Error(`enumeratedSecondMomentStep: m must be ${d}x${d}, got length ${m.length}`);
+  const out = new Float64Array(d * d);
+  for (let mask = 0; mask < 1 << n; mask++) {
+    let prob = 1;
+    const a = new Float64Array(d * d);
+    for (let k = 0; k < d; k++) a[k * d + k] = 1;
+    for (let i = 0; i < n; i++) {
+      const inS = (mask >> i) & 1;
+      prob *= inS ? keep : 1 - keep;
+      if (inS) { const x = p.features[i]; for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) a[r * d + c] -= (eta / batch) * x[r] * x[c]; }
+    }
+    if (prob === 0) continue;
+    for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) for (let l = 0; l < d; l++) s += a[r * d + k] * m[k * d + l] * a[c * d + l];
+      out[r * d + c] += prob * s;
+    }
+  }
+  return out;
+}

@@ -6,8 +6,9 @@ import type { RankOneProblem } from './second-moment.js';
 export function bernoulliSgdStep(p: RankOneProblem, eta: number, batch: number, w: Float64Array, rng: Rng): number {
   const n = p.features.length;
   if (!Number.isInteger(batch) || batch < 1 || batch > n) throw new Error(`bernoulliSgdStep: batch must be an integer in [1, ${n}], got ${batch}`);
-  if (!(eta > 0)) throw new Error(`bernoulliSgdStep: eta must be > 0, got ${eta}`);
+  if (!(eta > 0) || !Number.isFinite(eta)) throw new Error(`bernoulliSgdStep: eta must be a finite number > 0, got ${eta}`);
   const keep = batch / n, d = w.length;
+  if (d !== p.features[0].length) throw new Error(`bernoulliSgdStep: w must have the features' length ${p.features[0].length}, got ${d}`);
   const g = new Float64Array(d);
   let drawn = 0;
   for (const x of p.features) {
