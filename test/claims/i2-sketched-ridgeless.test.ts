@@ -25,6 +25,11 @@ describe('I2 sketched ridgeless regression', () => {
     // finite-n risks are), the optimal sketch about 5.9 below the full-sample peak (formulas: 3 against 9)
     for (const m of [40, 60, 150, 200]) for (const t of ['Orth', 'Gauss']) expect(Math.abs(effectOf(verdict, `risk${t}M${m}`).estimate)).toBeLessThan(0.05);
     expect(effectOf(verdict, 'mstarVsFullOrth').estimate).toBeLessThan(-5);
+    // the variance part within 3% of its exact finite-size expectation at every grid point and at m*
+    for (const m of [40, 60, 150, 200, 'star']) for (const t of ['Orth', 'Gauss']) {
+      expect(effectOf(verdict, `variance${t}M${m}`).outcome).toBe('holds');
+      expect(Math.abs(effectOf(verdict, `variance${t}M${m}`).estimate)).toBeLessThan(0.03);
+    }
     expect(verdict.status).toBe('reproduced');
   }, 120_000);
 });
