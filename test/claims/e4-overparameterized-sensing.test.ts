@@ -27,7 +27,11 @@ describe('E4 over-parameterized matrix sensing', () => {
     expect(effectOf(verdict, 'symSlopeK4').estimate).toBeLessThan(-1.75);
     expect(effectOf(verdict, 'symRateDecayK4').estimate).toBeLessThan(-0.5);
     expect(effectOf(verdict, 'fixSpeedup').estimate).toBeGreaterThan(2);
-    for (const k of ['symSlopeK4', 'symRateDecayK4', 'symLinearK2', 'asymLinearK2', 'asymLinearK4', 'rateAlphaSlopeK4', 'fixAlphaSlopeK4', 'fixVsExactRankK4']) expect(effectOf(verdict, k).outcome, k).toBe('holds');
-    expect(verdict.status).toBe('reproduced');
+    for (const k of ['symSlopeK4', 'symRateDecayK4', 'symLinearK2', 'asymLinearK2', 'asymLinearK4', 'rateAlphaSlopeK4', 'fixAlphaSlopeK4']) expect(effectOf(verdict, k).outcome, k).toBe('holds');
+    // the fixed runs converge at about 0.54 of the k = r rate (ln ratio -0.62 [-0.76, -0.48]): not shown to be
+    // at least half of it at ci, so the verdict is partly reproduced here; the full run (10 seeds, n = 20) decides
+    expect(effectOf(verdict, 'fixVsExactRankK4').outcome).toBe('inconclusive');
+    expect(effectOf(verdict, 'fixVsExactRankK4').estimate).toBeGreaterThan(-0.8);
+    expect(verdict.status).toBe('partly reproduced');
   }, 120_000);
 });
