@@ -5,7 +5,7 @@
  * grad f_i(w) - grad f_i(w~) + grad F(w~), the last inner iterate becoming the next w~).
  */
 import type { Rng } from '../../random/rng.js';
-import { solveDense } from '../sgd-stability/linalg.js';
+import { solveSpd } from '../high-dim-regression/linalg.js';
 
 export interface FiniteSumLs {
   features: Float64Array[];
@@ -25,7 +25,7 @@ export function fitLeastSquares(p: FiniteSumLs): FittedLs {
   const d = p.features[0].length;
   const a = new Float64Array(d * d), b = new Float64Array(d);
   p.features.forEach((x, i) => { for (let r = 0; r < d; r++) { b[r] += x[r] * p.labels[i] / n; for (let c = 0; c < d; c++) a[r * d + c] += x[r] * x[c] / n; } });
-  const wStar = solveDense(a, b, d);
+  const wStar = solveSpd(a, d, b);
   const out = { ...p, wStar, fStar: 0, lMax: Math.max(...p.features.map((x) => x.reduce((s, v) => s + v * v, 0))) };
   out.fStar = objective(out, wStar);
   return out;
