@@ -55,7 +55,9 @@ export interface A19Seed {
 
 export function seedA19(p: A19Params, seed: number): A19Seed {
   const rng = new Rng(seed);
-  const start: Theta = Array.from({ length: 6 }, () => 0.3 * rng.fork('start').normal());
+  // fork once: Rng.fork(label) is deterministic, so forking inside the loop would repeat one draw
+  const r = rng.fork('start');
+  const start: Theta = Array.from({ length: 6 }, () => 0.3 * r.normal());
   const at = new Set(p.checkpoints.map((f) => Math.round(f * p.steps)));
   const out: A19Seed = { rows: [], lnRatio: {}, klTotal: {}, klPath: {}, pathAtOptimum: 0, totalVarAtOptimum: 0 };
   const fresh = (label: string, n: number) => { const r = rng.fork(label); return Float64Array.from({ length: 2 * n }, () => r.normal()); };
@@ -137,7 +139,7 @@ export const claim = defineClaim<A19Params, A19Seed>({
   id: 'A19',
   slug: 'path-gradients',
   paper: 'Fast and Unified Path Gradient Estimators for Normalizing Flows (Vaitl, Winkler, Richter & Kessel 2024)',
-  claim: 'path-gradient estimators for reverse-KL training of normalizing flows have lower variance than the total (reparameterisation) gradient along training, and are exactly zero sample by sample where q = p',
+  claim: 'the property the paper\'s fast path-gradient estimators rest on (not the estimators themselves): for reverse-KL training of a normalizing flow, the path gradient has lower variance than the total (reparameterisation) gradient along training, and is exactly zero sample by sample where q = p',
   setting: '2-D affine coupling flow with a linear conditioner (6 parameters; hand-derived per-sample gradients checked against finite differences); targets: the flow\'s own density at fixed parameters (reachable, non-Gaussian) and a banana (x2 | x1 ~ N(0.5 (x1^2 - 1), 0.36), not representable); ' +
     'Adam (lr 0.01, batch 32) on the total estimator from a random start; at 7 checkpoints, the trace of each estimator\'s per-sample covariance on fresh draws; full: 4000 steps, 20000 draws per measurement, 10 seeds; ci: 1500 steps, 4000 draws, 5 seeds. ' +
     'Only the property the paper\'s fast estimator rests on is tested; its recursive fast estimator for deep flows and the forward-KL (maximum likelihood) variant are not',
