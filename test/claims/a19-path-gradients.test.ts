@@ -14,13 +14,14 @@ describe('A19 path gradients for normalizing flows', () => {
     expect(verdict.premise.map((p) => p.key)).toEqual(['fitReachable', 'scoreTermAtOptimum']);
     expect(verdict.headline).toBe('alongBanana');
     for (const key of ['alongBanana', 'alongReachable']) expect(effectOf(verdict, key)).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: -1 }, n, decides: true });
-    // what ci shows: the path gradient's covariance trace is about 0.46x the total's along training on the banana
-    // (ln -0.78) and about 0.09x on the reachable target (ln -2.46), falling toward 0 as q approaches p there
-    // (ln -3.7 at the end) while near 1 at the random start (ln -0.06)
+    // what ci shows (random starts drawn per parameter since the rule revision): the path gradient's covariance
+    // trace is about 0.46x the total's along training on the banana (ln -0.77) and about 0.08x on the reachable
+    // target (ln -2.58), falling toward 0 as q approaches p there (ln -3.7 at the end) while nearer 1 at the
+    // random start (ln -0.19 reachable, -0.33 banana)
     expect(verdict.premise.every((p) => p.holds)).toBe(true);
     expect(effectOf(verdict, 'alongReachable').estimate).toBeLessThan(effectOf(verdict, 'alongBanana').estimate);
     expect(effectOf(verdict, 'endReachable').estimate).toBeLessThan(-2);
-    expect(effectOf(verdict, 'startReachable').estimate).toBeGreaterThan(-0.2);
+    expect(effectOf(verdict, 'startReachable').estimate).toBeGreaterThan(-0.5);
     expect(verdict.numbers.seedsAllBelowBanana).toBe(n);
     expect(verdict.status).toBe('reproduced');
     for (const key of ['endBanana', 'endReachable', 'startBanana', 'startReachable', 'klPathVsTotalReachable', 'klPathVsTotalBanana']) expect(effectOf(verdict, key)).toMatchObject({ decides: false });
