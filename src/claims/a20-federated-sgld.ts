@@ -12,10 +12,12 @@
  * client s's inputs are centred at a point on a circle of radius 1.5 (covariate shift) and its labels
  * come from theta* + a shift of length 1 in its own direction (concept shift; the model is one theta
  * for all). Chains take K local steps on a client, then move to client s with probability f_s = N_s / N;
- * minibatches of B points per step; step size h. q_s: a Gaussian fitted to a local SGLD chain on the
- * client's own factor, computed once. Centralised SGLD (minibatches from all the data, same h and B)
- * gives the floor. Each run's states are pooled over chains; its Gaussian fit's W2 to the exact posterior
- * is measured in units of the posterior's scale sqrt(tr Sigma).
+ * each step uses the client's full batch (no minibatches: the noise is the Langevin noise and the error
+ * under study is the local-step drift); step size h. q_s: a Gaussian fitted to a local SGLD chain on the
+ * client's own factor, computed once. Centralised Langevin dynamics (full-data gradients, same h) gives
+ * the floor. Each run's states are pooled over chains; its Gaussian fit's W2 to the exact posterior is
+ * measured in units of the posterior's scale sqrt(tr Sigma). A point mass at the exact posterior mean has
+ * W2 = 1 in these units: the null any "beats DSGLD" comparison must be read against.
  */
 import { lineFigure, seedLinesFigure, type Figure } from '../figures/plotly.js';
 import { Rng } from '../random/rng.js';
@@ -127,10 +129,11 @@ export function summarizeA20(p: A20Params, perSeed: A20Seed[]): ClaimResult {
   return {
     rows: perSeed.flatMap((s) => s.rows),
     verdict: verdict({
-      headline: 'fsgldVsDsgld',
+      headline: 'fsgldVsCentral',
       effects: [
         paired('fsgldVsDsgld', `W2 to the exact posterior (/ its scale), FSGLD - DSGLD, K = ${K} local steps`, at('fsgld', last), at('dsgld', last), { kind: 'direction', sign: -1, smallest: MARGIN },
-          { unit: 'posterior scales', part: 'FSGLD beats DSGLD under delayed communication' }),
+          // reported: DSGLD is so far off (tens of scales) that a point mass at the posterior mean (W2 = 1) beats it too
+          { unit: 'posterior scales', part: 'FSGLD beats DSGLD under delayed communication', decides: false }),
         meanOf('dsgldSlope', 'slope of DSGLD\'s W2 (/ scale) on log10 K', perSeed.map((s) => slope(logK, s.dsgld)), { kind: 'direction', sign: 1, smallest: MARGIN / 2 },
           { unit: 'posterior scales per decade of K', part: 'DSGLD drifts with local steps' }),
         paired('fsgldVsCentral', `W2 (/ scale), FSGLD at K = ${K} - centralised SGLD`, at('fsgld', last), perSeed.map((s) => s.central), { kind: 'non-inferiority', sign: -1, margin: MARGIN },
@@ -149,6 +152,8 @@ export function summarizeA20(p: A20Params, perSeed: A20Seed[]): ClaimResult {
       checks: [check('conduciveIdentity', 'FSGLD drift with exact factors and full batches vs the posterior gradient, worst relative error over clients and points', Math.max(...perSeed.map((s) => s.conducive)), 0, 1e-9)],
       numbers: {
         seeds: perSeed.length,
+        // the null: W2 of a point mass at the exact posterior mean is sqrt(tr Sigma), 1 in these units
+        pointMassW2: 1,
         centralW2: mean(perSeed.map((s) => s.central)),
         dsgldW2AtLargestK: mean(at('dsgld', last)),
         fsgldW2AtLargestK: mean(at('fsgld', last)),
@@ -184,10 +189,10 @@ export const claim = defineClaim<A20Params, A20Seed>({
   paper: 'Federated Stochastic Gradient Langevin Dynamics (El Mekkaoui, Mesquita, Blomstedt & Kaski 2021)',
   claim: 'federated SGLD with conducive gradients samples the true posterior under non-IID data and delayed communication (several local steps per client), where distributed SGLD drifts away from it',
   setting: 'Bayesian linear regression in 2-D (noise sd 1, prior N(0, 9 I)), exact Gaussian posterior; 5 clients x 100 points, non-IID (inputs centred on a circle of radius 1.5, each client\'s labels from theta* plus a unit shift of its own); ' +
-    'chains move to client s with probability 1/5 after K local steps, K in {1, 10, 100, 1000}; minibatch 20, h = 5e-5; q_s a Gaussian fitted once to a local SGLD chain; centralised SGLD as floor; ' +
+    'chains move to client s with probability 1/5 after K local steps, K in {1, 10, 100, 1000}; full client batches (no minibatch), h = 1e-4; q_s a Gaussian fitted once to a local SGLD chain; centralised (full-data) Langevin as floor; a point mass at the posterior mean (W2 = 1) as null; ' +
     'W2 of the pooled states\' Gaussian fit to the exact posterior / sqrt(tr Sigma); full: 200 chains x 10000 steps (1000 burn-in, every 5th kept), 10 seeds; ci: 20 chains x 4000 steps, 5 seeds',
-  rule: 'W2 / scale at K = 1000: FSGLD - DSGLD < 0 and not wholly above -0.1 (paired t); DSGLD\'s per-seed slope on log10 K > 0 and not wholly below 0.05 (t); FSGLD no worse than centralised SGLD by 0.1 (non-inferiority); ' +
-    'FSGLD\'s slope and smaller K reported; premises: centralised SGLD within 0.2 of the posterior, clients\' own posteriors >= 3 scales from it; check: FSGLD\'s drift with exact factors equals the posterior gradient (1e-9)',
+  rule: 'W2 / scale at K = 1000: FSGLD no worse than centralised SGLD by 0.1 (non-inferiority, paired t); DSGLD\'s per-seed slope on log10 K > 0 and not wholly below 0.05 (t); ' +
+    'reported: FSGLD - DSGLD at each K (beside the point-mass null W2 = 1, which also beats DSGLD), FSGLD\'s slope, FSGLD with exact q_s vs centralised; premises: centralised SGLD within 0.2 of the posterior, clients\' own posteriors >= 3 scales from it; check: FSGLD\'s drift with exact factors equals the posterior gradient (1e-9)',
   scales: {
     smoke: { seeds: [1, 2], ...common, localSteps: [1, 100], chains: 10, steps: 2000, burnIn: 500, thin: 5 },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, chains: 20, steps: 4000, burnIn: 1000, thin: 5 },
