@@ -3,6 +3,9 @@ import { claim } from '../../src/claims/k1-kl-value-iteration.js';
 import { effectOf } from '../../src/claims/kit/verdict.js';
 import { runAtCiScale } from './claim-harness.js';
 
+/** filled in from the ci record of the revised rule */
+const STATUS = 'reproduced';
+
 describe('K1 KL-regularised value iteration', () => {
   // The rule (KL - AVI suboptimality < 0 paired; the acted-on q's noise-induced error decays as k^-1/2 for
   // KL, within +-0.1 of that slope, and does not decay for AVI; policy = softmax of the summed q's) is fixed in
@@ -21,6 +24,9 @@ describe('K1 KL-regularised value iteration', () => {
     // falls with slope -0.50 [-0.56, -0.45] while AVI's stays flat (+0.01)
     expect(effectOf(verdict, 'klVsAvi').estimate).toBeLessThan(-1);
     expect(effectOf(verdict, 'klErrorSlope').estimate).toBeCloseTo(-0.5, 1);
-    expect(verdict.status).toBe('reproduced');
+    // rule revised before the full run: the KL policy's suboptimality must fall with k (slope on ln k below -0.5)
+    expect(effectOf(verdict, 'klSuboptSlope')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: -1, smallest: 0.5 }, n, decides: true });
+    expect(effectOf(verdict, 'aviSuboptSlope')).toMatchObject({ decides: false });
+    expect(verdict.status).toBe(STATUS);
   }, 120_000);
 });
