@@ -4,7 +4,7 @@ import { effectOf } from '../../src/claims/kit/verdict.js';
 import { runAtCiScale } from './claim-harness.js';
 
 /** filled in from the ci record of the revised rule */
-const STATUS = 'reproduced';
+const STATUS = 'partly reproduced';
 
 describe('K1 KL-regularised value iteration', () => {
   // The rule (KL - AVI suboptimality < 0 paired; the acted-on q's noise-induced error decays as k^-1/2 for
@@ -27,6 +27,10 @@ describe('K1 KL-regularised value iteration', () => {
     // rule revised before the full run: the KL policy's suboptimality must fall with k (slope on ln k below -0.5)
     expect(effectOf(verdict, 'klSuboptSlope')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: -1, smallest: 0.5 }, n, decides: true });
     expect(effectOf(verdict, 'aviSuboptSlope')).toMatchObject({ decides: false });
+    // at ci the per-seed slopes scatter widely (-2.0 [-4.8, 0.8]: the suboptimality falls to ~0 on some seeds), so the
+    // convergence part is inconclusive at 5 seeds; the full run (10 seeds) decides
+    expect(effectOf(verdict, 'klSuboptSlope').estimate).toBeLessThan(-0.5);
+    expect(effectOf(verdict, 'klSuboptSlope').outcome).toBe('inconclusive');
     expect(verdict.status).toBe(STATUS);
   }, 120_000);
 });
