@@ -51,12 +51,23 @@ export async function runClaimNotebook<P extends BaseParams>(claim: Claim<P, any
     staticFigures: opts.staticFigures, signal: opts.signal,
   });
   const notebook = JSON.parse(readFileSync(opts.output, 'utf8')) as Notebook;
-  const outputs = notebook.cells.flatMap((c) => c.outputs ?? []);
-  const shown = outputs.map((o) => o.data?.[RESULT_MIME]).filter(Boolean) as NotebookResult[];
+  const { shown, figures } = claimOutputs(notebook);
   if (run.status === 'completed' && shown.length !== 1) {
     throw new Error(`${notebookPath(claim)}: the notebook showed its result ${shown.length} times (expected once, through showResult)`);
   }
-  return { run, notebook, shown: shown[0] ?? null, figures: outputs.map((o) => o.data?.[PLOTLY_MIME]).filter(Boolean) as Figure[] };
+  return { run, notebook, shown: shown[0] ?? null, figures };
+}
+
+/**
+ * The results a notebook showed (through showResult) and the claim's figures: the plotly outputs after
+ * the result, so that figures of the method cells before the run are not taken for the claim's.
+ */
+export function claimOutputs(notebook: Notebook): { shown: NotebookResult[]; figures: Figure[] } {
+  const outputs = notebook.cells.flatMap((c) => c.outputs ?? []);
+  const at = outputs.findIndex((o) => o.data?.[RESULT_MIME]);
+  const shown = outputs.map((o) => o.data?.[RESULT_MIME]).filter(Boolean) as NotebookResult[];
+  const figures = at < 0 ? [] : outputs.slice(at + 1).map((o) => o.data?.[PLOTLY_MIME]).filter(Boolean) as Figure[];
+  return { shown, figures };
 }
 
 /** The claim's result as the notebook showed it (figures from its outputs). */
