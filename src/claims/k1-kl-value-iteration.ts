@@ -89,8 +89,15 @@ export function seedK1(p: K1Params, seed: number): K1Seed {
 }
 
 /** Per seed, the least-squares slope of ln(y) on ln(k) over checkpoints k >= from. */
+/**
+ * Slope of ln y on ln k over k >= from. Values at rounding level (at most 1e-12 of the largest, or not
+ * positive: v* and v^pi then agree to machine precision) carry no slope and are left out; a suboptimality
+ * that reaches them has gone to 0.
+ */
 function logSlope(ks: number[], ys: number[], from: number): number {
-  const idx = ks.map((k, i) => (k >= from ? i : -1)).filter((i) => i >= 0);
+  const floor = 1e-12 * Math.max(...ys);
+  const idx = ks.map((k, i) => (k >= from && ys[i] > floor ? i : -1)).filter((i) => i >= 0);
+  if (idx.length < 3) throw new Error(`K1: fewer than 3 checkpoints from k = ${from} above rounding level to fit a slope (${idx.length})`);
   return slope(idx.map((i) => Math.log(ks[i])), idx.map((i) => Math.log(ys[i])));
 }
 
