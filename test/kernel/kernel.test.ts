@@ -30,6 +30,17 @@ async function start(interrupt?: 'message' | 'signal', extraEnv: Record<string, 
   return k;
 }
 
+/** Milliseconds of 20 trivial cells' round trips, sorted. */
+async function roundTrips(k: Kernel): Promise<number[]> {
+  const trips: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    await exec(k, `${i} + 1`);
+    trips.push(performance.now() - t);
+  }
+  return trips.sort((a, b) => a - b);
+}
+
 async function exec(k: Kernel, code: string, opts: { timeout?: number } = {}) {
   const out: Message[] = [];
   const r = await k.execute(code, { ...opts, onIopub: (m) => out.push(m) });
@@ -93,13 +104,7 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
     expect(library.reply.evalue).toMatch(/Property 'noSuchMethod' does not exist on type 'Rng'\. \(line 3, column 5, TS2339\)/);
     const fine = await exec(k, 'import { Rng } from "noiselab";\nconst rng = new Rng(1);\ntypeof rng', { timeout: 120 });
     expect(fine.of('execute_result')[0].data['text/plain']).toBe("'object'");
-    const trips: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t = performance.now();
-      await exec(k, `${i} + 1`);
-      trips.push(performance.now() - t);
-    }
-    trips.sort((a, b) => a - b);
+    const trips = await roundTrips(k);
     console.log(`noiselab kernel, type checked: spawn to kernel_info ${ready.toFixed(0)} ms, first result (waits for the checker's warm-up) ${firstMs.toFixed(0)} ms, trivial cell round trip median ${trips[10].toFixed(1)} ms (min ${trips[0].toFixed(1)})`);
   }, 180_000);
 
@@ -113,13 +118,7 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
     const unchecked = await exec(k, 'const n: number = "a" as any as number;\nconst s: number = "b";\nconsole.log(typeof s)');
     expect(unchecked.reply.status).toBe('ok');
     expect(unchecked.of('stream')[0].text).toBe('string\n');
-    const trips: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t = performance.now();
-      await exec(k, `${i} + 1`);
-      trips.push(performance.now() - t);
-    }
-    trips.sort((a, b) => a - b);
+    const trips = await roundTrips(k);
     console.log(`noiselab kernel, unchecked: spawn to kernel_info ${ready.toFixed(0)} ms, first result ${firstMs.toFixed(0)} ms, trivial cell round trip median ${trips[10].toFixed(1)} ms (min ${trips[0].toFixed(1)})`);
   }, 60_000);
 
