@@ -24,6 +24,7 @@ status is 1. Ctrl-C interrupts the running cells, stops the kernels and writes w
   --start-timeout S            seconds the kernel has to start (default 60)
   --allow-errors               run every cell even after errors (exit status 0 unless the kernel dies or times out)
   --typecheck                  type-check each cell before it runs, as the notebook kernel does interactively (adds a few seconds per notebook)
+  --live                       import noiselab from its source (src/) as the kernel does interactively in a checkout, not from the build (dist/)
   --no-static-figures          keep figures interactive only (default: a PNG beside each, drawn in headless Chromium when it is installed)
   --json                       print the results as JSON
 

@@ -46,7 +46,7 @@ export async function cmdRun(args: string[]): Promise<number> {
     'parameters-file': { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, 'output-dir': { type: 'string' },
     all: { type: 'boolean' }, concurrency: { type: 'string' }, kernel: { type: 'string' }, cwd: { type: 'string' },
     timeout: { type: 'string' }, 'start-timeout': { type: 'string' }, 'allow-errors': { type: 'boolean' }, json: { type: 'boolean' },
-    'no-static-figures': { type: 'boolean' }, typecheck: { type: 'boolean' },
+    'no-static-figures': { type: 'boolean' }, typecheck: { type: 'boolean' }, live: { type: 'boolean' },
   }, 'run', true);
   if (values.help) {
     process.stdout.write(RUN_HELP + '\n');
@@ -89,6 +89,7 @@ export async function cmdRun(args: string[]): Promise<number> {
       startTimeout: values['start-timeout'] !== undefined ? parseSeconds('--start-timeout', values['start-timeout'] as string) : 60,
       allowErrors: Boolean(values['allow-errors']),
       typecheck: Boolean(values.typecheck),
+      live: Boolean(values.live),
       signal: abort.signal,
       onWarning: (w) => process.stderr.write(`noiselab run: warning: ${w}\n`),
       onProgress: (done, _total, running) => progress.update(done, running),

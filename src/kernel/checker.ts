@@ -40,9 +40,10 @@ export class TypeChecker {
   /** the second warm-up step (the library's declarations), ms, once done */
   libraryMs: number | null = null;
 
-  constructor(cwd: string, warm: string[] = ['noiselab']) {
+  /** @param live the checkout whose source cells import live (./live.ts), or null */
+  constructor(cwd: string, warm: string[] = ['noiselab'], live: string | null = null) {
     const started = performance.now();
-    const workerData: WorkerData = { cwd, kernelDir: fileURLToPath(new URL('.', import.meta.url)), warm };
+    const workerData: WorkerData = { cwd, kernelDir: fileURLToPath(new URL('.', import.meta.url)), warm, live };
     // its stdout and stderr are its own (the kernel's are a cell's output): they go to the kernel's log
     this.worker = new Worker(new URL('./typecheck-worker.js', import.meta.url), { workerData, stdout: true, stderr: true });
     for (const stream of [this.worker.stdout, this.worker.stderr]) stream.on('data', (d: Buffer) => { try { writeSync(2, d); } catch { /* closed */ } });
@@ -99,8 +100,11 @@ export class TypeChecker {
   }
 }
 
-/** The kernel's checker for a notebook in `cwd`, or null where NOISELAB_KERNEL_TYPECHECK turns it off. */
-export function startTypeChecker(cwd: string): TypeChecker | null {
+/**
+ * The kernel's checker for a notebook in `cwd` (noiselab's types from `live`'s source where cells import
+ * it live), or null where NOISELAB_KERNEL_TYPECHECK turns it off.
+ */
+export function startTypeChecker(cwd: string, live: string | null = null): TypeChecker | null {
   if (/^(0|false|off|no)$/i.test(process.env.NOISELAB_KERNEL_TYPECHECK ?? '')) return null;
-  return new TypeChecker(cwd);
+  return new TypeChecker(cwd, ['noiselab'], live);
 }

@@ -21,6 +21,7 @@ import { CellSyntaxError, CellTypeError, IMPORT_HOOK } from './cell.js';
 import { startTypeChecker, type TypeChecker } from './checker.js';
 import type { CompiledCell } from './compile.js';
 import { installKernelHook, type Comm } from './display.js';
+import { liveLibrary, liveTarget, registerLiveHooks, type LiveLibrary } from './live.js';
 import { resultBundle } from './result.js';
 
 interface Connection {
@@ -64,6 +65,8 @@ export class KernelServer {
   private checker: TypeChecker | null = null;
   private checkerStarted = false;
   private uncheckedNoted = false;
+  /** the checkout whose source cells import live (./live.ts); null where the build is imported */
+  private liveLib: LiveLibrary | null | undefined;
 
   constructor(private readonly conn: Connection, private readonly cwd: string) {
     this.session = new Session(conn.key);
@@ -121,7 +124,12 @@ export class KernelServer {
   private startChecker(): void {
     if (this.checkerStarted) return;
     this.checkerStarted = true;
-    this.checker = startTypeChecker(this.cwd);
+    this.checker = startTypeChecker(this.cwd, this.live()?.root ?? null);
+  }
+
+  private live(): LiveLibrary | null {
+    if (this.liveLib === undefined) this.liveLib = liveLibrary(this.cwd);
+    return this.liveLib;
   }
 
   // ---- sockets
@@ -379,14 +387,26 @@ export class KernelServer {
     return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames.filter((f, i) => f !== frames[i - 1])] };
   }
 
-  /** Imports as the notebook's own folder would: its node_modules first, then the kernel's. */
+  /**
+   * Imports as the notebook's own folder would: its node_modules first, then the kernel's; noiselab from
+   * its source where that is live (./live.ts).
+   */
   private async importFor(spec: string): Promise<unknown> {
     let target = spec;
     if (/^\.{1,2}\//.test(spec) || spec.startsWith('/')) target = pathToFileURL(join(this.cwd, spec)).href;
     else if (!spec.startsWith('node:')) {
       try {
         target = import.meta.resolve(spec, pathToFileURL(join(this.cwd, '/')).href);
-      } catch { /* not found from the notebook's folder: try the kernel's */ }
+      } catch {
+        // not found from the notebook's folder: the kernel's
+        try { target = import.meta.resolve(spec); } catch { /* import() says why */ }
+      }
+      const lib = /^noiselab(\/|$)/.test(spec) ? this.live() : null;
+      const live = lib && liveTarget(lib, target);
+      if (live) {
+        registerLiveHooks(lib);
+        target = live;
+      }
     }
     return import(target);
   }

@@ -23,10 +23,12 @@ export interface WorkerData {
   kernelDir: string;
   /** modules kept in the program for the whole session (read at warm-up) */
   warm: string[];
+  /** the checkout whose source cells import live (./live.ts): noiselab's types come from its src/ */
+  live: string | null;
 }
 
 const port = parentPort!;
-const { cwd, kernelDir, warm } = workerData as WorkerData;
+const { cwd, kernelDir, warm, live } = workerData as WorkerData;
 const queue: Request[] = [];
 let checker: SessionChecker | null = null;
 let warmed = warm.length === 0;
@@ -85,7 +87,7 @@ try {
   const started = performance.now();
   const ts = loadTypeScript();
   const loaded = performance.now();
-  checker = new SessionChecker(cwd, kernelDir, ts);
+  checker = new SessionChecker(cwd, kernelDir, ts, live);
   checker.warmUp([]);
   port.postMessage({ type: 'ready', loadMs: loaded - started, warmMs: performance.now() - loaded } satisfies Reply);
   if (queue.length) schedule();

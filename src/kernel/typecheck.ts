@@ -30,8 +30,10 @@
  * is added (while it runs: add() builds the next program then).
  *
  * Imports resolve from the notebook's folder first, then from the kernel's own (as the kernel imports).
+ * Where cells import noiselab's source live (./live.ts), "noiselab" and its subpaths resolve to that
+ * source, and its files are read again when they change on disk.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as TS from 'typescript';
@@ -97,8 +99,12 @@ export class SessionChecker {
   private program: TS.Program | undefined;
   /** the cells' files (virtual), each parsed once per text */
   private readonly files = new Map<string, { text: string; parsed?: TS.SourceFile }>();
-  /** the library's files, parsed once: they do not change during a session */
+  /** the library's files, parsed once: they do not change during a session (live source excepted) */
   private readonly disk = new Map<string, TS.SourceFile | null>();
+  /** live source files read, with their modification times when read */
+  private readonly liveRead = new Map<string, number>();
+  /** the live checkout's src/ folder (with its separator), or null */
+  private readonly liveSrc: string | null;
   private changed = true;
   /** the warm file, the cell to check, and the files of the cells that ran and of the next ones (empty until then) */
   private roots: string[] = [];
@@ -118,9 +124,11 @@ export class SessionChecker {
    * @param cwd the notebook's folder (imports resolve from it, and the cells' virtual files live in it)
    * @param kernelDir a folder of the kernel's installation: bare imports that the notebook's folder does not
    *   resolve are resolved from it, as the kernel's import hook does
+   * @param live the checkout whose source cells import live (./live.ts), or null
    */
-  constructor(private readonly cwd: string, kernelDir: string, ts: typeof TS = loadTypeScript()) {
+  constructor(private readonly cwd: string, kernelDir: string, ts: typeof TS = loadTypeScript(), live: string | null = null) {
     this.ts = ts;
+    this.liveSrc = live ? join(live, 'src', '/') : null;
     this.candidate = join(cwd, `${FILE_PREFIX}next.mts`);
     this.fallbackFrom = join(kernelDir, `${FILE_PREFIX}resolve.mts`);
     this.warm = join(cwd, `${FILE_PREFIX}warm.mts`);
@@ -166,6 +174,7 @@ export class SessionChecker {
         if (v) return (v.parsed ??= ts.createSourceFile(f, v.text, languageVersionOrOptions));
         let parsed = this.disk.get(f);
         if (parsed === undefined) {
+          if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, mtime(f));
           const text = sys.readFile(f);
           parsed = text === undefined ? null : ts.createSourceFile(f, text, languageVersionOrOptions);
           this.disk.set(f, parsed);
@@ -216,6 +225,7 @@ export class SessionChecker {
     const ts = this.ts;
     const scanned = this.scan(source);
     this.lastChecked = { source, scanned };
+    this.rereadLive();
     this.setFile(this.candidate, this.render(source, scanned, 0));
     let found = this.diagnostics();
     if (found.some((d) => MODULE_NOT_FOUND.has(d.code))) {
@@ -236,6 +246,16 @@ export class SessionChecker {
     }
     diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
     return { diagnostics, ms: performance.now() - started };
+  }
+
+  /** Live source files edited since they were read are read again (the rest of the program is reused). */
+  private rereadLive(): void {
+    for (const [f, t] of this.liveRead) {
+      if (mtime(f) === t) continue;
+      this.liveRead.delete(f);
+      this.disk.delete(f);
+      this.changed = true;
+    }
   }
 
   private diagnostics(): readonly TS.Diagnostic[] {
@@ -347,6 +367,8 @@ export class SessionChecker {
     // 7.6 MB in all) that a cell never reaches, parsed at every warm-up otherwise; a cell's own import of
     // one of these resolves as usual
     if (LIBRARY_ONLY.has(lit.text) && !this.isCell(containingFile)) return { resolvedModule: undefined };
+    const live = this.liveSrc && /^noiselab(\/|$)/.test(lit.text) ? liveModule(this.liveSrc, lit.text) : null;
+    if (live) return { resolvedModule: { resolvedFileName: live, extension: ts.Extension.Ts, isExternalLibraryImport: false } };
     const mode = ts.getModeForUsageLocation(sourceFile, lit, options);
     const found = ts.resolveModuleName(lit.text, containingFile, options, this.resolutionHost, this.resolutionCache, redirected, mode);
     if (found.resolvedModule || /^[./]/.test(lit.text) || !this.isCell(containingFile)) return found;
@@ -378,6 +400,21 @@ const MODULE_NOT_FOUND = new Set([2307, 2792]);
 
 /** what could be an identifier (a superset: words in strings and comments too) */
 const WORD = /[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*/gu;
+
+/** a file's modification time, -1 where it is gone */
+function mtime(f: string): number {
+  try { return statSync(f).mtimeMs; } catch { return -1; }
+}
+
+/** The source file of "noiselab" or one of its subpaths in a checkout's src/ (as package.json exports them), or null. */
+function liveModule(src: string, spec: string): string | null {
+  const sub = spec.slice('noiselab'.length);
+  const file = sub === '' ? join(src, 'index.ts')
+    : sub.startsWith('/techniques/') ? join(src, 'techniques', sub.slice('/techniques/'.length), 'index.ts')
+    : sub.startsWith('/claims/') ? join(src, 'claims', `${sub.slice('/claims/'.length)}.ts`)
+    : null;
+  return file && existsSync(file) ? file : null;
+}
 
 /** node_modules/@types folders from the notebook's folder up, then from the kernel's. */
 function typeRoots(cwd: string, kernelDir: string): string[] {

@@ -39,6 +39,11 @@ export interface RunOptions {
    * check's 2-5 s warm-up per kernel; the repository's notebooks are type-checked by tsc in its tests)
    */
   typecheck?: boolean;
+  /**
+   * have noiselab's kernel import the library's source live, as it does interactively (default false: a
+   * headless run edits nothing, and the build loads in half the time; src/kernel/live.ts)
+   */
+  live?: boolean;
   /** aborting (Ctrl-C) interrupts the running cell, stops the kernel and writes what ran */
   signal?: AbortSignal;
   /** called before each code cell runs: its position among the code cells to run */
@@ -201,7 +206,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   };
   let kernel: Kernel;
   try {
-    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', NOISELAB_KERNEL_TYPECHECK: opts.typecheck ? '1' : '0', NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'), NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'), ...opts.env } });
+    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', NOISELAB_KERNEL_TYPECHECK: opts.typecheck ? '1' : '0', NOISELAB_LIVE: opts.live ? '1' : '0', NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'), NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'), ...opts.env } });
   } catch (e) {
     Object.assign(meta, { end_time: now(), status: 'failed', exception: true, error: (e as Error).message });
     save();
