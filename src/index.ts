@@ -109,3 +109,4 @@ export * as federatedSgld from './techniques/federated-sgld/index.js';
 export * as nuclearNorm from './techniques/nuclear-norm/index.js';
 export * as pathGradients from './techniques/path-gradients/index.js';
 export * as genGap from './techniques/gen-gap/index.js';
+export * as moreau from './techniques/moreau/index.js';
