@@ -94,6 +94,7 @@ export * as quantization from './techniques/quantization/index.js';
 export * as restoration from './techniques/restoration/index.js';
 export * as robustGradient from './techniques/robust-gradient/index.js';
 export * as samDynamics from './techniques/sam-dynamics/index.js';
+export * as samEdge from './techniques/sam-edge/index.js';
 export * as score from './techniques/score/index.js';
 export * as sgConvergence from './techniques/sg-convergence/index.js';
 export * as sgdStability from './techniques/sgd-stability/index.js';
