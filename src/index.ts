@@ -111,4 +111,5 @@ export * as nuclearNorm from './techniques/nuclear-norm/index.js';
 export * as uniformSmoothing from './techniques/uniform-smoothing/index.js';
 export * as pathGradients from './techniques/path-gradients/index.js';
 export * as genGap from './techniques/gen-gap/index.js';
+export * as spectralRegularization from './techniques/spectral-regularization/index.js';
 export * as moreau from './techniques/moreau/index.js';
