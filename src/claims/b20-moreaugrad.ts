@@ -21,29 +21,18 @@
  * are compared with paired t intervals over seeds.
  */
 import * as tf from '@tensorflow/tfjs';
-import { take } from '../data/dataset.js';
 import { barFigure, heatmapGrid, seedBar, type Figure } from '../figures/plotly.js';
 import { spearman, totalVariation } from '../metrics/maps.js';
-import { cnn } from '../models/cnn.js';
 import type { Model } from '../models/model.js';
-import { Rng } from '../random/rng.js';
 import { mean } from '../stats/bootstrap.js';
 import { Saliency } from '../techniques/attribution/attribution.js';
 import { blurToTotalVariation, gaussianBlur } from '../techniques/attribution/blur.js';
 import { MoreauGrad } from '../techniques/moreau/index.js';
-import { train } from '../train/loop.js';
-import { adam } from '../train/transforms.js';
 import { check, paired, premise, verdict } from './kit/verdict.js';
-import { evaluate, fmnistSplits, type FmnistSize } from './shared/fmnist.js';
+import { trainFmnistCnn, type FmnistCnnParams } from './shared/fmnist-cnn.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
-export interface B20Params extends BaseParams, FmnistSize {
-  channels: number[];
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  /** test images explained per seed */
-  images: number;
+export interface B20Params extends BaseParams, FmnistCnnParams {
   /** std of the perturbation that makes a "nearby" input (inputs in [0, 1]) */
   delta: number;
   /** Moreau envelope parameter, inner gradient steps and first step size (decaying steps) */
@@ -137,14 +126,8 @@ function explainSeed(model: Model, x: tf.Tensor, near: tf.Tensor, targets: Int32
 
 /** One seed: train a CNN, then explain held-out images by the gradient, MoreauGrad and sparse MoreauGrad. */
 export async function seedB20(p: B20Params, seed: number): Promise<B20Seed> {
-  const { train: trainSet, test } = fmnistSplits(p);
-  const rng = new Rng(seed);
-  const model = cnn({ inputShape: [H, W, 1], channels: p.channels, hidden: [], numClasses: 10 }, rng.fork('init'));
+  const { model, testAcc, picks, rng } = await trainFmnistCnn(p, seed, 'B20');
   try {
-    const r = await train({ model, data: trainSet, transform: adam(p.lr), batchSize: p.batchSize, epochs: p.epochs, rng: rng.fork('train'), label: `B20 cnn seed ${seed}` });
-    if (r.status !== 'ok') throw new Error(`CNN training diverged for seed ${seed}`);
-    const testAcc = evaluate(model, test).accuracy;
-    const picks = take(test, rng.fork('images').permutation(test.y.length).subarray(0, p.images));
     const out = tf.tidy(() => {
       const x = tf.tensor4d(picks.x, [p.images, H, W, 1]);
       const near = x.add(rng.fork('near').normalTensor(x.shape, 0, p.delta));
