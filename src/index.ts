@@ -84,6 +84,7 @@ export * as minority from './techniques/minority/index.js';
 export * as manifold from './techniques/manifold/index.js';
 export * as matrixRecovery from './techniques/matrix-recovery/index.js';
 export * as mfac from './techniques/mfac/index.js';
+export * as mixedPrecision from './techniques/mixed-precision/index.js';
 export * as noisyClassifier from './techniques/noisy-classifier/index.js';
 export * as optimizers from './techniques/optimizers/index.js';
 export * as privacy from './techniques/privacy/index.js';
