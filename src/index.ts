@@ -110,6 +110,7 @@ export * as lassoPath from './techniques/lasso-path/index.js';
 export * as federatedSgld from './techniques/federated-sgld/index.js';
 export * as nuclearNorm from './techniques/nuclear-norm/index.js';
 export * as uniformSmoothing from './techniques/uniform-smoothing/index.js';
+export * as kdeRegimes from './techniques/kde-regimes/index.js';
 export * as pathGradients from './techniques/path-gradients/index.js';
 export * as genGap from './techniques/gen-gap/index.js';
 export * as spectralRegularization from './techniques/spectral-regularization/index.js';

@@ -1,0 +1,2 @@
+export * from './theory.js';
+export * from './statistics.js';
