@@ -115,3 +115,4 @@ export * as pathGradients from './techniques/path-gradients/index.js';
 export * as genGap from './techniques/gen-gap/index.js';
 export * as spectralRegularization from './techniques/spectral-regularization/index.js';
 export * as moreau from './techniques/moreau/index.js';
+export * as lime from './techniques/lime/index.js';

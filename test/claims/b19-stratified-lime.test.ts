@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { claim } from '../../src/claims/b19-stratified-lime.js';
+import { effectOf } from '../../src/claims/kit/verdict.js';
+import { runAtCiScale } from './claim-harness.js';
+
+describe('B19 stratified LIME', () => {
+  // The rule (fixed in the claim module before the run): MSE to the exact (enumerated) LIME solution,
+  // stratified - Monte Carlo < 0, and the stratified estimator's squared bias within +-0.005^2 of 0, with the
+  // unadjusted stratified fit as the premise that the bias test has power; status and numbers are compared
+  // with the committed record by the harness. ci is cut to the CI budget (B1's ci CNN, M = 10, n = 110,
+  // 40 fits, 4 images x 3 seeds); the verdict of record is the full run (M = 12, n = 1001).
+  it('stratified sampling against Monte Carlo, both against the exact LIME solution', async () => {
+    const { verdict } = await runAtCiScale(claim);
+    const units = claim.scales.ci.seeds.length * claim.scales.ci.images;
+    expect(verdict.headline).toBe('mseGain');
+    expect(verdict.effects.map((e) => [e.key, e.part, e.n, e.decides])).toEqual([
+      ['mseGain', 'lower variance', units, true], ['biasStratified', 'unbiased', units, true],
+      ['mseLnRatio', 'lower variance', units, false], ['biasMc', 'unbiased', units, false],
+    ]);
+    expect(effectOf(verdict, 'mseGain')).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: -1, smallest: 0 } });
+    expect(effectOf(verdict, 'biasStratified')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.005 ** 2 } });
+    expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['denseError', true], ['expectationError', true]]);
+    expect(verdict.premise.map((p) => p.key)).toEqual(['testAcc', 'biasUnadjusted']);
+    // RESULT-DEPENDENT EXPECTATIONS BELOW
+  }, 120_000);
+});
