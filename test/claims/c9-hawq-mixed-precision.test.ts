@@ -21,5 +21,11 @@ describe('C9 HAWQ mixed precision', () => {
     expect(effectOf(verdict, 'pickShareMinusNorm')).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: -1, smallest: 0 }, n, decides: true });
     expect(verdict.numbers.configurations).toBe(81);
     expect(verdict.numbers.quadraticIdentity).toBeLessThan(1e-5);
+    // what ci shows: the layer-wise Hessian ranks the 81 configurations (tau ~0.58) but at 5 seeds not clearly better than the
+    // Hessian-free ||dq||^2 (~0.48); the cross-layer blocks change tau by ~0.01; every predictor picks the best configuration at
+    // the uniform-4-bit size, and over all sizes the Hessian's picks are ~0.03 better than the Hessian-free ones, not decided at 5 seeds
+    expect(effectOf(verdict, 'tauLayerwise').outcome).toBe('holds');
+    expect(verdict.numbers.pickShareAt4Bits).toBe(0);
+    expect(verdict.status).toBe('inconclusive');
   }, 120_000);
 });
