@@ -21,6 +21,16 @@ describe('B19 stratified LIME', () => {
     expect(effectOf(verdict, 'biasStratified')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.005 ** 2 } });
     expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['denseError', true], ['expectationError', true]]);
     expect(verdict.premise.map((p) => p.key)).toEqual(['testAcc', 'biasUnadjusted']);
-    // RESULT-DEPENDENT EXPECTATIONS BELOW
+    // measured at ci: both premises met (the unadjusted fit's squared bias ~1.2e-4, five times the margin), the stratified
+    // estimator is centred on the exact solution (squared bias ~2e-6, inside the margin) but, with an equal allocation over
+    // sizes at M = 10 and n = 110, its MSE is ~1.8x Monte Carlo's: LIME's kernel weight times the size's share peaks near
+    // M / 2, where uniform sampling already puts its draws. So: partly reproduced
+    expect(verdict.premise.every((p) => p.holds)).toBe(true);
+    expect(verdict.numbers.biasUnadjusted).toBeGreaterThan(4 * 0.005 ** 2);
+    expect(effectOf(verdict, 'biasStratified').outcome).toBe('holds');
+    expect(effectOf(verdict, 'mseGain').outcome).toBe('fails');
+    expect(effectOf(verdict, 'mseLnRatio').estimate).toBeGreaterThan(0.3);
+    expect(verdict.numbers.illPosedMc).toBe(0);
+    expect(verdict.status).toBe('partly reproduced');
   }, 120_000);
 });
