@@ -116,3 +116,4 @@ export * as genGap from './techniques/gen-gap/index.js';
 export * as spectralRegularization from './techniques/spectral-regularization/index.js';
 export * as moreau from './techniques/moreau/index.js';
 export * as lime from './techniques/lime/index.js';
+export * as localLinearity from './techniques/local-linearity/index.js';

@@ -1,0 +1,2 @@
+export * from './penalties.js';
+export * from './training.js';
