@@ -113,3 +113,79 @@ describe('Hessian-vector product', () => {
     tf.dispose([x, y, ...v]);
   });
 });
+
+/**
+ * Every op a model or a loss may use, twice differentiated by the curvature tools: H v equals central
+ * differences of the gradient (the op is exact at second order), or the tools refuse it with an error
+ * naming the op and what to use instead (src/techniques/curvature/second-order.ts).
+ */
+describe('second order, op by op', () => {
+  const u = (shape: number[], seed: number, lo = -1, hi = 1) => tf.randomUniform(shape, lo, hi, 'float32', seed);
+  const K = () => u([2, 2, 1, 2], 8);
+  type OpCase = [string, (x: tf.Tensor) => tf.Tensor, number[], [number, number]?];
+  const exact: OpCase[] = [
+    ['add, sub, mul, neg', (x) => tf.neg(tf.mul(tf.sub(tf.add(x, x.square()), 0.3), x)), [6]], ['div', (x) => tf.div(1, x), [6], [0.5, 2]],
+    ['sqrt, rsqrt', (x) => tf.add(tf.sqrt(x), tf.rsqrt(x)), [6], [0.5, 2]], ['log, log1p', (x) => tf.add(tf.log(x), tf.log1p(x)), [6], [0.5, 2]],
+    ['exp, expm1', (x) => tf.add(tf.exp(x), tf.expm1(x)), [6]], ['tanh', tf.tanh, [6]], ['sigmoid', tf.sigmoid, [6]], ['softplus', tf.softplus, [6]],
+    ['elu', tf.elu, [6]], ['selu', tf.selu, [6]], ['relu', (x) => tf.relu(x).square(), [6]], ['relu6', (x) => tf.relu6(x.mul(4)).square(), [6]],
+    ['leakyRelu', (x) => tf.leakyRelu(x, 0.1).square(), [6]], ['prelu', (x) => tf.prelu(x, tf.scalar(0.2)).square(), [6]],
+    ['abs', (x) => tf.abs(x).square(), [6]], ['pow, constant exponent', (x) => tf.pow(x, 3), [6]], ['sin, cos, atan, erf', (x) => tf.addN([tf.sin(x), tf.cos(x), tf.atan(x), tf.erf(x)]), [6]],
+    ['squaredDifference', (x) => tf.squaredDifference(x, tf.scalar(0.3)), [6]], ['maximum, minimum', (x) => tf.add(tf.maximum(x, 0.1), tf.minimum(x, 0.1)).square(), [6]],
+    ['clipByValue', (x) => tf.clipByValue(x, -0.5, 0.5).square(), [6]], ['where', (x) => tf.where(tf.greater(x, 0), x.square(), x.mul(3)).square(), [6]],
+    ['softmax', (x) => tf.softmax(x), [2, 3]], ["noiselab's logSoftmax", (x) => logSoftmax(x as tf.Tensor2D), [2, 3]],
+    ['sum, mean', (x) => tf.add(tf.sum(x.square(), 1), tf.mean(x.square(), 1)), [2, 3]], ['max, min', (x) => tf.add(tf.max(x, 1), tf.min(x, 1)).square(), [2, 3]],
+    ['logSumExp', (x) => tf.logSumExp(x, 1), [2, 3]], ['matMul', (x) => tf.matMul(x, x, false, true), [3, 3]], ['batched matMul', (x) => tf.matMul(x, x, false, true), [2, 3, 3]],
+    ['reshape, transpose', (x) => x.reshape([3, 2]).transpose().square(), [2, 3]], ['concat, slice', (x) => tf.concat([x, x.square()], 1).slice([0, 1], [2, 3]).square(), [2, 3]],
+    ['gather, tile, pad', (x) => tf.pad(tf.tile(tf.gather(x, tf.tensor1d([2, 0], 'int32'), 1), [2, 1]), [[1, 0], [0, 1]]).square(), [2, 3]],
+    ['stack, unstack, broadcastTo, reverse', (x) => tf.reverse(tf.broadcastTo(tf.unstack(tf.stack([x, x.square()]))[1], [2, 2, 3]), 2).square(), [2, 3]],
+    ['conv2d (input)', (x) => tf.conv2d(x as tf.Tensor4D, K() as tf.Tensor4D, 1, 'same').square(), [1, 4, 4, 1]],
+    ['conv2d (filter)', (x) => tf.conv2d(u([1, 4, 4, 1], 9) as tf.Tensor4D, x as tf.Tensor4D, 1, 'valid').square(), [2, 2, 1, 2]],
+    ['conv2d, stride 2 (filter)', (x) => tf.conv2d(u([1, 5, 5, 1], 9) as tf.Tensor4D, x as tf.Tensor4D, 2, 'same').square(), [2, 2, 1, 2]],
+    ['avgPool', (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid').square(), [1, 4, 4, 1]],
+    ['moments, batchNorm', (x) => { const m = tf.moments(x, 0); return tf.batchNorm(x, m.mean, m.variance, tf.zeros([3]), tf.ones([3]), 1e-3); }, [4, 3]],
+    ['norm', (x) => tf.norm(x), [6]], ['sign, step', (x) => tf.mul(tf.add(tf.sign(x), tf.step(x)), x.square()), [6]],
+  ];
+  const refused: [string, (x: tf.Tensor) => tf.Tensor, number[], RegExp][] = [
+    ['tf.logSoftmax', (x) => tf.logSoftmax(x), [2, 3], /uses LogSoftmax, which has no exact second derivative.*noiselab's logSoftmax/],
+    ['pow, parameter in the exponent', (x) => tf.pow(tf.scalar(1.5), x), [6], /uses Pow, .*tf\.exp\(tf\.mul\(e, tf\.log\(base\)\)\)/],
+    ['maxPool', (x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid').square(), [1, 4, 4, 1], /uses MaxPoolGrad, which tfjs cannot differentiate a second time: .*avgPool/],
+    ['depthwiseConv2d', (x) => tf.depthwiseConv2d(x as tf.Tensor4D, K() as tf.Tensor4D, 1, 'same').square(), [1, 4, 4, 1], /uses DepthwiseConv2dNativeBackpropInput, .*conv2d/],
+    ['prod', (x) => tf.prod(x, 1), [2, 3], /uses Cumprod, .*tf\.exp\(tf\.sum\(tf\.log\(x\)\)\)/],
+  ];
+  /** H v of sum(w * f(x)) by the curvature tools, and central differences of its gradient along v, as arrays. */
+  const both = (f: (x: tf.Tensor) => tf.Tensor, shape: number[], range: [number, number] = [-1, 1]) => tf.tidy(() => {
+    const x = u(shape, 1, ...range);
+    const w = u(f(x).shape, 2);
+    const v = u(shape, 3);
+    const loss = (y: tf.Tensor) => tf.sum(tf.mul(f(y), w)) as tf.Scalar;
+    const hv = hessianVectorProduct(([y]) => loss(y), [x], [v])[0];
+    const g = tf.grad(loss);
+    const h = 1e-2;
+    const fd = tf.div(tf.sub(g(tf.add(x, tf.mul(v, h))), g(tf.sub(x, tf.mul(v, h)))), 2 * h);
+    return [Array.from(hv.dataSync()), Array.from(fd.dataSync())];
+  });
+  it.each(exact)('%s: exact (H v = differences of the gradient)', (_name, f, shape, range) => {
+    const [hv, fd] = both(f, shape, range);
+    const scale = Math.max(1e-3, ...fd.map(Math.abs));
+    hv.forEach((h, i) => expect(Math.abs(h - fd[i]) / scale, `component ${i}: ${h} vs ${fd[i]}`).toBeLessThan(2e-2));
+  });
+  it.each(refused)('%s: refused, naming the op and what to use', (_name, f, shape, message) => {
+    expect(() => both(f, shape)).toThrow(message);
+  });
+  it('the refusal is not a false alarm: tf.logSoftmax really loses the second derivative that noiselab\'s keeps', () => {
+    // d/dtheta of the input gradient of log softmax(theta x)_0, the quantity denoising likelihood score matching trains on
+    const inputGrad = (ls: (z: tf.Tensor2D) => tf.Tensor2D) => (theta: tf.Tensor) =>
+      tf.sum(tf.grad((x: tf.Tensor) => tf.sum(ls(tf.mul(theta, x) as tf.Tensor2D).slice([0, 0], [1, 1])))(tf.tensor2d([[0.3, -0.2, 0.5]]))) as tf.Scalar;
+    const at = tf.tensor2d([[1.2, 0.4, -0.7]]);
+    const viaTf = tf.tidy(() => Array.from(tf.grad(inputGrad((z) => tf.logSoftmax(z)))(at).dataSync()));
+    const viaOurs = tf.tidy(() => Array.from(tf.grad(inputGrad(logSoftmax))(at).dataSync()));
+    const h = 1e-2;
+    const fd = [0, 1, 2].map((i) => tf.tidy(() => {
+      const e = tf.oneHot(tf.tensor1d([i], 'int32'), 3).mul(h);
+      return (inputGrad(logSoftmax)(at.add(e)).dataSync()[0] - inputGrad(logSoftmax)(at.sub(e)).dataSync()[0]) / (2 * h);
+    }));
+    viaOurs.forEach((g, i) => expect(g).toBeCloseTo(fd[i], 2));
+    expect(Math.max(...viaTf.map((g, i) => Math.abs(g - fd[i])))).toBeGreaterThan(0.05);
+    at.dispose();
+  });
+});

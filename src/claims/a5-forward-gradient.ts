@@ -23,7 +23,7 @@ import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
 import { mean } from '../stats/bootstrap.js';
 import { fitLine } from '../stats/regression.js';
-import { dot, gaussianVector, norm } from '../techniques/curvature/operator.js';
+import { dot, gaussianVector, norm } from '../linalg/vectors.js';
 import { cosine, forwardGradient } from '../techniques/forward-gradient/estimators.js';
 import { train } from '../train/loop.js';
 import { crossEntropy } from '../train/losses.js';

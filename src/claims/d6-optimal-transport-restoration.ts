@@ -14,7 +14,7 @@
 import { barFigure, seedBar, type Figure } from '../figures/plotly.js';
 import { Rng } from '../random/rng.js';
 import { mean } from '../stats/bootstrap.js';
-import { jacobiEigen } from '../techniques/curvature/spectrum.js';
+import { jacobiEigen } from '../linalg/eigen.js';
 import { componentPosterior, gmm, posteriorMean, sampleGmm } from '../techniques/diffusion/index.js';
 import { gaussianTransport, gaussianW2Sq, monotoneTransport1d, symmetricMatrixFunction } from '../techniques/restoration/index.js';
 import { check, meanOf, premise, verdict } from './kit/verdict.js';

@@ -1,5 +1,5 @@
 /** Geometry of learned representations. */
-import { jacobiEigen } from '../techniques/curvature/spectrum.js';
+import { jacobiEigen } from '../linalg/eigen.js';
 
 /**
  * Within-class over between-class spread of features [n, d]: the mean squared distance of each

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamLoss } from './hvp.js';
+import { assertSecondOrderSafe, explainSecondOrderError } from './second-order.js';
 
 /** Model outputs (e.g. logits) as a function of the parameters. */
 export type ParamOutputs = (params: tf.Tensor[]) => tf.Tensor;
@@ -20,12 +21,22 @@ function vjp(outputs: ParamOutputs, params: readonly tf.Tensor[], u: tf.Tensor):
 export function ggnVectorProduct(outputs: ParamOutputs, loss: OutputLoss, params: readonly tf.Tensor[], v: readonly tf.Tensor[]): tf.Tensor[] {
   if (v.length !== params.length) throw new Error(`ggnVectorProduct: ${v.length} vector parts for ${params.length} parameters`);
   return tf.tidy(() => {
-    const z = outputs([...params]);
-    // J v: gradient in u of the linear function u -> (J^T u) . v
-    const jv = tf.grad((u: tf.Tensor) => tf.addN(vjp(outputs, params, u).map((g, i) => tf.sum(tf.mul(g, v[i])))) as tf.Scalar)(tf.zerosLike(z));
-    // H_z (J v): Hessian-vector product of the loss in the outputs
-    const hjv = tf.grad((zz: tf.Tensor) => tf.sum(tf.mul(tf.grad(loss)(zz), jv)))(z);
-    return vjp(outputs, params, hjv);
+    try {
+      const z = outputs([...params]);
+      // J v: gradient in u of the linear function u -> (J^T u) . v (the backward pass's saved outputs do not
+      // depend on u, so only ops with no second gradient at all matter here)
+      const jv = tf.grad((u: tf.Tensor) => tf.addN(vjp(outputs, params, u).map((g, i) => tf.sum(tf.mul(g, v[i])))) as tf.Scalar)(tf.zerosLike(z));
+      // H_z (J v): Hessian-vector product of the loss in the outputs
+      const checked = (zz: tf.Tensor) => {
+        const value = loss(zz);
+        assertSecondOrderSafe('ggnVectorProduct', [zz]);
+        return value;
+      };
+      const hjv = tf.grad((zz: tf.Tensor) => tf.sum(tf.mul(tf.grad(checked)(zz), jv)))(z);
+      return vjp(outputs, params, hjv);
+    } catch (e) {
+      throw explainSecondOrderError('ggnVectorProduct', e);
+    }
   });
 }
 

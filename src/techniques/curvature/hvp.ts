@@ -4,6 +4,9 @@
  * built on it. Exact to any order thanks to the engine's higher-order gradient registrations.
  */
 import * as tf from '@tensorflow/tfjs';
+import { assertSecondOrderSafe, explainSecondOrderError, registerSecondOrderGradients } from './second-order.js';
+
+registerSecondOrderGradients();
 
 /** A scalar loss as a function of a list of parameter tensors. */
 export type ParamLoss = (params: tf.Tensor[]) => tf.Scalar;
@@ -16,9 +19,17 @@ export function hessianVectorProduct(loss: ParamLoss, params: readonly tf.Tensor
   });
   return tf.tidy(() => {
     const gradDotV = (...ps: tf.Tensor[]) => {
-      const g = tf.grads((...qs: tf.Tensor[]) => loss(qs))(ps);
+      const g = tf.grads((...qs: tf.Tensor[]) => {
+        const value = loss(qs);
+        assertSecondOrderSafe('hessianVectorProduct', qs);
+        return value;
+      })(ps);
       return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, v[i])))) as tf.Scalar;
     };
-    return tf.grads(gradDotV)([...params]);
+    try {
+      return tf.grads(gradDotV)([...params]);
+    } catch (e) {
+      throw explainSecondOrderError('hessianVectorProduct', e);
+    }
   });
 }

@@ -1,4 +1,5 @@
 export * from './hvp.js';
+export * from './second-order.js';
 export * from './operator.js';
 export * from './spectrum.js';
 export * from './ggn.js';

@@ -4,56 +4,15 @@
  * plain Float64Arrays, so the estimators below are short loops and exact in double precision.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../../random/rng.js';
 import { ggnVectorProduct, type OutputLoss, type ParamOutputs } from './ggn.js';
 import { hessianVectorProduct, type ParamLoss } from './hvp.js';
+
+// the dense vector helpers the estimators are written in (src/linalg), part of this toolkit's API too
+export { axpy, dot, gaussianVector, norm, normalize, orthogonalize, rademacherVector, scale } from '../../linalg/vectors.js';
 
 export interface SymmetricOperator {
   readonly dim: number;
   apply(v: Float64Array): Float64Array;
-}
-
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-export function norm(a: Float64Array): number {
-  return Math.sqrt(dot(a, a));
-}
-
-/** y += alpha x, in place */
-export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
-}
-
-export function scale(a: Float64Array, s: number): Float64Array {
-  return a.map((v) => v * s);
-}
-
-export function normalize(a: Float64Array): Float64Array {
-  const n = norm(a);
-  if (n === 0) throw new Error('normalize: zero vector');
-  return scale(a, 1 / n);
-}
-
-/** Remove from v its components along the (orthonormal) basis vectors, twice for stability. */
-export function orthogonalize(v: Float64Array, basis: readonly Float64Array[]): void {
-  for (let pass = 0; pass < 2; pass++) for (const q of basis) axpy(-dot(q, v), q, v);
-}
-
-export function gaussianVector(dim: number, rng: Rng): Float64Array {
-  const v = new Float64Array(dim);
-  for (let i = 0; i < dim; i++) v[i] = rng.normal();
-  return v;
-}
-
-/** Entries +-1 with equal probability (Hutchinson's estimator has the least variance with these). */
-export function rademacherVector(dim: number, rng: Rng): Float64Array {
-  const v = new Float64Array(dim);
-  for (let i = 0; i < dim; i++) v[i] = rng.uniform() < 0.5 ? -1 : 1;
-  return v;
 }
 
 /** An explicit dense symmetric matrix (row-major n x n) as an operator. */

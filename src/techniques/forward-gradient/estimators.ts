@@ -7,7 +7,7 @@
  * Vectors are flat Float64Arrays over the concatenated parameters, as in the curvature toolkit.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dot, norm } from '../curvature/operator.js';
+import { dot, norm } from '../../linalg/vectors.js';
 import type { ParamLoss } from '../curvature/hvp.js';
 import { unflatten } from '../../util/flat.js';
 import { directionalDerivative } from './jvp.js';

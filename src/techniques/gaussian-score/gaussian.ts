@@ -8,7 +8,7 @@
  *   c_i(sigma) = c_i(sigma0) sqrt((lambda_i + sigma^2) / (lambda_i + sigma0^2)).
  * That solution "teleports" a sampler from sigmaMax to any lower level in one step.
  */
-import { jacobiEigen } from '../curvature/spectrum.js';
+import { jacobiEigen } from '../../linalg/eigen.js';
 import { meanCovariance } from './frechet.js';
 
 /** A denoiser D(x, sigma): n points of dimension d (row-major) to their denoised estimates. */

@@ -10,7 +10,7 @@
  * Kernels use the tfjs conv2d layout [kh, kw, c_in, c_out].
  */
 import type { Rng } from '../../random/rng.js';
-import { jacobiEigen } from '../curvature/spectrum.js';
+import { jacobiEigen } from '../../linalg/eigen.js';
 
 export interface ConvKernel {
   /** [kh, kw, cIn, cOut] row-major values */

@@ -10,13 +10,15 @@
  *   DSM, plus `ceWeight` times the cross-entropy (the paper's total loss; default 1).
  * The unconditional score s is supplied (exact here, a trained score model in the paper). The DLSM loss
  * differentiates the input gradient with respect to the parameters: a second derivative, which the
- * engine builds from ordinary ops.
+ * engine builds from ordinary ops (noiselab's logSoftmax: tf.logSoftmax's gradient reads its saved output,
+ * so differentiating it again drops the softmax's dependence on the parameters).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mlp } from '../../models/mlp.js';
 import type { Rng } from '../../random/rng.js';
 import { meanCoordinateVariance } from '../../stats/moments.js';
 import { fitObjective } from '../../train/fit.js';
+import { logSoftmax } from '../../train/losses.js';
 import type { Objective } from '../../train/loop.js';
 import type { NoisingProcess } from '../diffusion/process.js';
 import type { TimeScore } from '../diffusion/samplers.js';
@@ -74,7 +76,7 @@ export async function trainNoisyClassifier(process: NoisingProcess, x: Float64Ar
     const [scale, noise, sigma] = [col(cIn), col(cNoise), col(process.sigma)];
     const xT = tf.tensor2d(Float32Array.from(xt), [b, d]);
     const yT = tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => labels[i]), 'int32'), classes);
-    const ce = (ps: readonly tf.Tensor[]) => tf.neg(tf.mean(tf.sum(tf.mul(yT, tf.logSoftmax(logits(xT, scale, noise, ps))), 1)));
+    const ce = (ps: readonly tf.Tensor[]) => tf.neg(tf.mean(tf.sum(tf.mul(yT, logSoftmax(logits(xT, scale, noise, ps))), 1)));
     if (opts.objective === 'ce') return (ps) => ce(ps) as tf.Scalar;
     // sigma s(x_t) + z, per point at its own t: the part of the DLSM residual that does not depend on phi
     const rest = new Float32Array(b * d);
@@ -84,7 +86,7 @@ export async function trainNoisyClassifier(process: NoisingProcess, x: Float64Ar
     }
     const restT = tf.tensor2d(rest, [b, d]);
     return (ps) => {
-      const grad = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(yT, tf.logSoftmax(logits(p as tf.Tensor2D, scale, noise, ps)))))(xT);
+      const grad = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(yT, logSoftmax(logits(p as tf.Tensor2D, scale, noise, ps)))))(xT);
       const dlsm = tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.add(tf.mul(sigma, grad), restT)), 1)));
       // the cross-entropy term stays at weight 0 too: input gradients do not depend on the output bias, which
       // would otherwise get no gradient at all
@@ -99,7 +101,7 @@ export async function trainNoisyClassifier(process: NoisingProcess, x: Float64Ar
   };
   return {
     logProbs: (points, t) => {
-      const out = tf.tidy(() => { const a = at(points, t); return tf.logSoftmax(logits(a.xt, a.scale, a.noise)); });
+      const out = tf.tidy(() => { const a = at(points, t); return logSoftmax(logits(a.xt, a.scale, a.noise)); });
       const values = Float64Array.from(out.dataSync());
       out.dispose();
       return values;
@@ -110,7 +112,7 @@ export async function trainNoisyClassifier(process: NoisingProcess, x: Float64Ar
         const ys = typeof y === 'number' ? new Int32Array(a.m).fill(y) : y;
         if (ys.length !== a.m) throw new Error(`noisy classifier: ${ys.length} labels for ${a.m} points`);
         const onehot = tf.oneHot(tf.tensor1d(ys, 'int32'), classes);
-        return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(onehot, tf.logSoftmax(logits(p as tf.Tensor2D, a.scale, a.noise)))))(a.xt);
+        return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(onehot, logSoftmax(logits(p as tf.Tensor2D, a.scale, a.noise)))))(a.xt);
       });
       const values = Float64Array.from(out.dataSync());
       out.dispose();

@@ -6,7 +6,7 @@
  * (linear) map between the two distributions' means and covariances; in 1-D the optimal map of any
  * two distributions is the monotone rearrangement F_target^-1(F_source(x)).
  */
-import { jacobiEigen } from '../curvature/spectrum.js';
+import { jacobiEigen } from '../../linalg/eigen.js';
 
 /** A symmetric positive semi-definite matrix function f(S) = V f(L) V^T (row-major n x n). */
 export function symmetricMatrixFunction(s: Float64Array, n: number, f: (eigenvalue: number) => number): Float64Array {

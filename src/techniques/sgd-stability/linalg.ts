@@ -1,5 +1,5 @@
 /** Small dense float64 linear algebra (row-major), enough for d <= ~50: Jacobi eigenvalues and the Cholesky test are shared with curvature and high-dim-regression; a general (pivoting) solve. */
-import { jacobiEigen } from '../curvature/spectrum.js';
+import { jacobiEigen } from '../../linalg/eigen.js';
 import { cholesky } from '../high-dim-regression/linalg.js';
 
 function assertSquare(fn: string, a: Float64Array, n: number): void {
