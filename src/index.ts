@@ -73,6 +73,7 @@ export * as forwardGradient from './techniques/forward-gradient/index.js';
 export * as gaussianScore from './techniques/gaussian-score/index.js';
 export * as gradientRegularization from './techniques/gradient-regularization/index.js';
 export * as fullBatch from './techniques/full-batch/index.js';
+export * as intrinsicDimension from './techniques/intrinsic-dimension/index.js';
 export * as information from './techniques/information/index.js';
 export * as interpolants from './techniques/interpolants/index.js';
 export * as jacobian from './techniques/jacobian/index.js';
