@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.js';
 import {
-  binomial, denseExactLime, equalAllocation, exactLime, fullEnumeration, gridSegments, limeFit, limeKernel, monteCarloSample, normalEquations, perturbImage, popcount,
+  binomial, denseExactLime, equalAllocation, exactLime, fullEnumeration, gridSegments, kernelMass, limeFit, limeKernel, monteCarloSample, normalEquations, perturbImage, popcount, proportionalAllocation,
   solveNormal, stratifiedExpectation, stratifiedSample, type CoalitionSample,
 } from '../src/techniques/lime/index.js';
 
@@ -118,6 +118,18 @@ describe('lime: the estimators\' expectations by exhaustive enumeration (M = 4)'
     expect(equalAllocation(12, 130)).toEqual(new Array(13).fill(10));
     expect(equalAllocation(4, 12)).toEqual([2, 2, 2, 3, 3]);
     expect(() => equalAllocation(12, 12)).toThrow(/cannot cover/);
+    // proportional: one draw each, the rest by largest remainder of the proportional shares
+    expect(proportionalAllocation(3, 14, [1, 1, 2, 6])).toEqual([2, 2, 3, 7]);
+    expect(proportionalAllocation(3, 4, [0, 0, 0, 1])).toEqual([1, 1, 1, 1]);
+    const mass = kernelMass(10);
+    mass.forEach((v, k) => expect(v).toBeCloseTo((binomial(10, k) / 1024) * limeKernel(k, 10), 15));
+    const alloc = proportionalAllocation(10, 110, mass);
+    expect(alloc.reduce((s, c) => s + c, 0)).toBe(110);
+    expect(Math.min(...alloc)).toBeGreaterThanOrEqual(1);
+    const total = mass.reduce((s, v) => s + v, 0);
+    alloc.forEach((c, k) => expect(Math.abs(c - 1 - (99 * mass[k]) / total)).toBeLessThan(1));
+    expect(() => proportionalAllocation(3, 3, [1, 1, 1, 1])).toThrow(/cannot cover/);
+    expect(() => proportionalAllocation(3, 8, [1, 1, 1])).toThrow(/3 weights for M = 3/);
     expect(() => stratifiedSample(4, [1, 1, 1], new Rng(1))).toThrow(/3 strata for M = 4 \(needs 5\)/);
     expect(() => stratifiedSample(4, [1, 0, 1, 1, 1], new Rng(1))).toThrow(/at least one draw/);
   });

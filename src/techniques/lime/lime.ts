@@ -19,7 +19,9 @@
  *   sampling; A_hat and b_hat are again unbiased for A and b, whatever the allocation n_k. Without the
  *   factors (1 / n each) the fit targets another weighting and is biased.
  * Since pi depends on |z| only and LIME's kernel puts most weight on large coalitions, which uniform
- * sampling rarely draws, an equal allocation over sizes spends the budget where the weight is.
+ * sampling rarely draws, an equal allocation over sizes (the paper's: its code draws a size uniformly
+ * from 0..M per sample, i.e. equal allocation in expectation) spends more of the budget near the full
+ * image; an allocation proportional to p(k) pi(k) follows the exact fit's weight mass instead.
  *
  * Coalitions are bitmasks: bit j of z is superpixel j.
  */
@@ -111,6 +113,30 @@ export function equalAllocation(m: number, n: number): number[] {
   const base = Math.floor(n / (m + 1));
   if (base < 1) throw new Error(`equalAllocation: ${n} draws cannot cover ${m + 1} strata`);
   return Array.from({ length: m + 1 }, (_, k) => base + (k > m - (n - base * (m + 1)) ? 1 : 0));
+}
+
+/**
+ * An allocation of n draws over the m + 1 sizes proportional to `weights` (e.g. p(k) pi(k), the share
+ * of LIME's kernel mass in each size), with at least one draw per size: one draw each, then the
+ * remaining n - (m + 1) by largest remainder of their proportional shares (ties to the larger size).
+ */
+export function proportionalAllocation(m: number, n: number, weights: readonly number[]): number[] {
+  if (weights.length !== m + 1) throw new Error(`proportionalAllocation: ${weights.length} weights for M = ${m} (needs ${m + 1})`);
+  if (weights.some((w) => !(w >= 0)) || !(weights.reduce((s, w) => s + w, 0) > 0)) throw new Error('proportionalAllocation: weights must be >= 0 with a positive sum');
+  const rest = n - (m + 1);
+  if (rest < 0) throw new Error(`proportionalAllocation: ${n} draws cannot cover ${m + 1} strata`);
+  const total = weights.reduce((s, w) => s + w, 0);
+  const share = weights.map((w) => (rest * w) / total);
+  const alloc = share.map((v) => 1 + Math.floor(v));
+  let left = n - alloc.reduce((s, c) => s + c, 0);
+  const order = share.map((v, k) => [v - Math.floor(v), k]).sort((a, b) => b[0] - a[0] || b[1] - a[1]);
+  for (let i = 0; left > 0; i++, left--) alloc[order[i][1]]++;
+  return alloc;
+}
+
+/** p(k) pi(k): the share of size k under uniform coalitions times its LIME kernel weight (the exact fit's mass per size). */
+export function kernelMass(m: number, width = LIME_KERNEL_WIDTH): number[] {
+  return Array.from({ length: m + 1 }, (_, k) => (binomial(m, k) / 2 ** m) * limeKernel(k, m, width));
 }
 
 /** Normal equations (A, b) of the weighted fit: sum over samples of factor * pi * zt zt^T and * zt f(z). */
