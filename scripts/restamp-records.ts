@@ -1,7 +1,8 @@
 /**
- * One-off migration of the records' code versions to the definition where notebook progress
- * (src/util/progress.ts) and the kernel (src/kernel/) count as presentation, beside figures and display
- * (earlier migrations are in this file's history). A record is re-stamped only when it is provably from
+ * One-off migration of the records' code versions to the definition that hashes each TypeScript file as
+ * the code it runs (types, comments and layout removed: records.ts executableText), so that documenting
+ * code leaves its records current (earlier migrations are in this file's history). A record is
+ * re-stamped only when it is provably from
  * a commit's code: the previous definition's code and lockfile hashes at the clean commit it ran at (or,
  * from a dirty tree, the commit that last wrote it) equal those stored in it; the new hashes are then computed from that same commit. Other
  * records are left as they are (stale: re-run them).
@@ -10,8 +11,6 @@
 import { execFileSync } from 'node:child_process';
 import { loadClaims } from '../src/claims/registry.js';
 import { atCommit, codeVersion, readRecords, recordPath, writeRecord } from '../src/results/records.js';
-
-const PREVIOUS_PRESENTATION = /^src\/(figures\/|util\/display\.ts$)/;
 
 const claims = await loadClaims();
 for (const rec of readRecords()) {
@@ -24,7 +23,7 @@ for (const rec of readRecords()) {
   const src = atCommit(added);
   const now = codeVersion(rec.id, slug, src, { scale: rec.scale });
   if (now.code === rec.provenance.code && now.lockfile === rec.provenance.lockfile) continue; // already on the new definition
-  const before = codeVersion(rec.id, slug, src, { scale: rec.scale, presentationPattern: PREVIOUS_PRESENTATION });
+  const before = codeVersion(rec.id, slug, src, { scale: rec.scale, raw: true });
   if (before.code !== rec.provenance.code || before.lockfile !== rec.provenance.lockfile) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
   writeRecord({ ...rec, provenance: { ...rec.provenance, ...now } }, { force: true });
   console.log(`${rec.id} ${rec.scale}: code ${rec.provenance.code} -> ${now.code} (code of ${added.slice(0, 12)})`);

@@ -71,6 +71,20 @@ describe('records', () => {
     expect(v(fullEdit, 'full')).not.toBe(v(real, 'full'));
     expect(v(fullEdit, 'ci')).toBe(v(real, 'ci'));
   });
+
+  it('count the code a claim runs, not its documentation: comments, types and layout leave the version, code changes it', () => {
+    const entry = 'src/claims/z9-fake.ts';
+    const tree = workingTree();
+    const module = (t: string): CodeSource => ({ ...tree, exists: (f) => f === entry || tree.exists(f), read: (f) => (f === entry ? Buffer.from(t) : tree.read(f)) });
+    const v = (t: string) => codeVersion('Z9', 'fake', module(t), { scale: 'ci' }).code;
+    const base = "import { verdict } from './kit/verdict.js';\nexport function gain(n: number): number { return 2 * n; }\n";
+    expect(v(`/** doubles */\n${base.replace('{ return', '{\n  // twice\n  return')}`)).toBe(v(base));
+    expect(v(base.replace('(n: number): number', '(n: number | bigint): number'))).toBe(v(base));
+    expect(v(base.replace('2 * n', '3 * n'))).not.toBe(v(base));
+    expect(v(base.replace("'./kit/verdict.js'", "'./kit/verdict.js';\nimport './run.js'"))).not.toBe(v(base));
+    // the definition before (raw text) counted comments
+    expect(codeVersion('Z9', 'fake', module(`// x\n${base}`), { raw: true }).code).not.toBe(codeVersion('Z9', 'fake', module(base), { raw: true }).code);
+  });
 });
 
 describe('the lockfile part of a code version', () => {

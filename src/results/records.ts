@@ -7,6 +7,7 @@
  * changed since. Another scale's settings are not part of it: making ci smaller leaves full current.
  */
 import { createHash } from 'node:crypto';
+import { transformSync as esbuildTransform } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, posix } from 'node:path';
@@ -238,14 +239,34 @@ export function lockedDependencies(names: string[], lockText: string): string {
 }
 
 /**
- * The code version of a claim: its module closure, plus the lockfile, the native sources and the
- * shipped data. With `scale`, the claims modules count with that scale's settings only. The lockfile
- * counts through the entries of the packages the closure imports (and theirs).
+ * A TypeScript file as the code it runs: types, comments and layout removed (esbuild's transform), so
+ * that documenting or reformatting code does not make the records that depend on it stale.
  */
-export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; presentationPattern?: RegExp; scale?: Scale } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
+export function executableText(text: string, file = 'file.ts'): string {
+  let code = executable.get(text);
+  if (code === undefined) {
+    code = esbuildTransform(text, { loader: 'ts', format: 'esm', target: 'es2022', legalComments: 'none', sourcefile: file, tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } } }).code;
+    executable.set(text, code);
+  }
+  return code;
+}
+/** executableText by source text: every claim's closure shares most files */
+const executable = new Map<string, string>();
+
+/**
+ * The code version of a claim: its module closure (as the code it runs: executableText), plus the
+ * lockfile, the native sources and the shipped data. With `scale`, the claims modules count with that
+ * scale's settings only. The lockfile counts through the entries of the packages the closure imports
+ * (and theirs). `raw` hashes the files' text as it is (the definition before 2026-12-02).
+ */
+export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; presentationPattern?: RegExp; scale?: Scale; raw?: boolean } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
   const entry = `src/claims/${id.toLowerCase()}-${slug}.ts`;
   if (!src.exists(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
-  const content = (f: string): string | Buffer => (f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(src.read(f).toString('utf8'), opts.scale) : src.read(f));
+  const content = (f: string): string | Buffer => {
+    const raw = src.read(f);
+    const text = opts.raw || !f.endsWith('.ts') ? raw : executableText(raw.toString('utf8'), f);
+    return f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(text.toString('utf8'), opts.scale) : text;
+  };
   const hashFiles = (files: string[]) => sha(files.flatMap((f) => [f, content(f)]));
   const closure = moduleClosure(entry, src, opts);
   const lock = src.read('package-lock.json').toString('utf8');
