@@ -12,8 +12,8 @@ describe('C9 HAWQ mixed precision', () => {
   it('the Hessian ranks the 81 configurations and cross-layer blocks are tested against the layer-wise sum', async () => {
     const { verdict } = await runAtCiScale(claim);
     const n = claim.scales.ci.seeds.length;
-    expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['quadraticIdentity', true], ['hvpSymmetry', true], ['secondOrderAtWidest', true]]);
-    expect(verdict.premise.map((p) => [p.key, p.holds])).toEqual([['trainAccuracy', true], ['firstOrderAtMiddle', true]]);
+    expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['quadraticIdentity', true], ['hvpSymmetry', true], ['secondOrderAtWidest', false]]);
+    expect(verdict.premise.map((p) => [p.key, p.holds])).toEqual([['trainAccuracy', true], ['firstOrderAtMiddle', false]]);
     expect(verdict.headline).toBe('tauLayerwise');
     expect(effectOf(verdict, 'tauLayerwise')).toMatchObject({ test: 't', claimed: { kind: 'direction', sign: 1, smallest: 0.5 }, n, decides: true });
     expect(effectOf(verdict, 'tauLayerwiseMinusNorm')).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: 1, smallest: 0.02 }, n, decides: true });
@@ -29,6 +29,10 @@ describe('C9 HAWQ mixed precision', () => {
     // the uniform-4-bit size, and over all sizes the Hessian's picks are ~0.03 better than the Hessian-free ones, not decided at 5 seeds
     expect(effectOf(verdict, 'tauLayerwise').outcome).toBe('holds');
     expect(verdict.numbers.pickShareAt4Bits).toBe(0);
+    // the ci nets (Adam, minibatches of 64, 30 epochs on 500 images) are not at a minimum: the gradient term is 0.43 of the measured
+    // change at uniform 4 bits (mean over seeds; up to 1.19 on seed 3), and at uniform 8 bits the full second-order prediction misses
+    // by up to 5.5% (seed 2, where gradient term and Hessian blocks nearly cancel): both instruments fail, so ci is inconclusive by them
+    expect(verdict.numbers.secondOrderAtWidest).toBeLessThan(0.1);
     expect(verdict.status).toBe('inconclusive');
   }, 120_000);
 });
