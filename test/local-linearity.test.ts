@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initEngine } from '../src/engine/backend.js';
 import { mlp } from '../src/models/mlp.js';
+import { dense } from '../src/engine/ops/dense.js';
 import { Rng } from '../src/random/rng.js';
 import {
-  catastrophicDrop, drawLinearityTriple, ellePenalty, exampleCrossEntropy, gradAlignPenalty, linearityErrors, robustAccuracy, trainSingleStep,
+  catastrophicDrop, drawLinearityTriple, ellePenalty, exampleCrossEntropy, gradAlignPenalty, linearityErrors, matmulFlops, robustAccuracy, stepFlops, trainSingleStep,
 } from '../src/techniques/local-linearity/index.js';
 
 /** per example x_i^T A x_i for 2-D inputs */
@@ -88,6 +89,76 @@ describe('local-linearity: GradAlign', () => {
       expect(g[q]).toBeCloseTo((at(h) - at(-h)) / (2 * h), 2);
     }
     tf.dispose([w, v, x]);
+  });
+
+  it('on the claim\'s path (ReLU MLP, per-example cross-entropy) its weight gradient (double backprop) matches central differences of the penalty at the same draw', async () => {
+    await initEngine({ quiet: true });
+    const model = mlp({ sizes: [5, 6, 3] }, new Rng(21));
+    const rng = new Rng(22);
+    const x = rng.uniformTensor([4, 5], 0.2, 0.8);
+    const y = tf.tensor1d([0, 2, 1, 2], 'int32');
+    const before = tf.memory().numTensors;
+    // the penalty as a function of the parameters, with the same noise draw (Rng(9)) every call
+    const pen = (...ps: tf.Tensor[]) => gradAlignPenalty((xi) => tf.sum(exampleCrossEntropy(model.apply(xi, ps) as tf.Tensor2D, y)) as tf.Scalar, x, 0.5, new Rng(9));
+    const grads = tf.tidy(() => tf.grads(pen)(model.params).map((g) => g.dataSync()));
+    const base = model.params.map((q) => q.dataSync().slice());
+    const at = (pi: number, q: number, delta: number) => tf.tidy(() => {
+      const ps = base.map((v, j) => { const w = Float32Array.from(v); if (j === pi) w[q] += delta; return tf.tensor(w, model.params[j].shape); });
+      return pen(...ps).dataSync()[0];
+    });
+    // the penalty is smooth away from ReLU kinks: a step of 1e-2 keeps every unit on its side for these points
+    const h = 1e-2;
+    let checked = 0;
+    for (let pi = 0; pi < model.params.length; pi++) {
+      for (const q of [1, 2, model.params[pi].size - 1]) {
+        const fd = (at(pi, q, h) - at(pi, q, -h)) / (2 * h);
+        expect(Math.abs(grads[pi][q] - fd)).toBeLessThan(2e-5 + 0.01 * Math.abs(fd));
+        checked += Math.abs(fd) > 1e-3 ? 1 : 0;
+      }
+    }
+    expect(checked).toBeGreaterThan(5);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
+
+describe('local-linearity: cost', () => {
+  it('matmulFlops counts 2 m k n per product, forward, backward and double backward, by hand', async () => {
+    await initEngine({ quiet: true });
+    const [m, k, n] = [3, 4, 5];
+    const a = tf.ones([m, k]) as tf.Tensor2D, b = tf.ones([k, n]) as tf.Tensor2D, bias = tf.zeros([n]);
+    const mkn = 2 * m * k * n;
+    expect(await matmulFlops(() => tf.tidy(() => { tf.matMul(a, b); }))).toBe(mkn);
+    expect(await matmulFlops(() => tf.tidy(() => { dense(a, b, bias, 'relu'); }))).toBe(mkn);
+    // forward, then dx = dy W^T and dW = x^T dy (one product each) and db (m n additions)
+    expect(await matmulFlops(() => tf.tidy(() => { tf.grads((xa: tf.Tensor, w: tf.Tensor, bb: tf.Tensor) => tf.sum(dense(xa as tf.Tensor2D, w as tf.Tensor2D, bb, 'relu')))([a, b, bias]); }))).toBe(3 * mkn + m * n);
+    // a transposed product (as in the recorded higher-derivative path): a^T [k, m] x c [m, n]
+    const c = tf.ones([m, n]) as tf.Tensor2D;
+    expect(await matmulFlops(() => tf.tidy(() => { tf.matMul(a, c, true, false); }))).toBe(mkn);
+    tf.dispose([a, b, bias, c]);
+  });
+
+  it('stepFlops: FGSM-AT < ELLE < GradAlign on an MLP, FGSM-AT by hand, and no tensor leaks', async () => {
+    await initEngine({ quiet: true });
+    const model = mlp({ sizes: [8, 6, 3] }, new Rng(1));
+    const x = new Rng(2).uniformTensor([4, 8], 0, 1);
+    const y = tf.tensor1d([0, 1, 2, 0], 'int32');
+    const before = tf.memory().numTensors;
+    const f = await stepFlops(model, 'fgsm', 0.1, 0, x, y, new Rng(3));
+    const e = await stepFlops(model, 'elle', 0.1, 1, x, y, new Rng(3));
+    const g = await stepFlops(model, 'gradAlign', 0.1, 1, x, y, new Rng(3));
+    expect(tf.memory().numTensors).toBe(before);
+    // FGSM-AT: the attack (2 forward products, 2 input-gradient products: dx of each layer), the loss on the
+    // FGSM example (2 forward) and its gradient (layer 2: dx, dW, db; layer 1: dW, db; no dx of the input)
+    const [l1, l2] = [2 * 4 * 8 * 6, 2 * 4 * 6 * 3];
+    const attack = 2 * (l1 + l2);
+    expect(f).toBeGreaterThanOrEqual(attack + (l1 + l2) + (l2 + 4 * 3) + (l1 + 4 * 6));
+    expect(f).toBeLessThanOrEqual(attack + (l1 + l2) + (2 * l2 + 4 * 3) + (2 * l1 + 4 * 6));
+    expect(e).toBeGreaterThan(f);
+    expect(g).toBeGreaterThan(e);
+    tf.dispose([x, y]);
+    model.dispose();
   });
 });
 

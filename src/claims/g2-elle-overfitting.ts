@@ -18,6 +18,12 @@
  * next (the catalogue's definition), or at some epoch's end FGSM accuracy exceeds PGD accuracy by more than
  * 0.30 (the single-step attack is fooled: CO that sets in during the first epoch, before any PGD accuracy was
  * there to lose; a model that is not robust at all has both near 0 and does not count).
+ * A model that never learns never overfits: the catastrophic-overfitting part also needs ELLE's final clean
+ * accuracy to be no worse than FGSM-AT's by more than 0.10 (paired over (seed, eps)), so a lambda that
+ * freezes the model cannot pass it.
+ * Cost: the matrix-product FLOPs of one training step (forward, backward and GradAlign's double backward,
+ * counted from the kernels tfjs executes: deterministic, unlike wall time on a shared machine), ELLE
+ * against GradAlign, at every scale; wall time per epoch is reported where the GradAlign arm trains.
  * Lambdas were picked on pilot seed 1000 (2000 images, 6-8 epochs): ELLE over {1, 10, 100} at eps 0.3 and
  * {1e3, 1e4} at eps 0.2 (none raised FGSM-AT's final PGD accuracy there; 1e3 keeps clean accuracy, 1e4 costs
  * 0.2 of it), GradAlign 1 (one value tried).
@@ -27,7 +33,7 @@ import type { Dataset } from '../data/dataset.js';
 import { mlp } from '../models/mlp.js';
 import { Rng } from '../random/rng.js';
 import { mean } from '../stats/bootstrap.js';
-import { catastrophicDrop, linearityErrors, trainSingleStep, type SingleStepMethod } from '../techniques/local-linearity/index.js';
+import { catastrophicDrop, linearityErrors, stepFlops, trainSingleStep, type SingleStepMethod } from '../techniques/local-linearity/index.js';
 import * as tf from '@tensorflow/tfjs';
 import { fmnistSplits } from './shared/fmnist.js';
 import { check, meanOf, paired, premise, signs, verdict } from './kit/verdict.js';
@@ -50,6 +56,9 @@ export interface G2Params extends BaseParams {
 const CO_DROP = 0.3;
 /** smallest claimed gain in final PGD accuracy at the largest eps, ELLE - FGSM-AT */
 const PGD_GAIN = 0.05;
+/** non-inferiority margin of ELLE's final clean accuracy against FGSM-AT's (a robust model may give up some clean accuracy) */
+const CLEAN_MARGIN = 0.1;
+const METHODS: SingleStepMethod[] = ['fgsm', 'elle', 'gradAlign'];
 const NAMES: Record<SingleStepMethod, string> = { fgsm: 'FGSM-AT', elle: 'ELLE', gradAlign: 'GradAlign' };
 
 export interface G2Run {
@@ -65,8 +74,14 @@ export interface G2Run {
   overfit: boolean;
 }
 
+/** catastrophic overfitting by its two triggers: PGD accuracy falling > 0.30 between epochs, or FGSM accuracy > PGD accuracy + 0.30 */
+const byDrop = (r: G2Run | undefined) => (r !== undefined && r.drop > CO_DROP ? 1 : 0);
+const byGap = (r: G2Run | undefined) => (r !== undefined && r.gap > CO_DROP ? 1 : 0);
+
 export interface G2Seed {
   runs: G2Run[];
+  /** matrix-product FLOPs of one training step of each method (lambda of the claim; every method, whether or not its arm trains) */
+  flops: Record<SingleStepMethod, number>;
   /** ELLE on an affine loss at dyadic points: the error (exactly 0 expected) */
   affineError: number;
   /** ELLE on a random quadratic against alpha^2 (1 - alpha)^2 ((a - b)^T A (a - b))^2: worst relative error */
@@ -104,6 +119,7 @@ export async function seedG2(p: G2Params, seed: number): Promise<G2Seed> {
   const rng = new Rng(seed);
   const { train, test } = fmnistSplits({ nTrain: p.trainImages, nTest: p.evalImages, source: 'subset' });
   const ex = exactChecks(rng.fork('exact'));
+  const flops = await costs(p, train as Dataset, rng.fork('cost'));
   const runs: G2Run[] = [];
   for (const eps of p.eps) {
     for (const [method, lambda] of Object.entries(p.arms) as [SingleStepMethod, number][]) {
@@ -123,7 +139,22 @@ export async function seedG2(p: G2Params, seed: number): Promise<G2Seed> {
       }
     }
   }
-  return { runs, affineError: ex.affine, quadraticRelErr: ex.quadratic };
+  return { runs, flops, affineError: ex.affine, quadraticRelErr: ex.quadratic };
+}
+
+/** One training step's matrix-product FLOPs per method, on the first batch at the largest eps (they depend on shapes only). */
+async function costs(p: G2Params, train: Dataset, rng: Rng): Promise<Record<SingleStepMethod, number>> {
+  const model = mlp({ sizes: [784, p.hidden, p.hidden, 10] }, rng.fork('init'));
+  const x = tf.tensor2d(train.x.subarray(0, p.batch * 784), [p.batch, 784]);
+  const y = tf.tensor1d(train.y.subarray(0, p.batch), 'int32');
+  try {
+    const out = {} as Record<SingleStepMethod, number>;
+    for (const m of METHODS) out[m] = await stepFlops(model, m, Math.max(...p.eps), m === 'fgsm' ? 0 : (p.arms[m] ?? lambdas[m]), x, y, rng.fork(`step ${m}`));
+    return out;
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
 }
 
 export function summarizeG2(p: G2Params, perSeed: G2Seed[]): ClaimResult {
@@ -131,11 +162,18 @@ export function summarizeG2(p: G2Params, perSeed: G2Seed[]): ClaimResult {
   const run = (s: G2Seed, method: SingleStepMethod, eps: number) => s.runs.find((r) => r.method === method && r.eps === eps);
   const final = (method: SingleStepMethod, eps: number) => perSeed.map((s) => run(s, method, eps)?.pgd.at(-1) ?? NaN);
   const co = (method: SingleStepMethod): number[] => perSeed.flatMap((s) => p.eps.map((e) => (run(s, method, e)?.overfit ? 1 : 0)));
+  const cleanFinal = (method: SingleStepMethod): number[] => perSeed.flatMap((s) => p.eps.map((e) => run(s, method, e)?.clean.at(-1) ?? NaN));
   const effects = [
     signs('coFgsmOverElle', `runs with catastrophic overfitting, FGSM-AT vs ELLE, matched by (seed, eps) over eps ${p.eps.join(', ')} (share of differing pairs where only FGSM-AT overfits)`, co('fgsm'), co('elle'),
       { sign: 1, smallest: 0 }, { part: 'ELLE prevents catastrophic overfitting' }),
+    // a model that never learns has no catastrophic overfitting: ELLE must still learn (clean accuracy, same pairs)
+    paired('cleanElleMinusFgsm', `final clean accuracy, ELLE - FGSM-AT, paired over (seed, eps) over eps ${p.eps.join(', ')}`, cleanFinal('elle'), cleanFinal('fgsm'),
+      { kind: 'non-inferiority', sign: 1, margin: CLEAN_MARGIN }, { unit: 'accuracy', part: 'ELLE prevents catastrophic overfitting' }),
     paired('pgdElleMinusFgsm', `final PGD accuracy at eps ${largest}, ELLE - FGSM-AT`, final('elle', largest), final('fgsm', largest),
       { kind: 'direction', sign: 1, smallest: PGD_GAIN }, { unit: 'accuracy', part: 'ELLE ends more robust than FGSM-AT at the largest eps' }),
+    // deterministic (shapes only): every seed gives the same value, the interval is a point
+    meanOf('flopsElleOverGradAlign', 'ln(matrix-product FLOPs of one training step, ELLE / GradAlign), per seed', perSeed.map((s) => Math.log(s.flops.elle / s.flops.gradAlign)),
+      { kind: 'direction', sign: -1, smallest: 0 }, { unit: 'ln ratio', part: 'at lower cost than GradAlign' }),
   ];
   if (p.arms.gradAlign !== undefined) {
     effects.push(paired('pgdGradAlignMinusFgsm', `final PGD accuracy at eps ${largest}, GradAlign - FGSM-AT`, final('gradAlign', largest), final('fgsm', largest),
@@ -144,8 +182,12 @@ export function summarizeG2(p: G2Params, perSeed: G2Seed[]): ClaimResult {
       { kind: 'direction', sign: -1, smallest: 0 }, { unit: 'ln ratio', decides: false }));
   }
   const numbers: Record<string, number> = { seeds: perSeed.length };
+  for (const m of METHODS) numbers[`${m}StepFlops`] = mean(perSeed.map((s) => s.flops[m]));
   for (const m of Object.keys(p.arms) as SingleStepMethod[]) {
+    const runsOf = perSeed.flatMap((s) => p.eps.map((e) => run(s, m, e)));
     numbers[`${m}CoRuns`] = co(m).reduce((a, b) => a + b, 0);
+    numbers[`${m}CoByDrop`] = runsOf.reduce((a, r) => a + byDrop(r), 0);
+    numbers[`${m}CoByGap`] = runsOf.reduce((a, r) => a + byGap(r), 0);
     numbers[`${m}SecondsPerEpoch`] = mean(perSeed.flatMap((s) => s.runs.filter((r) => r.method === m).map((r) => r.secondsPerEpoch)));
     for (const e of p.eps) {
       numbers[`${m}FinalPgdEps${String(e).replace('.', '')}`] = mean(final(m, e));
@@ -196,12 +238,13 @@ export const claim = defineClaim<G2Params, G2Seed>({
   paper: 'Efficient local linearity regularization to overcome catastrophic overfitting (Abad Rocamora et al. 2024)',
   claim: 'single-step (FGSM) adversarial training catastrophically overfits at large eps; the ELLE local-linearity penalty prevents it, at lower cost than GradAlign\'s double backprop',
   setting: 'Fashion-MNIST, ReLU MLP 784-H-H-10, Adam (lr 1e-3, batch 64), l-inf; FGSM-AT (zero init, step eps) vs + ELLE (lambda 1e3, fixed) vs + GradAlign (lambda 1), same init and batches; ' +
-    'clean / FGSM / PGD accuracy on held-out images after every epoch; catastrophic overfitting = PGD accuracy falling > 0.30 between epochs, or FGSM accuracy > PGD accuracy + 0.30 at an epoch\'s end. ' +
-    'full: 5 seeds, eps 0.1, 0.2, 0.3, H 256, 2000 training and 200 held-out images, 6 epochs, PGD-10; ci, cut to the CI budget: 3 seeds, eps 0.1 and 0.3, H 64, 256 / 100 images, 3 epochs, PGD-5, no GradAlign arm. ' +
+    'clean / FGSM / PGD accuracy on held-out images after every epoch; cost: matrix-product FLOPs of one training step of each method, counted from the kernels executed (deterministic); catastrophic overfitting = PGD accuracy falling > 0.30 between epochs, or FGSM accuracy > PGD accuracy + 0.30 at an epoch\'s end. ' +
+    'full: 5 seeds, eps 0.1, 0.2, 0.3, H 256, 2000 training and 200 held-out images, 6 epochs, PGD-10; ci, cut to the CI budget: 3 seeds, eps 0.1 and 0.3, H 64, 256 / 100 images, 3 epochs, PGD-5, no GradAlign arm (its step cost is still counted). ' +
     'The paper trains CNNs (PreActResNet) on CIFAR/SVHN with long schedules and ELLE-A\'s adaptive lambda; lambdas here were picked on pilot seed 1000',
-  rule: `runs with catastrophic overfitting over (seed, eps): FGSM-AT but not ELLE more often than the reverse (exact sign test, share of differing pairs > 0.5); final PGD accuracy at the largest eps, ELLE - FGSM-AT, above 0 by >= ${PGD_GAIN} (paired t; two parts); ` +
+  rule: `runs with catastrophic overfitting over (seed, eps): FGSM-AT but not ELLE more often than the reverse (exact sign test, share of differing pairs > 0.5) and ELLE's final clean accuracy no worse than FGSM-AT's by ${CLEAN_MARGIN} (paired over (seed, eps), non-inferiority t); ` +
+    `final PGD accuracy at the largest eps, ELLE - FGSM-AT, above 0 by >= ${PGD_GAIN} (paired t); ln(matrix-product FLOPs per training step, ELLE / GradAlign) < 0 (deterministic); three parts; ` +
     'premises: FGSM-AT overfits at the largest eps on >= 0.2 of seeds, and reaches mean final PGD accuracy >= 0.2 at the smallest eps; checks: ELLE is exactly 0 for an affine loss and matches the quadratic closed form to 1e-4; ' +
-    'GradAlign - FGSM-AT final PGD accuracy and ln(time per epoch ELLE / GradAlign) reported (full scale)',
+    'reported: CO runs by each trigger, GradAlign - FGSM-AT final PGD accuracy and ln(time per epoch ELLE / GradAlign) (full scale)',
   scales: {
     smoke: { seeds: [1, 2], trainImages: 128, evalImages: 50, hidden: 32, epochs: 2, batch: 64, lr: 1e-3, eps: [0.1, 0.3], pgdSteps: 3, arms: { fgsm: 0, elle: lambdas.elle } },
     ci: { seeds: [1, 2, 3], trainImages: 256, evalImages: 100, hidden: 64, epochs: 3, batch: 64, lr: 1e-3, eps: [0.1, 0.3], pgdSteps: 5, arms: { fgsm: 0, elle: lambdas.elle } },

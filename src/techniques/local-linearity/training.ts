@@ -119,3 +119,40 @@ export function catastrophicDrop(pgdByEpoch: readonly number[], threshold = 0.3)
   for (let e = 1; e < pgdByEpoch.length; e++) drop = Math.max(drop, pgdByEpoch[e - 1] - pgdByEpoch[e]);
   return { drop, overfit: drop > threshold };
 }
+
+/** The kernels whose arithmetic is a matrix product: noiselab's fused dense layer, its gradient kernels and tf's matMul. */
+const MATMUL_KERNELS = new Set(['NoiselabDense', 'NoiselabDenseGrad', 'BatchMatMul', 'MatMul', '_FusedMatMul']);
+
+const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Floating-point operations (2 per multiply-add) of the matrix products `f` executes, forward and
+ * backward (double backprop included), read from the kernels tf.profile records. A deterministic cost:
+ * it depends on shapes only, not on the machine or its load. For a product [m, k] x [k, n] -> [m, n]
+ * it is 2 m k n, with k recovered from the shapes as sqrt(size(a) size(b) / size(out)) (for the
+ * dense gradient kernel, whose inputs are dy [m, n] and the other factor, sqrt(size(out) size(other) /
+ * size(dy)); a bias gradient, of rank 1, costs size(dy) additions). Elementwise work is not counted.
+ */
+export async function matmulFlops(f: () => void): Promise<number> {
+  const info = await tf.profile(() => { f(); });
+  let flops = 0;
+  for (const k of info.kernels) {
+    if (!MATMUL_KERNELS.has(k.name)) continue;
+    const [a, b] = k.inputShapes as number[][];
+    const out = k.outputShapes[0] as number[];
+    if (k.name === 'NoiselabDenseGrad') flops += out.length === 1 ? count(a) : 2 * count(a) * Math.sqrt(count(out) * count(b) / count(a));
+    else flops += 2 * count(out) * Math.sqrt(count(a) * count(b) / count(out));
+  }
+  return Math.round(flops);
+}
+
+/**
+ * The matrix-product FLOPs of one training step of `method` (the FGSM example, the loss with its
+ * regulariser, and the gradient in every parameter) on a batch: the cost the paper compares.
+ */
+export async function stepFlops(model: Model, method: SingleStepMethod, eps: number, lambda: number, x: tf.Tensor, y: tf.Tensor1D, rng: Rng): Promise<number> {
+  return matmulFlops(() => tf.tidy(() => {
+    const objective = singleStepObjective(model, method, eps, lambda)({ x, y }, rng);
+    tf.grads((...ps: tf.Tensor[]) => objective(ps))(model.params);
+  }));
+}
