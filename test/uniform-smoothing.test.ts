@@ -5,6 +5,10 @@ import type { Attribution } from '../src/techniques/attribution/attribution.js';
 import {
   attackAttribution, ballIntersectionFraction, ballNoise, certifyCosine, concentrationMargin, cosineLowerBound, rowCosine, smoothedShift, stridedCnn, UniformSmoothing, unitMaps,
 } from '../src/techniques/uniform-smoothing/index.js';
+import { Saliency } from '../src/techniques/attribution/attribution.js';
+import {
+  certifyCosineExact, disposeSignMaps, randomSignMaps, SignAttribution, signSmoothedCoefficient, signWorstCosine, slabProbability,
+} from '../src/techniques/uniform-smoothing/index.js';
 import { expectNoLeak } from './helpers.js';
 
 describe('uniform-smoothing: the certificate', () => {
@@ -75,8 +79,13 @@ describe('uniform-smoothing: the certificate', () => {
       if (Math.hypot(sx / n, sy / n) >= margin) misses++;
     }
     expect(misses / trials).toBeLessThanOrEqual(alpha);
-    const c = certifyCosine({ norm: 0.9, n: 2000, nEval: 2000, eps: 0.02, r: 4, dim: 784, alpha: 0.005 });
-    expect(c.cosine).toBeCloseTo(cosineLowerBound(0.9, c.shift + 2 * concentrationMargin(2000, 0.005)), 12);
+    // by hand, in D = 1: the two intervals of radius 2 with centres 0.4 apart overlap in 0.9 of one, so shift = 2 (1 - 0.9) = 0.2;
+    // alpha = e^-2 makes each margin (1 + sqrt(4)) / sqrt(900) = 0.1; radius 0.4 around a map of norm 0.5: cosine sqrt(1 - 0.64) = 0.6
+    const c = certifyCosine({ norm: 0.5, n: 900, nEval: 900, eps: 0.4, r: 2, dim: 1, alpha: Math.exp(-2) });
+    expect(c.shift).toBeCloseTo(0.2, 12);
+    expect(c.margin).toBeCloseTo(0.1, 12);
+    expect(c.marginEval).toBeCloseTo(0.1, 12);
+    expect(c.cosine).toBeCloseTo(0.6, 12);
   });
 });
 
@@ -132,6 +141,71 @@ describe('uniform-smoothing: sampling, smoothing, attack', () => {
     expect(tf.abs(a.sub(b)).max().dataSync()[0]).toBeLessThan(1e-3);
     expect(tf.abs(a.sub(c)).max().dataSync()[0]).toBeGreaterThan(1e-2);
     [a, b, c, x].forEach((t) => t.dispose());
+    net.dispose();
+  });
+});
+
+describe('uniform-smoothing: the sign-map power control', () => {
+  it('P(|eta_1| < t) for eta uniform in the ball matches Monte Carlo, and the smoothed sign map matches its closed form', async () => {
+    const r = 1.5, dim = 6, k = 20000;
+    const eta = ballNoise(new Rng(21), k, [dim], r);
+    const first = Array.from(eta.slice([0, 0], [-1, 1]).dataSync());
+    eta.dispose();
+    for (const t of [0.1, 0.3, 0.8]) {
+      const q = slabProbability(t, r, dim);
+      expect(Math.abs(first.filter((v) => Math.abs(v) < t).length / k - q)).toBeLessThan(4 * Math.sqrt((q * (1 - q)) / k));
+    }
+    // h(x + t e) = a + b sign(t) P(|eta_1| < |t|): the coefficient on b by projection of the Monte Carlo estimate
+    const centre = tf.tensor2d([[0.2, -0.1, 0, 0.4, 0.3, -0.5]]);
+    const maps = randomSignMaps(new Rng(22), centre, 0.6);
+    await expectNoLeak(() => { const z = centre.add(0.1); new SignAttribution(maps, 3).attribute(z, [0]).dispose(); z.dispose(); });
+    const n = 20000;
+    for (const t of [-0.4, 0.15, 0.6]) {
+      const [coef, onA] = tf.tidy(() => {
+        const z = centre.add(maps.e.mul(t));
+        const h = new UniformSmoothing(new SignAttribution(maps), { nSamples: n, radius: r, rng: new Rng(23) }).attribute(z, [0]);
+        return [h.mul(maps.b).sum().div(maps.b.square().sum()).dataSync()[0], h.mul(maps.a).sum().div(maps.a.square().sum()).dataSync()[0]];
+      });
+      expect(onA).toBeCloseTo(1, 5);
+      expect(Math.abs(coef - signSmoothedCoefficient(t, r, dim))).toBeLessThan(4 / Math.sqrt(n));
+    }
+    disposeSignMaps(maps);
+    centre.dispose();
+  });
+
+  it('the sign map respects the certificate and, for small eps in D = 784, moves nearly as far as it allows', () => {
+    const r = 4, dim = 784;
+    for (const eps of [0.02, 0.04, 0.08, 0.5]) {
+      for (const norm of [0.3, 0.5, 0.8]) expect(signWorstCosine(norm, eps, r, dim)).toBeGreaterThanOrEqual(certifyCosineExact(norm, eps, r, dim));
+      // displacement with ||b|| = 1 is P(|eta_1| < eps); the certificate's shift is 2 P(|eta_1| < eps / 2)
+      const ratio = slabProbability(eps, r, dim) / smoothedShift(eps, r, dim);
+      expect(ratio).toBeLessThanOrEqual(1 + 1e-12);
+      if (eps <= 0.08) expect(ratio).toBeGreaterThan(0.95);
+    }
+  });
+});
+
+describe('uniform-smoothing: gradients through the softplus CNN', () => {
+  it('the gradient of the cosine between a reference and the unit saliency of the surrogate matches central differences', () => {
+    const net = stridedCnn({ inputShape: [6, 6, 1], channels: [2, 3], numClasses: 3 }, new Rng(31));
+    const sur = net.surrogate(2);
+    const sal = new Saliency(sur);
+    const x = tf.tidy(() => new Rng(32).normalTensor([1, 6, 6, 1]).mul(0.5));
+    const ref = tf.tidy(() => new Rng(33).normalTensor([1, 6, 6, 1]));
+    const f = (z: tf.Tensor) => rowCosine(ref, unitMaps(sal.attribute(z, [1]))).sum();
+    const g = tf.tidy(() => tf.grad(f)(x).dataSync());
+    const xs = x.dataSync();
+    const h = 1e-2;
+    const rng = new Rng(34);
+    const scale = Math.max(...Array.from(g, Math.abs));
+    for (let t = 0; t < 8; t++) {
+      const i = Math.floor(rng.uniform() * xs.length);
+      const at = (d: number) => tf.tidy(() => { const v = Float32Array.from(xs); v[i] += d; return f(tf.tensor(v, x.shape)).dataSync()[0]; });
+      const fd = (at(h) - at(-h)) / (2 * h);
+      expect(Math.abs(g[i] - fd)).toBeLessThan(2e-2 * scale + 1e-4);
+    }
+    expect(scale).toBeGreaterThan(1e-3); // not trivially zero: the surrogate's saliency has a non-zero input Jacobian
+    [x, ref].forEach((t) => t.dispose());
     net.dispose();
   });
 });
