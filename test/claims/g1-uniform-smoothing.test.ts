@@ -20,7 +20,7 @@ describe('G1 certified cosine of uniformly smoothed attributions', () => {
     expect(verdict.headline).toBe('violationShare');
     const imageAlpha = 0.005 * (1 + p.restarts * p.epsFractions.length);
     expect(effectOf(verdict, 'violationShare')).toMatchObject({ test: 'exact binomial', claimed: { kind: 'direction', sign: -1, smallest: 0 }, decides: true });
-    expect(effectOf(verdict, 'violationShare').claimed.reference).toBeCloseTo(imageAlpha, 12);
+    expect((effectOf(verdict, 'violationShare').claimed as { reference?: number }).reference).toBeCloseTo(imageAlpha, 12);
     expect(effectOf(verdict, 'smoothMinusPlain')).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: 1, smallest: 0.1 }, n, decides: true });
     for (const k of ['attackMinusRandom', 'slack', 'paperFormShare', 'certificateSlope']) expect(effectOf(verdict, k)).toMatchObject({ decides: false });
     // what ci shows: no image violates (the attack at eps <= 0.08 leaves the smoothed cosine above 0.99); the vacuous
