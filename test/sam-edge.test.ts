@@ -71,7 +71,14 @@ describe('sam-edge', () => {
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 5));
     const edge = samEdge(eta, rho, gn);
     expect(eta * (edge + (rho * edge * edge) / gn)).toBeCloseTo(2, 12);
-    expect(edge).toBe(usamEdge(eta, rho / gn));
+    // independent of the formula: along the top eigenvector v (lambda = 4), theta = s v has |g| = 4 s, and the sam transform's
+    // multiplier there is 1 - eta (4 + 4 rho / s); at s = 4 rho eta / (2 - 4 eta) it is exactly -1, so the SAM edge at |g| = 4 s is 4
+    const { values, vectors } = jacobiEigen(h, n);
+    const v = vectors[values.indexOf(Math.max(...values))];
+    const s = (4 * rho * eta) / (2 - 4 * eta);
+    expect(samEdge(eta, rho, 4 * s)).toBeCloseTo(4, 12);
+    const next = quadraticStep(sam({ rho }), h, v.map((x) => s * x), eta);
+    next.forEach((x, i) => expect(x).toBeCloseTo(-s * v[i], 6));
   });
 
   it('rejects bad arguments', () => {
