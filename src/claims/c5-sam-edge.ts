@@ -76,9 +76,11 @@ export async function seedC5(p: C5Params, seed: number): Promise<C5Run[]> {
     // the grid, then per eta the gradient-descent control (rho = 0): its edge 2/eta is the known one the pipeline must recover
     const cells = [...p.etas.flatMap((eta, i) => p.rhos.map((rho, j) => ({ eta, rho, label: `${i}-${j}`, control: false }))),
       ...p.etas.map((eta, i) => ({ eta, rho: 0, label: `${i}-gd`, control: true }))];
+    // every run starts at the same point: one measurement there serves all of them (so the cells' start ratios share it)
+    const start = { step: 0, loss: tf.tidy(() => lossFn(model.apply(x), y).dataSync()[0]), sharpness: sharpnessNow('init') };
     for (const { eta, rho, label, control } of cells) {
       restoreParams(model, init);
-      const trace: C5Run['trace'] = [{ step: 0, loss: tf.tidy(() => lossFn(model.apply(x), y).dataSync()[0]), sharpness: sharpnessNow(`${label}-0`) }];
+      const trace: C5Run['trace'] = [{ ...start }];
       const run = await train({
         model, data, transform: chain(usam(rho), sgd(eta)), loss: lossFn, batchSize: data.y.length, steps: p.steps,
         rng: rng.fork(`order-${label}`), progress: 'silent', logEvery: Math.max(1, Math.floor(p.steps / p.checkpoints)),
