@@ -137,7 +137,7 @@ export async function seedE6(p: E6Params, seed: number): Promise<E6Seed> {
         return denseTopSingular(model.params[i].dataSync(), rows, cols).sigma;
       });
       const r = trainContinual({
-        model, tasks: p.tasks, stepsPerTask: p.stepsPerTask, batch: p.batch, lr: p.lr, regulariser: arm, lambda, spectralK: K, powerIters: POWER_STEPS,
+        model, tasks: p.tasks, stepsPerTask: p.stepsPerTask, batch: p.batch, lr: p.lr, regulariser: arm, lambda, spectralK: K, powerIters: POWER_STEPS, sigmaSteps: 0,
         rng: rng.fork('train'), task: (t) => ({ ...base, y: taskLabels[t] }),
       });
       const acc = r.taskAccuracy;

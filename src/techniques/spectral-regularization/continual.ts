@@ -30,13 +30,15 @@ export interface ContinualOptions {
   /** spectral: exponent k of (sigma^k - 1)^2 and power steps per update */
   spectralK?: number;
   powerIters?: number;
+  /** power steps of the per-task sigma_max report (default 200; 0: no report, `sigmaMax` holds empty rows) */
+  sigmaSteps?: number;
   rng: Rng;
 }
 
 export interface ContinualResult {
   /** per task: accuracy on its own training set after its last step */
   taskAccuracy: number[];
-  /** per task: top singular value of each weight matrix at its end (200 power steps from a random start) */
+  /** per task: top singular value of each weight matrix at its end (`sigmaSteps` power steps from a random start; empty when 0) */
   sigmaMax: number[][];
   /** false when the loss became non-finite (the remaining tasks are then NaN) */
   finite: boolean;
@@ -102,9 +104,9 @@ export function trainContinual(o: ContinualOptions): ContinualResult {
       const logits = predictBatched((x) => model.apply(x), data);
       res.taskAccuracy.push(res.finite ? accuracy(argmaxRows(logits.dataSync(), logits.shape[1]!), data.y) : NaN);
       logits.dispose();
-      res.sigmaMax.push(mats.map((i) => {
+      res.sigmaMax.push((o.sigmaSteps ?? 200) === 0 ? [] : mats.map((i) => {
         const [r, c] = model.params[i].shape;
-        return powerSingular(model.params[i].dataSync(), r, c, 200, undefined, o.rng.fork(`sigma${t}-${i}`)).sigma;
+        return powerSingular(model.params[i].dataSync(), r, c, o.sigmaSteps ?? 200, undefined, o.rng.fork(`sigma${t}-${i}`)).sigma;
       }));
     }
     res.trackedSigma = spectral ? spectral.sigmas() : null;
