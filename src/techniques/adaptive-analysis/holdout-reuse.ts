@@ -10,6 +10,7 @@
 import type { Rng } from '../../random/rng.js';
 import { empiricalMean, Thresholdout, type ThresholdoutOptions } from './mechanisms.js';
 
+/** One mechanism's results in `holdoutReuse`, each array indexed like `ks`; accuracies are fractions in [0, 1]. */
 export interface ReuseResult {
   /** number of features used, per k */
   used: number[];
@@ -47,6 +48,7 @@ function accuracy(x: Float64Array, y: Float64Array, n: number, d: number, feats:
   return correct;
 }
 
+/** How the holdout is queried: plain holdout means ('empirical') or through Thresholdout with the given options. */
 export type ReuseMechanism = { kind: 'empirical' } | { kind: 'thresholdout'; options: ThresholdoutOptions };
 
 /**

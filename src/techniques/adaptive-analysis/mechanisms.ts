@@ -29,6 +29,7 @@ export function noisyMean(values: ArrayLike<number>, sd: number, rng: Rng): numb
   return empiricalMean(values) + sd * rng.normal();
 }
 
+/** Parameters of the Thresholdout mechanism. */
 export interface ThresholdoutOptions {
   /** T: the base threshold on |holdout - training| */
   threshold: number;

@@ -10,6 +10,7 @@
  */
 import type { Rng } from '../../random/rng.js';
 
+/** Errors of the mechanism's answers at each checkpoint of `adaptiveQueryStream` (true answers are all 1/2). */
 export interface StreamResult {
   /** the number of queries answered at each checkpoint */
   queries: number[];

@@ -10,6 +10,7 @@ import type { Model } from '../../models/model.js';
 import type { BatchAugmentation } from '../../train/loop.js';
 import { crossEntropy } from '../../train/losses.js';
 
+/** Attack settings: ball radius `eps`, ascent `steps` of size `stepSize` in the `norm` ball, and an optional [min, max] range to clip inputs to. */
 export interface PgdOptions {
   eps: number;
   steps: number;

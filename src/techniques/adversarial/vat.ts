@@ -12,6 +12,7 @@ import type { Rng } from '../../random/rng.js';
 import type { Penalty } from '../../train/loop.js';
 import { logSoftmax } from '../../train/losses.js';
 
+/** Settings of the virtual adversarial perturbation (radius, power-iteration step and count, random stream). */
 export interface VatOptions {
   /** length of the virtual adversarial perturbation */
   eps: number;
@@ -65,6 +66,7 @@ export function vatLoss(model: Model, x: tf.Tensor, opts: VatOptions, params?: r
   });
 }
 
+/** VAT settings plus the model, the unlabeled pool, its batch size and the penalty weight. */
 export interface VatPenaltyOptions extends VatOptions {
   model: Model;
   /** the unlabeled pool; each call draws `batchSize` examples from it */

@@ -8,6 +8,7 @@
  */
 import { linearAssignment } from './hungarian.js';
 
+/** Pairing cost between a data row and a noise row: Euclidean distance or squared distance. */
 export type AssignmentCost = 'distance' | 'squared';
 
 /** The B x B cost matrix between data rows and noise rows (B x d each, row-major). */

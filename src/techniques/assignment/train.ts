@@ -40,9 +40,11 @@ export interface EpsModelOptions {
   onBatch?: (x0: Float64Array, drawn: Float64Array, given: Float64Array) => void;
 }
 
+/** A trained eps-network: the noise predictor (EMA weights if enabled), the evaluation history, and disposal. */
 export interface EpsModel {
   eps: StepEps;
   history: TrainRecord[];
+  /** Frees the network's tensors; `eps` must not be called afterwards. */
   dispose(): void;
 }
 

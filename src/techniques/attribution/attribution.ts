@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../models/model.js';
 
+/** An attribution method: maps a batch of inputs and target classes to per-input attribution maps of the inputs' shape. */
 export interface Attribution {
   readonly name: string;
   /** inputs [batch, ...]; targets: one class index per input */

@@ -7,8 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../random/rng.js';
 import type { Attribution } from './attribution.js';
 
+/** How noisy attributions are aggregated: their mean (SmoothGrad), mean of squares (SmoothGrad-Squared) or variance (VarGrad). */
 export type TunnelType = 'smoothgrad' | 'smoothgrad_sq' | 'vargrad';
 
+/** Settings of a `NoiseTunnel`; `type` defaults to 'smoothgrad' and `chunk` to 256. */
 export interface NoiseTunnelOptions {
   /** number of noisy samples per input */
   nSamples: number;
@@ -20,6 +22,7 @@ export interface NoiseTunnelOptions {
   chunk?: number;
 }
 
+/** Wraps an attribution method: attributes Gaussian-noised copies of each input and aggregates them per `TunnelType`. */
 export class NoiseTunnel implements Attribution {
   readonly name: string;
   constructor(readonly method: Attribution, readonly opts: NoiseTunnelOptions) {

@@ -20,6 +20,7 @@ function checkTargets(name: string, inputs: tf.Tensor, targets: ArrayLike<number
   if (targets.length !== inputs.shape[0]) throw new Error(`${name}.attribute: ${targets.length} targets for a batch of ${inputs.shape[0]}`);
 }
 
+/** Settings of `IntegratedGradients`. */
 export interface IntegratedGradientsOptions {
   /** quadrature intervals along the path (the trapezoid rule evaluates steps + 1 points) */
   steps: number;
@@ -76,6 +77,7 @@ export class IntegratedGradients implements Attribution {
   }
 }
 
+/** Settings of `ExpectedGradients`. */
 export interface ExpectedGradientsOptions {
   /** the reference distribution: a batch of inputs (usually training data) */
   references: tf.Tensor;

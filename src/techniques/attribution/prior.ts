@@ -11,6 +11,7 @@ import type { Rng } from '../../random/rng.js';
 import type { Penalty } from '../../train/loop.js';
 import { targetScore } from './attribution.js';
 
+/** Settings of the total-variation attribution prior: the model, reference inputs, penalty weight `lambda`, random stream and map shape. */
 export interface SmoothnessPriorOptions {
   model: Model;
   /** references to draw x' from (usually the training inputs), each of the inputs' size */

@@ -15,6 +15,7 @@ export function betaSample(alpha: number, rng: Rng): number {
   return a / (a + b);
 }
 
+/** Mixup augmentation: mixes each batch with a permutation of itself at one lambda ~ Beta(alpha, alpha), alpha > 0, so the loss is lambda L(y) + (1 - lambda) L(y_perm). */
 export function mixup(alpha: number): BatchAugmentation {
   if (!(alpha > 0)) throw new Error(`mixup: alpha must be > 0, got ${alpha}`);
   return ({ x, y }, rng) => {

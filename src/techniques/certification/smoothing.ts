@@ -13,8 +13,10 @@ import type { Model } from '../../models/model.js';
 import type { Rng } from '../../random/rng.js';
 import { betaIncomplete, betaQuantile, normalQuantile } from '../../stats/distributions.js';
 
+/** Class index (-1) returned when the smoothed classifier abstains. */
 export const ABSTAIN = -1;
 
+/** Gaussian smoothing settings: noise standard deviation `sigma` (input units), random stream, and noisy copies per forward pass (default 500). */
 export interface SmoothingOptions {
   sigma: number;
   rng: Rng;
@@ -71,6 +73,7 @@ export function predict(model: Model, x: tf.Tensor, n: number, alpha: number, op
   return binomialTestHalf(counts[a], counts[a] + counts[b]) > alpha ? ABSTAIN : a;
 }
 
+/** The result of `certify`: class, certified l2 radius sigma * Phi^-1(pA), and the bound pA. */
 export interface Certificate {
   /** the certified class, or ABSTAIN */
   prediction: number;

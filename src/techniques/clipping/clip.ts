@@ -25,7 +25,9 @@ export const clipScalar = (v: number, c: number): number => (v > c ? c : v < -c 
 /** A 1-D zero-mean noise law: a sampler and its survival function P(xi > t). */
 export interface Noise1d {
   name: string;
+  /** One draw of the noise. */
   sample(rng: Rng): number;
+  /** P(xi > t), in [0, 1]. */
   survival(t: number): number;
   /** lower end of the support (-Infinity if none) */
   lower: number;

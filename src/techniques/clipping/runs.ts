@@ -2,6 +2,7 @@
 import type { Rng } from '../../random/rng.js';
 import { clipByNorm, clipScalar, type Noise1d } from './clip.js';
 
+/** Settings of `clippedSgd1d`: curvature `mu`, minimiser `xStar`, start `x0`, the step schedule and the step count. */
 export interface ClippedSgdOptions {
   mu: number;
   xStar: number;

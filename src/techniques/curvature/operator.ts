@@ -10,8 +10,10 @@ import { hessianVectorProduct, type ParamLoss } from './hvp.js';
 // the dense vector helpers the estimators are written in (src/linalg), part of this toolkit's API too
 export { axpy, dot, gaussianVector, norm, normalize, orthogonalize, rademacherVector, scale } from '../../linalg/vectors.js';
 
+/** A symmetric linear map on R^dim given only by its matrix-vector product (e.g. a Hessian-vector product). */
 export interface SymmetricOperator {
   readonly dim: number;
+  /** The product A v, as a new vector of length `dim`. */
   apply(v: Float64Array): Float64Array;
 }
 

@@ -5,6 +5,7 @@
  */
 import { axpy, dot, type SymmetricOperator } from './operator.js';
 
+/** The result of `conjugateGradient`: the solution, the iterations (operator products) used and the final relative residual. */
 export interface CgResult {
   x: Float64Array;
   iterations: number;

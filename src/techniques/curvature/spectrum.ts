@@ -13,6 +13,7 @@ import { jacobiEigen } from '../../linalg/eigen.js';
 // the exact reference solver (src/linalg), part of this toolkit's API too
 export { jacobiEigen };
 
+/** Eigenvalues (largest magnitude first) with their unit eigenvectors, and the operator applications spent. */
 export interface EigenResult {
   values: number[];
   vectors: Float64Array[];
@@ -54,6 +55,7 @@ export function powerIteration(op: SymmetricOperator, opts: { k?: number; maxIte
   return { values, vectors, iterations };
 }
 
+/** A symmetric tridiagonal matrix: diagonal `alpha` (m entries) and off-diagonal `beta` (m - 1). */
 export interface Tridiagonal {
   alpha: number[];
   beta: number[];
@@ -93,6 +95,7 @@ export function lanczosEigenvalues(op: SymmetricOperator, opts: { k?: number; st
   return tridiagonalEigen(t).values.sort((x, y) => y - x).slice(0, k);
 }
 
+/** A Monte Carlo trace estimate: mean over `samples` probes and its standard error. */
 export interface TraceEstimate {
   mean: number;
   /** standard error of the mean over probes */
@@ -113,6 +116,7 @@ export function hutchinsonTrace(op: SymmetricOperator, opts: { samples?: number;
   return { mean, stderr: sd / Math.sqrt(n), samples: n };
 }
 
+/** A stochastic Lanczos quadrature estimate of the spectral density, as parallel arrays of nodes, weights and run indices. */
 export interface SpectralDensity {
   /** Ritz values of every run, with their quadrature weights (each run's weights sum to 1/runs) */
   nodes: number[];

@@ -18,6 +18,7 @@ export function exactTrace(op: SymmetricOperator): number {
   return t;
 }
 
+/** Settings of the inner conjugate-gradient solve: damping, maximum iterations and relative residual tolerance. */
 export interface NewtonCgOptions {
   /** added to the operator: solves (A + damping I) d = -g */
   damping: number;
@@ -25,6 +26,7 @@ export interface NewtonCgOptions {
   tol: number;
 }
 
+/** The outcome of one `newtonCgStep`: new point and objective, accepted step size, search direction and costs. */
 export interface NewtonCgStep {
   /** the new point (the old one when the line search found no decrease) */
   theta: Float64Array;

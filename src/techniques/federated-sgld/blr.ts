@@ -6,12 +6,15 @@
  */
 import { spdInverse, matVec, type Gaussian, type Mat } from './gaussian.js';
 
+/** One client's data: feature rows `xs` (length d each) and their targets `ys`. */
 export interface Client { xs: Float64Array[]; ys: number[] }
+/** A federated Bayesian linear regression: the clients, noise sd `sigma`, prior sd `tau` and dimension `d`. */
 export interface FederatedBlr { clients: Client[]; sigma: number; tau: number; d: number }
 
 /** Natural parameters (precision P, shift h: log density = -theta^T P theta / 2 + h . theta + const). */
 export interface Natural { precision: Mat; shift: number[] }
 
+/** Natural parameters of client s's factor l_s = p(D_s | theta) p(theta)^(1/S); throws if there is no client s. */
 export function localFactor(p: FederatedBlr, s: number): Natural {
   const c = p.clients[s];
   if (!c) throw new Error(`localFactor: no client ${s} (there are ${p.clients.length})`);
@@ -27,11 +30,13 @@ export function localFactor(p: FederatedBlr, s: number): Natural {
   return { precision, shift };
 }
 
+/** The Gaussian N(P^-1 h, P^-1) with natural parameters (P, h); P must be positive definite. */
 export function toGaussian(n: Natural): Gaussian {
   const cov = spdInverse(n.precision);
   return { mean: matVec(cov, n.shift), cov };
 }
 
+/** Natural parameters of the product of Gaussian factors (precisions and shifts summed); needs at least one factor. */
 export function productOf(ns: Natural[]): Natural {
   const d = ns[0].shift.length;
   return {

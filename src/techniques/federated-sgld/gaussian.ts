@@ -35,9 +35,12 @@ export function symFunction(a: Mat, f: (x: number) => number): Mat {
   return Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => values.reduce((s, l, k) => s + vectors[i][k] * f(l) * vectors[j][k], 0)));
 }
 
+/** The matrix product A B. */
 export const matMul = (a: Mat, b: Mat): Mat => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
+/** The matrix-vector product A x. */
 export const matVec = (a: Mat, x: ArrayLike<number>): number[] => a.map((r) => r.reduce((s, v, k) => s + v * x[k], 0));
 
+/** Inverse of a symmetric positive-definite matrix by eigendecomposition; throws if an eigenvalue is <= 0. */
 export function spdInverse(a: Mat): Mat {
   return symFunction(a, (x) => {
     if (!(x > 0)) throw new Error(`spdInverse: matrix is not positive definite (eigenvalue ${x})`);
@@ -45,6 +48,7 @@ export function spdInverse(a: Mat): Mat {
   });
 }
 
+/** Symmetric square root of a positive-semidefinite matrix (tiny negative eigenvalues clamped to 0); throws on a clearly negative one. */
 export function spdSqrt(a: Mat): Mat {
   return symFunction(a, (x) => {
     if (x < -1e-12 * Math.max(1, Math.abs(x))) throw new Error(`spdSqrt: matrix has a negative eigenvalue ${x}`);
@@ -52,6 +56,7 @@ export function spdSqrt(a: Mat): Mat {
   });
 }
 
+/** A multivariate normal N(mean, cov). */
 export interface Gaussian { mean: number[]; cov: Mat }
 
 /** Squared 2-Wasserstein distance between two Gaussians. */

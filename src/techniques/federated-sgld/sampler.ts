@@ -37,6 +37,7 @@ function cachedFactor(p: FederatedBlr, s: number): Natural {
   return fs[s];
 }
 
+/** Settings of `runChains`: chain count and length, burn-in, thinning, client schedule, step size, minibatch and method. */
 export interface ChainOptions {
   chains: number;
   /** Langevin steps per chain, of which the first burnIn are discarded */
@@ -111,6 +112,7 @@ export function addDrift(p: FederatedBlr, s: number, theta: ArrayLike<number>, b
   }
 }
 
+/** Natural parameters of the product of Gaussian factors (precisions and shifts summed); needs at least one factor. */
 export function sumNatural(ns: Natural[]): Natural {
   const d = ns[0].shift.length;
   return {

@@ -36,9 +36,11 @@ export interface FpScoreOptions {
 export interface FpScoreNet {
   score: TimeScore;
   losses: number[];
+  /** Frees the network's tensors; `score` must not be called afterwards. */
   dispose(): void;
 }
 
+/** Trains a time-conditioned score network on `data` (n points of dimension d, row-major) by DSM plus the weighted Fokker-Planck residual penalty. */
 export async function trainFpScore(process: NoisingProcess, data: Float64Array, d: number, opts: FpScoreOptions): Promise<FpScoreNet> {
   const n = data.length / d;
   if (!(Number.isInteger(d) && d >= 1 && Number.isInteger(n) && n >= 2)) throw new Error(`trainFpScore: need d >= 1 dividing data.length (${data.length}) and at least 2 points, got d=${d}`);

@@ -12,10 +12,12 @@ import type { ParamLoss } from '../curvature/hvp.js';
 import { unflatten } from '../../util/flat.js';
 import { directionalDerivative } from './jvp.js';
 
+/** Cosine similarity a . b / (|a| |b|), in [-1, 1] (NaN if either vector is zero). */
 export function cosine(a: Float64Array, b: Float64Array): number {
   return dot(a, b) / (norm(a) * norm(b));
 }
 
+/** A forward-gradient estimate and the directional derivative it was built from. */
 export interface ForwardGradient {
   /** the gradient estimate, flat over the concatenated params */
   estimate: Float64Array;

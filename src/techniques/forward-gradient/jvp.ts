@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 /** A function of a list of tensors (parameters or inputs) to one tensor. */
 export type TensorFunction = (xs: tf.Tensor[]) => tf.Tensor;
 
+/** The value f(x) and Jacobian-vector product J v from one forward-mode pass. */
 export interface JvpResult {
   /** f(x) */
   value: tf.Tensor;

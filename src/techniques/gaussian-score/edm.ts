@@ -52,7 +52,7 @@ export interface EdmTrainOptions {
   pStd?: number;
   rng: Rng;
   /** called every `every` steps (and at the last) with the denoiser as it is then */
-  checkpoint?: { every: number; call: (step: number, denoise: Denoiser) => void };
+  checkpoint?: { every: number; /** receives the step number and the denoiser as it is then */ call: (step: number, denoise: Denoiser) => void };
 }
 
 /** A trained EDM denoiser. */
@@ -62,6 +62,7 @@ export interface EdmNet {
   sigmaData: number;
   /** the training loss at about 50 evenly spaced steps */
   losses: number[];
+  /** Frees the network's tensors; `denoise` must not be called afterwards. */
   dispose(): void;
 }
 

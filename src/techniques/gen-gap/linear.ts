@@ -9,8 +9,10 @@
  */
 import type { Rng } from '../../random/rng.js';
 
+/** A sampled training set of the linear model: n rows `xs` of dimension d, targets `ys`, true weights `wStar` and noise sd `sigma`. */
 export interface Regression { d: number; n: number; xs: Float64Array[]; ys: Float64Array; wStar: Float64Array; sigma: number }
 
+/** Draws n examples x ~ N(0, I_d), y = x . wStar + N(0, sigma^2). */
 export function sampleRegression(d: number, n: number, wStar: ArrayLike<number>, sigma: number, rng: Rng): Regression {
   if (!(d >= 1 && n >= 1) || wStar.length !== d) throw new Error(`sampleRegression: need d, n >= 1 and w* of length d (d ${d}, n ${n}, w* ${wStar.length})`);
   const xs = Array.from({ length: n }, () => Float64Array.from({ length: d }, () => rng.normal()));
