@@ -9,8 +9,16 @@ import { displayBundle } from '../util/display.js';
 import { describeClaimed, fmt, formatP, type Verdict } from './kit/verdict.js';
 import type { ClaimResult } from './types.js';
 
+/**
+ * MIME type under which `showResult` puts a claim's whole result in a notebook output, so runs and tests can
+ * read it back.
+ */
 export const RESULT_MIME = 'application/vnd.noiselab.result+json';
 
+/**
+ * The machine-readable result a claim notebook displays under `RESULT_MIME`: id, scale, parameters, verdict,
+ * rows, and the number of figures.
+ */
 export interface NotebookResult {
   id: string;
   scale: string;
@@ -47,6 +55,10 @@ export function verdictMarkdown(id: string, scale: string, v: Verdict): string {
   return lines.join('\n');
 }
 
+/**
+ * Displays a claim's result in the notebook: a one-line summary, the verdict as markdown tables, and the whole
+ * result under `RESULT_MIME`; outside a notebook it logs the summary line.
+ */
 export function showResult(id: string, scale: string, params: unknown, result: ClaimResult): void {
   const v = result.verdict;
   const text = `${id} ${v.status} (${scale}): ${v.summary}`;

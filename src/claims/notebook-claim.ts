@@ -21,6 +21,10 @@ export const notebookPath = (claim: Pick<Claim<any>, 'id' | 'slug'>): string =>
 /** The kernel the claim notebooks need is registered (npm run setup does it). */
 export const canRunNotebooks = (): boolean => listKernelSpecs().has('noiselab');
 
+/**
+ * Options of `runClaimNotebook`: scale, seeds (default: the scale's), worker processes, where the executed
+ * notebook goes, PNG renderer, per-cell timeout and abort signal.
+ */
 export interface NotebookClaimOptions {
   scale: Scale;
   seeds?: number[];
@@ -34,6 +38,7 @@ export interface NotebookClaimOptions {
   signal?: AbortSignal;
 }
 
+/** A claim notebook's run: how it ended, the executed notebook, the result it showed, and its figures. */
 export interface NotebookClaimRun {
   run: RunResult;
   /** the executed notebook as written */
@@ -44,6 +49,11 @@ export interface NotebookClaimRun {
   figures: Figure[];
 }
 
+/**
+ * Executes the claim's notebook with the scale (and seeds) as parameters, writes the executed copy to
+ * `opts.output`, and reads back the result and figures it showed; throws when a completed run did not show its
+ * result exactly once.
+ */
 export async function runClaimNotebook<P extends BaseParams>(claim: Claim<P, any>, opts: NotebookClaimOptions): Promise<NotebookClaimRun> {
   const run = await runNotebook(notebookPath(claim), opts.output, {
     parameters: { scale: opts.scale, ...(opts.seeds ? { seeds: opts.seeds } : {}) },

@@ -17,6 +17,10 @@ export function compareIds(a: string, b: string): number {
   return a[0] === b[0] ? Number(a.slice(1)) - Number(b.slice(1)) : a.localeCompare(b);
 }
 
+/**
+ * Every claim module in this folder, sorted by id (cached after the first call); throws on a module that exports
+ * no `claim` or whose id does not match its file name.
+ */
 export async function loadClaims(): Promise<Claim<any>[]> {
   if (cache) return cache;
   const dir = dirname(fileURLToPath(import.meta.url));
@@ -32,6 +36,7 @@ export async function loadClaims(): Promise<Claim<any>[]> {
   return cache;
 }
 
+/** The registered claim with this id (case-insensitive); throws listing the registered ids when there is none. */
 export async function getClaim(id: string): Promise<Claim<any>> {
   const all = await loadClaims();
   const c = all.find((x) => x.id.toLowerCase() === id.toLowerCase());

@@ -27,6 +27,7 @@ import type { BaseParams, Claim, Scale } from './types.js';
 import type { RedisTarget } from '../queue/redis.js';
 import type { Sweep } from '../queue/sweep.js';
 
+/** Options of `reproduce`: which claims (default all) at which scale, and how to run them. */
 export interface ReproduceOptions {
   ids?: string[];
   scale: Scale;
@@ -45,9 +46,11 @@ export interface ReproduceOptions {
   timeout?: number;
   /** run the seeds on the queue in this Redis (noiselab worker processes) instead of here */
   queue?: { target: RedisTarget; seedTimeoutSec: number; attempts: number };
+  /** receives each progress line (default: written to stderr) */
   log?: (line: string) => void;
 }
 
+/** What `reproduce` did for one claim: computed, reused or skipped, the record written, or the error. */
 export interface ReproduceOutcome {
   id: string;
   ok: boolean;
@@ -61,6 +64,10 @@ export interface ReproduceOutcome {
   error?: string;
 }
 
+/**
+ * Runs the selected claims at a scale, stores each result and its history, writes the verdicts of record, and
+ * rebuilds the report; returns one outcome per claim (a failed claim is an outcome with `error`, not a throw).
+ */
 export async function reproduce(opts: ReproduceOptions): Promise<ReproduceOutcome[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const dir = opts.outDir ?? resultsDir();

@@ -41,6 +41,7 @@ function mergeKnobs(base: unknown, over: unknown, who: string, path: string): un
   return out;
 }
 
+/** Options of `runClaim`: worker processes and a callback as seeds finish. */
 export interface RunOptions {
   /** processes to spread seeds over; 1 runs them here (default: NOISELAB_WORKERS or 1) */
   workers?: number;

@@ -1,7 +1,9 @@
 /** What every claim provides: its catalogue entry, three scales of parameters, and one experiment. */
 import type { Figure } from '../figures/plotly.js';
 
+/** The scales every claim defines parameters for: 'smoke' (a quick check, never a record), 'ci' and 'full'. */
 export const SCALES = ['smoke', 'ci', 'full'] as const;
+/** A claim's scale: 'smoke', 'ci' or 'full'. */
 export type Scale = (typeof SCALES)[number];
 
 export type { Verdict, VerdictStatus } from './kit/verdict.js';
@@ -12,6 +14,7 @@ export interface BaseParams {
   seeds: number[];
 }
 
+/** A claim's summarized result: per-seed rows, the verdict, and figures. */
 export interface ClaimResult {
   /** one row per seed and arm (raw measurements) */
   rows: Record<string, string | number | boolean | null>[];
@@ -40,7 +43,9 @@ export interface Claim<P extends BaseParams = BaseParams, S = unknown> {
    */
   rule: string;
   scales: Record<Scale, P>;
+  /** Measures one seed, independently of the others; the result must be JSON-serialisable. */
   seed(params: P, seed: number): S | Promise<S>;
+  /** Turns every seed's measurements (in the order of `params.seeds`) into rows, the verdict and figures. */
   summarize(params: P, perSeed: S[]): ClaimResult;
 }
 

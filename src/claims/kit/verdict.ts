@@ -26,9 +26,15 @@ import {
   binomialOneSidedP, clopperPearson, slopeEstimate, tEstimate, tOneSidedP, tostP, tTwoSidedP, type Estimate,
 } from '../../stats/tests.js';
 
+/** The overall outcome of a claim (how it is decided: see the module comment). */
 export type VerdictStatus = 'reproduced' | 'partly reproduced' | 'not reproduced' | 'inconclusive';
+/** Every verdict status, in display order. */
 export const VERDICT_STATUSES: readonly VerdictStatus[] = ['reproduced', 'partly reproduced', 'not reproduced', 'inconclusive'];
 
+/**
+ * What a claim states of one effect, fixed before the run: a direction, an equivalence, a non-inferiority or a
+ * difference, with margins in the effect's units.
+ */
 export type Claimed =
   /** the effect lies on side `sign` of `reference` (default 0) by at least `smallest` */
   | { kind: 'direction'; sign: 1 | -1; smallest: number; reference?: number }
@@ -39,9 +45,15 @@ export type Claimed =
   /** the effect differs from `reference` (default 0), either way, by at least `smallest` */
   | { kind: 'difference'; smallest: number; reference?: number };
 
+/** The statistical test behind an effect's p-value. */
 export type TestName = 'paired t' | 't' | 'two-sided t' | 'TOST equivalence' | 'non-inferiority t' | 'exact binomial' | 'exact sign' | 'slope t';
+/** The outcome of one effect against what was claimed of it. */
 export type Outcome = 'holds' | 'fails' | 'inconclusive';
 
+/**
+ * One tested quantity: its estimate with a two-sided interval at `level`, the test and p-value, what was claimed
+ * of it, and the outcome.
+ */
 export interface Effect {
   /** identifier (camelCase), stable across runs: records and tests refer to it */
   key: string;
@@ -66,6 +78,7 @@ export interface Effect {
   digits: number;
 }
 
+/** A measured condition the claim needs in order to be meaningful; an unmet premise makes the verdict inconclusive. */
 export interface Premise {
   key: string;
   label: string;
@@ -77,6 +90,10 @@ export interface Premise {
   digits: number;
 }
 
+/**
+ * An exact identity an instrument must satisfy, |value - reference| <= tolerance; a failed check makes the
+ * verdict inconclusive.
+ */
 export interface ExactCheck {
   key: string;
   label: string;
@@ -86,6 +103,10 @@ export interface ExactCheck {
   holds: boolean;
 }
 
+/**
+ * A claim's structured verdict: status, generated summary, effects, premise, exact checks, the reasons for the
+ * status, and every number by key.
+ */
 export interface Verdict {
   status: VerdictStatus;
   /** generated from the fields below */
@@ -101,6 +122,10 @@ export interface Verdict {
   numbers: Record<string, number>;
 }
 
+/**
+ * Options of the effect builders: unit (default none), the claim part tested (default 'claim'), whether it
+ * decides the verdict (default true), printed decimals (default 3).
+ */
 export interface EffectOptions {
   unit?: string;
   part?: string;
@@ -243,6 +268,7 @@ export function check(key: string, label: string, value: number, reference: numb
 // ---------------------------------------------------------------------------------------------
 // the verdict
 
+/** What `verdict` decides from: the effects, plus an optional headline, premise, exact checks and extra numbers. */
 export interface VerdictInput {
   effects: Effect[];
   /** key of the headline effect (default: the first deciding one) */
@@ -253,6 +279,10 @@ export interface VerdictInput {
   numbers?: Record<string, number>;
 }
 
+/**
+ * Decides the status from the effects, premise and checks (see the module comment) and adds the summary, reasons
+ * and numbers; throws on a repeated key, no deciding effect, or an unknown headline.
+ */
 export function verdict(input: VerdictInput): Verdict {
   const { effects } = input;
   const premises = input.premise ?? [];
@@ -308,6 +338,7 @@ export function fmt(x: number, digits = 3): string {
   return x.toFixed(digits);
 }
 
+/** A p-value as text: "p = 0.012" (two significant digits), or "p < 0.0001". */
 export function formatP(p: number): string {
   return p < 1e-4 ? 'p < 0.0001' : `p = ${p.toPrecision(2)}`;
 }
