@@ -22,6 +22,7 @@ import { ridgeFromGram } from './fits.js';
 import { gaussianMatrix, gram, matTVec, matVec, sqDist } from './linalg.js';
 import { mpExpectation } from './marchenko-pastur.js';
 
+/** The model-collapse setting: dimension, downstream and per-generation sample sizes, and the two label-noise sds. */
 export interface CollapseSetting {
   /** input dimension */
   d: number;
@@ -77,6 +78,7 @@ export function optimalCollapseRidge(s: CollapseSetting, n: number, signal: numb
   return Math.exp((lo + hi) / 2);
 }
 
+/** A downstream estimator in `collapseChain`: a name and its ridge penalty as a function of the generation. */
 export interface CollapseArm {
   name: string;
   /** the downstream ridge lambda at generation n (0: OLS) */

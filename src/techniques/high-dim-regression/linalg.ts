@@ -141,6 +141,7 @@ export function solveSpd(a: Float64Array, n: number, b: ArrayLike<number>, shift
   return choleskySolve(cholesky(m, n), n, b);
 }
 
+/** The inner product a . b; throws if the lengths differ. */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`dot: lengths ${a.length} and ${b.length} differ`);
   let s = 0;

@@ -28,6 +28,7 @@ export interface InterpolantFields {
   logDensity: (x: Float64Array, t: number) => Float64Array;
 }
 
+/** The exact velocity, score, denoiser and log density of interpolant `I` from N(0, I) to the mixture `target`. */
 export function gmmInterpolantFields(I: Interpolant, target: Gmm): InterpolantFields {
   const noise = (t: number) => Math.sqrt(I.alpha(t) ** 2 + I.gamma(t) ** 2);
   const score: TimeField = (x, t) => noisedScore(target, x, I.beta(t), noise(t));

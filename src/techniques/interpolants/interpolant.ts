@@ -8,10 +8,15 @@
 /** The coefficients of an interpolant and their time derivatives. */
 export interface Interpolant {
   readonly name: string;
+  /** Coefficient of x0 at time t in [0, 1] (1 at t = 0, 0 at t = 1). */
   alpha(t: number): number;
+  /** Coefficient of x1 at time t in [0, 1] (0 at t = 0, 1 at t = 1). */
   beta(t: number): number;
+  /** Coefficient of the latent z at time t in [0, 1] (0 at both ends). */
   gamma(t: number): number;
+  /** alpha'(t). */
   dAlpha(t: number): number;
+  /** beta'(t). */
   dBeta(t: number): number;
   /** gamma'(t); infinite at t = 0 and 1 for gamma = sqrt(a t (1 - t)) */
   dGamma(t: number): number;

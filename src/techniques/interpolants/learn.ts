@@ -35,6 +35,7 @@ export interface LearnedFields {
   score: TimeField;
   /** the training loss at about 50 evenly spaced steps */
   losses: number[];
+  /** Frees the network's tensors; `velocity` and `score` must not be called afterwards. */
   dispose(): void;
 }
 

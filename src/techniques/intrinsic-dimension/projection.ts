@@ -19,6 +19,7 @@ export interface Projection {
   readonly d: number;
   /** P z for z of shape [d]; returns shape [D] */
   apply(z: tf.Tensor1D): tf.Tensor1D;
+  /** Frees the projection's tensors. */
   dispose(): void;
 }
 

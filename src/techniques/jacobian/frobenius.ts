@@ -40,6 +40,7 @@ export function jacobianProjection(model: Model, x: tf.Tensor, rng: Rng, params?
   });
 }
 
+/** Settings of `jacobianPenalty`: the model, penalty weight `lambda` (>= 0), random projections per example (default 1) and random stream. */
 export interface JacobianPenaltyOptions {
   model: Model;
   lambda: number;

@@ -10,6 +10,7 @@
 import type { Rng } from '../../random/rng.js';
 import { logKernelMoment } from './theory.js';
 
+/** Per-bandwidth, per-test-point KDE statistics (see the module comment): m1, m2, participation ratio, largest share, ln rho - ln rho_h. */
 export interface KdeStatistics {
   /** [bandwidth][test point] */
   m1: number[][];

@@ -25,6 +25,7 @@ export function softmaxRows(z: ArrayLike<number>, states: number, actions: numbe
   return out;
 }
 
+/** One value-iteration run: policy suboptimality and acted-on q-values at each checkpoint. */
 export interface ViRun {
   /** mean over states of v* - v^{pi_k}, at each checkpoint k */
   suboptimality: number[];
@@ -35,6 +36,7 @@ export interface ViRun {
   identityError?: number;
 }
 
+/** Settings of a value-iteration run: iteration count, evaluation checkpoints, error sd, random stream and optional shared errors. */
 export interface ViOptions {
   iterations: number;
   /** the iterations k at which pi_k is evaluated */

@@ -4,6 +4,7 @@
  */
 import type { Rng } from '../../random/rng.js';
 
+/** A finite MDP with S states, A actions and discount `gamma` in [0, 1); rewards and transitions as flat row-major arrays. */
 export interface Mdp {
   states: number;
   actions: number;

@@ -8,6 +8,7 @@
  */
 import type { Rng } from '../../random/rng.js';
 
+/** Labels after corruption, with a per-example flag (1 = changed). */
 export interface NoisyLabels {
   y: Int32Array;
   /** which labels were changed */

@@ -48,6 +48,7 @@ export function smoothGradient(p: Lasso, w: ArrayLike<number>, out?: Float64Arra
   return g;
 }
 
+/** The l1 norm sum_i |w_i|. */
 export const l1 = (w: ArrayLike<number>) => { let s = 0; for (let i = 0; i < w.length; i++) s += Math.abs(w[i]); return s; };
 
 /** The lasso objective (1/2n)|y - X w|^2 + lambda |w|_1. */
@@ -74,6 +75,7 @@ export function smoothness(p: Lasso, iterations = 500): number {
   return ev;
 }
 
+/** The soft-thresholding operator sign(x) max(|x| - t, 0) (the prox of t |.|). */
 export const softThreshold = (x: number, t: number) => (x > t ? x - t : x < -t ? x + t : 0);
 
 /**

@@ -43,6 +43,7 @@ export function perturbImage(image: ArrayLike<number>, segments: Int32Array, mas
   return Float32Array.from(image, (v, i) => ((mask >> segments[i]) & 1 ? v : hide));
 }
 
+/** Number of set bits of a coalition mask (the coalition's size). */
 export const popcount = (z: number): number => { let c = 0; for (let v = z; v; v &= v - 1) c++; return c; };
 
 /** LIME's kernel weight of a coalition of size k out of M: sqrt(exp(-d^2 / width^2)), d = 1 - sqrt(k / M). */

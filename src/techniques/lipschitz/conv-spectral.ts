@@ -12,6 +12,7 @@
 import type { Rng } from '../../random/rng.js';
 import { jacobiEigen } from '../../linalg/eigen.js';
 
+/** A 2-D convolution kernel: its values and shape [kh, kw, cIn, cOut]. */
 export interface ConvKernel {
   /** [kh, kw, cIn, cOut] row-major values */
   values: Float64Array | Float32Array;

@@ -18,6 +18,7 @@ import type { Rng } from '../../random/rng.js';
 /** A per-example loss: inputs [n, ...] -> losses [n]. */
 export type ExampleLoss = (x: tf.Tensor) => tf.Tensor1D;
 
+/** ELLE's random triple: two points `xa`, `xb` in the eps-ball and a mixing weight `alpha` in [0, 1] per example. */
 export interface LinearityDraw {
   xa: tf.Tensor;
   xb: tf.Tensor;

@@ -17,6 +17,7 @@ import { adam } from '../../train/transforms.js';
 import { pgd } from '../adversarial/pgd.js';
 import { ellePenalty, gradAlignPenalty } from './penalties.js';
 
+/** The regulariser added to FGSM training: none ('fgsm'), ELLE, or GradAlign. */
 export type SingleStepMethod = 'fgsm' | 'elle' | 'gradAlign';
 
 /** Per-example cross-entropy [n]. */
@@ -59,6 +60,7 @@ export function robustAccuracy(model: Model, data: Dataset, eps: number, steps: 
   return correct / n;
 }
 
+/** Settings of `trainSingleStep`. */
 export interface SingleStepOptions {
   model: Model;
   train: Dataset;
@@ -75,6 +77,7 @@ export interface SingleStepOptions {
   rng: Rng;
 }
 
+/** Evaluation after one epoch: clean, FGSM and PGD accuracy on the evaluation set (fractions in [0, 1]) and training time. */
 export interface EpochRecord {
   epoch: number;
   clean: number;
@@ -84,6 +87,7 @@ export interface EpochRecord {
   seconds: number;
 }
 
+/** The per-epoch records of `trainSingleStep` and how training ended. */
 export interface SingleStepResult {
   epochs: EpochRecord[];
   status: 'ok' | 'diverged' | 'interrupted';
