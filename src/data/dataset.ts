@@ -2,6 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/rng.js';
 
+/**
+ * A labelled dataset in memory: n examples of shape `featureShape` as row-major float32 values, and int32 labels
+ * in [0, numClasses).
+ */
 export interface Dataset {
   name: string;
   /** n * prod(featureShape) values */
@@ -12,10 +16,12 @@ export interface Dataset {
   numClasses: number;
 }
 
+/** Number of examples. */
 export function size(ds: Dataset): number {
   return ds.y.length;
 }
 
+/** Number of values in one example (the product of `featureShape`). */
 export function featureSize(ds: Dataset): number {
   return ds.featureShape.reduce((a, b) => a * b, 1);
 }

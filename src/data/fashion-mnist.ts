@@ -11,11 +11,17 @@ import type { Dataset } from './dataset.js';
 import { head } from './dataset.js';
 import { projectRoot } from '../util/paths.js';
 
+/** The ten Fashion-MNIST class names, indexed by label. */
 export const FMNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
 
+/**
+ * Where Fashion-MNIST is read from: the shipped subset, the full set (must be installed), or 'auto' (the full
+ * set if present, else the subset).
+ */
 export type FmnistSource = 'subset' | 'full' | 'auto';
+/** The official training split (60k examples; 5k in the subset) or test split (10k; 1k in the subset). */
 export type Split = 'train' | 'test';
 
 const FILES: Record<Split, [string, string]> = {
@@ -23,10 +29,15 @@ const FILES: Record<Split, [string, string]> = {
   test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],
 };
 
+/**
+ * Folders searched for the full dataset, in order: the project's data/fashion-mnist/, then Debian's
+ * /usr/share/datasets/fashion-mnist/.
+ */
 export function fullDatasetDirs(): string[] {
   return [join(projectRoot(), 'data', 'fashion-mnist'), '/usr/share/datasets/fashion-mnist'];
 }
 
+/** The folder of the shipped subset (the first 5k training and 1k test examples). */
 export function subsetDir(): string {
   return join(projectRoot(), 'data', 'fashion-mnist-subset');
 }
@@ -68,6 +79,10 @@ export function readFmnistDir(dir: string, split: Split): Dataset {
   return { name: `fashion-mnist/${split}`, x, y, featureShape: [h, w, 1], numClasses: 10 };
 }
 
+/**
+ * Options of `loadFashionMnist`: split (default 'train'), source (default 'auto'), an example limit, or a folder
+ * to read instead.
+ */
 export interface FmnistOptions {
   split?: Split;
   /** 'subset' (shipped), 'full' (must exist), or 'auto' (full if present, else the subset) */
@@ -78,6 +93,10 @@ export interface FmnistOptions {
   dir?: string;
 }
 
+/**
+ * One Fashion-MNIST split as a Dataset of [28, 28, 1] images with pixels scaled to [0, 1] and labels 0-9; throws
+ * when source 'full' is asked for and not installed.
+ */
 export function loadFashionMnist(opts: FmnistOptions = {}): Dataset {
   const split = opts.split ?? 'train';
   const source = opts.source ?? 'auto';

@@ -6,11 +6,13 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../util/fs.js';
 
+/** An idx array of unsigned bytes: its dimensions and its values in row-major order. */
 export interface IdxArray {
   dims: number[];
   data: Uint8Array;
 }
 
+/** An error in reading a data file; the message starts with the file's path (kept in `file`). */
 export class DataFileError extends Error {
   constructor(readonly file: string, detail: string) {
     super(`${file}: ${detail}`);
@@ -23,6 +25,10 @@ const MAX_ELEMENTS = 2 ** 31 - 1;
 /** Fashion-MNIST's largest file is 47 MB; a gzip stream inflating past this is refused, not allocated. */
 const MAX_INFLATED = 2 ** 29;
 
+/**
+ * Parses idx bytes (gunzipped first when gzip-compressed; unsigned-byte values, rank 1 to 4); `data` is a view
+ * into the (inflated) bytes; errors name `file`.
+ */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   let buf = bytes;
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
@@ -51,6 +57,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   return { dims, data: buf.subarray(header, header + count) };
 }
 
+/** Reads and parses an idx file, gzipped or not; every error is a DataFileError naming the file. */
 export function readIdx(file: string): IdxArray {
   let bytes: Uint8Array;
   try {
@@ -61,6 +68,7 @@ export function readIdx(file: string): IdxArray {
   return parseIdx(bytes, file);
 }
 
+/** The idx bytes of an array, gzip-compressed (level 9) unless `gzip` is false. */
 export function encodeIdx(arr: IdxArray, gzip = true): Uint8Array {
   const header = Buffer.alloc(4 + 4 * arr.dims.length);
   header[2] = UBYTE;
@@ -70,6 +78,7 @@ export function encodeIdx(arr: IdxArray, gzip = true): Uint8Array {
   return gzip ? gzipSync(raw, { level: 9 }) : raw;
 }
 
+/** Writes an idx file atomically, gzip-compressed when its name ends in .gz. */
 export function writeIdx(file: string, arr: IdxArray): void {
   writeFileAtomic(file, encodeIdx(arr, file.endsWith('.gz')));
 }

@@ -37,6 +37,10 @@ export function spirals(n: number, k: number, noise: number, rng: Rng): Dataset 
   return make('spirals', pts, y, k);
 }
 
+/**
+ * A Gaussian mixture in any dimension: the component means, one isotropic standard deviation shared by all, and
+ * optional weights.
+ */
 export interface MixtureSpec {
   means: number[][];
   std: number;

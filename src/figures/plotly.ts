@@ -7,11 +7,16 @@ import { mean, tInterval } from '../stats/bootstrap.js';
 import { displayBundle, inNotebook } from '../util/display.js';
 import { sharedRenderer } from './render.js';
 
+/** A plotly figure as plain JSON: its traces and layout. */
 export interface Figure {
   data: Record<string, unknown>[];
   layout: Record<string, unknown>;
 }
 
+/**
+ * One line of `lineFigure`: its points, optional lower and upper interval bounds drawn as error bars, and the
+ * draw mode (default 'lines').
+ */
 export interface Series {
   name: string;
   x: number[];

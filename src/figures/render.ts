@@ -27,6 +27,7 @@ export function plotlyBundlePath(): string {
   return require.resolve('plotly.js-dist-min/plotly.min.js');
 }
 
+/** Starts headless Chromium (the one `chromiumPath` finds) through playwright-core; throws when none is installed. */
 export async function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error('no Chromium: install Debian\'s chromium (npm run setup does) or set NOISELAB_CHROMIUM');
@@ -34,6 +35,7 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
+/** Size and pixel ratio of a PNG drawn by `FigureRenderer.png`. */
 export interface ImageOptions {
   /** pixels; default: the figure's layout size, else 720 x 420 */
   width?: number;
@@ -42,6 +44,10 @@ export interface ImageOptions {
   scale?: number;
 }
 
+/**
+ * Draws plotly figures as PNGs with plotly.js in one headless Chromium page, started on first use; `close` it
+ * when done.
+ */
 export class FigureRenderer {
   private browser: Browser | null = null;
   private page: Page | null = null;
@@ -77,6 +83,7 @@ export class FigureRenderer {
     return run;
   }
 
+  /** Closes the browser; a later `png` call starts a new one. */
   async close(): Promise<void> {
     const b = this.browser;
     this.browser = this.page = null;

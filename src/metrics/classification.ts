@@ -12,6 +12,7 @@ export function argmaxRows(values: ArrayLike<number>, k: number): Int32Array {
   return out;
 }
 
+/** Share of predictions equal to their labels, in [0, 1] (NaN when there are none); throws when the lengths differ. */
 export function accuracy(pred: ArrayLike<number>, labels: ArrayLike<number>): number {
   if (pred.length !== labels.length) throw new Error(`accuracy: ${pred.length} predictions vs ${labels.length} labels`);
   let hit = 0;
@@ -32,6 +33,10 @@ export function softmaxRows(logits: ArrayLike<number>, k: number): Float64Array 
   return out;
 }
 
+/**
+ * One equal-width confidence bin [lo, hi) of a reliability diagram: its example count, mean top-1 confidence and
+ * accuracy (NaN when empty).
+ */
 export interface ReliabilityBin { lo: number; hi: number; count: number; confidence: number; accuracy: number }
 
 /** Equal-width confidence bins (top-1 confidence), as in Guo et al. 2017. */
@@ -78,6 +83,7 @@ export function labelEntropy(y: Int32Array, classes: number): number {
   return counts.reduce((h, c) => (c ? h - (c / y.length) * Math.log(c / y.length) : h), 0);
 }
 
+/** The risk-coverage curve of selective classification and the area under it (AURC). */
 export interface RiskCoverage {
   /** coverage i/n for i = 1..n, accepting the i most confident predictions */
   coverage: Float64Array;

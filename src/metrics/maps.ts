@@ -35,6 +35,7 @@ export function ranks(a: ArrayLike<number>): Float64Array {
   return r;
 }
 
+/** Pearson correlation of two equal-length sequences, in [-1, 1] (NaN when either is constant). */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`pearson: lengths ${a.length} and ${b.length} differ`);
   const n = a.length;

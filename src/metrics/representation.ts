@@ -71,6 +71,10 @@ export function projectOntoColumns(features: ArrayLike<number>, d: number, W: Ar
   return { coords, rank: r };
 }
 
+/**
+ * Within-class and overall mean cosine distances of features, and the class separation they give (see
+ * `cosineSpread`).
+ */
 export interface CosineSpread {
   /** mean cosine distance (1 - cos) between distinct examples of the same class, averaged over classes */
   within: number;

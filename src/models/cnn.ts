@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/rng.js';
 import { initStd, normalVariable, zerosVariable, type Init, type Model } from './model.js';
 
+/**
+ * Architecture of `cnn`: input shape, conv channels, hidden dense widths, number of classes, and initialisation
+ * (default 'he').
+ */
 export interface CnnSpec {
   /** [height, width, channels] of one input */
   inputShape: [number, number, number];

@@ -3,6 +3,10 @@ import { dense } from '../engine/ops/dense.js';
 import type { Rng } from '../random/rng.js';
 import { activate, initStd, normalVariable, onesVariable, zerosVariable, type Activation, type Init, type Model } from './model.js';
 
+/**
+ * Architecture of `mlp`: layer widths, activation (default 'relu'), initialisation (default 'he') and optional
+ * LayerNorm.
+ */
 export interface MlpSpec {
   /** layer widths from input to output, e.g. [784, 256, 256, 10] */
   sizes: number[];

@@ -6,6 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/rng.js';
 
+/**
+ * A network as named parameter variables and pure functions of (input, parameters) giving logits and penultimate
+ * features.
+ */
 export interface Model {
   readonly name: string;
   readonly params: tf.Variable[];
@@ -15,17 +19,27 @@ export interface Model {
   apply(x: tf.Tensor, params?: readonly tf.Tensor[]): tf.Tensor2D;
   /** penultimate-layer representation [batch, features] */
   features(x: tf.Tensor, params?: readonly tf.Tensor[]): tf.Tensor2D;
+  /** Frees the model's variables and any other tensors it holds. */
   dispose(): void;
 }
 
+/**
+ * Weight initialisation: He (std sqrt(2 / fanIn)), Glorot (std sqrt(2 / (fanIn + fanOut))), or a given standard
+ * deviation.
+ */
 export type Init = 'he' | 'glorot' | { std: number };
 
+/**
+ * Standard deviation of the normal initial weights of a layer with `fanIn` inputs and `fanOut` outputs under
+ * `init`.
+ */
 export function initStd(init: Init, fanIn: number, fanOut: number): number {
   if (init === 'he') return Math.sqrt(2 / fanIn);
   if (init === 'glorot') return Math.sqrt(2 / (fanIn + fanOut));
   return init.std;
 }
 
+/** Total number of scalar parameters of the model. */
 export function countParams(model: Model): number {
   return model.params.reduce((n, p) => n + p.size, 0);
 }
@@ -35,10 +49,12 @@ export function normalVariable(rng: Rng, shape: number[], std: number, name: str
   return tf.tidy(() => tf.variable(rng.normalTensor(shape, 0, std), true, uniqueName(name)));
 }
 
+/** A trainable variable of zeros (e.g. a bias); `name` gets a suffix that makes it unique. */
 export function zerosVariable(shape: number[], name: string): tf.Variable {
   return tf.tidy(() => tf.variable(tf.zeros(shape), true, uniqueName(name)));
 }
 
+/** A trainable variable of ones (e.g. a norm gain); `name` gets a suffix that makes it unique. */
 export function onesVariable(shape: number[], name: string): tf.Variable {
   return tf.tidy(() => tf.variable(tf.ones(shape), true, uniqueName(name)));
 }
@@ -49,8 +65,10 @@ function uniqueName(name: string): string {
   return `${name}_${++counter}`;
 }
 
+/** A hidden-layer activation: ReLU, tanh, or none ('linear'). */
 export type Activation = 'relu' | 'tanh' | 'linear';
 
+/** Applies the activation `act` elementwise. */
 export function activate(x: tf.Tensor, act: Activation): tf.Tensor {
   if (act === 'relu') return tf.relu(x);
   if (act === 'tanh') return tf.tanh(x);

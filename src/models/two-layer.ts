@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/rng.js';
 import { normalVariable, type Model } from './model.js';
 
+/** Input dimension, width and initialisation of `twoLayerRelu`. */
 export interface TwoLayerSpec {
   inputDim: number;
   /** number of hidden neurons m (even) */
@@ -17,6 +18,10 @@ export interface TwoLayerSpec {
   initStd: number;
 }
 
+/**
+ * The two-layer ReLU network above, first layer W [inputDim, width] ~ N(0, initStd^2) drawn from `rng` (its only
+ * parameter); throws unless width is even and >= 2.
+ */
 export function twoLayerRelu(spec: TwoLayerSpec, rng: Rng): Model {
   const { inputDim, width } = spec;
   if (!(width >= 2 && width % 2 === 0)) throw new Error(`twoLayerRelu: width must be an even number >= 2, got ${width}`);
