@@ -6,6 +6,7 @@
  */
 import type { Schedule } from '../../train/transforms.js';
 
+/** Settings of `oneCycle`: peak rate `maxLr` (> 0), the step budget (>= 3) and the shape of the cycle. */
 export interface OneCycleOptions {
   maxLr: number;
   totalSteps: number;
@@ -17,6 +18,7 @@ export interface OneCycleOptions {
   finalDiv?: number;
 }
 
+/** The one-cycle schedule: maps a step (0-based) to its learning rate. */
 export function oneCycle(opts: OneCycleOptions): Schedule & ((step: number) => number) {
   const { maxLr, totalSteps } = opts;
   const pct = opts.pctUp ?? 0.45;

@@ -11,6 +11,7 @@ import { train } from '../../train/loop.js';
 import type { LossFn } from '../../train/losses.js';
 import type { GradientTransformation, Schedule } from '../../train/transforms.js';
 
+/** Settings of the range test: optimizer, the rate sweep's range and length, batch size, random stream, loss and loss smoothing. */
 export interface RangeTestOptions {
   /** the optimizer to test, as a function of its learning-rate schedule */
   optimizer: (lr: Schedule) => GradientTransformation<any>;
@@ -24,6 +25,7 @@ export interface RangeTestOptions {
   smoothing?: number;
 }
 
+/** The rate tried at each step with its raw and smoothed loss, and the suggested rate. */
 export interface RangeTestResult {
   lrs: number[];
   losses: number[];

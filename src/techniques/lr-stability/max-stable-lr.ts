@@ -10,6 +10,7 @@ export interface StabilityProbe {
   stable: boolean;
 }
 
+/** The outcome of `maxStableLr`: the stability bracket [lr, unstableLr] and every probe. */
 export interface MaxStableLr {
   /** largest rate found stable (the lower end of the final bracket) */
   lr: number;
@@ -19,6 +20,7 @@ export interface MaxStableLr {
   probes: StabilityProbe[];
 }
 
+/** Settings of the geometric scan from `start` and the log-space bisection of the bracket. */
 export interface MaxStableLrOptions {
   /** first rate tried */
   start: number;

@@ -18,6 +18,7 @@ export interface Sphere {
   d: number;
 }
 
+/** The unit sphere S^(k-1) in the first k coordinates of R^d; needs integers 1 <= k <= d. */
 export function sphere(k: number, d: number): Sphere {
   if (!(Number.isInteger(k) && k >= 1 && Number.isInteger(d) && d >= k)) throw new Error(`sphere: need integers 1 <= k <= d, got k=${k}, d=${d}`);
   return { k, d };

@@ -13,6 +13,7 @@
 import { frob2, matMul, matMulT, symmetricFunction, tMatMul } from './linalg.js';
 import { fromReduced, sensingGram, toReduced, type Sensing } from './sensing.js';
 
+/** A matrix-sensing problem: the n1 x n2 target `mStar` (row-major) and the sensing's Gram, or null for the population loss. */
 export interface SensingProblem {
   n1: number;
   n2: number;
@@ -30,6 +31,7 @@ export function sensingProblem(op: Sensing | null, mStar: Float64Array, n1: numb
   return { n1, n2, mStar, gram: op ? sensingGram(op) : null, symmetric: op?.symmetric ?? false };
 }
 
+/** The recorded error curve of a factored gradient-descent run. */
 export interface GdTrace {
   /** iterations at which the error was recorded (0 = init) */
   t: number[];
@@ -37,6 +39,7 @@ export interface GdTrace {
   err: number[];
 }
 
+/** Settings of factored gradient descent: step size `eta`, step count, recording interval and early stop. */
 export interface GdOptions {
   eta: number;
   steps: number;

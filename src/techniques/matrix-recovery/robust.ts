@@ -11,6 +11,7 @@ import type { Rng } from '../../random/rng.js';
 import { frob2, matMul, matMulT } from './linalg.js';
 import { fromReduced, toReduced, type Sensing } from './sensing.js';
 
+/** Symmetric n x n matrix sensing with m measurements, some corrupted by outliers. */
 export interface RobustProblem {
   n: number;
   m: number;
@@ -45,6 +46,7 @@ export function robustProblem(op: Sensing, mStar: Float64Array, outliers: number
   return { n, m: op.m, rows, y, mStar, corrupted, noise };
 }
 
+/** Settings of `recoverLowRank`: loss (mean |r| or mean r^2 / 2), initial step, per-step decay, step count and recording interval. */
 export interface RecoveryOptions {
   loss: 'l1' | 'l2';
   eta0: number;

@@ -6,6 +6,7 @@
 import type { Rng } from '../../random/rng.js';
 import { matMulT } from './linalg.js';
 
+/** m linear measurements <A_i, Z> of n1 x n2 matrices, the A_i stored as flattened rows. */
 export interface Sensing {
   n1: number;
   n2: number;

@@ -46,6 +46,7 @@ export interface NoisyClassifier {
   /** grad_x log p_phi(y_i | x_t) at the n x d points x, for one class y or one per point */
   likelihoodScore(x: Float64Array, t: number, y: number | Int32Array): Float64Array;
   losses: number[];
+  /** Frees the network's tensors; the classifier must not be used afterwards. */
   dispose(): void;
 }
 

@@ -12,8 +12,10 @@ export interface Layer64 {
   fanOut: number;
 }
 
+/** A float64 MLP as its layers, input to output (hidden layers tanh, the last linear). */
 export type Mlp64 = Layer64[];
 
+/** Throws (naming `fn`) unless the net has layers whose kernel, bias and widths agree. */
 export function checkMlp64(fn: string, net: Mlp64): void {
   if (!net.length) throw new Error(`${fn}: net has no layers`);
   net.forEach((l, i) => {
@@ -42,6 +44,7 @@ function layerOut(l: Layer64, x: ArrayLike<number>, hidden: boolean): Float64Arr
   return y;
 }
 
+/** The network's output at one input x (length fanIn of the first layer). */
 export function forward64(net: Mlp64, x: ArrayLike<number>): Float64Array {
   if (x.length !== net[0].fanIn) throw new Error(`forward64: x has ${x.length} entries, the net takes ${net[0].fanIn}`);
   let h: Float64Array = Float64Array.from(x);

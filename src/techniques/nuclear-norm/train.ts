@@ -9,6 +9,7 @@
 import type { Rng } from '../../random/rng.js';
 import { checkMlp64, type Layer64, type Mlp64 } from './mlp64.js';
 
+/** Settings of `trainNuclear`: data, the widths of h and g, penalty weight `lambda`, noise scale `sigma`, and Adam's steps, batch size and rate. */
 export interface NuclearTrainOptions {
   /** inputs, n x d row-major */
   x: Float64Array;
@@ -119,6 +120,7 @@ export function nuclearLossGrad(h: Mlp64, g: Mlp64, xs: Float64Array[], ys: Floa
   return { loss, gh, gg };
 }
 
+/** Trains f = g o h by Adam on the penalised loss; returns both nets and the last step's minibatch loss (penalty included). */
 export function trainNuclear(o: NuclearTrainOptions): { h: Mlp64; g: Mlp64; finalLoss: number } {
   const d = o.hSizes[0], out = o.gSizes[o.gSizes.length - 1], code = o.hSizes[o.hSizes.length - 1];
   if (o.gSizes[0] !== code) throw new Error(`trainNuclear: gSizes must start at h's code width ${code}, got [${o.gSizes}]`);

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addDecayedWeights, chain, scaleByLearningRate, type GradientTransformation, type Schedule } from '../../train/transforms.js';
 
+/** State of `scaleBySai`: the per-tensor g-SNR (null before the first step) and the momentum buffers. */
 export interface SaiState {
   /** g-SNR per parameter tensor, fixed at the first step */
   gsnr: number[] | null;

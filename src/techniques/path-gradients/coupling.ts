@@ -12,20 +12,23 @@
  * sample by sample while the total estimator keeps the score term's variance.
  */
 export type Theta = readonly number[];
+/** Number of flow parameters: theta = [a, b, alpha, beta, gamma, delta]. */
 export const THETA_SIZE = 6;
 
 /** A target: unnormalised log density and its gradient in x. */
-export interface Target { logP(x1: number, x2: number): number; gradLogP(x1: number, x2: number): [number, number] }
+export interface Target { /** log p(x), up to a constant */ logP(x1: number, x2: number): number; /** grad_x log p(x) */ gradLogP(x1: number, x2: number): [number, number] }
 
 function checkTheta(fn: string, t: Theta): void {
   if (t.length !== THETA_SIZE || t.some((v) => !Number.isFinite(v))) throw new Error(`${fn}: theta must be ${THETA_SIZE} finite numbers, got [${t.join(', ')}]`);
 }
 
+/** The flow x = T_theta(z) at one base point z. */
 export function forward(t: Theta, z1: number, z2: number): [number, number] {
   const x1 = z1 * Math.exp(t[0]) + t[1];
   return [x1, z2 * Math.exp(t[2] * x1 + t[3]) + t[4] * x1 + t[5]];
 }
 
+/** The inverse z = T_theta^-1(x) at one point x. */
 export function inverse(t: Theta, x1: number, x2: number): [number, number] {
   return [(x1 - t[1]) * Math.exp(-t[0]), (x2 - t[4] * x1 - t[5]) * Math.exp(-(t[2] * x1 + t[3]))];
 }
