@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
+/** A Jupyter kernelspec: its name, its folder, and the contents of its kernel.json. */
 export interface KernelSpec {
   name: string;
   /** folder holding kernel.json */

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/fs.js';
 import { jsonErrorLocation } from './json-error.js';
 
+/** A string as nbformat stores it: whole, or as a list of lines to concatenate. */
 export type MultilineString = string | string[];
 
+/** One output of a code cell (nbformat 4): a stream, display data, an execute result or an error. */
 export interface Output {
   output_type: 'stream' | 'display_data' | 'execute_result' | 'error';
   name?: string;
@@ -18,6 +20,10 @@ export interface Output {
   traceback?: string[];
 }
 
+/**
+ * One notebook cell (nbformat 4): its type, source and metadata (tags), and for code cells its outputs and
+ * execution count.
+ */
 export interface Cell {
   id?: string;
   cell_type: 'code' | 'markdown' | 'raw';
@@ -28,6 +34,7 @@ export interface Cell {
   [key: string]: unknown;
 }
 
+/** A notebook as an .ipynb file holds it (nbformat 4): format version, metadata (kernelspec) and cells. */
 export interface Notebook {
   nbformat: number;
   nbformat_minor: number;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { depthExceeds, hasTag, lines, text, type Cell, type Notebook } from './nbformat.js';
 
+/** Notebook parameter values by name (any JSON or YAML value). */
 export type Parameters = Record<string, unknown>;
 
 export class ParameterError extends Error {}

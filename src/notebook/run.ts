@@ -17,6 +17,10 @@ import { addStaticImages } from './static-figures.js';
 export const ERROR_BANNER_TAG = 'noiselab-error-banner';
 export const ERROR_CELL_TAG = 'noiselab-error-cell';
 
+/**
+ * Options of `runNotebook`: parameters, kernel, working directory, timeouts, environment, callbacks and static
+ * figures.
+ */
 export interface RunOptions {
   /** values for the parameters cell */
   parameters?: Parameters;
@@ -57,8 +61,13 @@ export interface RunOptions {
   staticFigures?: FigureRenderer;
 }
 
+/** How a notebook run ended: every cell ran, a cell failed (an error or a timeout), or the run was aborted. */
 export type RunStatus = 'completed' | 'failed' | 'interrupted';
 
+/**
+ * What `runNotebook` did: input and output paths, how the run ended and the failing cell, counts of cells,
+ * duration, kernel and backend.
+ */
 export interface RunResult {
   input: string;
   output: string;

@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { UsageError } from '../util/errors.js';
 
+/** A Redis server to connect to, as `parseRedisUrl` reads it from a redis:// or rediss:// URL. */
 export interface RedisTarget {
   /** the URL as given (for messages) */
   url: string;

@@ -40,6 +40,7 @@ export function useNormalFiller(f: NormalFiller | null): void {
 /** Below this many values a native call costs more than it saves. */
 const NATIVE_MIN = 256;
 
+/** A seeded random stream (xoshiro128**), the same on every backend and machine; `fork` derives independent streams. */
 export class Rng {
   // state in an Int32Array: uint32 words in object fields would be boxed as heap numbers by V8
   private readonly s = new Int32Array(4);
@@ -132,6 +133,7 @@ export class Rng {
     return p;
   }
 
+  /** `n` draws of N(mean, std^2) as float32, the same numbers as `n` calls of `normal()`. */
   normalArray(n: number, mean = 0, std = 1): Float32Array {
     const a = new Float32Array(n);
     if (nativeNormals && n >= NATIVE_MIN) {
@@ -145,6 +147,7 @@ export class Rng {
     return a;
   }
 
+  /** `n` draws uniform in [lo, hi), as float32. */
   uniformArray(n: number, lo = 0, hi = 1): Float32Array {
     const a = new Float32Array(n);
     for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * this.uniform();
@@ -156,6 +159,7 @@ export class Rng {
     return tf.tensor(this.normalArray(sizeOf(shape), mean, std), shape, 'float32');
   }
 
+  /** A float32 tensor of draws uniform in [lo, hi) from this stream (the same on every backend). */
   uniformTensor(shape: number[], lo = 0, hi = 1): tf.Tensor {
     return tf.tensor(this.uniformArray(sizeOf(shape), lo, hi), shape, 'float32');
   }

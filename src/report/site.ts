@@ -25,6 +25,7 @@ import { countText, csvReport, effectText, markdownReport, reportRows, type Repo
 import { figureHtml, notebookHtml, type StaticImage } from './notebook-html.js';
 import { updateReadme } from './readme.js';
 
+/** Options of `buildSite`: where the results are and the site goes, a PNG renderer, and a README to update. */
 export interface SiteOptions {
   /** where the results are (default data/results) */
   resultsDir?: string;
@@ -36,6 +37,10 @@ export interface SiteOptions {
   readme?: string;
 }
 
+/**
+ * What `buildSite` wrote: the site folder and its index.html, the numbers of claim pages, figures and PNG
+ * images, and the REPORT.md path.
+ */
 export interface SiteSummary {
   dir: string;
   index: string;
@@ -47,6 +52,10 @@ export interface SiteSummary {
 
 const STATUS_CLASS = (s: string) => s.replace(/\s+/g, '-');
 
+/**
+ * Builds the static site (index and one page per claim), REPORT.md and results.csv from the latest results,
+ * replacing the previous site only when the build succeeds.
+ */
 export async function buildSite(opts: SiteOptions = {}): Promise<SiteSummary> {
   const results = opts.resultsDir ?? resultsDir();
   const out = opts.outDir ?? join(results, 'site');

@@ -52,6 +52,10 @@ export function codeVersion(root = projectRoot()): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/**
+ * A run kept in a claim's history: its record plus the run id, the code version it ran, and the hash of its
+ * parameters.
+ */
 export interface StoredRun extends RunRecord {
   run: string;
   code: string;

@@ -18,6 +18,10 @@ import { writeFileAtomic } from '../util/fs.js';
 import { gitCommit } from '../util/git.js';
 import { projectRoot } from '../util/paths.js';
 
+/**
+ * Where a record came from: hashes of its code, lockfile, native sources and shipped data; backend, threads,
+ * CPU, Node and tfjs versions; git commit and whether the tree was dirty; date and runtime in seconds.
+ */
 export interface Provenance {
   /** hash of the claim module (with only this record's scale of its settings) and every src/ module it imports, transitively */
   code: string;
@@ -36,6 +40,10 @@ export interface Provenance {
   runtimeSec: number;
 }
 
+/**
+ * A verdict of record (data/records/<ID>.<scale>.json): seeds, parameters, verdict, per-seed rows when small,
+ * and provenance.
+ */
 export interface ClaimRecord {
   id: string;
   scale: Scale;
@@ -52,6 +60,7 @@ export const ROW_LIMIT = 400;
 export const recordsDir = (): string => process.env.NOISELAB_RECORDS ?? join(projectRoot(), 'data', 'records');
 export const recordPath = (id: string, scale: Scale, dir = recordsDir()): string => join(dir, `${id}.${scale}.json`);
 
+/** The record of a claim at a scale, or null when there is none; throws naming the file when it is unreadable. */
 export function readRecord(id: string, scale: Scale, dir = recordsDir()): ClaimRecord | null {
   const file = recordPath(id, scale, dir);
   if (!existsSync(file)) return null;
@@ -62,6 +71,7 @@ export function readRecord(id: string, scale: Scale, dir = recordsDir()): ClaimR
   }
 }
 
+/** Every ci and full record in `dir`, in file-name order (empty when the folder does not exist). */
 export function readRecords(dir = recordsDir()): ClaimRecord[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => /^[A-Z]\d+\.(ci|full)\.json$/.test(f)).sort().map((f) => {
@@ -297,6 +307,7 @@ export function staleness(rec: ClaimRecord, slug: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // comparing a fresh verdict with the record
 
+/** One difference between a fresh verdict and its record: the claim, the table, row and column, and both values. */
 export interface RecordDifference {
   id: string;
   table: 'status' | 'effects' | 'premise' | 'checks';

@@ -10,6 +10,10 @@ import { writeFileAtomic } from '../util/fs.js';
 import { parseExact, stringifyExact } from '../util/json-exact.js';
 import { resultsDir } from '../util/paths.js';
 
+/**
+ * A claim's run as stored in the results folder: scale, parameters, verdict, rows, figures, backend, commit,
+ * date and duration in seconds.
+ */
 export interface RunRecord {
   id: string;
   scale: Scale;
@@ -29,6 +33,10 @@ export function recordPath(id: string, scale: Scale, dir = resultsDir()): string
   return join(dir, `${id}.${scale}.json`);
 }
 
+/**
+ * Writes the run to <dir>/<ID>.<scale>.json atomically (NaN and infinities kept), replacing the previous one;
+ * returns the path.
+ */
 export function saveRecord(rec: RunRecord, dir = resultsDir()): string {
   const file = recordPath(rec.id, rec.scale, dir);
   writeFileAtomic(file, stringifyExact(rec, 1) + '\n');

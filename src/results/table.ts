@@ -3,8 +3,10 @@ import * as aq from 'arquero';
 import type { ClaimResult } from '../claims/types.js';
 import { displayBundle } from '../util/display.js';
 
+/** An arquero table. */
 export type Table = ReturnType<typeof aq.from>;
 
+/** A claim's result rows as an arquero table. */
 export function resultTable(rows: ClaimResult['rows']): Table {
   return aq.from(rows);
 }
@@ -22,6 +24,7 @@ export function summaryTable(rows: ClaimResult['rows'], by: string): Table {
   return aq.from(rows).groupby(by).rollup(spec);
 }
 
+/** One value of a result row (undefined where the row lacks the column). */
 export type TableCell = ClaimResult['rows'][number][string] | undefined;
 
 /** A cell as a reader wants it: integers as they are, other numbers to 4 significant digits, nothing for missing values. */

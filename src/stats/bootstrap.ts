@@ -2,6 +2,7 @@
 import { Rng } from '../random/rng.js';
 import { studentTQuantile } from './distributions.js';
 
+/** A mean with its interval [lo, hi] at confidence `level` (e.g. 0.95), from `n` values. */
 export interface Interval {
   mean: number;
   lo: number;
@@ -10,12 +11,14 @@ export interface Interval {
   level: number;
 }
 
+/** Arithmetic mean (NaN for no values). */
 export function mean(a: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i];
   return s / a.length;
 }
 
+/** Sample standard deviation (denominator n - 1; 0 for a single value). */
 export function std(a: ArrayLike<number>): number {
   const m = mean(a);
   let s = 0;

@@ -1,6 +1,7 @@
 /** Least-squares fits for slopes and exponents (a power law is a line on log-log axes). */
 import { mean } from './bootstrap.js';
 
+/** A line y = slope x + intercept. */
 export interface LineFit {
   slope: number;
   intercept: number;

@@ -2,6 +2,10 @@
 
 export type SeedOutcome<T> = { seed: number; ok: true; value: T } | { seed: number; ok: false; error: string };
 
+/**
+ * Runs `fn` for each seed in turn; a seed that throws becomes a failed outcome with its message instead of
+ * ending the run.
+ */
 export async function runSeeds<T>(seeds: readonly number[], fn: (seed: number) => T | Promise<T>): Promise<SeedOutcome<T>[]> {
   const out: SeedOutcome<T>[] = [];
   for (const seed of seeds) {

@@ -7,6 +7,10 @@
 import { mean, std } from './bootstrap.js';
 import { betaIncomplete, betaQuantile, studentTCdf, studentTQuantile } from './distributions.js';
 
+/**
+ * A point estimate with its two-sided interval [lo, hi], the number of values behind it, and for t-based
+ * estimates the standard error and degrees of freedom.
+ */
 export interface Estimate {
   estimate: number;
   lo: number;

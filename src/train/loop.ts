@@ -18,6 +18,10 @@ import { createYielder } from '../util/yield.js';
 import { crossEntropy, type LossFn } from './losses.js';
 import type { GradientTransformation, StepContext } from './transforms.js';
 
+/**
+ * Options of `train`: the model, data or objective, gradient transformation, run length, logging, early stopping
+ * and augmentation.
+ */
 export interface TrainOptions {
   model: Model;
   /** the training set, drawn in shuffled batches each epoch; may be left out when `objective` draws its own data */
@@ -90,16 +94,20 @@ export function classification(model: Model, loss: LossFn = crossEntropy(), pena
   };
 }
 
+/** Transforms a training batch before the step (mixup, cutout), drawing from `rng`. */
 export type BatchAugmentation = (batch: Batch, rng: Rng) => Batch;
 
+/** A term added to a batch's classification loss, as a function of its inputs, labels and the parameters. */
 export type Penalty = (x: tf.Tensor, y: tf.Tensor1D, params: readonly tf.Tensor[]) => tf.Scalar;
 
+/** One logged point of a run: the number of steps taken, the training loss, and any metrics `onLog` returned. */
 export interface TrainRecord {
   step: number;
   loss: number;
   [metric: string]: number;
 }
 
+/** How a training run ended, the steps taken, the last loss, and the logged history. */
 export interface TrainResult {
   /** 'interrupted': the abort signal fired; the parameters are those after `steps` steps */
   status: 'ok' | 'diverged' | 'interrupted';
@@ -109,6 +117,10 @@ export interface TrainResult {
   history: TrainRecord[];
 }
 
+/**
+ * Trains `model` in place with `transform` for `steps` (or `epochs`) steps; a non-finite loss ends it as
+ * 'diverged' and an abort as 'interrupted' instead of throwing.
+ */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   // never train silently on tfjs's plain cpu backend: the engine starts itself (and says which backend) on first use
   if (!engineInfo()) await initEngine();

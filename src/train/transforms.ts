@@ -10,6 +10,7 @@ import { adamStep } from '../engine/ops/adam.js';
 import { scaleAll } from '../engine/ops/lists.js';
 import type { Rng } from '../random/rng.js';
 
+/** What every transformation's `update` sees of the current step. */
 export interface StepContext {
   /** 0-based step count */
   step: number;
@@ -22,9 +23,15 @@ export interface StepContext {
   gradAt?: (params: tf.Tensor[]) => tf.Tensor[];
 }
 
+/**
+ * An optimizer component (as in optax): `init` makes its state, `update` maps the incoming updates (at first the
+ * gradients) to new ones; the final updates are added to the parameters.
+ */
 export interface GradientTransformation<S = unknown> {
   readonly name: string;
+  /** Creates the state for these parameters. */
   init(params: readonly tf.Tensor[]): S;
+  /** Maps `updates` (aligned with `params`) to new updates, updating `state` in place. */
   update(updates: tf.Tensor[], state: S, params: readonly tf.Tensor[], ctx: StepContext): tf.Tensor[];
   /** free the state's tensors */
   dispose(state: S): void;
@@ -33,6 +40,7 @@ export interface GradientTransformation<S = unknown> {
 /** A number or a function of the step. */
 export type Schedule = number | ((step: number) => number);
 
+/** The value of a schedule at `step`. */
 export function valueAt(s: Schedule, step: number): number {
   return typeof s === 'number' ? s : s(step);
 }
@@ -77,6 +85,7 @@ export function traceMomentum(beta: number, nesterov = false): GradientTransform
   };
 }
 
+/** Adam's first- and second-moment estimates, one variable per parameter. */
 export interface AdamState { m: tf.Variable[]; v: tf.Variable[] }
 
 /** Adam's rescaling with bias correction (Kingma & Ba). */
@@ -134,9 +143,12 @@ export function addDecayedWeights(wd: number): GradientTransformation<null> {
   return stateless(`wd(${wd})`, (u, _s, params) => u.map((g, i) => g.add(params[i].mul(wd))));
 }
 
+/** Plain gradient descent: the update is -lr(step) * g. */
 export const sgd = (lr: Schedule): GradientTransformation<unknown> => scaleByLearningRate(lr);
+/** SGD with heavy-ball momentum, m <- beta m + g and update -lr(step) * m (Nesterov: -lr(step) * (beta m + g)). */
 export const momentum = (lr: Schedule, beta = 0.9, nesterov = false) =>
   chain(traceMomentum(beta, nesterov), scaleByLearningRate(lr));
+/** Adam (Kingma & Ba) with bias correction, scaled by -lr(step). */
 export const adam = (lr: Schedule, b1 = 0.9, b2 = 0.999, eps = 1e-8) =>
   chain(scaleByAdam(b1, b2, eps), scaleByLearningRate(lr));
 /** AdamW: Adam's rescaling plus decoupled weight decay (Loshchilov & Hutter). */

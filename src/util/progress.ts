@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { kernelHook } from '../kernel/display.js';
 
+/** A progress reporter made by `createProgress`. */
 export interface Progress {
   /** report `done` of `total` units, with an optional note such as the current loss */
   update(done: number, note?: string): void;
@@ -49,6 +50,10 @@ export function progressLine(label: string, done: number, total: number, elapsed
   return `${label} [${bar}] ${done}/${total} ${rate.toFixed(rate < 10 ? 1 : 0)}/s ETA ${formatDuration(eta)}${note ? ` ${note}` : ''}`;
 }
 
+/**
+ * Where progress shows: 'auto' (a notebook display, else a terminal line when stderr is a TTY outside CI, else
+ * nowhere), one of those forced, or 'silent'.
+ */
 export type ProgressMode = 'auto' | 'terminal' | 'notebook' | 'silent';
 
 /** A progress reporter for `total` units of work named `label`, throttled to a few updates a second. */
