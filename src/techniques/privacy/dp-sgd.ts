@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activate, type Activation } from '../../models/model.js';
 import type { Rng } from '../../random/rng.js';
 
+/** An MLP given by its parameter tensors and hidden activation, for per-example gradient computation. */
 export interface DenseStack {
   /** [W0, b0, W1, b1, ...] as the mlp model orders them */
   params: readonly tf.Tensor[];
@@ -16,6 +17,7 @@ export interface DenseStack {
   activation: Activation;
 }
 
+/** The result of `clippedGradientSum`: the summed clipped gradients and the unclipped per-example norms. */
 export interface ClippedSum {
   /** sum over examples of the clipped per-example gradients, aligned with params (caller disposes) */
   sum: tf.Tensor[];

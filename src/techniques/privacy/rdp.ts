@@ -105,6 +105,7 @@ export function rdpDpSgd(q: number, sigma: number, steps: number, orders: readon
   return orders.map((a) => steps * rdpSampledGaussian(q, sigma, a));
 }
 
+/** The RDP-to-(epsilon, delta) conversion: Mironov's 'classic' or Balle et al.'s tighter 'improved'. */
 export type Conversion = 'classic' | 'improved';
 
 /**

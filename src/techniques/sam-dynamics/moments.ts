@@ -10,6 +10,7 @@
  */
 import { assertMat2, eigSym2, matMul2, transpose2, type Mat2 } from './quadratic.js';
 
+/** Mean, covariance and second moment of a 2-D iterate distribution. */
 export interface Moments2 {
   mean: [number, number];
   cov: Mat2;

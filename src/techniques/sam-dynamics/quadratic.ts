@@ -5,6 +5,7 @@
  */
 export type Mat2 = [number, number, number, number];
 
+/** Eigendecomposition of a symmetric 2x2 matrix. */
 export interface Eigen2 {
   /** eigenvalues, ascending */
   values: [number, number];
@@ -12,6 +13,7 @@ export interface Eigen2 {
   vectors: [[number, number], [number, number]];
 }
 
+/** Throws (naming `fn` and `name`) unless m is 4 finite numbers, a row-major 2x2 matrix. */
 function assertMat2(fn: string, name: string, m: readonly number[]): void {
   if (m.length !== 4 || m.some((v) => !Number.isFinite(v))) throw new Error(`${fn}: ${name} must be 4 finite numbers (a 2x2 matrix, row-major), got [${m.join(', ')}]`);
 }
@@ -37,11 +39,17 @@ export function fromEigen(l1: number, l2: number, angle: number): Mat2 {
   return [l1 * c * c + l2 * s * s, off, off, l1 * s * s + l2 * c * c];
 }
 
+/** The product m x of a 2x2 matrix and a 2-vector. */
 export const matVec2 = (m: Mat2, x: ArrayLike<number>): [number, number] => [m[0] * x[0] + m[1] * x[1], m[2] * x[0] + m[3] * x[1]];
+/** The matrix product a b. */
 export const matMul2 = (a: Mat2, b: Mat2): Mat2 => [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]];
+/** The transpose a^T. */
 export const transpose2 = (a: Mat2): Mat2 => [a[0], a[2], a[1], a[3]];
+/** a + s b (s defaults to 1). */
 export const add2 = (a: Mat2, b: Mat2, s = 1): Mat2 => [a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2], a[3] + s * b[3]];
+/** s a. */
 export const scale2 = (a: Mat2, s: number): Mat2 => [s * a[0], s * a[1], s * a[2], s * a[3]];
+/** The 2x2 identity matrix. */
 export const IDENTITY2: Mat2 = [1, 0, 0, 1];
 
 /** Eigenvalues of a general (real) 2x2 matrix, ascending by real part; throws if they are complex. */

@@ -62,6 +62,7 @@ export interface NoisyQuadratic {
   draw(rng: Rng): void;
 }
 
+/** The noisy quadratic with Hessian h and noise covariance sigma (positive semi-definite); xi starts at 0 until the first `draw`. */
 export function noisyQuadratic(h: Mat2, sigma: Mat2): NoisyQuadratic {
   assertMat2('noisyQuadratic', 'h', h); assertMat2('noisyQuadratic', 'sigma', sigma);
   const l11 = Math.sqrt(sigma[0]), l21 = l11 > 0 ? sigma[1] / l11 : 0, l22 = Math.sqrt(sigma[3] - l21 * l21);

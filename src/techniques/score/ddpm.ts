@@ -10,6 +10,7 @@ import { mlp } from '../../models/mlp.js';
 import type { Rng } from '../../random/rng.js';
 import { train, type Objective } from '../../train/loop.js';
 import { adam } from '../../train/transforms.js';
+/** A DDPM noise schedule over T steps: betas[t] and alphaBar[t] = prod_{s <= t} (1 - betas[s]) (t 0-based). */
 export interface Schedule {
   betas: Float64Array;
   alphaBar: Float64Array;
@@ -42,6 +43,7 @@ export function sampleDdpm(eps: EpsilonModel, s: Schedule, n: number, d: number,
   return x;
 }
 
+/** Settings of `trainDdpm`: schedule, MLP widths, Adam's steps, batch size and rate, input-perturbation gamma and random stream. */
 export interface DdpmOptions {
   schedule: Schedule;
   hidden: number[];
@@ -54,7 +56,7 @@ export interface DdpmOptions {
 }
 
 /** Train an eps-network on data (n points of dimension d); its input is (x_t, t / T). */
-export async function trainDdpm(data: Float32Array, d: number, opts: DdpmOptions): Promise<{ eps: EpsilonModel; dispose(): void }> {
+export async function trainDdpm(data: Float32Array, d: number, opts: DdpmOptions): Promise<{ eps: EpsilonModel; /** frees the network's tensors; `eps` must not be called afterwards */ dispose(): void }> {
   const { schedule, rng } = opts;
   const T = schedule.betas.length;
   const n = data.length / d;

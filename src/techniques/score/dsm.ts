@@ -12,13 +12,16 @@ import { train, type Objective } from '../../train/loop.js';
 import { adam } from '../../train/transforms.js';
 import type { NoiseScore } from './mixture.js';
 
+/** A trained noise-conditional score network, its training losses and disposal. */
 export interface ScoreNet {
   score: NoiseScore;
   /** training loss every `steps / 50` steps */
   losses: number[];
+  /** Frees the network's tensors; `score` must not be called afterwards. */
   dispose(): void;
 }
 
+/** Settings of `trainScoreNet`: noise levels (each batch row draws one uniformly), MLP widths, and Adam's steps, batch size and rate. */
 export interface ScoreNetOptions {
   sigmas: number[];
   hidden: number[];

@@ -8,6 +8,7 @@
 import type { Rng } from '../../random/rng.js';
 import type { NoiseScore } from './mixture.js';
 
+/** Settings of `langevin`: noise level, step count, step size a (x += (a/2) score + sqrt(a) z) and random stream. */
 export interface LangevinOptions {
   /** the score's noise level */
   sigma: number;
@@ -28,6 +29,7 @@ export function langevin(score: NoiseScore, init: Float64Array, opts: LangevinOp
   return x;
 }
 
+/** Settings of `annealedLangevin`: decreasing noise levels, steps per level, base step size and random stream. */
 export interface AnnealedOptions {
   /** noise levels, largest first */
   sigmas: number[];

@@ -34,6 +34,7 @@ export interface TimeScoreNet {
   score: TimeScore;
   /** the training loss at about 50 evenly spaced steps */
   losses: number[];
+  /** Frees the network's tensors; `score` must not be called afterwards. */
   dispose(): void;
 }
 

@@ -7,11 +7,13 @@
 import type { Rng } from '../../random/rng.js';
 import { solveSpd } from '../high-dim-regression/linalg.js';
 
+/** A least-squares finite sum: n feature rows (length d each) and their labels. */
 export interface FiniteSumLs {
   features: Float64Array[];
   labels: number[];
 }
 
+/** A finite sum with its exact minimiser `wStar`, minimum `fStar` and worst-component smoothness. */
 export interface FittedLs extends FiniteSumLs {
   wStar: Float64Array;
   fStar: number;
@@ -19,6 +21,7 @@ export interface FittedLs extends FiniteSumLs {
   lMax: number;
 }
 
+/** Solves the normal equations for the exact minimiser and returns the problem with wStar, F(wStar) and lMax; needs n >= 1 labelled rows. */
 export function fitLeastSquares(p: FiniteSumLs): FittedLs {
   const n = p.features.length;
   if (!n || p.labels.length !== n) throw new Error(`fitLeastSquares: need as many labels as examples (${n}), got ${p.labels.length}`);
@@ -31,6 +34,7 @@ export function fitLeastSquares(p: FiniteSumLs): FittedLs {
   return out;
 }
 
+/** F(w) = (1/2n) sum_i (x_i . w - y_i)^2. */
 export function objective(p: FiniteSumLs, w: ArrayLike<number>): number {
   let s = 0;
   p.features.forEach((x, i) => { let r = -p.labels[i]; for (let k = 0; k < x.length; k++) r += x[k] * w[k]; s += r * r; });

@@ -11,6 +11,7 @@
  */
 import type { Rng } from '../../random/rng.js';
 
+/** A streaming least-squares problem: the input covariance's eigenvalues (all > 0) and the label noise sd. */
 export interface StreamingLs {
   /** eigenvalues of E[x x^T] (x is drawn in that eigenbasis) */
   lambdas: number[];
@@ -18,6 +19,7 @@ export interface StreamingLs {
   sigma: number;
 }
 
+/** The constants of Assumption 4.3 for a streaming problem: c, L, M = sigma^2 tr(S), M_V = 1 + tr(S) / c, M_G = M_V + 1, and alphaMax. */
 export interface SgConstants {
   /** strong convexity (lambda_min) */
   c: number;
@@ -35,6 +37,7 @@ function checkProblem(fn: string, p: StreamingLs): void {
   if (!(p.sigma >= 0) || !Number.isFinite(p.sigma)) throw new Error(`${fn}: sigma must be a finite number >= 0, got ${p.sigma}`);
 }
 
+/** The problem's convergence constants (see the module comment); throws on non-positive eigenvalues or a negative sigma. */
 export function sgConstants(p: StreamingLs): SgConstants {
   checkProblem('sgConstants', p);
   const c = Math.min(...p.lambdas), L = Math.max(...p.lambdas), tr = p.lambdas.reduce((a, b) => a + b, 0);
