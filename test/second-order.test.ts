@@ -3,12 +3,14 @@
  * Sigmoid, Softmax, Elu) and the cross-entropy loss have the analytic second derivative, and the
  * Hessian-vector product of an MLP matches finite differences of its gradient.
  */
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { mlp } from '../src/models/mlp.js';
 import { Rng } from '../src/random/rng.js';
 import { hessianVectorProduct } from '../src/techniques/curvature/hvp.js';
 import { crossEntropy, logSoftmax } from '../src/train/losses.js';
+import { projectRoot } from '../src/util/paths.js';
 import { expectNoLeak } from './helpers.js';
 
 const xs = [-1.5, -0.3, 0.2, 1.1];
@@ -188,4 +190,19 @@ describe('second order, op by op', () => {
     expect(Math.max(...viaTf.map((g, i) => Math.abs(g - fd[i])))).toBeGreaterThan(0.05);
     at.dispose();
   });
+});
+
+describe('before the engine starts', () => {
+  it("the curvature tools register the engine's input-based gradients themselves: tanh's H v is exact without initEngine", () => {
+    // a fresh process that never calls initEngine (this one did, in test/setup.ts)
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { hessianVectorProduct } from './src/techniques/curvature/hvp.ts';
+      const hv = hessianVectorProduct(([p]) => tf.sum(tf.tanh(p)), [tf.tensor1d([0.3, -0.7, 1.1])], [tf.tensor1d([1, 2, -1])])[0];
+      console.log(JSON.stringify(Array.from(hv.dataSync())));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot(), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const hv = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[];
+    [0.3, -0.7, 1.1].forEach((t, i) => expect(hv[i]).toBeCloseTo(-2 * Math.tanh(t) * (1 - Math.tanh(t) ** 2) * [1, 2, -1][i], 5));
+  }, 60_000);
 });

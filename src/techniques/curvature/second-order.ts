@@ -16,6 +16,7 @@
  * (Exp, Tanh, Sigmoid, Softmax and Elu are re-registered from their inputs by the engine itself.)
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerHigherOrderGradients } from '../../engine/higher-order-gradients.js';
 
 /** Comparisons and logical ops, by their inputs' names: piecewise constant, so their gradient is zero wherever it exists. */
 const PIECEWISE_CONSTANT: Record<string, string[]> = {
@@ -63,10 +64,15 @@ const LINEAR_BACKWARD: tf.GradConfig[] = [
 
 let registered = false;
 
-/** Registers the gradients above with tfjs, once. */
+/**
+ * Registers the gradients above with tfjs, once, and the engine's input-based gradients of Exp, Tanh,
+ * Sigmoid, Softmax and Elu, which initEngine registers too: a Hessian taken before the engine started
+ * would otherwise silently drop their curvature terms.
+ */
 export function registerSecondOrderGradients(): void {
   if (registered) return;
   registered = true;
+  registerHigherOrderGradients();
   for (const [name, inputs] of Object.entries(PIECEWISE_CONSTANT)) tf.registerGradient(zeroGradient(name, inputs));
   for (const g of LINEAR_BACKWARD) tf.registerGradient(g);
 }
