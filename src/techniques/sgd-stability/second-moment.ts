@@ -147,6 +147,7 @@ export function secondMomentRadius(p: RankOneProblem, eta: number, batch: number
   return r;
 }
 
+/** The coherence measure of `coherence`: sigma = lambdaS / maxSampleSharpness, its two parts, and the mean Hessian's sharpness. */
 export interface Coherence {
   /** lambda_1(S) / max_i lambda_1(H_i) */
   sigma: number;

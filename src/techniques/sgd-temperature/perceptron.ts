@@ -10,6 +10,7 @@
  */
 import type { Rng } from '../../random/rng.js';
 
+/** A perceptron training set: n inputs of dimension d (row-major) and their +-1 labels. */
 export interface PerceptronTask {
   d: number;
   /** row-major inputs [n, d] */
@@ -35,6 +36,7 @@ export function perceptronTask(n: number, d: number, rng: Rng, chi = 0): Percept
   return { d, x, y };
 }
 
+/** Settings of hinge-loss SGD: learning rate, batch size, margin, epoch cap and random stream. */
 export interface HingeSgdOptions {
   lr: number;
   batchSize: number;
@@ -45,6 +47,7 @@ export interface HingeSgdOptions {
   rng: Rng;
 }
 
+/** The end of a hinge-loss SGD run: final weights, steps and time lr x steps, and whether every point was fitted. */
 export interface HingeSgdResult {
   w: Float64Array;
   /** SGD steps taken until the hinge loss was zero on every training point */
@@ -112,6 +115,7 @@ export function teacherError(w: Float64Array): number {
   return Math.atan2(Math.sqrt(perp), w[0]) / Math.PI;
 }
 
+/** The Euclidean norm |w|. */
 export function norm(w: ArrayLike<number>): number {
   let s = 0;
   for (let j = 0; j < w.length; j++) s += w[j] * w[j];

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { globalNorm, type GradientTransformation } from '../../train/transforms.js';
 
+/** Settings of GAM: radius `rho`, flatness weight `alpha` (both > 0) and finite-difference step `r` (default 0.02). */
 export interface GamOptions {
   /** radius of the neighbourhood whose largest gradient norm is penalised (the code's grad_norm_rho, 0.2) */
   rho: number;
@@ -44,6 +45,7 @@ export function gamDirection(g: readonly tf.Tensor[], params: readonly tf.Tensor
   return g.map((gi, i) => tf.add(gi, tf.mul(scale, tf.sub(gAdvStep[i], gAdv[i]))));
 }
 
+/** GAM as a gradient transformation: replaces g by g + alpha grad R (three extra gradients via ctx.gradAt, which the loop must provide). */
 export function gam(opts: GamOptions): GradientTransformation<null> {
   for (const k of ['rho', 'alpha'] as const) if (!(opts[k] > 0)) throw new Error(`gam: ${k} must be > 0, got ${opts[k]}`);
   if (opts.r !== undefined && !(opts.r > 0)) throw new Error(`gam: r must be > 0, got ${opts.r}`);

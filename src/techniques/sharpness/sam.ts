@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradientTransformation } from '../../train/transforms.js';
 
+/** Settings of SAM: ascent radius `rho` (> 0), the adaptive (ASAM) variant and the parameters to perturb. */
 export interface SamOptions {
   rho: number;
   /** ASAM: ascent direction T^2 g / |T g| with T = |theta| + eta */
@@ -32,6 +33,7 @@ export function samPerturbation(g: readonly tf.Tensor[], params: readonly tf.Ten
   });
 }
 
+/** SAM as a gradient transformation: replaces g by the gradient at theta + e(theta) (one extra gradient via ctx.gradAt, which the loop must provide). */
 export function sam(opts: SamOptions): GradientTransformation<null> {
   if (!(opts.rho > 0)) throw new Error(`sam: rho must be > 0, got ${opts.rho}`);
   return {

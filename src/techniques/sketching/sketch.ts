@@ -24,6 +24,7 @@ import type { Rng } from '../../random/rng.js';
 import { minNormFit } from '../high-dim-regression/fits.js';
 import { cholesky, choleskySolve, gaussianMatrix, gram, matVec, outerGram } from '../high-dim-regression/linalg.js';
 
+/** The sketch's law: m orthonormal rows ('orthogonal') or iid N(0, 1/n) entries ('gaussian'). */
 export type SketchKind = 'orthogonal' | 'gaussian';
 
 /**
@@ -85,6 +86,7 @@ export function sketchedRidgeless(s: Float64Array, x: Float64Array, y: ArrayLike
   return minNormFit(applySketch(s, x, m, n, p), matVec(s, m, n, y), m, p);
 }
 
+/** A proportional-regime setting for `sketchedRisk`: sample size n, feature count p, signal |beta|^2, noise variance and omitted signal. */
 export interface SketchRiskSetting {
   n: number;
   p: number;

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../random/rng.js';
 import { ballNoise } from './smoothed.js';
 
+/** Settings of `attackAttribution`: l2 radius `eps`, step count and size, random stream and input box. */
 export interface AttackOptions {
   eps: number;
   steps: number;
@@ -21,6 +22,7 @@ export interface AttackOptions {
   box?: [number, number];
 }
 
+/** The best perturbation found per row and its cosine to the reference (lower is a stronger attack). */
 export interface AttackResult {
   /** the best perturbation per row [b, ...] (caller disposes) */
   delta: tf.Tensor;
@@ -49,6 +51,7 @@ function projectRows(delta: tf.Tensor, x: tf.Tensor, eps: number, box?: [number,
   });
 }
 
+/** Minimises the cosine between `reference` and map(x + delta) over ||delta||_2 <= eps per row by projected gradient descent from a random start; returns the best iterate. */
 export function attackAttribution(map: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, reference: tf.Tensor, opts: AttackOptions): AttackResult {
   const b = x.shape[0];
   const step = opts.stepSize ?? (2.5 * opts.eps) / opts.steps;

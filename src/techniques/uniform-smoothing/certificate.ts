@@ -49,6 +49,7 @@ export function concentrationMargin(n: number, alpha: number, bound = 1): number
   return (bound * (1 + Math.sqrt(2 * Math.log(1 / alpha)))) / Math.sqrt(n);
 }
 
+/** Inputs of `certifyCosine`: the estimate's norm and sample counts, radius `eps`, smoothing radius `r`, dimension, failure probability and map bound. */
 export interface CertificateInput {
   /** ||estimate of h(x)||, from `n` samples */
   norm: number;
@@ -64,6 +65,7 @@ export interface CertificateInput {
   bound?: number;
 }
 
+/** The certified cosine lower bound and the terms it was built from. */
 export interface Certificate {
   /** certified lower bound on cos(estimate at x, estimate at x + delta), holding with probability >= 1 - 2 alpha */
   cosine: number;

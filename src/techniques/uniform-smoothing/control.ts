@@ -21,6 +21,7 @@ import type { Rng } from '../../random/rng.js';
 import type { Attribution } from '../attribution/attribution.js';
 import { ballIntersectionFraction } from './certificate.js';
 
+/** K control maps g_k(z) = a_k + b_k sign<z - x_k, e_k>, as row-stacked tensors (caller disposes with `disposeSignMaps`). */
 export interface SignMaps {
   /** per control map k (rows [K, D]): the centre x_k, the constant part a_k, the flipping part b_k, the normal e_k */
   center: tf.Tensor2D;
@@ -43,6 +44,7 @@ export function randomSignMaps(rng: Rng, center: tf.Tensor2D, norm: number): Sig
   });
 }
 
+/** Frees the control maps' four tensors. */
 export function disposeSignMaps(m: SignMaps): void {
   [m.center, m.a, m.b, m.e].forEach((t) => t.dispose());
 }

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initStd, normalVariable, zerosVariable, type Model } from '../../models/model.js';
 import type { Rng } from '../../random/rng.js';
 
+/** Architecture of a `stridedCnn`: input shape, channels of each stride-2 convolution and class count. */
 export interface StridedCnnSpec {
   /** [height, width, channels] of one input */
   inputShape: [number, number, number];
@@ -17,11 +18,13 @@ export interface StridedCnnSpec {
   numClasses: number;
 }
 
+/** A ReLU strided CNN that can also hand out its softplus surrogate. */
 export interface StridedCnn extends Model {
   /** the same network (same variables) with softplus_beta in place of ReLU; disposing it disposes nothing */
   surrogate(beta: number): Model;
 }
 
+/** A strided ReLU CNN with He-normal kernels and zero biases; its surrogates share its variables. */
 export function stridedCnn(spec: StridedCnnSpec, rng: Rng): StridedCnn {
   const params: tf.Variable[] = [];
   const paramNames: string[] = [];

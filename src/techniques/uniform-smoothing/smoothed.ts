@@ -42,6 +42,7 @@ export class UnitAttribution implements Attribution {
   }
 }
 
+/** Settings of `UniformSmoothing`: samples per input, ball radius (input units), random stream and batch chunk (default 256 noisy examples per call). */
 export interface UniformSmoothingOptions {
   nSamples: number;
   /** radius of the l2 ball the noise is uniform in */

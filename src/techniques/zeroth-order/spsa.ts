@@ -32,6 +32,7 @@ export function magnitudeMasks(params: readonly tf.Tensor[], fraction: number): 
   });
 }
 
+/** The outcome of one `mezoStep`. */
 export interface ZoStep {
   /** the SPSA estimate of grad L . z */
   projected: number;
