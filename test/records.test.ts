@@ -79,6 +79,9 @@ describe('records', () => {
     const v = (t: string) => codeVersion('Z9', 'fake', module(t), { scale: 'ci' }).code;
     const base = "import { verdict } from './kit/verdict.js';\nexport function gain(n: number): number { return 2 * n; }\n";
     expect(v(`/** doubles */\n${base.replace('{ return', '{\n  // twice\n  return')}`)).toBe(v(base));
+    // doc comments on class members too (esbuild keeps those unless whitespace is minified)
+    const cls = "import { verdict } from './kit/verdict.js';\nexport class K {\n  f(n: number): number { return n; }\n}\n";
+    expect(v(cls.replace('  f(', '  /** identity */\n  f('))).toBe(v(cls));
     expect(v(base.replace('(n: number): number', '(n: number | bigint): number'))).toBe(v(base));
     expect(v(base.replace('2 * n', '3 * n'))).not.toBe(v(base));
     expect(v(base.replace("'./kit/verdict.js'", "'./kit/verdict.js';\nimport './run.js'"))).not.toBe(v(base));

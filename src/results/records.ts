@@ -255,7 +255,8 @@ export function lockedDependencies(names: string[], lockText: string): string {
 export function executableText(text: string, file = 'file.ts'): string {
   let code = executable.get(text);
   if (code === undefined) {
-    code = esbuildTransform(text, { loader: 'ts', format: 'esm', target: 'es2022', legalComments: 'none', sourcefile: file, tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } } }).code;
+    // minifyWhitespace drops every comment (without it esbuild keeps doc comments on class members)
+    code = esbuildTransform(text, { loader: 'ts', format: 'esm', target: 'es2022', legalComments: 'none', minifyWhitespace: true, sourcefile: file, tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } } }).code;
     executable.set(text, code);
   }
   return code;
