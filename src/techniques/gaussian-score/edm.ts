@@ -52,7 +52,11 @@ export interface EdmTrainOptions {
   pStd?: number;
   rng: Rng;
   /** called every `every` steps (and at the last) with the denoiser as it is then */
-  checkpoint?: { every: number; /** receives the step number and the denoiser as it is then */ call: (step: number, denoise: Denoiser) => void };
+  checkpoint?: {
+    every: number;
+    /** receives the step number and the denoiser as it is then */
+    call: (step: number, denoise: Denoiser) => void
+  };
 }
 
 /** A trained EDM denoiser. */

@@ -16,7 +16,12 @@ export type Theta = readonly number[];
 export const THETA_SIZE = 6;
 
 /** A target: unnormalised log density and its gradient in x. */
-export interface Target { /** log p(x), up to a constant */ logP(x1: number, x2: number): number; /** grad_x log p(x) */ gradLogP(x1: number, x2: number): [number, number] }
+export interface Target {
+  /** log p(x), up to a constant */
+  logP(x1: number, x2: number): number;
+  /** grad_x log p(x) */
+  gradLogP(x1: number, x2: number): [number, number]
+}
 
 function checkTheta(fn: string, t: Theta): void {
   if (t.length !== THETA_SIZE || t.some((v) => !Number.isFinite(v))) throw new Error(`${fn}: theta must be ${THETA_SIZE} finite numbers, got [${t.join(', ')}]`);

@@ -31,7 +31,11 @@ const matmul = (a: Float64Array, b: Float64Array, n: number) => {
  * The optimal (W2) map between N(m1, S1) and N(m2, S2): x -> m2 + A (x - m1) with
  * A = S1^-1/2 (S1^1/2 S2 S1^1/2)^1/2 S1^-1/2 (S1 positive definite). Returns A and the map.
  */
-export function gaussianTransport(m1: Float64Array, s1: Float64Array, m2: Float64Array, s2: Float64Array): { a: Float64Array; /** the map applied to each row of x (k x n, row-major) */ apply(x: Float64Array): Float64Array } {
+export function gaussianTransport(m1: Float64Array, s1: Float64Array, m2: Float64Array, s2: Float64Array): {
+  a: Float64Array;
+  /** the map applied to each row of x (k x n, row-major) */
+  apply(x: Float64Array): Float64Array
+} {
   const n = m1.length;
   if (m2.length !== n || s1.length !== n * n || s2.length !== n * n) throw new Error(`gaussianTransport: dimensions disagree (means ${n} and ${m2.length}, covariances ${s1.length} and ${s2.length})`);
   const root = symmetricMatrixFunction(s1, n, Math.sqrt);

@@ -56,7 +56,11 @@ export interface DdpmOptions {
 }
 
 /** Train an eps-network on data (n points of dimension d); its input is (x_t, t / T). */
-export async function trainDdpm(data: Float32Array, d: number, opts: DdpmOptions): Promise<{ eps: EpsilonModel; /** frees the network's tensors; `eps` must not be called afterwards */ dispose(): void }> {
+export async function trainDdpm(data: Float32Array, d: number, opts: DdpmOptions): Promise<{
+  eps: EpsilonModel;
+  /** frees the network's tensors; `eps` must not be called afterwards */
+  dispose(): void
+}> {
   const { schedule, rng } = opts;
   const T = schedule.betas.length;
   const n = data.length / d;
