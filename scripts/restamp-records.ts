@@ -7,6 +7,7 @@
  * from a dirty tree, the commit that last wrote it) equal those stored in it; the new hashes are then computed from that same commit. Other
  * records are left as they are (stale: re-run them).
  *   npx tsx scripts/restamp-records.ts [ID...]    (no ids: every record)
+ * RESTAMP_FROM=<rev> looks for the commit that last wrote a record from a dirty tree at or before <rev>.
  */
 import { execFileSync } from 'node:child_process';
 import { loadClaims } from '../src/claims/registry.js';
@@ -36,7 +37,7 @@ for (const rec of readRecords().filter((r) => !only.length || only.includes(r.id
   const file = recordPath(rec.id, rec.scale).replace(`${process.cwd()}/`, '');
   // the clean commit the record ran at, else the commit that last wrote it (a record from a dirty tree)
   const added = !rec.provenance.dirty && rec.provenance.commit ? rec.provenance.commit
-    : execFileSync('git', ['log', '-1', '--format=%H', '--', file], { encoding: 'utf8' }).trim();
+    : execFileSync('git', ['log', '-1', '--format=%H', process.env.RESTAMP_FROM ?? 'HEAD', '--', file], { encoding: 'utf8' }).trim();
   if (!added) { console.log(`${rec.id} ${rec.scale}: not committed; left`); continue; }
   const src = sourceAt(added);
   const now = codeVersion(rec.id, slug, src, { scale: rec.scale });
