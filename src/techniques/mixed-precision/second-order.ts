@@ -60,6 +60,7 @@ export function secondOrderTable(loss: ParamLoss, params: readonly tf.Tensor[], 
   return { bits: [...bits], first, quad, normSq, asymmetry };
 }
 
+/** Which terms of the second-order prediction `predictLossChange` sums. */
 export interface PredictOptions {
   /** keep the off-diagonal (cross-layer) Hessian blocks (default false: HAWQ's layer-wise sum) */
   crossLayer?: boolean;

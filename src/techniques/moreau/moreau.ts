@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../models/model.js';
 import { targetScore, type Attribution } from '../attribution/attribution.js';
 
+/** Settings of the proximal problem that MoreauGrad solves by inner gradient steps. */
 export interface MoreauOptions {
   /** the envelope's smoothing parameter rho > 0 (squared-distance weight 1 / (2 rho)) */
   rho: number;
@@ -35,6 +36,7 @@ export interface MoreauOptions {
   decay?: boolean;
 }
 
+/** The proximal points and MoreauGrad maps of a batch, with the inner solver's residuals. */
 export interface MoreauResult {
   /** the proximal point z* per example (the last iterate), shaped like the inputs */
   prox: tf.Tensor;
@@ -132,6 +134,7 @@ export class MoreauGrad implements Attribution {
     this.name = (options.l1 ?? 0) > 0 ? 'sparse MoreauGrad' : 'MoreauGrad';
   }
 
+  /** The MoreauGrad map of each input for its target class, with the inner solver's final residual and drift per example. */
   explain(inputs: tf.Tensor, targets: ArrayLike<number>): { map: tf.Tensor; residual: Float64Array; drift: Float64Array } {
     if (targets.length !== inputs.shape[0]) throw new Error(`MoreauGrad: ${targets.length} targets for a batch of ${inputs.shape[0]}`);
     const r = moreauEnvelopeGradient((z) => targetScore(this.model, z, targets), inputs, this.options);

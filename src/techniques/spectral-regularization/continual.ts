@@ -15,6 +15,7 @@ import { crossEntropy } from '../../train/losses.js';
 import { adam } from '../../train/transforms.js';
 import { l2InitPenalty, l2Penalty, powerSingular, sortedCopies, SpectralPenalty, wassersteinInitPenalty, type RegulariserKind } from './penalties.js';
 
+/** A sequence of tasks trained one after another with Adam, each for a fixed number of steps, under one regulariser. */
 export interface ContinualOptions {
   model: Model;
   /** task t's training set (called once per task, in order) */
@@ -35,6 +36,7 @@ export interface ContinualOptions {
   rng: Rng;
 }
 
+/** What `trainContinual` measured task by task. */
 export interface ContinualResult {
   /** per task: accuracy on its own training set after its last step */
   taskAccuracy: number[];

@@ -17,8 +17,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../random/rng.js';
 import { symmetricEigen } from '../matrix-recovery/linalg.js';
 
+/** The regulariser of a continual-learning arm: none, L2, L2 towards the initialisation, spectral (sigma_max^k - 1)^2, or Wasserstein distance to the initial weights' distribution. */
 export type RegulariserKind = 'none' | 'l2' | 'l2Init' | 'spectral' | 'wassersteinInit';
 
+/** A matrix's top singular value with its left and right singular vectors. */
 export interface SingularTriple {
   sigma: number;
   /** left and right singular vectors (rows and cols long) */
@@ -138,6 +140,7 @@ export class SpectralPenalty {
     })) as tf.Scalar);
   }
 
+  /** Frees the tracked singular-vector tensors. */
   dispose(): void {
     this.pairs.forEach((p) => { p.u.dispose(); p.v.dispose(); });
   }
