@@ -1,2 +1,3 @@
 export * from './vectors.js';
 export * from './eigen.js';
+export * from './dense.js';

@@ -2,6 +2,7 @@
  * Exact tabular MDPs: random "Garnet" MDPs, the optimal q-function by value iteration, and exact policy
  * evaluation by solving (I - gamma P_pi) v = r_pi (LU with partial pivoting).
  */
+import { solveDense } from '../../linalg/dense.js';
 import type { Rng } from '../../random/rng.js';
 
 /** A finite MDP with S states, A actions and discount `gamma` in [0, 1); rewards and transitions as flat row-major arrays. */
@@ -67,34 +68,6 @@ export function optimalQ(m: Mdp, tol = 1e-12): Float64Array {
   throw new Error('optimalQ: value iteration did not converge');
 }
 
-/** Solves A x = b (n x n, row-major) by LU with partial pivoting. */
-export function luSolve(a: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
-  if (a.length !== n * n || b.length !== n) throw new Error(`luSolve: expected a ${n} x ${n} matrix and ${n} right-hand side entries`);
-  const m = a.slice();
-  const x = Float64Array.from(b);
-  for (let k = 0; k < n; k++) {
-    let piv = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(m[i * n + k]) > Math.abs(m[piv * n + k])) piv = i;
-    if (m[piv * n + k] === 0) throw new Error('luSolve: matrix is singular');
-    if (piv !== k) {
-      for (let j = 0; j < n; j++) { const t = m[k * n + j]; m[k * n + j] = m[piv * n + j]; m[piv * n + j] = t; }
-      const t = x[k]; x[k] = x[piv]; x[piv] = t;
-    }
-    for (let i = k + 1; i < n; i++) {
-      const f = m[i * n + k] / m[k * n + k];
-      if (f === 0) continue;
-      for (let j = k; j < n; j++) m[i * n + j] -= f * m[k * n + j];
-      x[i] -= f * x[k];
-    }
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i];
-    for (let j = i + 1; j < n; j++) s -= m[i * n + j] * x[j];
-    x[i] = s / m[i * n + i];
-  }
-  return x;
-}
-
 /** v^pi exactly: (I - gamma P_pi)^{-1} r_pi for a stochastic policy pi[s * A + a]. */
 export function evaluatePolicy(m: Mdp, pi: ArrayLike<number>): Float64Array {
   const { states: S, actions: A } = m;
@@ -111,5 +84,5 @@ export function evaluatePolicy(m: Mdp, pi: ArrayLike<number>): Float64Array {
       for (let t = 0; t < S; t++) mat[s * S + t] -= m.gamma * p * m.transition[o + t];
     }
   }
-  return luSolve(mat, S, r);
+  return solveDense(mat, r, S);
 }

@@ -2,6 +2,7 @@
  * Small dense float64 matrix helpers (row-major Float64Array) for the matrix-recovery toys: the
  * problems are n <= 50, so plain loops are exact enough and fast enough.
  */
+import { jacobiEigen } from '../../linalg/eigen.js';
 
 /** C = A B with A (p x q), B (q x s). */
 export function matMul(a: Float64Array, b: Float64Array, p: number, q: number, s: number): Float64Array {
@@ -46,43 +47,15 @@ export function frob2(a: Float64Array, b?: Float64Array): number {
 }
 
 /**
- * Eigendecomposition of a symmetric k x k matrix by cyclic Jacobi rotations: values (unsorted) and
+ * Eigendecomposition of a symmetric k x k matrix (src/linalg's cyclic Jacobi): values (descending) and
  * vectors as the columns of a row-major k x k matrix.
  */
 export function symmetricEigen(m: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
   if (m.length !== k * k) throw new Error(`symmetricEigen: matrix has ${m.length} entries, expected k*k = ${k * k}`);
-  const a = Float64Array.from(m);
+  const { values, vectors } = jacobiEigen(m, k);
   const v = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) v[i * k + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) off += a[i * k + j] ** 2;
-    if (off < 1e-30 * Math.max(1e-300, frob2(a))) break;
-    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) {
-      const apq = a[p * k + q];
-      if (apq === 0) continue;
-      const theta = (a[q * k + q] - a[p * k + p]) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1);
-      const s = t * c;
-      for (let r = 0; r < k; r++) {
-        const arp = a[r * k + p], arq = a[r * k + q];
-        a[r * k + p] = c * arp - s * arq;
-        a[r * k + q] = s * arp + c * arq;
-      }
-      for (let r = 0; r < k; r++) {
-        const apr = a[p * k + r], aqr = a[q * k + r];
-        a[p * k + r] = c * apr - s * aqr;
-        a[q * k + r] = s * apr + c * aqr;
-      }
-      for (let r = 0; r < k; r++) {
-        const vrp = v[r * k + p], vrq = v[r * k + q];
-        v[r * k + p] = c * vrp - s * vrq;
-        v[r * k + q] = s * vrp + c * vrq;
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: k }, (_, i) => a[i * k + i]), vectors: v };
+  vectors.forEach((col, l) => { for (let r = 0; r < k; r++) v[r * k + l] = col[r]; });
+  return { values: Float64Array.from(values), vectors: v };
 }
 
 /** f(S) = V f(D) V^T for a symmetric k x k matrix S. */

@@ -8,6 +8,7 @@
  * Fisher-vector product F^{-1} x = x / lambda - G^T (B^T D^{-1} B (G x)) costs O(d m + m^2), and the
  * inverse's diagonal O(d m^2) once.
  */
+import { cholesky, choleskySolve } from '../high-dim-regression/linalg.js';
 
 export interface Mfac {
   d: number;
@@ -94,22 +95,7 @@ export function denseDampedSolve(grads: ArrayLike<number>, m: number, d: number,
     for (let p = 0; p < d; p++) { const v = grads[o + p] / m; if (v === 0) continue; for (let q = p; q < d; q++) a[p * d + q] += v * grads[o + q]; }
   }
   for (let p = 0; p < d; p++) { a[p * d + p] += lambda; for (let q = 0; q < p; q++) a[p * d + q] = a[q * d + p]; }
-  // Cholesky a = L L^T in place (lower)
-  for (let j = 0; j < d; j++) {
-    let s = a[j * d + j];
-    for (let l = 0; l < j; l++) s -= a[j * d + l] ** 2;
-    const ljj = Math.sqrt(s);
-    a[j * d + j] = ljj;
-    for (let i = j + 1; i < d; i++) {
-      let t = a[i * d + j];
-      for (let l = 0; l < j; l++) t -= a[i * d + l] * a[j * d + l];
-      a[i * d + j] = t / ljj;
-    }
-  }
-  const y = Float64Array.from(x as ArrayLike<number>);
-  for (let i = 0; i < d; i++) { let s = y[i]; for (let l = 0; l < i; l++) s -= a[i * d + l] * y[l]; y[i] = s / a[i * d + i]; }
-  for (let i = d - 1; i >= 0; i--) { let s = y[i]; for (let l = i + 1; l < d; l++) s -= a[l * d + i] * y[l]; y[i] = s / a[i * d + i]; }
-  return y;
+  return choleskySolve(cholesky(a, d), d, x);
 }
 
 /**

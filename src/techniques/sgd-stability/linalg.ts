@@ -1,45 +1,14 @@
-/** Small dense float64 linear algebra (row-major), enough for d <= ~50: Jacobi eigenvalues and the Cholesky test are shared with curvature and high-dim-regression; a general (pivoting) solve. */
+/** Small dense float64 linear algebra (row-major), enough for d <= ~50, on the shared routines: src/linalg's Jacobi eigenvalues and pivoting solve, high-dim-regression's Cholesky test. */
+import { assertSquare } from '../../linalg/dense.js';
 import { jacobiEigen } from '../../linalg/eigen.js';
 import { cholesky } from '../high-dim-regression/linalg.js';
 
-function assertSquare(fn: string, a: Float64Array, n: number): void {
-  if (!Number.isInteger(n) || n < 1 || a.length !== n * n) throw new Error(`${fn}: expected an ${n}x${n} matrix (length ${n * n}), got length ${a.length}`);
-  if (a.some((v) => !Number.isFinite(v))) throw new Error(`${fn}: the matrix has non-finite entries`);
-}
+export { solveDense } from '../../linalg/dense.js';
 
 /** Eigenvalues of a symmetric matrix (curvature's cyclic Jacobi), ascending. */
 export function symmetricEigenvalues(a: Float64Array, n: number): number[] {
   assertSquare('symmetricEigenvalues', a, n);
   return jacobiEigen(a, n).values.slice().sort((x, y) => x - y);
-}
-
-/** Solves A x = b by Gaussian elimination with partial pivoting; throws on a (numerically) singular A. */
-export function solveDense(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  assertSquare('solveDense', a, n);
-  if (b.length !== n) throw new Error(`solveDense: b must have length ${n}, got ${b.length}`);
-  const m = Float64Array.from(a), x = Float64Array.from(b);
-  const scale = Math.max(...Array.from(m, Math.abs));
-  for (let col = 0; col < n; col++) {
-    let piv = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]) > Math.abs(m[piv * n + col])) piv = r;
-    if (Math.abs(m[piv * n + col]) <= 1e-14 * scale) throw new Error('solveDense: the matrix is singular');
-    if (piv !== col) {
-      for (let k = 0; k < n; k++) [m[col * n + k], m[piv * n + k]] = [m[piv * n + k], m[col * n + k]];
-      [x[col], x[piv]] = [x[piv], x[col]];
-    }
-    for (let r = col + 1; r < n; r++) {
-      const f = m[r * n + col] / m[col * n + col];
-      if (f === 0) continue;
-      for (let k = col; k < n; k++) m[r * n + k] -= f * m[col * n + k];
-      x[r] -= f * x[col];
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r];
-    for (let k = r + 1; k < n; k++) s -= m[r * n + k] * x[k];
-    x[r] = s / m[r * n + r];
-  }
-  return x;
 }
 
 /** Whether a symmetric matrix is positive definite (high-dim-regression's Cholesky succeeds). */
