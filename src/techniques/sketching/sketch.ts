@@ -126,7 +126,11 @@ export function sketchedRiskExact(kind: SketchKind, s: SketchRiskSetting, m: num
   return ((noiseVar * p) / (n - p - 1)) * (1 + (n - p) / (m - p - 1)) + (s.omitted ?? 0);
 }
 
-/** The sketch size minimising the p > m branch: p (1 - sigma/alpha) (0 when alpha <= sigma: the null estimator). */
+/**
+ * The sketch size minimising the p > m branch: p (1 - sigma/alpha) (0 when alpha <= sigma: the null estimator),
+ * with risk 2 alpha sigma - sigma^2. It is the global optimum only where that beats the full sample's
+ * variance sigma^2 phi / (1 - phi), i.e. for phi = p/n > 1 - sigma / (2 alpha); below that, use all n rows.
+ */
 export function optimalSketchSize(s: SketchRiskSetting): number {
   const ratio = Math.sqrt(s.noiseVar / s.signal);
   return ratio >= 1 ? 0 : Math.round(s.p * (1 - ratio));
