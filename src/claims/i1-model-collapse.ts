@@ -20,9 +20,10 @@ import { lineFigure, barFigure, seedBar, type Figure } from '../figures/plotly.j
 import { Rng } from '../random/rng.js';
 import { mean, tInterval } from '../stats/bootstrap.js';
 import { slope } from '../stats/regression.js';
-import {
-  collapseChain, gaussianMatrix, mpExpectation, olsCollapseError, optimalCollapseRidge, ridgeCollapseError, ridgeFit, ridgeGradient, type CollapseSetting,
-} from '../techniques/high-dim-regression/index.js';
+import { collapseChain, olsCollapseError, optimalCollapseRidge, ridgeCollapseError, type CollapseSetting } from '../techniques/high-dim-regression/collapse.js';
+import { ridgeFit, ridgeGradient } from '../techniques/high-dim-regression/fits.js';
+import { gaussianMatrix } from '../techniques/high-dim-regression/linalg.js';
+import { mpExpectation } from '../techniques/high-dim-regression/marchenko-pastur.js';
 import { check, meanOf, paired, premise, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 

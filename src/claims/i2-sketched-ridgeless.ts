@@ -23,7 +23,8 @@
 import { barFigure, lineFigure, seedBar, type Figure } from '../figures/plotly.js';
 import { Rng } from '../random/rng.js';
 import { mean, tInterval } from '../stats/bootstrap.js';
-import { gaussianMatrix, matVec, minNormFit, sqDist } from '../techniques/high-dim-regression/index.js';
+import { minNormFit } from '../techniques/high-dim-regression/fits.js';
+import { gaussianMatrix, matVec, sqDist } from '../techniques/high-dim-regression/linalg.js';
 import { applySketch, conditionalSketchedRisk, optimalSketchSize, sketchedRidgeless, sketchedRisk, sketchedRiskExact, sketchMatrix, type SketchKind, type SketchRiskSetting } from '../techniques/sketching/index.js';
 import { check, meanOf, paired, premise, verdict } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
