@@ -2,3 +2,5 @@ export * from './linalg.js';
 export * from './fits.js';
 export * from './marchenko-pastur.js';
 export * from './collapse.js';
+export * from './deterministic-equivalent.js';
+export * from './deep-random-features.js';
