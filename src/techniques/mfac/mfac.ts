@@ -10,9 +10,13 @@
  */
 import { cholesky, choleskySolve } from '../high-dim-regression/linalg.js';
 
+/** The inverse of F = lambda I + (1/m) G^T G (m gradients of dimension d), built by M-FAC's recursion (above). */
 export interface Mfac {
+  /** the gradients' dimension */
   d: number;
+  /** the number of gradients */
   m: number;
+  /** the damping */
   lambda: number;
   /** F^{-1} x */
   ihvp(x: ArrayLike<number>): Float64Array;
