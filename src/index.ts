@@ -110,6 +110,7 @@ export * as adaptiveAnalysis from './techniques/adaptive-analysis/index.js';
 export * as lassoPath from './techniques/lasso-path/index.js';
 export * as federatedSgld from './techniques/federated-sgld/index.js';
 export * as nuclearNorm from './techniques/nuclear-norm/index.js';
+export * as isotropicReduction from './techniques/isotropic-reduction/index.js';
 export * as uniformSmoothing from './techniques/uniform-smoothing/index.js';
 export * as kdeRegimes from './techniques/kde-regimes/index.js';
 export * as pathGradients from './techniques/path-gradients/index.js';
