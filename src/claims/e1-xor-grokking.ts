@@ -13,7 +13,7 @@
  * ratios to `slack` (d = slack^4 n^5.02, |mu|^2 = slack n^0.51 sqrt(d)), which puts d between 10^7 and 10^10.
  * Such a d is simulated exactly, in distribution, in 2 + n + m coordinates (techniques/isotropic-reduction:
  * gradient descent on the first layer only ever sees the span of the training noise and the initial weights).
- * The step size is `stepScale` n / d (the scale at which one step moves the training margins by O(stepScale))
+ * The step size is `stepScale` n / d (one step changes each training margin by a fraction of stepScale)
  * and the initial weights' standard deviation `initScale` stepScale / sqrt(d), so that the first step, not the
  * initialisation, decides the first predictions. Test accuracy is measured against the clean labels of a fresh
  * test set, next to the accuracy of the Bayes rule for this mixture (|x . mu1| > |x . mu2| means class 0),
