@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { jacobiEigen } from '../src/linalg/eigen.js';
+import { householderQlEigenvalues } from '../src/linalg/symmetric-ql.js';
 import { Rng } from '../src/random/rng.js';
 import {
   blasRidgeFit, deepFeatureCovariance, deepGaussianEquivalentFeatures, deepLinearCovariance, deepRandomFeatures, deepRandomNetwork, dot, gaussianMatrix,
-  hermiteCoefficients, householderQlEigenvalues, matMul, matVec, meanSquaredProjection, ridgeCollapseError, ridgeDegreesOfFreedom, ridgeEffectiveRegularization,
+  hermiteCoefficients, matMul, matVec, meanSquaredProjection, ridgeCollapseError, ridgeDegreesOfFreedom, ridgeEffectiveRegularization,
   ridgeEquivalent, ridgeEquivalentFromSpectrum, ridgeFit, ridgeRiskGivenDesign, scaledTanh, spdInverse,
 } from '../src/techniques/high-dim-regression/index.js';
 

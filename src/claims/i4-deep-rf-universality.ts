@@ -36,7 +36,8 @@ import { jacobiEigen } from '../linalg/eigen.js';
 // the family's modules this claim uses, not its index (another claim's additions to the family leave this record's code version alone)
 import { ridgeCollapseError } from '../techniques/high-dim-regression/collapse.js';
 import { blasRidgeFit, deepFeatureCovariance, deepGaussianEquivalentFeatures, deepLinearCovariance, deepRandomFeatures, deepRandomNetwork, meanSquaredProjection, ridgeRiskGivenDesign, scaledTanh } from '../techniques/high-dim-regression/deep-random-features.js';
-import { householderQlEigenvalues, ridgeDegreesOfFreedom, ridgeEffectiveRegularization, ridgeEquivalent, ridgeEquivalentFromSpectrum } from '../techniques/high-dim-regression/deterministic-equivalent.js';
+import { householderQlEigenvalues } from '../linalg/symmetric-ql.js';
+import { ridgeDegreesOfFreedom, ridgeEffectiveRegularization, ridgeEquivalent, ridgeEquivalentFromSpectrum } from '../techniques/high-dim-regression/deterministic-equivalent.js';
 import { ridgeFit } from '../techniques/high-dim-regression/fits.js';
 import { dot, gaussianMatrix, matVec } from '../techniques/high-dim-regression/linalg.js';
 import { check, meanOf, premise, verdict } from './kit/verdict.js';
