@@ -33,10 +33,11 @@ import { lineFigure, type Figure } from '../figures/plotly.js';
 import { jacobiEigen } from '../linalg/eigen.js';
 import { Rng } from '../random/rng.js';
 import { mean, tInterval } from '../stats/bootstrap.js';
+// the family's module this claim uses, not its index (another claim's additions to the family leave this record's code version alone)
 import {
   gaussianFeatureMap, gaussianTaskSample, geometricSpectrum, krrRiskEstimate, leadingColumns, matMulT, powerLawExponent, powerLawSpectrum, reluFeatures,
   meanSquaredErrorRows, rfPopulationRisk, rfPredict, rfRidgePath, rfRiskEstimate, type GaussianRfTask, type RfRidgeFit, type RfRidgePath,
-} from '../techniques/high-dim-regression/index.js';
+} from '../techniques/high-dim-regression/more-is-better.js';
 import { check, meanOf, premise, verdict, type Effect } from './kit/verdict.js';
 import { defineClaim, type BaseParams, type ClaimResult } from './types.js';
 
