@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../src/models/model.js';
 import { Rng } from '../src/random/rng.js';
-import { MoreauGrad, moreauEnvelopeGradient, softThreshold } from '../src/techniques/moreau/index.js';
+import { MoreauGrad, moreauEnvelopeGradient, moreauEnvelopeGradientOf, smoothedGradient, softThreshold } from '../src/techniques/moreau/index.js';
 
 const D = 6;
 
@@ -75,7 +75,10 @@ describe('moreau: MoreauGrad on a quadratic (closed form)', () => {
     // about t^-1.5 here (lambda_min = -0.5), so ~1e-4 of the start after 400 steps
     const avg = moreauEnvelopeGradient(quadratic(a, b), x, { rho, steps: 400, decay: true });
     expect(maxAbsDiff(avg.grad.dataSync(), r.grad.dataSync())).toBeLessThan(2e-3);
-    [x, r.prox, r.grad, avg.prox, avg.grad].forEach((t) => t.dispose());
+    // fixed steps with the last quarter's mean as the estimate (the paper's averaging): the same closed form
+    const mean = moreauEnvelopeGradient(quadratic(a, b), x, { rho, steps: 200, average: true });
+    expect(maxAbsDiff(mean.grad.dataSync(), r.grad.dataSync())).toBeLessThan(2e-5);
+    [x, r.prox, r.grad, avg.prox, avg.grad, mean.prox, mean.grad].forEach((t) => t.dispose());
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -126,7 +129,60 @@ describe('moreau: MoreauGrad on a quadratic (closed form)', () => {
     expect(() => moreauEnvelopeGradient(quadratic(a, b), x, { rho: 0, steps: 1 })).toThrow(/rho must be > 0/);
     expect(() => moreauEnvelopeGradient(quadratic(a, b), x, { rho: 1, steps: 1.5 })).toThrow(/steps must be an integer/);
     expect(() => moreauEnvelopeGradient(quadratic(a, b), x, { rho: 1, steps: 1, l1: -1 })).toThrow(/l1 must be >= 0/);
+    expect(() => moreauEnvelopeGradient(quadratic(a, b), x, { rho: 1, steps: 3, average: true })).toThrow(/average needs steps >= 4/);
     x.dispose();
+  });
+});
+
+describe('moreau: noisy inner gradients (a quadratic with Gaussian gradient noise)', () => {
+  const rng = new Rng(21);
+  const a = symmetric(rng, [-0.5, 0.2, 0.7, 1, 1.5, 2]);
+  const b = Float64Array.from({ length: D }, () => rng.normal());
+  const rho = 0.5, n = 40;
+  const rows = Array.from({ length: n }, () => Float64Array.from({ length: D }, () => rng.normal()));
+  const iPlusRhoA = a.map((v, q) => (q % (D + 1) === 0 ? 1 : 0) + rho * v);
+  const closed = rows.map((x) => solve(iPlusRhoA, Float64Array.from(matVec(a, x), (v, i) => v + b[i])));
+  /** grad = A z + b plus N(0, noise^2) per coordinate, with its variance D noise^2 per example */
+  const oracle = (r: Rng, noise: number) => (z: tf.Tensor) => tf.tidy(() => ({
+    grad: tf.add(tf.add(tf.matMul(z as tf.Tensor2D, tf.tensor2d(Float32Array.from(a), [D, D])), tf.tensor2d(Float32Array.from(b), [1, D])), r.normalTensor(z.shape, 0, noise)),
+    variance: tf.fill([z.shape[0]], D * noise * noise),
+  }));
+  const ratios = (r: { drift: Float64Array; driftSE: Float64Array }) => Array.from(r.drift, (d, i) => d / r.driftSE[i]).sort((u, v) => u - v);
+
+  it('converged: the averaged estimate is the closed form up to its Monte Carlo error, and the drift is of the order of its standard error', () => {
+    const before = tf.memory().numTensors;
+    const x = tf.tensor2d(rows.map((r) => Array.from(r)));
+    const noise = 0.3;
+    const r = moreauEnvelopeGradientOf(oracle(new Rng(5), noise), x, { rho, steps: 200, stepSize: rho / 2, average: true });
+    // the estimate's standard error is about noise / sqrt(100 averaged steps) = 0.03 per coordinate
+    expect(maxAbsDiff(r.grad.dataSync(), closed.flatMap((c) => Array.from(c)))).toBeLessThan(0.15);
+    // the window's 100 iterates pair with 100 gradient estimates (the last with the residual's): sqrt(100 D) noise / 50
+    expect(Math.max(...Array.from(r.driftSE, (se) => Math.abs(se - (Math.sqrt(100 * D) * noise) / 50)))).toBeLessThan(1e-5);
+    const q = ratios(r);
+    // |(I + rho A)^-1 (noise difference)| / its standard error: chi_6 / sqrt 6 scaled by 1 / (1 + rho lambda) in [0.5, 1.33]
+    expect(q[n / 2]).toBeGreaterThan(0.4);
+    expect(q[n / 2]).toBeLessThan(1.5);
+    expect(q[n - 1]).toBeLessThan(3);
+    [x, r.prox, r.grad].forEach((t) => t.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('not converged (steps far too small): the drift is many standard errors', () => {
+    // about 60% of the slowest mode's distance left at the window; the trend between the quarters, ~0.3 in
+    // MoreauGrad's units, against a standard error of 0.025 at this noise
+    const x = tf.tensor2d(rows.map((r) => Array.from(r)));
+    const r = moreauEnvelopeGradientOf(oracle(new Rng(6), 0.05), x, { rho, steps: 200, stepSize: rho / 200, average: true });
+    expect(ratios(r)[0]).toBeGreaterThan(3);
+    [x, r.prox, r.grad].forEach((t) => t.dispose());
+  });
+
+  it('without a variance the standard error is NaN; an exact gradient gives 0', () => {
+    const x = tf.tensor2d([Array.from(rows[0])]);
+    const none = moreauEnvelopeGradientOf((z) => ({ grad: tf.zerosLike(z) }), x, { rho, steps: 8 });
+    expect(Number.isNaN(none.driftSE[0])).toBe(true);
+    const exact = moreauEnvelopeGradient(quadratic(a, b), x, { rho, steps: 8 });
+    expect(exact.driftSE[0]).toBe(0);
+    [x, none.prox, none.grad, exact.prox, exact.grad].forEach((t) => t.dispose());
   });
 });
 
@@ -191,5 +247,41 @@ describe('moreau: MoreauGrad as an attribution', () => {
     x.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect(() => sparse.attribute(tf.zeros([2, 3]), [0])).toThrow(/1 targets for a batch of 2/);
+  });
+
+  it('the smoothed oracle: per-copy gradients averaged, their variance over the copies (f = c ||x||^2 / 2: variance c^2 sigma^2 D / samples)', () => {
+    const before = tf.memory().numTensors;
+    const c = 1.5, samples = 400;
+    const bowl: Model = {
+      name: 'bowl', params: [], paramNames: [],
+      apply: (x) => tf.tidy(() => tf.stack([tf.mul(0.5 * c, tf.sum(tf.square(x), 1)), tf.zeros([x.shape[0]])], 1) as tf.Tensor2D),
+      features: (x) => x.clone() as tf.Tensor2D,
+      dispose: () => undefined,
+    };
+    const oracle = smoothedGradient(bowl, [0, 0], { sigma: [0.2, 0.4], samples, rng: new Rng(8) });
+    const z = tf.tensor2d([[0.2, -1, 0.5], [1, 1, 1]]);
+    const { grad, variance } = oracle(z);
+    const v = variance!.dataSync();
+    // the mean gradient c z up to c sigma / sqrt(samples) per coordinate
+    expect(maxAbsDiff(grad.dataSync(), [0.3, -1.5, 0.75, 1.5, 1.5, 1.5])).toBeLessThan(0.1);
+    [0.2, 0.4].forEach((sigma, i) => expect(v[i] / ((c * c * sigma * sigma * 3) / samples)).toBeCloseTo(1, 0));
+    [z, grad, variance!].forEach((t) => t.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => smoothedGradient(bowl, [0, 0], { sigma: [0.2], samples: 4, rng: new Rng(8) })).toThrow(/one per example/);
+  });
+
+  it('Gaussian smoothing leaves a linear score\'s envelope gradient exact (every noisy copy has the same gradient)', () => {
+    const before = tf.memory().numTensors;
+    const x = tf.tensor2d([[0.2, -1, 0.5], [1, 1, 1]]);
+    const smooth = new MoreauGrad(linear, { rho: 0.5, steps: 40, average: true, smoothing: { sigma: 0.3, samples: 4, rng: new Rng(3) } });
+    const { map, drift, driftSE } = smooth.explain(x, [0, 1]);
+    expect(maxAbsDiff(map.dataSync(), [1, 0.3, -0.1, -2, 0.5, 4])).toBeLessThan(1e-5);
+    expect(Math.max(...drift)).toBeLessThan(1e-5);
+    expect(Math.max(...driftSE)).toBeLessThan(1e-5);
+    map.dispose();
+    const bad = new MoreauGrad(linear, { rho: 0.5, steps: 4, smoothing: { sigma: 0.3, samples: 0, rng: new Rng(3) } });
+    expect(() => bad.attribute(x, [0, 1])).toThrow(/integer samples >= 1/);
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
