@@ -18,6 +18,8 @@
  * initialisation, decides the first predictions. Test accuracy is measured against the clean labels of a fresh
  * test set, next to the accuracy of the Bayes rule for this mixture (|x . mu1| > |x . mu2| means class 0),
  * which "near-optimal" refers to. stepScale, initScale and the full run's length were chosen in a pilot on seeds 1001-1006.
+ * The rule (tightened after review, before the full run) tests the paper's per-run statements per run: the share of
+ * runs fitting every label after step 1 and every flipped label at the end, and the test accuracies at each n.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.js';
@@ -27,7 +29,7 @@ import { twoLayerRelu } from '../models/two-layer.js';
 import { Rng } from '../random/rng.js';
 import { mean } from '../stats/bootstrap.js';
 import { xorClustersReduced } from '../techniques/isotropic-reduction/index.js';
-import { meanOf, paired, premise, proportion, verdict } from './kit/verdict.js';
+import { meanOf, paired, premise, proportion, verdict, type Effect } from './kit/verdict.js';
 import { train } from '../train/loop.js';
 import { sgd } from '../train/transforms.js';
 import { evaluate } from './shared/fmnist.js';
@@ -151,50 +153,68 @@ export async function seedE1(p: E1Params, seed: number): Promise<E1Seed> {
 }
 
 export function summarizeE1(p: E1Params, perSeed: E1Seed[]): ClaimResult {
-  // one unit per seed and grid point: the theorem claims the same at every point of its regime
+  // One unit per run (seed and grid point). The paper's statements are per run ("100% training accuracy",
+  // "still fitting the random labels"): a run counts when it fits every label, so the share of such runs is
+  // tested, never a pool of points (points of one run are not independent of each other). The test-accuracy
+  // statements hold at every point of the regime: one deciding effect per n, none pooled over the grid.
   const runs = perSeed.flatMap((s) => s.runs);
   const at = (r: E1Run, step: number) => r.curve.find((c) => c.step === step)!;
   const first = runs.map((r) => at(r, 1));
   const last = runs.map((r) => r.curve.at(-1)!);
   const units = runs.length;
-  // training points fit after one step, and flipped points still fit at the end, pooled over runs
-  const fitStep1 = Math.round(runs.reduce((k, r, i) => k + first[i].trainAccuracy * r.n, 0));
-  const points = runs.reduce((k, r) => k + r.n, 0);
-  const flippedEnd = Math.round(runs.reduce((k, r, i) => k + (r.flipped ? last[i].flippedFit * r.flipped : 0), 0));
-  const flippedAll = runs.reduce((k, r) => k + r.flipped, 0);
+  const largest = Math.max(...p.grid);
+  // runs in which step 1 fits every (noisy) training label; runs with a flipped label in which the end still fits all of them
+  const allFitStep1 = first.filter((c) => c.trainAccuracy === 1).length;
+  const withFlips = runs.map((r, i) => ({ r, i })).filter(({ r }) => r.flipped > 0);
+  if (!withFlips.length) throw new Error('E1: no run has a flipped training label (raise flip, n or the seeds)');
+  const allFlippedFit = withFlips.filter(({ i }) => last[i].flippedFit === 1).length;
+  const flippedEnd = Math.round(withFlips.reduce((k, { r, i }) => k + last[i].flippedFit * r.flipped, 0));
+  const flippedAll = withFlips.reduce((k, { r }) => k + r.flipped, 0);
   const early = 'overfits at once, near chance';
   const late = 'later generalizes, still fitting the noise';
   const conditions = p.grid.map((n) => regime(n, p.slack));
-  const numbers: Record<string, number> = { seeds: perSeed.length, runs: units, grokked: runs.filter((r) => r.grokStep !== null).length };
+  const numbers: Record<string, number> = {
+    seeds: perSeed.length, runs: units, grokked: runs.filter((r) => r.grokStep !== null).length, runsWithFlips: withFlips.length,
+    runsAllFitStep1: allFitStep1, runsAllFlippedFit: allFlippedFit, width: p.width,
+  };
+  const perN: Effect[] = [];
+  const perNLate: Effect[] = [];
   for (const n of p.grid) {
     const mine = runs.filter((r) => r.n === n);
     const { dim, separation } = regime(n, p.slack);
     numbers[`dim_n${n}`] = dim;
     numbers[`separation_n${n}`] = separation;
+    numbers[`trainStep0_n${n}`] = mean(mine.map((r) => at(r, 0).trainAccuracy));
     numbers[`testStep1_n${n}`] = mean(mine.map((r) => at(r, 1).testAccuracy));
     numbers[`testFinal_n${n}`] = mean(mine.map((r) => r.curve.at(-1)!.testAccuracy));
     numbers[`nearOptimal_n${n}`] = mine.filter((r) => r.curve.at(-1)!.testAccuracy >= r.bayesAccuracy - p.nearOptimal).length;
     numbers[`transitionStepMedian_n${n}`] = median(mine.map((r) => r.transitionStep));
+    // "near-random test accuracy" after step 1: within +-0.1 of the 0.5 of a coin, at this n
+    perN.push(meanOf(`testAfterStep1N${n}`, `clean test accuracy after step 1, n = ${n} (per run)`, mine.map((r) => at(r, 1).testAccuracy), { kind: 'equivalence', target: 0.5, margin: 0.1 }, { unit: 'accuracy', part: early }));
+    // "near-optimal" at the end: no worse than the Bayes rule by more than 0.05, at this n
+    perNLate.push(paired(`finalVsBayesN${n}`, `final clean test accuracy - Bayes rule, n = ${n} (per run)`, mine.map((r) => r.curve.at(-1)!.testAccuracy), mine.map((r) => r.bayesAccuracy), { kind: 'non-inferiority', sign: 1, margin: p.nearOptimal }, { unit: 'accuracy', part: late }));
   }
   return {
     rows: perSeed.flatMap((s) => s.rows),
     verdict: verdict({
-      headline: 'finalVsBayes',
+      headline: `finalVsBayesN${largest}`,
       effects: [
-        // "100% training accuracy after the first step": more than 99% of the (noisy) labels
-        proportion('fitAfterStep1', 'training points fit after step 1 (noisy labels, pooled over runs)', fitStep1, points, { kind: 'direction', sign: 1, reference: 0.99, smallest: 0 }, { unit: 'share', part: early }),
-        // "near-random test accuracy": within +-0.1 of the 0.5 of a coin
-        meanOf('testAfterStep1', 'clean test accuracy after step 1 (per run)', first.map((c) => c.testAccuracy), { kind: 'equivalence', target: 0.5, margin: 0.1 }, { unit: 'accuracy', part: early }),
-        // "near-optimal": no worse than the Bayes rule by more than 0.05
-        paired('finalVsBayes', 'final clean test accuracy - Bayes rule (per run)', last.map((c) => c.testAccuracy), runs.map((r) => r.bayesAccuracy), { kind: 'non-inferiority', sign: 1, margin: p.nearOptimal }, { unit: 'accuracy', part: late }),
-        // "while still fitting the random labels": more than 90% of the flipped labels
-        proportion('flippedFitFinal', 'flipped training labels still fit at the end (pooled over runs)', flippedEnd, flippedAll, { kind: 'direction', sign: 1, reference: 0.9, smallest: 0 }, { unit: 'share', part: late }),
+        // "100% training accuracy after the first step", per run: the share of runs that fit every noisy label, above 0.8
+        proportion('runsFitAfterStep1', 'runs fitting every training label after step 1 (noisy labels)', allFitStep1, units, { kind: 'direction', sign: 1, reference: 0.8, smallest: 0 }, { unit: 'share of runs', part: early }),
+        ...perN,
+        ...perNLate,
+        // "while still fitting the random labels", per run: the share of runs (with a flipped label) still fitting every flipped label, above 0.8
+        proportion('runsFlippedFit', 'runs still fitting every flipped training label at the end', allFlippedFit, withFlips.length, { kind: 'direction', sign: 1, reference: 0.8, smallest: 0 }, { unit: 'share of runs', part: late }),
+        // reported only: the pooled share of flipped points (points within a run are not independent units)
+        proportion('flippedPointsFit', 'flipped training labels still fit at the end (points pooled over runs)', flippedEnd, flippedAll, { kind: 'direction', sign: 1, reference: 0.97, smallest: 0 }, { unit: 'share', decides: false }),
         paired('gain', 'clean test accuracy, final - after step 1 (per run)', last.map((c) => c.testAccuracy), first.map((c) => c.testAccuracy), { kind: 'direction', sign: 1, smallest: 0 }, { unit: 'accuracy', decides: false }),
       ],
       premise: [
         // the theorem's regime, C taken as 1: Assumption A1 (signal) and A2 (dimension) at every grid point
         premise('signalCondition', 'smallest |mu|^2 / (n^0.51 sqrt(d)) over the grid (Assumption A1 with C = 1)', Math.min(...conditions.map((c) => c.a1)), { atLeast: 1 }),
         premise('dimensionCondition', 'smallest d / (n^2 |mu|^2) over the grid (Assumption A2 with C = 1)', Math.min(...conditions.map((c) => c.a2)), { atLeast: 1 }),
+        // the first step, not the initialisation, makes the fit: training accuracy before any step is a coin's
+        premise('trainAtInit', 'training accuracy at step 0 (noisy labels, mean over runs)', mean(runs.map((r) => at(r, 0).trainAccuracy)), { atLeast: 0.35, atMost: 0.65 }),
         // "near-optimal" is only a claim when the optimum is far from chance
         premise('bayes', 'Bayes rule test accuracy (mean over runs)', mean(runs.map((r) => r.bayesAccuracy)), { atLeast: 0.9 }),
       ],
@@ -238,9 +258,10 @@ export const claim = defineClaim<E1Params, E1Seed>({
     'full: n = 16, 32, 64 (d = 1.8e7, 5.8e8, 1.9e10; |mu| = 186, 530, 1510), m = 100, 20000 steps, 2000 test points, 10 seeds per n; ' +
     'ci, cut to the CI budget: n = 16 only, m = 20, 500 steps, 500 test points, 5 seeds. ' +
     'The paper\'s C is "sufficiently large" and unspecified, n is far below the sizes at which its exp(-n^c)-type error terms are small, and its step-size and initialisation constants are not reproduced (both were set in a pilot)',
-  rule: 'one unit per (seed, n). Early part: training points fit after step 1 above 0.99 (exact binomial, pooled), clean test accuracy after step 1 within +-0.1 of 0.5 (TOST); ' +
-    'late part: final clean test accuracy no worse than the Bayes rule by 0.05 (non-inferiority, paired over units), flipped labels still fit above 0.9 (exact binomial, pooled); ' +
-    'premises: the theorem\'s A1 |mu|^2 / (n^0.51 sqrt(d)) >= 1 and A2 d / (n^2 |mu|^2) >= 1 at every n, Bayes accuracy >= 0.9',
+  rule: 'one unit per run (seed, n); tightened after review, before the full run. Early part: the share of runs fitting every (noisy) training label after step 1 above 0.8 (exact binomial over runs), ' +
+    'and at each n clean test accuracy after step 1 within +-0.1 of 0.5 (TOST); late part: at each n final clean test accuracy no worse than the Bayes rule by 0.05 (non-inferiority, paired over runs; the largest n is the headline), ' +
+    'and the share of runs (with a flipped label) still fitting every flipped label at the end above 0.8 (exact binomial over runs); reported only: the pooled share of flipped points against 0.97. ' +
+    'Premises: the theorem\'s A1 |mu|^2 / (n^0.51 sqrt(d)) >= 1 and A2 d / (n^2 |mu|^2) >= 1 at every n, training accuracy at step 0 within [0.35, 0.65] (the initialisation does not make the fit), Bayes accuracy >= 0.9',
   scales: {
     smoke: { seeds: [1, 2], ...common, grid: [8], nTest: 200, width: 10, steps: 20 },
     ci: { seeds: [1, 2, 3, 4, 5], ...common, grid: [16], nTest: 500, width: 20, steps: 500 },

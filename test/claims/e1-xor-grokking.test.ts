@@ -22,22 +22,30 @@ describe('E1 XOR-cluster grokking', () => {
     expect(regime(64, 2).dim).toBeGreaterThan(1e10);
   });
 
-  // The rule (one unit per seed and grid point; early: fit > 0.99 after step 1 and test within +-0.1 of
-  // chance; late: test no worse than the Bayes rule by 0.05, flipped labels still fit > 0.9; premises: the
-  // theorem's A1 and A2 with C = 1, Bayes >= 0.9) is fixed in the claim module; status and numbers are
-  // compared with the committed record by the harness. ci is cut to the CI budget (n = 16 only, m = 20,
+  // The rule (tightened after review, before the full run; one unit per run = seed and grid point): early, the
+  // share of runs fitting every noisy label after step 1 > 0.8 and, at each n, test accuracy after step 1
+  // within +-0.1 of chance; late, at each n final test accuracy no worse than the Bayes rule by 0.05 (the
+  // largest n is the headline) and the share of runs still fitting every flipped label > 0.8; premises: the
+  // theorem's A1 and A2 with C = 1, training accuracy at step 0 near chance, Bayes >= 0.9. Status and numbers
+  // are compared with the committed record by the harness. ci is cut to the CI budget (n = 16 only, m = 20,
   // 500 steps): the verdict of record is the full run (n = 16, 32, 64, 20000 steps).
   it('step 1 overfits at chance; later generalization against the Bayes rule while still fitting the flips', async () => {
     const { verdict, rows } = await runAtCiScale(claim);
     const p = claim.scales.ci;
     const units = p.seeds.length * p.grid.length;
-    expect(verdict.premise.map((x) => [x.key, x.holds])).toEqual([['signalCondition', true], ['dimensionCondition', true], ['bayes', true]]);
-    expect(verdict.headline).toBe('finalVsBayes');
-    expect(effectOf(verdict, 'fitAfterStep1')).toMatchObject({ test: 'exact binomial', n: p.seeds.length * p.grid.reduce((a, b) => a + b, 0), claimed: { reference: 0.99 }, decides: true });
-    expect(effectOf(verdict, 'testAfterStep1')).toMatchObject({ test: 'TOST equivalence', n: units, claimed: { kind: 'equivalence', target: 0.5, margin: 0.1 }, decides: true });
-    expect(effectOf(verdict, 'finalVsBayes')).toMatchObject({ test: 'non-inferiority t', n: units, claimed: { kind: 'non-inferiority', margin: 0.05 }, decides: true });
-    expect(effectOf(verdict, 'flippedFitFinal')).toMatchObject({ test: 'exact binomial', claimed: { reference: 0.9 }, decides: true });
+    const largest = Math.max(...p.grid);
+    expect(verdict.premise.map((x) => [x.key, x.holds])).toEqual([['signalCondition', true], ['dimensionCondition', true], ['trainAtInit', true], ['bayes', true]]);
+    expect(verdict.headline).toBe(`finalVsBayesN${largest}`);
+    expect(effectOf(verdict, 'runsFitAfterStep1')).toMatchObject({ test: 'exact binomial', n: units, claimed: { reference: 0.8 }, decides: true });
+    for (const n of p.grid) {
+      expect(effectOf(verdict, `testAfterStep1N${n}`)).toMatchObject({ test: 'TOST equivalence', n: p.seeds.length, claimed: { kind: 'equivalence', target: 0.5, margin: 0.1 }, decides: true });
+      expect(effectOf(verdict, `finalVsBayesN${n}`)).toMatchObject({ test: 'non-inferiority t', n: p.seeds.length, claimed: { kind: 'non-inferiority', margin: 0.05 }, decides: true });
+    }
+    // per run, among the runs with a flipped label; the pooled share of flipped points is reported only
+    expect(effectOf(verdict, 'runsFlippedFit')).toMatchObject({ test: 'exact binomial', n: verdict.numbers.runsWithFlips, claimed: { reference: 0.8 }, decides: true });
+    expect(effectOf(verdict, 'flippedPointsFit')).toMatchObject({ claimed: { reference: 0.97 }, decides: false });
     expect(effectOf(verdict, 'gain')).toMatchObject({ n: units, decides: false });
+    expect(verdict.effects.filter((e) => e.decides)).toHaveLength(2 + 2 * p.grid.length);
     // per run: the end fits the whole noisy training set
     const curve = rows as { seed: number; n: number; step: number; trainAccuracy: number }[];
     for (const seed of p.seeds) for (const n of p.grid) expect(curve.find((r) => r.seed === seed && r.n === n && r.step === p.steps)!.trainAccuracy).toBe(1);
