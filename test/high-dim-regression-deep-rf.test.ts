@@ -3,8 +3,8 @@ import { jacobiEigen } from '../src/linalg/eigen.js';
 import { householderQlEigenvalues } from '../src/linalg/symmetric-ql.js';
 import { Rng } from '../src/random/rng.js';
 import {
-  blasRidgeFit, deepFeatureCovariance, deepGaussianEquivalentFeatures, deepLinearCovariance, deepRandomFeatures, deepRandomNetwork, dot, gaussianMatrix,
-  hermiteCoefficients, matMul, matVec, meanSquaredProjection, ridgeCollapseError, ridgeDegreesOfFreedom, ridgeEffectiveRegularization,
+  blasRidgeFit, deepFeatureCovariance, deepFeatureSecondMoment, deepGaussianEquivalentFeatures, gaussianFeaturesWithCovariance, deepLinearCovariance, deepRandomFeatures, deepRandomNetwork, dot, gaussianMatrix,
+  cholesky, hermiteCoefficients, matMul, matVec, meanSquaredProjection, ridgeCollapseError, ridgeDegreesOfFreedom, ridgeEffectiveRegularization,
   ridgeEquivalent, ridgeEquivalentFromSpectrum, ridgeFit, ridgeRiskGivenDesign, scaledTanh, spdInverse,
 } from '../src/techniques/high-dim-regression/index.js';
 
@@ -201,5 +201,32 @@ describe('deep random features', () => {
     const narrow = relFrobenius(8, 'real'), wide = relFrobenius(48, 'real');
     expect(wide).toBeLessThan(0.07);
     expect(wide).toBeLessThan(narrow / 2);
+  });
+  it('deepFeatureSecondMoment is the chunked mean of z z^T over its inputs; gaussianFeaturesWithCovariance is C xi with C C^T = Sigma', () => {
+    const d = 6, k = 5, m = 37;
+    const net = deepRandomNetwork(d, [k, k], scaledTanh(2), new Rng(9));
+    // exact: the same inputs, drawn in the same order, through deepRandomFeatures and a float64 loop
+    for (const gaussianEquivalent of [false, true]) {
+      const got = deepFeatureSecondMoment(net, m, new Rng(10), { chunk: 10, gaussianEquivalent });
+      const rng = new Rng(10), want = new Float64Array(k * k);
+      for (let done = 0; done < m; done += 10) {
+        const rows = Math.min(10, m - done);
+        const x = gaussianMatrix(rows, d, rng);
+        const z = gaussianEquivalent ? deepGaussianEquivalentFeatures(net, x, rows, rng) : deepRandomFeatures(net, x, rows);
+        for (let r = 0; r < rows; r++) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) want[i * k + j] += (z[r * k + i] * z[r * k + j]) / m;
+      }
+      expect(maxAbs(got, want) / Math.max(...want.map(Math.abs))).toBeLessThan(1e-5);
+    }
+    // C xi: the same xi through the float64 Cholesky factor
+    const sigma = deepFeatureCovariance(net), n = 4;
+    const g = gaussianFeaturesWithCovariance(sigma, k, n, new Rng(11));
+    const xi = gaussianMatrix(n, k, new Rng(11));
+    const c = cholesky(sigma, k);
+    for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) {
+      let v = 0;
+      for (let j = 0; j <= i; j++) v += c[i * k + j] * xi[r * k + j];
+      expect(g[r * k + i]).toBeCloseTo(v, 5);
+    }
+    expect(() => gaussianFeaturesWithCovariance(sigma, k + 1, n, new Rng(1))).toThrow(/entries/);
   });
 });

@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../random/rng.js';
-import { cholesky, choleskySolve } from './linalg.js';
+import { cholesky, choleskySolve, gaussianMatrix } from './linalg.js';
 
 /** An activation: its scalar form (for the Hermite coefficients) and its tensor form (for the features). */
 export interface DeepActivation {
@@ -207,6 +207,51 @@ export function deepGaussianEquivalentFeatures(net: DeepRandomNetwork, x: ArrayL
   const z = toF64(out);
   out.dispose();
   return z;
+}
+
+/**
+ * The real features' population covariance E z z^T measured: (1/m) sum of z z^T over m fresh inputs
+ * x ~ N(0, I_d) drawn from `rng`, accumulated `chunk` inputs at a time (float32 BLAS products, float64
+ * sums), so m can be many times the width without holding the sample. The features are centred (an odd
+ * activation of a symmetric input), so the second moment is the covariance; it is the matrix the excess
+ * risk E_x ((w - theta) . z)^2 weighs with. With `gaussianEquivalent: true` the same is measured on the
+ * Gaussian equivalent, whose exact covariance `deepFeatureCovariance(net)` is known: a control for what
+ * the estimate's own sampling error does to a quantity computed from it.
+ */
+export function deepFeatureSecondMoment(net: DeepRandomNetwork, m: number, rng: Rng, options: { gaussianEquivalent?: boolean; chunk?: number } = {}): Float64Array {
+  if (!(Number.isInteger(m) && m > 0)) throw new Error(`deepFeatureSecondMoment: m must be a positive integer, got ${m}`);
+  const chunk = options.chunk ?? 2000;
+  if (!(Number.isInteger(chunk) && chunk > 0)) throw new Error(`deepFeatureSecondMoment: chunk must be a positive integer, got ${chunk}`);
+  const kL = net.widths[net.widths.length - 1];
+  const acc = new Float64Array(kL * kL);
+  for (let done = 0; done < m; done += chunk) {
+    const rows = Math.min(chunk, m - done);
+    const x = gaussianMatrix(rows, net.d, rng);
+    const z = options.gaussianEquivalent ? deepGaussianEquivalentFeatures(net, x, rows, rng) : deepRandomFeatures(net, x, rows);
+    const g = tf.tidy(() => { const zt = tf.tensor2d(f32(z), [rows, kL], 'float32'); return tf.matMul(zt, zt, true, false); });
+    const v = g.dataSync();
+    for (let i = 0; i < acc.length; i++) acc[i] += v[i];
+    g.dispose();
+  }
+  for (let i = 0; i < kL; i++) for (let j = 0; j <= i; j++) { const v = (0.5 * (acc[i * kL + j] + acc[j * kL + i])) / m; acc[i * kL + j] = v; acc[j * kL + i] = v; }
+  return acc;
+}
+
+/**
+ * n rows drawn iid from N(0, Sigma) for a k x k symmetric positive definite `sigma` (row-major): g = C xi
+ * with C the lower Cholesky factor (float64) and xi ~ N(0, I_k) from `rng`, the product on the engine's
+ * float32 BLAS. n x k, row-major. Gaussian features with a given (e.g. measured) covariance, not coupled
+ * to any network's inputs.
+ */
+export function gaussianFeaturesWithCovariance(sigma: Float64Array, k: number, n: number, rng: Rng): Float64Array {
+  if (sigma.length !== k * k) throw new Error(`gaussianFeaturesWithCovariance: sigma has ${sigma.length} entries, expected ${k} x ${k}`);
+  if (!(Number.isInteger(n) && n > 0)) throw new Error(`gaussianFeaturesWithCovariance: n must be a positive integer, got ${n}`);
+  const c = cholesky(sigma, k);
+  const xi = gaussianMatrix(n, k, rng);
+  const out = tf.tidy(() => tf.matMul(tf.tensor2d(f32(xi), [n, k], 'float32'), tf.tensor2d(f32(c), [k, k], 'float32'), false, true));
+  const g = toF64(out);
+  out.dispose();
+  return g;
 }
 
 /**
