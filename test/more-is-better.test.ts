@@ -4,6 +4,7 @@ import { Rng } from '../src/random/rng.js';
 import {
   gaussianFeatureMap, gaussianMatrix, gaussianTaskSample, geometricSpectrum, krrRiskEstimate, leadingColumns, matMul, matMulT, matTVec, meanSquaredErrorRows,
   powerLawExponent, powerLawSpectrum, reluFeatures, rfPopulationRisk, rfPredict, rfRidgePath, rfRiskEstimate, ridgeFit, ridgeGradient, type GaussianRfTask,
+  goldenSectionMinimum, rfRidgeSpectrum, rfSpectrumRisk,
 } from '../src/techniques/high-dim-regression/index.js';
 
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
@@ -131,5 +132,37 @@ describe('the paper\'s risk estimates', () => {
       // an asymptotic estimate: a few per cent at n = 60 (the Monte Carlo standard error is ~1-2%)
       expect(Math.abs(sum / draws / est - 1)).toBeLessThan(0.08);
     }
+  });
+});
+
+describe('ridge spectrum: exact risk and train error in closed form in the ridge', () => {
+  it('equals the direct Cholesky fit (population risk and train error) for k > n, k < n and k = n, down to the ridgeless limit', () => {
+    const rng = new Rng(17);
+    const m = 50, n = 20;
+    const t = task(m);
+    const f = gaussianFeatureMap(45, t.eigenvalues, rng);
+    const { x, y } = gaussianTaskSample(t, n, rng);
+    const z = matMulT(x, f, n, m, 45);
+    let yy = 0;
+    for (const v of y) yy += (v * v) / n;
+    for (const k of [45, 20, 8]) {
+      const zk = leadingColumns(z, n, 45, k);
+      const sp = rfRidgeSpectrum(zk, n, k, y, f, t);
+      const path = rfRidgePath(zk, n, k, y);
+      expect(sp.kernelScale).toBeCloseTo(path.kernelScale, 12);
+      for (const e of [-9, -6, -3, -1, 0, 2]) {
+        const delta = path.kernelScale * 10 ** e;
+        const fit = path.fit(delta);
+        const got = rfSpectrumRisk(sp, delta);
+        expect(Math.abs(got.test / rfPopulationRisk(f, k, t, fit.theta()) - 1)).toBeLessThan(1e-9);
+        expect(Math.abs(got.train - meanSquaredErrorRows(fit.trainPredictions(), y, n)) / yy).toBeLessThan(1e-9);
+      }
+    }
+  });
+  it('golden section finds the minimum of a smooth unimodal function to its tolerance, and keeps an end point when the minimum is there', () => {
+    const r = goldenSectionMinimum((v) => (v - 0.3) ** 2 + 1, -2, 2, 1e-8);
+    expect(Math.abs(r.x - 0.3)).toBeLessThan(1e-7);
+    expect(r.value).toBeCloseTo(1, 12);
+    expect(goldenSectionMinimum((v) => v, 0, 1, 1e-6).x).toBe(0);
   });
 });

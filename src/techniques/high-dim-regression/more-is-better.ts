@@ -24,6 +24,7 @@
  * v_i^2 + sigma^2); train = (delta / (n kappa))^2 test).
  */
 import type { Rng } from '../../random/rng.js';
+import { jacobiEigen } from '../../linalg/eigen.js';
 import { cholesky, choleskySolve, gram, outerGram } from './linalg.js';
 
 /** Eigenvalues i^-exponent, i = 1..m, scaled to sum to `total` (default 1): a power-law spectrum. */
@@ -370,4 +371,139 @@ export function powerLawExponent(values: ArrayLike<number>, from: number, to: nu
   let sxy = 0, sxx = 0;
   for (let i = 0; i < xs.length; i++) { sxy += (xs[i] - mx) * (ys[i] - my); sxx += (xs[i] - mx) ** 2; }
   return -sxy / sxx;
+}
+
+/**
+ * A Gaussian-task RF design's exact test risk and train error as closed-form functions of the ridge delta,
+ * from the eigendecomposition of the smaller Gram matrix (Phi^T Phi when k <= n, else Phi Phi^T; Phi = Z /
+ * sqrt(k)) with eigenvalues s_j: theta(delta) = sum_j e_j a_j / (s_j + delta), so with d_j = a_j / (s_j + delta)
+ * the population risk is d^T H d - 2 d . hv + constant (H = P^T P, hv = P^T v, P_j = F^T e_j / sqrt(k),
+ * constant = |v|^2 + sigma^2) and the train error is (rest + sum_j p_j (delta / (s_j + delta))^2) / n.
+ * Plain arrays (JSON-serialisable), evaluated in O(min(n, k)^2) per ridge by `rfSpectrumRisk`, so the ridge
+ * can be optimised continuously.
+ */
+export interface RfRidgeSpectrum {
+  n: number;
+  k: number;
+  /** mean diagonal of the kernel matrix Phi Phi^T */
+  kernelScale: number;
+  /** eigenvalues s_j of the smaller Gram matrix, j < m = min(n, k) */
+  s: number[];
+  /** coefficients a_j of theta(delta) = sum_j e_j a_j / (s_j + delta) */
+  a: number[];
+  /** squared projections of y on the left singular vectors of Phi */
+  p: number[];
+  /** squared norm of y outside Phi's column space */
+  rest: number;
+  /** H = P^T P, m x m row-major */
+  h: number[];
+  /** P^T v */
+  hv: number[];
+  /** |v|^2 + sigma^2 */
+  constant: number;
+}
+
+/**
+ * The ridge spectrum (RfRidgeSpectrum) of RF ridge regression on the Gaussian task: raw features Z (n x k),
+ * labels y, the feature map F (at least k rows of M) and the task.
+ */
+export function rfRidgeSpectrum(z: Float64Array, n: number, k: number, y: ArrayLike<number>, f: Float64Array, task: GaussianRfTask): RfRidgeSpectrum {
+  if (z.length !== n * k) throw new Error(`rfRidgeSpectrum: Z has ${z.length} entries, expected ${n} x ${k}`);
+  if (y.length !== n) throw new Error(`rfRidgeSpectrum: y has ${y.length} entries, expected ${n}`);
+  const mDim = task.eigenvalues.length;
+  if (f.length < k * mDim) throw new Error(`rfRidgeSpectrum: feature map has ${f.length} entries, fewer than ${k} x ${mDim}`);
+  const inv = 1 / k, rootK = Math.sqrt(k);
+  let trace = 0;
+  for (let i = 0; i < z.length; i++) trace += z[i] * z[i];
+  const zt = new Float64Array(k * n);
+  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) zt[c * n + r] = z[r * k + c];
+  let yy = 0;
+  for (let r = 0; r < n; r++) yy += y[r] * y[r];
+  const primal = k <= n;
+  const m = primal ? k : n;
+  // E^T (m x k): rows e_j
+  const et = new Float64Array(m * k);
+  const s: number[] = [], a: number[] = [], p: number[] = [];
+  let rest = 0;
+  if (primal) {
+    const g = matMulT(zt, zt, k, n, k);
+    for (let i = 0; i < g.length; i++) g[i] *= inv;
+    const { values, vectors } = jacobiEigen(g, k, { tol: 1e-15 });
+    // Phi^T y
+    const b = new Float64Array(k);
+    for (let r = 0; r < n; r++) { const yr = y[r] / rootK; for (let c = 0; c < k; c++) b[c] += z[r * k + c] * yr; }
+    let fitted = 0;
+    for (let j = 0; j < m; j++) {
+      const v = vectors[j];
+      let t = 0;
+      for (let c = 0; c < k; c++) { et[j * k + c] = v[c]; t += v[c] * b[c]; }
+      const sj = Math.max(values[j], 0);
+      s.push(sj); a.push(t);
+      const pj = sj > 0 ? (t * t) / sj : 0;
+      p.push(pj); fitted += pj;
+    }
+    rest = Math.max(0, yy - fitted);
+  } else {
+    const h = matMulT(z, z, n, k, n);
+    for (let i = 0; i < h.length; i++) h[i] *= inv;
+    const { values, vectors } = jacobiEigen(h, n, { tol: 1e-15 });
+    const ut = new Float64Array(n * n);
+    for (let j = 0; j < n; j++) {
+      const u = vectors[j];
+      let t = 0;
+      for (let r = 0; r < n; r++) { ut[j * n + r] = u[r]; t += u[r] * y[r]; }
+      s.push(Math.max(values[j], 0)); a.push(t); p.push(t * t);
+    }
+    // e_j = Phi^T u_j
+    const e = matMulT(ut, zt, n, n, k);
+    for (let i = 0; i < e.length; i++) et[i] = e[i] / rootK;
+  }
+  // P^T (m x M): rows F^T e_j / sqrt(k)
+  const ft = new Float64Array(mDim * k);
+  for (let c = 0; c < k; c++) for (let i = 0; i < mDim; i++) ft[i * k + c] = f[c * mDim + i];
+  const pt = matMulT(et, ft, m, k, mDim);
+  for (let i = 0; i < pt.length; i++) pt[i] /= rootK;
+  const hm = matMulT(pt, pt, m, mDim, m);
+  const hv: number[] = [];
+  let vv = 0;
+  for (let i = 0; i < mDim; i++) vv += task.coefficients[i] ** 2;
+  for (let j = 0; j < m; j++) { let t = 0; for (let i = 0; i < mDim; i++) t += pt[j * mDim + i] * task.coefficients[i]; hv.push(t); }
+  return { n, k, kernelScale: (trace * inv) / n, s, a, p, rest, h: Array.from(hm), hv, constant: vv + task.noiseVar };
+}
+
+/** Exact population test risk and train error (mean squared, over the n training rows) of the fit at ridge delta > 0, from its ridge spectrum. */
+export function rfSpectrumRisk(sp: RfRidgeSpectrum, delta: number): { test: number; train: number } {
+  if (!(delta > 0)) throw new Error(`rfSpectrumRisk: delta must be > 0, got ${delta}`);
+  const m = sp.s.length;
+  const d = new Float64Array(m);
+  let train = sp.rest;
+  for (let j = 0; j < m; j++) { d[j] = sp.a[j] / (sp.s[j] + delta); const q = delta / (sp.s[j] + delta); train += sp.p[j] * q * q; }
+  let test = sp.constant;
+  for (let j = 0; j < m; j++) {
+    let t = 0;
+    const o = j * m;
+    for (let l = 0; l < m; l++) t += sp.h[o + l] * d[l];
+    test += d[j] * t - 2 * d[j] * sp.hv[j];
+  }
+  return { test, train: train / sp.n };
+}
+
+/**
+ * Golden-section search for the minimum of a unimodal function on [lo, hi] (to within `tol`): the argument and
+ * the value there.
+ */
+export function goldenSectionMinimum(g: (x: number) => number, lo: number, hi: number, tol = 1e-6): { x: number; value: number } {
+  if (!(hi > lo)) throw new Error(`goldenSectionMinimum: need lo < hi, got ${lo}, ${hi}`);
+  const phi = (Math.sqrt(5) - 1) / 2;
+  let a = lo, b = hi;
+  let c = b - phi * (b - a), d = a + phi * (b - a);
+  let gc = g(c), gd = g(d);
+  while (b - a > tol) {
+    if (gc <= gd) { b = d; d = c; gd = gc; c = b - phi * (b - a); gc = g(c); } else { a = c; c = d; gc = gd; d = a + phi * (b - a); gd = g(d); }
+  }
+  const x = (a + b) / 2;
+  const candidates = [[lo, g(lo)], [x, g(x)], [hi, g(hi)]];
+  let best = candidates[1];
+  for (const q of candidates) if (q[1] < best[1]) best = q;
+  return { x: best[0], value: best[1] };
 }
