@@ -136,5 +136,5 @@ describe('noiselab CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/NOISELAB_BACKEND: unknown backend 'tpu'/);
     expect(existsSync(bin)).toBe(true);
-  });
+  }, 240_000); // 17 CLI processes one after another: ~25 s alone, over a minute on a loaded 2-core box
 });
