@@ -5,6 +5,7 @@ import type { NotebookResult } from '../../src/claims/display.js';
 import { canRunNotebooks, notebookPath, runClaimNotebook } from '../../src/claims/notebook-claim.js';
 import { runClaim } from '../../src/claims/run.js';
 import type { BaseParams, Claim } from '../../src/claims/types.js';
+import { jupyterDataPaths } from '../../src/notebook/kernelspec.js';
 import { compareWithRecord, describeDifference, provenance, readRecord, recordPath, ROW_LIMIT, writeRecord } from '../../src/results/records.js';
 import { tempDir } from '../helpers.js';
 import { nbformatErrors } from '../notebook/fixtures.js';
@@ -30,7 +31,7 @@ export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>):
   if (canRunNotebooks()) {
     ({ result, backend } = await viaNotebook(claim, (TestRunner.getCurrentTest()?.timeout ?? CLAIM_TEST_TIMEOUT_MS) / 1000 - 30));
   } else {
-    expect(process.env.CI, 'CI must run the claims through their notebooks: the noiselab kernel is missing (npm run setup)').toBeFalsy();
+    expect(process.env.CI, `CI must run the claims through their notebooks: no noiselab kernelspec in ${jupyterDataPaths().map((p) => `${p}/kernels`).join(', ')} (npm run setup)`).toBeFalsy();
     const r = await runClaim(claim, claim.scales.ci, { workers: 1 });
     result = { verdict: r.verdict, rows: r.rows, figures: r.figures.length };
   }

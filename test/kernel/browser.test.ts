@@ -31,7 +31,7 @@ const CELLS = [
   'import * as aq from "arquero";\naq.table({ seed: [1, 2], accuracy: [0.91, 0.93] })',
   'import { show, lineFigure } from "noiselab";\nawait show(lineFigure("a line", "x", "y", [{ name: "s", x: [1, 2, 3], y: [1, 4, 9] }]));',
   'import { train, mlp, sgd, moons, Rng } from "noiselab";\nlet steps = 0;\nconst model = mlp({ sizes: [2, 16, 2] }, new Rng(1));\nconst data = moons(200, 0.1, new Rng(2));',
-  'await train({ model, data, transform: sgd(0.1), batchSize: 20, steps: 10_000_000, logEvery: 1, onLog: (s) => { steps = s; }, rng: new Rng(3), progress: "silent" });',
+  'await train({ model, data, transform: sgd(0.1), batchSize: 20, steps: 10_000_000, logEvery: 1, onLog: (s) => { if (steps === 0) console.log("training"); steps = s; }, rng: new Rng(3), progress: "silent" });',
   'steps',
   'for (let i = 0; i < 10000; i++) console.log(`line ${i}`);',
   'for (let i = 0; i < 10000; i++) { console.log(`async ${i}`); if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 0)); }',
@@ -125,7 +125,9 @@ describe.skipIf(!ready && !process.env.CI)('the noiselab kernel in the classic N
   it('interrupts a training loop: the cell ends with KeyboardInterrupt, training stops, the variables stay', async () => {
     expect((await run(page, 4)).text).not.toContain('Error');
     await run(page, 5, { wait: false });
-    await page.waitForTimeout(2000);
+    // interrupt once training has begun (the cell's type check may take seconds on a loaded machine)
+    await page.waitForFunction(() => (globalThis as any).Jupyter.notebook.get_cell(5).element[0].innerText.includes('training'), null, { timeout: 60_000 });
+    await page.waitForTimeout(500);
     await page.evaluate(() => (globalThis as any).Jupyter.notebook.kernel.interrupt());
     await page.waitForFunction(() => (globalThis as any).Jupyter.notebook.get_cell(5).element[0].innerText.includes('KeyboardInterrupt'), null, { timeout: 30_000 });
     const first = Number((await run(page, 6)).text.match(/\d+/)?.[0]);
