@@ -4,33 +4,33 @@ import { effectOf } from '../../src/claims/kit/verdict.js';
 import { runAtCiScale } from './claim-harness.js';
 
 describe('C3 Hessian-aware bit allocation (HAWQ-V2)', () => {
-  // The rule (HAWQ-V2's Omega ranks assignments: least-Omega beats most-Omega by a paired test with a
-  // 0.01 smallest effect; Hutchinson within +-5% of the exact trace; premise: layers differ >= 1.5x in
-  // sensitivity) is fixed in the claim module; status and numbers are compared with the record. ci is cut
-  // to the CI budget (h = 6, 2 epochs on 1000 images, 15 Hutchinson samples, 3 seeds): the exact traces
-  // take 3 h^2 Hessian-vector products, which leaves too few training steps for the network to learn
-  // much (test accuracy well under 0.5), so both parts are inconclusive; ci exercises the instruments
-  // (exact and Hutchinson traces, Omega) on a barely trained network. The verdict of record is the full run.
-  it('HAWQ-V2 assignment vs the reverse at equal model size; Hutchinson vs exact layer traces', async () => {
+  // The rule (HAWQ-V2's Pareto choice at a 4-bit-per-weight budget beats, after quantization-aware fine-tuning,
+  // the assignment its Omega ranks worst at no smaller size, by a paired test with a 0.01 smallest effect;
+  // Hutchinson within +-5% of the exact layer traces; premises: float accuracy >= 0.6, layer traces spread
+  // >= 1.5x, Omega ratio >= 2; checks: budget, Pareto frontier, quantization grid) is fixed in the claim module;
+  // status and numbers are compared with the record. ci is cut to the CI budget (a 7x7 CNN with 2 and 4
+  // channels and a 4-wide hidden layer, 3 epochs on 1000 images, the Hessian over 50 examples, 10 Hutchinson
+  // probes, 3 seeds): ci exercises the instruments; the verdict of record is the full run.
+  it('HAWQ-V2 Pareto choice vs the reverse at no smaller size after STE fine-tuning; Hutchinson vs exact layer traces', async () => {
     const { verdict, rows } = await runAtCiScale(claim);
     const p = claim.scales.ci;
     const n = p.seeds.length;
     const traces = rows.filter((r) => r.kind === 'trace');
-    expect(traces).toHaveLength(3 * n);
-    expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['equalSizes', true]]);
-    expect(verdict.premise.map((x) => [x.key, x.holds])).toEqual([['sensitivitySpread', true]]);
+    // four layers of two types and different sizes: conv 3x3x1x2, conv 3x3x2x4, dense 16x4, dense 4x10
+    expect(traces).toHaveLength(4 * n);
+    expect(traces.slice(0, 4).map((r) => [r.layer, r.params])).toEqual([['conv0', 18], ['conv1', 72], ['dense0', 64], ['dense1', 40]]);
+    expect(rows.filter((r) => r.kind === 'arm').map((r) => r.arm)).toEqual(Array.from({ length: n }, () => ['HAWQ-V2', 'reverse', 'uniform 4-bit']).flat());
+    expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['withinBudget', true], ['onFrontier', true], ['onGrid', true]]);
+    expect(verdict.premise.map((x) => x.key)).toEqual(['floatAccuracy', 'traceSpread', 'omegaRatio']);
     expect(verdict.headline).toBe('accuracyGap');
-    const gap = effectOf(verdict, 'accuracyGap');
-    const trace = effectOf(verdict, 'traceRelErr');
-    expect(gap).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: 1, smallest: 0.01 }, n, decides: true, outcome: 'inconclusive' });
-    expect(trace).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.05 }, n: 3 * n, decides: true, outcome: 'inconclusive' });
-    for (const k of ['bestMinusHawq', 'omegaRankCorrelation']) expect(effectOf(verdict, k)).toMatchObject({ n, decides: false });
-    expect(verdict.status).toBe('inconclusive');
+    expect(effectOf(verdict, 'accuracyGap')).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: 1, smallest: 0.01 }, n, decides: true });
+    expect(effectOf(verdict, 'traceRelErr')).toMatchObject({ test: 'TOST equivalence', claimed: { kind: 'equivalence', margin: 0.05 }, n: 4 * n, decides: true });
+    for (const k of ['ptqGap', 'hawqMinusUniform', 'omegaRankCorrelation']) expect(effectOf(verdict, k)).toMatchObject({ n, decides: false });
+    // HAWQ-V2's choice fits the budget; the reverse is no smaller
+    expect(verdict.numbers.hawqSizeOverBudget).toBeLessThanOrEqual(1);
+    expect(verdict.numbers.reverseSizeOverBudget).toBeGreaterThanOrEqual(verdict.numbers.hawqSizeOverBudget);
     // Hutchinson is unbiased: its worst layer error is a few of its own standard errors
     expect(verdict.numbers.worstTraceZ).toBeLessThan(4);
     for (const r of traces) expect(Number(r.exactTrace)).toBeGreaterThan(0);
-    // the network is barely trained at ci, and quantizing it (a 2-bit layer in every assignment) still costs accuracy on every seed
-    expect(verdict.numbers.accFloat).toBeLessThan(0.5);
-    for (const r of rows.filter((x) => x.kind === 'accuracy')) expect(Number(r.meanOfPermutations)).toBeLessThan(Number(r.float));
   }, 120_000);
 });
