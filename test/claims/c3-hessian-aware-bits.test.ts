@@ -9,7 +9,7 @@ describe('C3 Hessian-aware bit allocation (HAWQ-V2)', () => {
   // Hutchinson within +-5% of the exact layer traces; premises: float accuracy >= 0.6, layer traces spread
   // >= 1.5x, Omega ratio >= 2; checks: budget, Pareto frontier, quantization grid) is fixed in the claim module;
   // status and numbers are compared with the record. ci is cut to the CI budget (a 7x7 CNN with 2 and 4
-  // channels and a 4-wide hidden layer, 3 epochs on 1000 images, the Hessian over 50 examples, 10 Hutchinson
+  // channels and a 4-wide hidden layer, 5 epochs on 1000 images, the Hessian over 50 examples, 10 Hutchinson
   // probes, 3 seeds): ci exercises the instruments; the verdict of record is the full run.
   it('HAWQ-V2 Pareto choice vs the reverse at no smaller size after STE fine-tuning; Hutchinson vs exact layer traces', async () => {
     const { verdict, rows } = await runAtCiScale(claim);
@@ -29,8 +29,9 @@ describe('C3 Hessian-aware bit allocation (HAWQ-V2)', () => {
     // HAWQ-V2's choice fits the budget; the reverse is no smaller
     expect(verdict.numbers.hawqSizeOverBudget).toBeLessThanOrEqual(1);
     expect(verdict.numbers.reverseSizeOverBudget).toBeGreaterThanOrEqual(verdict.numbers.hawqSizeOverBudget);
-    // Hutchinson is unbiased: its worst layer error is a few of its own standard errors
-    expect(verdict.numbers.worstTraceZ).toBeLessThan(4);
+    // Hutchinson is unbiased: its worst layer error is a few of its own standard errors (estimated from 10 probes
+    // at ci, so themselves uncertain: t with 9 degrees of freedom, 12 layers x seeds)
+    expect(verdict.numbers.worstTraceZ).toBeLessThan(6);
     for (const r of traces) expect(Number(r.exactTrace)).toBeGreaterThan(0);
   }, 120_000);
 });
