@@ -4,9 +4,11 @@
  * |u + tau g(z)|^2, tau drawn per example from N(0, delta^2) and delta annealed towards 0 during
  * training; the score of the data y is read out as g(y), the limit tau -> 0. At a fixed |tau| the
  * minimiser is the score of the data perturbed by N(0, tau^2 I) (denoising score matching with the
- * tau^2 weighting), so as delta -> 0 it tends to the score of the data itself. Here the network takes
- * no tau (as Noise2Score's does); delta falls linearly from `deltaMax` at the first step to
- * `deltaMin` at the last.
+ * tau^2 weighting), so as delta -> 0 it tends to the score of the data itself. Lim et al. also feed
+ * the noise level to the network (amortising over it); here, as in Noise2Score's use, the network
+ * takes no tau, and delta falls linearly from `deltaMax` at the first step to `deltaMin` at the last.
+ * At small delta the gradient's signal shrinks like delta^2 and its noise like delta, so the net
+ * lags behind the moving optimum unless the anneal is slow (see the unit test).
  *
  * Exact case (`gaussianArdaeSlope`): for Gaussian data N(m, diag(v)) and an affine g, the population
  * loss is quadratic and its minimiser is g(z) = -(z - m) / (v + 3 delta^2) per coordinate (the fourth
