@@ -27,6 +27,43 @@ else
   log "Debian packages present"
 fi
 
+# WebGPU on a CPU (the webgpu backend's tests; issue 27): Dawn (npm `webgpu`) needs a Vulkan driver. Mesa's
+# lavapipe >= 25 is in bookworm-backports (bookworm's own 22.3.6 is rejected by Dawn); it is unpacked into
+# .vulkan/ with a private apt state, not installed over the system's Mesa. Its libraries come from Debian main.
+VULKAN_PACKAGES=(libvulkan1 libllvm15 libdrm2 libxcb-dri3-0 libxcb-present0 libxcb-randr0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0
+  libxshmfence1 libwayland-client0 libx11-xcb1 libexpat1 libzstd1 patchelf)
+vmissing=()
+for p in "${VULKAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || vmissing+=("$p"); done
+if [ ${#vmissing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  log "apt-get install --no-install-recommends ${vmissing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${vmissing[@]}" >/dev/null
+fi
+setup_lavapipe() {
+  local dir="$PWD/.vulkan" apt="$PWD/.vulkan/apt" codename suite
+  [ -f "$dir/lvp_icd.json" ] && [ -f "$dir/lib/libvulkan_lvp.so" ] && { echo "present"; return 0; }
+  command -v apt-get >/dev/null && command -v patchelf >/dev/null || { echo "needs apt-get and patchelf"; return 1; }
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  suite="$codename"; [ "$codename" = bookworm ] && suite=bookworm-backports
+  rm -rf "$dir" && mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dir/root" "$dir/lib"
+  echo "deb http://deb.debian.org/debian $suite main" > "$apt/sources.list"
+  local opts=(-o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$apt/lists"
+    -o Dir::Cache="$apt/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User="$(id -un)")
+  apt-get "${opts[@]}" update -qq >"$apt/log" 2>&1 || { echo "apt-get update ($suite) failed: see $apt/log"; return 1; }
+  (cd "$apt/cache/archives" && apt-get "${opts[@]}" download mesa-vulkan-drivers libdrm2 >>"$apt/log" 2>&1) || { echo "apt-get download failed: see $apt/log"; return 1; }
+  for deb in "$apt"/cache/archives/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
+  cp -P "$dir"/root/usr/lib/x86_64-linux-gnu/{libvulkan_lvp.so,libdrm.so.2*} "$dir/lib/"
+  # the driver finds the newer libdrm beside it, not the system's
+  patchelf --set-rpath '$ORIGIN' "$dir/lib/libvulkan_lvp.so"
+  printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "./lib/libvulkan_lvp.so", "api_version": "1.4.305"}}\n' > "$dir/lvp_icd.json"
+  rm -rf "$dir/root" "$apt/cache"
+  grep -a -o -m1 'Mesa [0-9][0-9.]*' "$dir/lib/libvulkan_lvp.so" | head -1
+}
+if why=$(setup_lavapipe); then
+  log "lavapipe (software Vulkan for the webgpu tests): $why in .vulkan/"
+else
+  log "lavapipe NOT set up ($why); the webgpu tests skip outside CI"
+fi
+
 if [ ! -d node_modules ]; then
   log "npm ci (exactly the lockfile)"
   npm ci --no-audit --no-fund --loglevel=error
