@@ -33,5 +33,15 @@ describe('C3 Hessian-aware bit allocation (HAWQ-V2)', () => {
     // at ci, so themselves uncertain: t with 9 degrees of freedom, 12 layers x seeds)
     expect(verdict.numbers.worstTraceZ).toBeLessThan(6);
     for (const r of traces) expect(Number(r.exactTrace)).toBeGreaterThan(0);
+    // what ci shows: the tiny 7x7 network learns only about half the task (float accuracy ~0.49, under the 0.6
+    // premise), so the verdict is inconclusive; the layers' average traces differ several-fold and the reverse's
+    // Omega is over an order of magnitude above HAWQ-V2's (which picks uniform 4-bit here); before fine-tuning the
+    // reverse loses far more accuracy (the reported post-training gap holds), and one epoch of fine-tuning recovers
+    // part of it, leaving the headline's interval over both 0 and 0.01 with 3 seeds
+    expect(verdict.premise.map((x) => [x.key, x.holds])).toEqual([['floatAccuracy', false], ['traceSpread', true], ['omegaRatio', true]]);
+    expect(verdict.status).toBe('inconclusive');
+    expect(effectOf(verdict, 'ptqGap')).toMatchObject({ outcome: 'holds' });
+    expect(verdict.numbers.accHawq).toBeGreaterThan(verdict.numbers.accReverse);
+    expect(effectOf(verdict, 'omegaRankCorrelation').estimate).toBeGreaterThan(0.5);
   }, 120_000);
 });
