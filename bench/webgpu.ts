@@ -13,12 +13,13 @@ import { mlp } from '../src/models/mlp.js';
 import type { Model } from '../src/models/model.js';
 import { Rng } from '../src/random/rng.js';
 import { crossEntropy } from '../src/train/losses.js';
+import { timeWorkload, type Workload } from './workloads.js';
 
 const args = process.argv.slice(2);
 const software = args.includes('--software');
 const reps = Number(args[args.indexOf('--reps') + 1]) || 10;
 
-interface Case { name: string; setup(): { run(): Promise<void>; dispose(): void } }
+type Case = Workload;
 
 const labels = (n: number, rng: Rng) => tf.tensor1d(Array.from({ length: n }, () => rng.int(10)), 'int32');
 
@@ -81,23 +82,6 @@ const cases: Case[] = [
   },
 ];
 
-async function time(c: Case): Promise<{ min: number; median: number }> {
-  const w = c.setup();
-  try {
-    for (let i = 0; i < 2; i++) await w.run();
-    const ms: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      await w.run();
-      ms.push(performance.now() - t0);
-    }
-    ms.sort((a, b) => a - b);
-    return { min: ms[0], median: ms[Math.floor(ms.length / 2)] };
-  } finally {
-    w.dispose();
-  }
-}
-
 const engine = await initEngine({ quiet: true });
 const adapter = await registerWebgpuBackend({ software });
 console.log(`webgpu adapter: ${describeAdapter(adapter)}; beside ${engine.choice}; ${reps} runs after 2 warm-ups`);
@@ -107,9 +91,9 @@ for (const c of cases) {
   await tf.setBackend(engine.tfBackend);
   // the 8192 sgemm takes minutes on a software adapter or one CPU thread: skipped there
   if (c.name === 'sgemm 8192' && adapter.software) continue;
-  const native = await time(c);
+  const native = await timeWorkload(c, reps);
   await tf.setBackend('webgpu');
-  const gpu = await time(c);
+  const gpu = await timeWorkload(c, reps);
   const f = (t: { min: number; median: number }) => `${t.min.toFixed(2)} (${t.median.toFixed(2)})`;
   console.log(`| ${c.name} | ${f(native)} | ${f(gpu)} | ${(gpu.median / native.median).toFixed(2)} |`);
 }

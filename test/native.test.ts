@@ -13,6 +13,7 @@ import { addonPath } from '../src/engine/native/addon.js';
 import { registerNativeBackend } from '../src/engine/native/index.js';
 import { Rng } from '../src/random/rng.js';
 import { projectRoot } from '../src/util/paths.js';
+import { expectSameOutputs, withGrads } from './backend-equivalence.js';
 
 const built = existsSync(addonPath());
 
@@ -36,37 +37,7 @@ async function onBoth(inputs: { shape: number[] }[], f: (...xs: tf.Tensor[]) => 
   }
 }
 
-function expectSame(r: Awaited<ReturnType<typeof onBoth>>, tol = 1e-4) {
-  expect(r.native.length).toBe(r.cpu.length);
-  r.native.forEach((t, i) => {
-    expect(t.shape).toEqual(r.cpu[i].shape);
-    const cpu = r.cpu[i].values;
-    let scale = 1;
-    for (const c of cpu) if (Number.isFinite(c)) scale = Math.max(scale, Math.abs(c));
-    // the first element that differs, reported with its index (one assertion per tensor: outputs are large)
-    const bad = t.values.findIndex((v, j) => {
-      const c = cpu[j];
-      if (Number.isNaN(c)) return !Number.isNaN(v);
-      if (!Number.isFinite(c)) return v !== c;
-      return !(Math.abs(v - c) / scale < tol);
-    });
-    expect(bad, bad < 0 ? '' : `output ${i} element ${bad}: native ${t.values[bad]} vs cpu ${cpu[bad]}`).toBe(-1);
-  });
-}
-
-/**
- * f and the gradients of sum(f * fixed weights) with respect to every input. tfjs itself has no
- * gradient for broadcast batch matmul or dilated convolution: those cases pass grads = false.
- */
-function withGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, differentiate = true) {
-  return (...xs: tf.Tensor[]) => {
-    const y = f(...xs);
-    if (!differentiate) return [y];
-    const w = y.size > 1 ? tf.linspace(-1, 1, y.size).reshape(y.shape) : tf.onesLike(y);
-    const grads = tf.grads((...ys: tf.Tensor[]) => f(...ys).mul(w).sum())(xs);
-    return [y, ...grads];
-  };
-}
+const expectSame = (r: Awaited<ReturnType<typeof onBoth>>, tol = 1e-4) => expectSameOutputs('native', r.native, r.cpu, tol);
 
 describe.runIf(built || process.env.CI)('native backend kernels match cpu', () => {
   it('is built and selected first among the installed backends', () => {

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAdapter, lavapipeManifest, registerWebgpuBackend, type WebgpuAdapter } from '../src/engine/webgpu.js';
 import { Rng } from '../src/random/rng.js';
+import { expectSameOutputs, withGrads } from './backend-equivalence.js';
 
 const available = Boolean(lavapipeManifest()) || process.env.NOISELAB_WEBGPU_TEST === '1';
 
@@ -29,24 +30,7 @@ async function onBoth(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor[]
   return { gpu: await run('webgpu'), cpu: await run('cpu') };
 }
 
-function expectSame(r: { gpu: Out[]; cpu: Out[] }, tol = 1e-4): void {
-  expect(r.gpu.length).toBe(r.cpu.length);
-  r.gpu.forEach((t, i) => {
-    expect(t.shape).toEqual(r.cpu[i].shape);
-    const cpu = r.cpu[i].values;
-    let scale = 1;
-    for (const c of cpu) if (Number.isFinite(c)) scale = Math.max(scale, Math.abs(c));
-    const bad = t.values.findIndex((v, j) => !(Math.abs(v - cpu[j]) / scale < tol));
-    expect(bad, bad < 0 ? '' : `output ${i} element ${bad}: webgpu ${t.values[bad]} vs cpu ${cpu[bad]}`).toBe(-1);
-  });
-}
-
-/** f and the gradients of sum(f * fixed weights) with respect to every input. */
-const withGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor) => (...xs: tf.Tensor[]): tf.Tensor[] => {
-  const y = f(...xs);
-  const w = y.size > 1 ? tf.linspace(-1, 1, y.size).reshape(y.shape) : tf.onesLike(y);
-  return [y, ...tf.grads((...ys: tf.Tensor[]) => f(...ys).mul(w).sum())(xs)];
-};
+const expectSame = (r: { gpu: Out[]; cpu: Out[] }, tol = 1e-4) => expectSameOutputs('webgpu', r.gpu, r.cpu, tol);
 
 describe.runIf(available || process.env.CI)('webgpu backend matches cpu', () => {
   let adapter: WebgpuAdapter;
