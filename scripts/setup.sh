@@ -16,7 +16,7 @@ for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "apt-get install ${missing[*]}"
-    apt-get update -qq
+    apt-get update -qq && apt_updated=1
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     log "SKIPPED Debian packages (needs root and apt-get): ${missing[*]}"
@@ -36,6 +36,7 @@ vmissing=()
 for p in "${VULKAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || vmissing+=("$p"); done
 if [ ${#vmissing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   log "apt-get install --no-install-recommends ${vmissing[*]}"
+  [ -n "${apt_updated:-}" ] || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${vmissing[@]}" >/dev/null
 fi
 setup_lavapipe() {
