@@ -242,8 +242,8 @@ export const claim = defineClaim<D2Params, D2Seed>({
   scales: {
     smoke: { seeds: [1, 2], sigma: 1, trainPoints: 500, testPoints: 200, mixtureNet: { hidden: [16], steps: 30, batchSize: 64, lr: 1e-3, lrEnd: 1e-5, deltaMax: 0.5, deltaMin: 0.1 }, images: { sigma: 0.2, trainImages: 50, testImages: 5, patch: 7, hidden: [32], steps: 20, batchSize: 64, lr: 1e-3, lrEnd: 1e-5, deltaMax: 0.5, deltaMin: 0.1 } },
     ci: { seeds: [1, 2, 3], sigma: 1, trainPoints: 2000, testPoints: 1000, mixtureNet: { hidden: [64, 64], steps: 250, batchSize: 128, lr: 1e-3, lrEnd: 1e-5, deltaMax: 0.5, deltaMin: 0.1 }, images: { sigma: 0.2, trainImages: 100, testImages: 10, patch: 7, hidden: [64, 64], steps: 100, batchSize: 128, lr: 1e-3, lrEnd: 1e-5, deltaMax: 0.5, deltaMin: 0.1 } },
-    // full: ~35 min on 2 cores, from timed probes (CPU per step: ~6 ms for the [128, 128] mixture net, ~7.5 ms for each [256, 256] image net, batch 128):
-    // (120 + 2 x 150 + ~10) CPU s per seed x 10 seeds / 2 workers
+    // full: ~40 min on 2 cores, from timed probes on pilot seed 1002 (on a loaded machine): 122 CPU s for the mixture part (20000 steps of the
+    // [128, 128] net, ~6 ms a step) and 343 CPU s for the image part (20000 steps of each [256, 256] net, ~8 ms a step): ~465 CPU s per seed x 10 seeds / 2 workers
     full: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], sigma: 1, trainPoints: 20000, testPoints: 5000, mixtureNet: { hidden: [128, 128], steps: 20000, batchSize: 128, lr: 1e-3, lrEnd: 1e-5, deltaMax: 0.5, deltaMin: 0.1 }, images: { sigma: 0.2, trainImages: 5000, testImages: 500, patch: 7, hidden: [256, 256], steps: 20000, batchSize: 128, lr: 1e-3, lrEnd: 1e-5, deltaMax: 0.5, deltaMin: 0.1 } },
   },
   seed: seedD2,
