@@ -34,28 +34,38 @@ VULKAN_PACKAGES=(libvulkan1 libllvm15 libdrm2 libxcb-dri3-0 libxcb-present0 libx
   libxshmfence1 libwayland-client0 libx11-xcb1 libexpat1 libzstd1 patchelf)
 vmissing=()
 for p in "${VULKAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || vmissing+=("$p"); done
-if [ ${#vmissing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  log "apt-get install --no-install-recommends ${vmissing[*]}"
-  [ -n "${apt_updated:-}" ] || apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${vmissing[@]}" >/dev/null
+if [ ${#vmissing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "apt-get install --no-install-recommends ${vmissing[*]}"
+    [ -n "${apt_updated:-}" ] || apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${vmissing[@]}" >/dev/null
+  else
+    log "SKIPPED Vulkan packages (needs root and apt-get): ${vmissing[*]}; the webgpu tests skip outside CI"
+  fi
 fi
 setup_lavapipe() {
-  local dir="$PWD/.vulkan" apt="$PWD/.vulkan/apt" codename suite
+  local dir="$PWD/.vulkan" apt="$PWD/.vulkan/apt" codename suite arch lib
   [ -f "$dir/lvp_icd.json" ] && [ -f "$dir/lib/libvulkan_lvp.so" ] && { echo "present"; return 0; }
   command -v apt-get >/dev/null && command -v patchelf >/dev/null || { echo "needs apt-get and patchelf"; return 1; }
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   suite="$codename"; [ "$codename" = bookworm ] && suite=bookworm-backports
-  rm -rf "$dir" && mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dir/root" "$dir/lib"
+  arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+  rm -rf "$dir" && mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$dir/root" "$dir/lib" || return 1
   echo "deb http://deb.debian.org/debian $suite main" > "$apt/sources.list"
   local opts=(-o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$apt/lists"
     -o Dir::Cache="$apt/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User="$(id -un)")
   apt-get "${opts[@]}" update -qq >"$apt/log" 2>&1 || { echo "apt-get update ($suite) failed: see $apt/log"; return 1; }
   (cd "$apt/cache/archives" && apt-get "${opts[@]}" download mesa-vulkan-drivers libdrm2 >>"$apt/log" 2>&1) || { echo "apt-get download failed: see $apt/log"; return 1; }
-  for deb in "$apt"/cache/archives/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
-  cp -P "$dir"/root/usr/lib/x86_64-linux-gnu/{libvulkan_lvp.so,libdrm.so.2*} "$dir/lib/"
+  for deb in "$apt"/cache/archives/*.deb; do dpkg-deb -x "$deb" "$dir/root" || { echo "cannot unpack $deb"; return 1; }; done
+  lib="$dir/root/usr/lib/$arch"
+  cp -P "$lib/libvulkan_lvp.so" "$lib"/libdrm.so.2* "$dir/lib/" || { echo "lavapipe not in the packages ($lib)"; return 1; }
   # the driver finds the newer libdrm beside it, not the system's
-  patchelf --set-rpath '$ORIGIN' "$dir/lib/libvulkan_lvp.so"
-  printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "./lib/libvulkan_lvp.so", "api_version": "1.4.305"}}\n' > "$dir/lvp_icd.json"
+  patchelf --set-rpath '$ORIGIN' "$dir/lib/libvulkan_lvp.so" || { echo "patchelf failed"; return 1; }
+  if ldd "$dir/lib/libvulkan_lvp.so" | grep -q 'not found'; then echo "libraries missing: $(ldd "$dir/lib/libvulkan_lvp.so" | grep 'not found' | tr -s ' \t\n' ' ')"; return 1; fi
+  # the manifest last (its presence means a usable driver), with the package's own API version
+  local api
+  api=$(grep -o '"api_version": *"[0-9.]*"' "$dir/root/usr/share/vulkan/icd.d/lvp_icd.json" | grep -o '[0-9][0-9.]*')
+  printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "./lib/libvulkan_lvp.so", "api_version": "%s"}}\n' "${api:-1.3.0}" > "$dir/lvp_icd.json"
   rm -rf "$dir/root" "$apt/cache"
   grep -a -o -m1 'Mesa [0-9][0-9.]*' "$dir/lib/libvulkan_lvp.so" | head -1
 }

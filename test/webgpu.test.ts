@@ -36,15 +36,21 @@ describe.runIf(available || process.env.CI)('webgpu backend matches cpu', () => 
   let adapter: WebgpuAdapter;
   let previous: string;
   let before: number;
+  let forward: boolean;
   beforeAll(async () => {
     expect(available, 'CI runs the webgpu tests on lavapipe: npm run setup unpacks it into .vulkan/').toBe(true);
     previous = tf.getBackend();
     adapter = await registerWebgpuBackend({ software: true });
     expect(await tf.setBackend('webgpu')).toBe(true);
+    // tfjs-backend-webgpu runs small ops (< 1000 elements, inputs on the CPU) on its CPU code: off, so that
+    // every op under test runs on the adapter
+    forward = tf.env().getBool('WEBGPU_CPU_FORWARD');
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
     await tf.setBackend(previous);
     before = tf.memory().numTensors;
   });
   afterAll(async () => {
+    tf.env().set('WEBGPU_CPU_FORWARD', forward);
     await tf.setBackend(previous);
   });
 
@@ -56,7 +62,6 @@ describe.runIf(available || process.env.CI)('webgpu backend matches cpu', () => 
   it('refuses synchronous reads with the reason (tfjs needs an OffscreenCanvas for them)', async () => {
     await tf.setBackend('webgpu');
     try {
-      // large enough to stay on the GPU (tfjs forwards small ops to the CPU)
       const t = tf.tidy(() => tf.add(tf.ones([64, 64]), 1));
       expect(() => t.dataSync()).toThrow(/OffscreenCanvas/);
       expect((await t.data()).every((v) => v === 2)).toBe(true);
