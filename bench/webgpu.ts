@@ -17,7 +17,8 @@ import { timeWorkload, type Workload } from './workloads.js';
 
 const args = process.argv.slice(2);
 const software = args.includes('--software');
-const reps = Number(args[args.indexOf('--reps') + 1]) || 10;
+const reps = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 10;
+if (!(Number.isInteger(reps) && reps > 0)) throw new Error(`--reps: expected a positive integer, got ${args[args.indexOf('--reps') + 1]}`);
 
 type Case = Workload;
 

@@ -14,6 +14,8 @@ for (const t of report.testResults) {
   // a file that failed outside its tests (import, hooks, a crashed worker) has a message and no failed test
   if (!tests.length && t.status === 'failed') failed.push({ name, title: '(the file itself)', message: t.message ?? '' });
 }
+// errors outside any test file (an unhandled rejection in a worker): vitest fails the run and names none
+if (!failed.length && report.success === false) failed.push({ name: '(the run)', title: `${report.numFailedTestSuites ?? 0} failed files, ${report.numFailedTests ?? 0} failed tests`, message: 'vitest reported the run as failed without a failed test: look for "Unhandled" errors above the time table' });
 if (failed.length) {
   const lines = [`Failed (${failed.length}):`];
   for (const f of failed) {

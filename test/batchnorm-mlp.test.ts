@@ -32,8 +32,12 @@ describe('batchNormMlp', () => {
       expect(rm[j]).toBeCloseTo(0.1 * ref.mean[j], 5);
       expect(rv[j]).toBeCloseTo(0.9 + 0.1 * ref.unbiased[j], 4);
     }
-    // evaluation: the running statistics, so a single row gives the same output alone as in its batch
+    // evaluation: the running statistics (exactly: (z - running mean) / sqrt(running variance + eps), ReLU), so a
+    // single row gives the same output alone as in its batch
     inEvaluation(model, () => {
+      const feats = tf.tidy(() => model.features(x).arraySync());
+      const z = xs.map((row) => w[0].map((_, j) => row.reduce((acc, v, i) => acc + v * w[i][j], 0)));
+      for (let i = 0; i < xs.length; i++) for (let j = 0; j < 4; j++) expect(feats[i][j]).toBeCloseTo(Math.max(0, (z[i][j] - rm[j]) / Math.sqrt(rv[j] + 1e-5)), 4);
       const all = tf.tidy(() => model.apply(x).arraySync());
       const one = tf.tidy(() => model.apply(x.slice([2, 0], [1, 3])).arraySync());
       for (let k = 0; k < 2; k++) expect(one[0][k]).toBeCloseTo(all[2][k], 5);
