@@ -211,7 +211,7 @@ export const claim = defineClaim<A6Params, A6Seed>({
   claim: 'zeroth-order (SPSA, forward passes only) fine-tuning of a small subset of parameters beats full-parameter MeZO at equal forward passes',
   setting: 'MLP on Fashion-MNIST pretrained with Adam, then fine-tuned by MeZO on a shifted task; sparse = the 20% of each tensor smallest in magnitude (mask fixed at the start); ' +
     'each arm at its best learning rate from the same grid (by training loss). ci (cut to the CI budget): [49, 32, 10] on 7x7 inputs (1.9k parameters), rotated labels (y -> y+1 mod 10), ' +
-    '50 pretraining and 40 MeZO steps on 500 images, lr 3e-3 to 1e-1 (the premise is not met: the verdict of record is full); full: [784, 128, 10] on 28x28 (101770 parameters), pullover and coat swap labels, 2500 steps, lr 1e-4 to 1e-1, seeds 7-12 (cut to ~30 min on 2 cores; seeds 1-6 on a grid to 1e-2 were the grid's pilot)',
+    '50 pretraining and 40 MeZO steps on 500 images, lr 3e-3 to 1e-1 (the premise is not met: the verdict of record is full); full: [784, 128, 10] on 28x28 (101770 parameters), pullover and coat swap labels, 2500 steps, lr 1e-4 to 1e-1, seeds 7-12 (cut to ~30 min on 2 cores; seeds 1-6 on a grid to 1e-2 were the grid\'s pilot)',
   rule: 'sparse - full MeZO shifted-task test accuracy > 0 by >= 0.01 (paired 95% t-interval over seeds) at equal forward passes; premise: >= 1e5 parameters, ' +
     'pretrained accuracy on the shifted task >= 0.5 (a mild shift), each arm\'s best lr inside the grid on >= 60% of seeds; checks: sparse MeZO moves no parameter outside ' +
     'its mask, the mask holds the set fraction (to 0.01)',
