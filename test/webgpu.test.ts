@@ -4,10 +4,12 @@
  * Vulkan driver that `npm run setup` unpacks into .vulkan/; on a GPU machine, on the GPU
  * (scripts/gpu-check.sh). Reads are asynchronous: dataSync() throws on this backend in Node.
  */
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAdapter, lavapipeManifest, registerWebgpuBackend, type WebgpuAdapter } from '../src/engine/webgpu.js';
 import { Rng } from '../src/random/rng.js';
+import { webgpuStanding } from '../src/cli/commands.js';
 import { expectSameOutputs, withGrads } from './backend-equivalence.js';
 
 const available = Boolean(lavapipeManifest()) || process.env.NOISELAB_WEBGPU_TEST === '1';
@@ -114,4 +116,24 @@ describe.runIf(available || process.env.CI)('webgpu backend matches cpu', () => 
   it('leaves no tensor behind', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+describe('noiselab info names the WebGPU adapter and why the engine does not choose it', () => {
+  const hardware: WebgpuAdapter = { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', description: 'NVIDIA 570', software: false };
+  it('says why for each case: no adapter, a software one, a hardware one', () => {
+    expect(webgpuStanding({ adapter: null, reason: 'Dawn found no Vulkan driver' })).toEqual({ adapter: null, notChosen: 'Dawn found no Vulkan driver' });
+    const soft = webgpuStanding({ adapter: { ...hardware, software: true } });
+    expect(soft.notChosen).toMatch(/software adapter is used only when asked for/);
+    const hard = webgpuStanding({ adapter: hardware });
+    expect(hard.notChosen).toMatch(/synchronously/);
+    expect(hard.notChosen).not.toMatch(/software/);
+  });
+
+  it.runIf(available || process.env.CI)('on this machine: `noiselab info --json` names the adapter and the process exits', () => {
+    const r = spawnSync(process.execPath, ['bin/noiselab.js', 'info', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const { webgpu } = JSON.parse(r.stdout) as { webgpu: ReturnType<typeof webgpuStanding> };
+    expect(webgpu.adapter?.device, webgpu.notChosen).toMatch(/\S/);
+    expect(webgpu.notChosen).toMatch(webgpu.adapter!.software ? /software/ : /synchronously/);
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 /** The commands claims, reproduce (and its --check), report and info; loaded when one of them runs. */
 import { availableParallelism } from 'node:os';
 import { describeEngine, initEngine } from '../engine/backend.js';
+import { describeAdapter, probeWebgpu, type WebgpuAdapter, type WebgpuProbe } from '../engine/webgpu.js';
 import { loadClaims, selectClaims } from '../claims/registry.js';
 import { reproduce } from '../claims/reproduce.js';
 import { effectText, reportRows } from '../report/markdown.js';
@@ -135,8 +136,12 @@ export async function cmdInfo(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' } }, 'info');
   if (values.help) return help('info');
   const info = await initEngine({ quiet: true });
-  if (values.json) process.stdout.write(JSON.stringify({ ...info, results: resultsDir() }, null, 2) + '\n');
-  else process.stdout.write(`backend: ${describeEngine(info)}\nresults: ${resultsDir()}\n`);
+  const webgpu = webgpuStanding(await probeWebgpu());
+  if (values.json) process.stdout.write(JSON.stringify({ ...info, webgpu, results: resultsDir() }, null, 2) + '\n');
+  else {
+    const adapter = webgpu.adapter ? describeAdapter(webgpu.adapter) : 'none';
+    process.stdout.write(`backend: ${describeEngine(info)}\nwebgpu: adapter ${adapter}; not chosen: ${webgpu.notChosen}\nresults: ${resultsDir()}\n`);
+  }
   return 0;
 }
 
@@ -151,3 +156,14 @@ function writableFolder(dir: string, what: string): void {
   }
 }
 
+/**
+ * The webgpu backend's standing on this machine: the adapter Dawn offers, and why the engine does not choose it.
+ * It is not yet in the automatic choice: the claims' code reads tensors synchronously (dataSync), which tfjs's
+ * WebGPU backend cannot do in Node, and a software adapter (lavapipe) is a test vehicle, slower than native.
+ */
+export function webgpuStanding(probe: WebgpuProbe): { adapter: WebgpuAdapter | null; notChosen: string } {
+  const sync = 'the claims read tensors synchronously, which the webgpu backend cannot do in Node (registerWebgpuBackend makes it available to code that reads with await t.data())';
+  if (!probe.adapter) return { adapter: null, notChosen: probe.reason };
+  if (probe.adapter.software) return { adapter: probe.adapter, notChosen: `a software adapter is used only when asked for (registerWebgpuBackend({ software: true })); and ${sync}` };
+  return { adapter: probe.adapter, notChosen: sync };
+}

@@ -32,6 +32,47 @@ export function lavapipeManifest(root = projectRoot()): string | null {
 
 let registered: WebgpuAdapter | null = null;
 
+/** Reads Dawn's GPUAdapterInfo into a WebgpuAdapter. */
+function adapterOf(adapter: GPUAdapter): WebgpuAdapter {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return {
+    vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+    software: Boolean(info.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`),
+  };
+}
+
+/** What a look for a WebGPU adapter found: the adapter, or why there is none. */
+export type WebgpuProbe = { adapter: WebgpuAdapter; reason?: undefined } | { adapter: null; reason: string };
+
+/**
+ * Looks for the adapter the webgpu backend would use (lavapipe offered beside the system's drivers, as
+ * registerWebgpuBackend does) without registering anything, and lets Dawn go (a live GPU instance keeps
+ * the process running). For `noiselab info`; takes ~0.5 s.
+ */
+export async function probeWebgpu(): Promise<WebgpuProbe> {
+  if (registered) return { adapter: registered };
+  const manifest = lavapipeManifest();
+  const env = manifest && !process.env.VK_ADD_DRIVER_FILES ? { VK_ADD_DRIVER_FILES: manifest } : {};
+  const saved = process.env.VK_ADD_DRIVER_FILES;
+  Object.assign(process.env, env);
+  try {
+    let create: typeof import('webgpu').create;
+    try {
+      ({ create } = await import('webgpu'));
+    } catch (e) {
+      return { adapter: null, reason: `the webgpu package does not load (${(e as Error).message.split('\n')[0]})` };
+    }
+    const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { adapter: null, reason: `Dawn found no Vulkan driver${manifest ? '' : ' (npm run setup unpacks lavapipe, a CPU one, into .vulkan/)'}` };
+    return { adapter: adapterOf(adapter) };
+  } finally {
+    if (env.VK_ADD_DRIVER_FILES) {
+      if (saved === undefined) delete process.env.VK_ADD_DRIVER_FILES;
+      else process.env.VK_ADD_DRIVER_FILES = saved;
+    }
+  }
+}
+
 /**
  * Makes tf's 'webgpu' backend available on the best adapter Dawn finds (high-performance preference), and
  * returns that adapter. Throws, saying why, when there is none, or when only a software adapter is found and
@@ -52,11 +93,7 @@ export async function registerWebgpuBackend(opts: { software?: boolean } = {}): 
   if (!adapter) {
     throw new Error(`no WebGPU adapter: Dawn found no Vulkan driver${manifest ? '' : ' (npm run setup unpacks lavapipe, a CPU one, into .vulkan/)'}`);
   }
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const found: WebgpuAdapter = {
-    vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
-    software: Boolean(info.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`),
-  };
+  const found = adapterOf(adapter);
   if (found.software && !opts.software) throw new Error(softwareOnly(found));
   // tfjs-backend-webgpu asks navigator.gpu for its adapter when tf first initialises the backend
   const nav = (globalThis as { navigator?: object }).navigator;
