@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { allocateBySensitivity, quantizeSymmetric } from '../src/techniques/quantization/quantize.js';
-import { bitAssignments, hawqOmega, modelSizeBits, paretoChoice, paretoFrontier, scoreAssignments, worstWithin, type BitAssignment } from '../src/techniques/quantization/pareto.js';
+import { bitAssignments, choiceNearSize, hawqOmega, isUniform, modelSizeBits, paretoChoice, paretoFrontier, permutations, scoreAssignments, worstWithin, type BitAssignment } from '../src/techniques/quantization/pareto.js';
 import { fakeQuantize, maxAbs, quantizationAwareFineTune, quantizeWithScale } from '../src/techniques/quantization/fake-quant.js';
 import { downsample, type Dataset } from '../src/data/dataset.js';
 import { mlp } from '../src/models/mlp.js';
@@ -84,6 +84,45 @@ describe('HAWQ-V2 Pareto allocation under a size budget', () => {
     expect(paretoChoice(pts, 8).bits).toEqual([4]);
     expect(() => paretoChoice(pts, 1)).toThrow(/no assignment fits/);
     expect(worstWithin(pts, 4, 8).bits).toEqual([8]);
+  });
+  it('the same-size choice under permuted traces matches brute force, and equals the Pareto choice when the traces are not permuted', () => {
+    // every permutation of 3 layers, lexicographic, identity first
+    expect(permutations(3)).toEqual([[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]);
+    expect(permutations(4)).toHaveLength(24);
+    expect(new Set(permutations(4).map((q) => q.join())).size).toBe(24);
+    expect(permutations(0)).toEqual([[]]);
+    expect(isUniform([4, 4, 4])).toBe(true);
+    expect(isUniform([4, 2, 4])).toBe(false);
+    const rng = new Rng(12);
+    const choices = [3, 4, 6, 8];
+    for (let trial = 0; trial < 20; trial++) {
+      const sizes = [1 + Math.floor(rng.uniform() * 50), 1 + Math.floor(rng.uniform() * 500), 1 + Math.floor(rng.uniform() * 5000)];
+      const avgTrace = sizes.map(() => Math.exp(2 * rng.normal()));
+      const pert = sizes.map((n) => choices.map((b) => n * 4 ** -b * Math.exp(0.3 * rng.normal())));
+      const pf = (l: number, b: number) => pert[l][choices.indexOf(b)];
+      const budget = modelSizeBits([4.5, 4.5, 4.5], sizes);
+      const pick = paretoChoice(scoreAssignments(sizes, choices, avgTrace, pf), budget);
+      // the unpermuted traces at a window around the choice's own size give the choice back
+      expect(choiceNearSize(scoreAssignments(sizes, choices, avgTrace, pf), budget, pick.size, 0.05).bits).toEqual(pick.bits);
+      for (const perm of permutations(3)) {
+        const shuffled = perm.map((j) => avgTrace[j]);
+        const pts = scoreAssignments(sizes, choices, shuffled, pf);
+        for (const tol of [0, 0.05, 0.2]) {
+          const c = choiceNearSize(pts, budget, pick.size, tol);
+          // brute force: Omega recomputed by hand with the shuffled traces, over the window
+          const window = bitAssignments(3, choices).filter((b) => { const sz = modelSizeBits(b, sizes); return sz <= budget && Math.abs(sz - pick.size) <= tol * pick.size; });
+          const omegaOf = (b: number[]) => b.reduce((s, bi, i) => s + shuffled[i] * pf(i, bi), 0);
+          expect(c.omega).toBeCloseTo(Math.min(...window.map(omegaOf)), 12);
+          expect(c.size).toBeLessThanOrEqual(budget);
+          expect(Math.abs(c.size - pick.size)).toBeLessThanOrEqual(tol * pick.size);
+        }
+      }
+    }
+    const pts: BitAssignment[] = [{ bits: [8], size: 8, omega: 1 }, { bits: [4], size: 4, omega: 2 }, { bits: [2], size: 2, omega: 5 }];
+    expect(choiceNearSize(pts, 8, 4, 0).bits).toEqual([4]);
+    expect(choiceNearSize(pts, 8, 4, 1).bits).toEqual([8]);
+    expect(choiceNearSize(pts, 6, 4, 1).bits).toEqual([4]);
+    expect(() => choiceNearSize(pts, 8, 3, 0.1)).toThrow(/no assignment within/);
   });
 });
 

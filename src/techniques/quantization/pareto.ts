@@ -91,3 +91,38 @@ export function worstWithin(points: readonly BitAssignment[], minSize: number, b
   if (!worst) throw new Error(`worstWithin: no assignment with size in [${minSize}, ${budget}]`);
   return worst;
 }
+
+/**
+ * The choice of least Omega at the size of another: among the assignments within `budget` whose size
+ * is within a relative `tolerance` of `target` (|size - target| <= tolerance * target), the one of least
+ * Omega (ties: the smaller model, then input order). With `points` scored by shuffled traces and
+ * `target` the size of HAWQ-V2's choice, this is the same Pareto procedure at the same model size,
+ * blind to which layer the traces belong to: the control that isolates the traces' ranking.
+ */
+export function choiceNearSize(points: readonly BitAssignment[], budget: number, target: number, tolerance: number): BitAssignment {
+  if (!(tolerance >= 0)) throw new Error(`choiceNearSize: tolerance must be >= 0, got ${tolerance}`);
+  let best: BitAssignment | null = null;
+  for (const q of points) {
+    if (q.size > budget || Math.abs(q.size - target) > tolerance * target) continue;
+    if (!best || q.omega < best.omega || (q.omega === best.omega && q.size < best.size)) best = q;
+  }
+  if (!best) throw new Error(`choiceNearSize: no assignment within ${budget} bits and ${tolerance} of ${target} bits`);
+  return best;
+}
+
+/** Every permutation of 0 .. n-1 (n! of them), in lexicographic order: the identity first. */
+export function permutations(n: number): number[][] {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`permutations: n must be an integer >= 0, got ${n}`);
+  const out: number[][] = [];
+  const rec = (prefix: number[], rest: number[]) => {
+    if (!rest.length) { out.push(prefix); return; }
+    rest.forEach((v, i) => rec([...prefix, v], [...rest.slice(0, i), ...rest.slice(i + 1)]));
+  };
+  rec([], Array.from({ length: n }, (_, i) => i));
+  return out;
+}
+
+/** Whether an assignment gives every layer the same bit-width (uniform precision; otherwise it is mixed). */
+export function isUniform(bits: readonly number[]): boolean {
+  return bits.every((b) => b === bits[0]);
+}
