@@ -1,17 +1,29 @@
 /**
- * The kernel's side of its type checker (./typecheck-worker.ts, on a worker thread): a cell is sent to be
- * checked before it runs, and once it runs, added to the session the checker models.
+ * The kernel's side of its type checker: a cell is sent to be checked before it runs, and once it runs,
+ * added to the session the checker models.
+ *
+ * The checker runs in a process started from a startup snapshot of a warmed checker
+ * (./snapshot-checker.ts; ready in a fraction of a second) where `npm run setup` built one for this
+ * kernel, TypeScript and Node (./snapshot.ts), else on a worker thread (./typecheck-worker.ts; seconds of
+ * warm-up). A snapshot that is missing, stale, or fails (a corrupt blob crashes its process) leaves the
+ * checker on the worker thread, with the session's cells sent to it again, and the kernel says so once on
+ * stderr. Either way the kernel's stderr names the checker once it is ready.
  *
  * On by default; `NOISELAB_KERNEL_TYPECHECK=0` (or false/off/no) turns it off. A checker that cannot start
  * or stops (no TypeScript installed, a crash) leaves the kernel running cells unchecked: check() answers
  * null, and `problem` says why.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CellDiagnostic } from './cell.js';
-import type { Reply, Request, WorkerData } from './typecheck-worker.js';
+import type { CheckerKind, Reply, Request, WorkerData } from './checker-service.js';
+import { findSnapshot, type SnapshotLookup } from './snapshot.js';
 
+export type { CheckerKind } from './checker-service.js';
+
+/** A cell's check as the kernel sees it. */
 export interface CheckOutcome {
   diagnostics: CellDiagnostic[];
   /** ms the checker spent on the cell */
@@ -20,45 +32,153 @@ export interface CheckOutcome {
   totalMs: number;
 }
 
+/** The checker's warm-up, as it reported it. */
 export interface WarmUpTimes {
-  /** loading TypeScript, ms */
+  /** loading TypeScript, ms (0 from a snapshot) */
   loadMs: number;
-  /** the standard library and Node's types, ms */
+  /** the standard library and Node's types (from a snapshot: the checker's whole start), ms */
   warmMs: number;
-  /** the worker's start to its first step's end, as the kernel saw it, ms */
+  /** the checker's start to its first step's end, as the kernel saw it, ms */
   readyMs: number;
+  /** where it runs */
+  kind: CheckerKind;
 }
 
+/** One carrier of requests and replies: a worker thread or a snapshot-started child process. */
+interface Carrier {
+  kind: CheckerKind;
+  post(m: Request): void;
+  stop(): void;
+}
+
+/** Lines of a snapshot process's stderr kept until it is ready (a corrupt blob crashes with a long dump). */
+const STDERR_KEEP = 2000;
+
+/** The kernel's type checker: checks a cell before it runs, and models the session's cells that ran. */
 export class TypeChecker {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (o: CheckOutcome | null) => void; at: number }>();
+  private carrier!: Carrier;
+  private readonly pending = new Map<number, { resolve: (o: CheckOutcome | null) => void; at: number; source: string }>();
+  /** the cells added so far, sent again to a worker that takes over from a failed snapshot process */
+  private readonly added: string[] = [];
   private next = 1;
+  private readonly data: WorkerData;
   /** why the checker is not available, once it is not */
   problem: string | null = null;
   /** the warm-up's figures, once its first step is done */
   warmUp: WarmUpTimes | null = null;
   /** the second warm-up step (the library's declarations), ms, once done */
   libraryMs: number | null = null;
+  /** why the snapshot is not used, once the checker is on a worker thread for that reason */
+  snapshotProblem: string | null = null;
 
-  /** @param live the checkout whose source cells import live (./live.ts), or null */
-  constructor(cwd: string, warm: string[] = ['noiselab'], live: string | null = null) {
-    const started = performance.now();
-    const workerData: WorkerData = { cwd, kernelDir: fileURLToPath(new URL('.', import.meta.url)), warm, live };
-    // its stdout and stderr are its own (the kernel's are a cell's output): they go to the kernel's log
-    this.worker = new Worker(new URL('./typecheck-worker.js', import.meta.url), { workerData, stdout: true, stderr: true });
-    for (const stream of [this.worker.stdout, this.worker.stderr]) stream.on('data', (d: Buffer) => { try { writeSync(2, d); } catch { /* closed */ } });
-    this.worker.unref();
-    this.worker.on('message', (m: Reply) => {
-      if (m.type === 'ready') this.warmUp = { loadMs: m.loadMs, warmMs: m.warmMs, readyMs: performance.now() - started };
-      else if (m.type === 'warm') this.libraryMs = m.ms;
-      else if (m.type === 'checked') this.settle(m.id, { diagnostics: m.diagnostics, checkMs: m.ms });
-      else if (m.type === 'failed') {
-        if (m.id !== undefined) this.settle(m.id, null);
-        else this.fail(m.reason);
+  /**
+   * @param live the checkout whose source cells import live (./live.ts), or null
+   * @param snapshot the startup snapshot to start the checker from (./snapshot.ts's findSnapshot), or
+   *   null for a worker thread; one that is not usable says why, and the worker thread is used
+   */
+  constructor(cwd: string, warm: string[] = ['noiselab'], live: string | null = null, snapshot: SnapshotLookup | null = null) {
+    this.data = { cwd, kernelDir: fileURLToPath(new URL('.', import.meta.url)), warm, live };
+    if (snapshot && 'blob' in snapshot) this.carrier = this.startSnapshot(snapshot.blob, snapshot.key);
+    else {
+      if (snapshot) this.noteFallback(snapshot.problem);
+      this.carrier = this.startWorker();
+    }
+  }
+
+  /** The kind of checker in use now. */
+  get kind(): CheckerKind {
+    return this.carrier.kind;
+  }
+
+  private onReply(from: Carrier, m: Reply, started: number, key?: string): void {
+    if (from !== this.carrier) return;
+    if (m.type === 'ready') {
+      if (key !== undefined && m.key !== key) {
+        this.fallBack(from, `the snapshot process answered with key ${m.key}, not ${key}`);
+        return;
       }
+      this.warmUp = { loadMs: m.loadMs, warmMs: m.warmMs, readyMs: performance.now() - started, kind: m.kind };
+      const pre = m.preparsed ? `, ${m.preparsed.used} files parsed in the snapshot${m.preparsed.stale ? `, ${m.preparsed.stale} changed since and read again` : ''}` : '';
+      log(`noiselab kernel: type checker ready (${m.kind === 'snapshot' ? 'snapshot process' : 'worker thread'}, ${this.warmUp.readyMs.toFixed(0)} ms${pre})`);
+    } else if (m.type === 'warm') this.libraryMs = m.ms;
+    else if (m.type === 'checked') this.settle(m.id, { diagnostics: m.diagnostics, checkMs: m.ms });
+    else if (m.type === 'failed') {
+      if (m.id !== undefined) this.settle(m.id, null);
+      else if (from.kind === 'snapshot') this.fallBack(from, m.reason);
+      else this.fail(m.reason);
+    }
+  }
+
+  private startWorker(): Carrier {
+    const started = performance.now();
+    // its stdout and stderr are its own (the kernel's are a cell's output): they go to the kernel's log
+    const worker = new Worker(new URL('./typecheck-worker.js', import.meta.url), { workerData: this.data, stdout: true, stderr: true });
+    for (const stream of [worker.stdout, worker.stderr]) stream.on('data', (d: Buffer) => { try { writeSync(2, d); } catch { /* closed */ } });
+    worker.unref();
+    const carrier: Carrier = {
+      kind: 'worker',
+      post: (m) => worker.postMessage(m),
+      stop: () => { void worker.terminate().catch(() => undefined); },
+    };
+    worker.on('message', (m: Reply) => this.onReply(carrier, m, started));
+    worker.on('error', (e) => { if (carrier === this.carrier) this.fail(e.stack ?? e.message); });
+    worker.on('exit', (code) => { if (carrier === this.carrier) this.fail(`the type checker's thread exited (code ${code})`); });
+    return carrier;
+  }
+
+  private startSnapshot(blob: string, key: string): Carrier {
+    const started = performance.now();
+    let child: ChildProcess;
+    let ready = false;
+    let stderr = '';
+    const carrier: Carrier = {
+      kind: 'snapshot',
+      post: (m) => { child.send(m, (e) => { if (e) this.fallBack(carrier, `cannot send to the snapshot process: ${e.message}`); }); },
+      stop: () => { ready = true; child.kill(); },
+    };
+    child = spawn(process.execPath, ['--snapshot-blob', blob, JSON.stringify(this.data)], {
+      cwd: this.data.cwd, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // the kernel's NODE_OPTIONS (a loader, say) are not the checker's
+      env: { ...process.env, NODE_OPTIONS: '' },
     });
-    this.worker.on('error', (e) => this.fail(e.stack ?? e.message));
-    this.worker.on('exit', (code) => this.fail(`the type checker's thread exited (code ${code})`));
+    const kill = () => { child.kill(); };
+    process.on('exit', kill);
+    child.unref();
+    child.channel?.unref();
+    for (const stream of [child.stdout!, child.stderr!]) {
+      (stream as unknown as { unref?(): void }).unref?.();
+      stream.on('data', (d: Buffer) => {
+        if (ready) { try { writeSync(2, d); } catch { /* closed */ } } else stderr = (stderr + d.toString()).slice(-STDERR_KEEP);
+      });
+    }
+    child.on('message', (m: Reply) => {
+      if (m.type === 'ready') ready = true;
+      this.onReply(carrier, m, started, key);
+    });
+    child.on('error', (e) => this.fallBack(carrier, e.message));
+    child.on('exit', (code, signal) => {
+      process.off('exit', kill);
+      const last = stderr.trim().split('\n').filter(Boolean).slice(0, 1).join('');
+      this.fallBack(carrier, `the snapshot process exited (${signal ?? `code ${code}`})${last ? `: ${last}` : ''}`);
+    });
+    return carrier;
+  }
+
+  /** The snapshot process failed: a worker thread takes over, with the session's cells and the checks waiting. */
+  private fallBack(from: Carrier, reason: string): void {
+    if (from !== this.carrier || this.problem) return;
+    from.stop();
+    this.noteFallback(reason);
+    this.warmUp = null;
+    this.carrier = this.startWorker();
+    for (const source of this.added) this.post({ type: 'add', source });
+    for (const [id, p] of [...this.pending].sort((a, b) => a[0] - b[0])) this.post({ type: 'check', id, source: p.source });
+  }
+
+  private noteFallback(reason: string): void {
+    if (this.snapshotProblem) return;
+    this.snapshotProblem = reason.split('\n')[0];
+    log(`noiselab kernel: type checker on a worker thread, not from a snapshot (${this.snapshotProblem}); \`npm run setup\` builds the snapshot`);
   }
 
   /** The cell's type errors (none: it may run), or null where the checker is not available. */
@@ -66,21 +186,25 @@ export class TypeChecker {
     if (this.problem) return Promise.resolve(null);
     const id = this.next++;
     return new Promise((resolve) => {
-      this.pending.set(id, { resolve, at: performance.now() });
+      this.pending.set(id, { resolve, at: performance.now(), source });
       this.post({ type: 'check', id, source });
     });
   }
 
   /** The cell runs: what it declares is in view of later cells. */
   add(source: string): void {
-    if (!this.problem) this.post({ type: 'add', source });
+    if (this.problem) return;
+    this.added.push(source);
+    this.post({ type: 'add', source });
   }
 
   private post(m: Request): void {
+    const carrier = this.carrier;
     try {
-      this.worker.postMessage(m);
+      carrier.post(m);
     } catch (e) {
-      this.fail((e as Error).message);
+      if (carrier.kind === 'snapshot') this.fallBack(carrier, (e as Error).message);
+      else this.fail((e as Error).message);
     }
   }
 
@@ -94,17 +218,29 @@ export class TypeChecker {
   private fail(reason: string): void {
     if (this.problem) return;
     this.problem = reason.split('\n')[0];
-    writeSync(2, `noiselab kernel: type checker unavailable, cells run unchecked: ${reason}\n`);
+    log(`noiselab kernel: type checker unavailable, cells run unchecked: ${reason}`);
     for (const id of [...this.pending.keys()]) this.settle(id, null);
-    void this.worker.terminate().catch(() => undefined);
+    this.carrier.stop();
   }
+}
+
+function log(line: string): void {
+  try { writeSync(2, `${line}\n`); } catch { /* closed */ }
+}
+
+let lookup: SnapshotLookup | undefined;
+
+/** The startup snapshot this kernel's checker would start from (looked up once), or why there is none. */
+export function typeCheckerSnapshot(): SnapshotLookup {
+  return (lookup ??= findSnapshot(fileURLToPath(new URL('.', import.meta.url))));
 }
 
 /**
  * The kernel's checker for a notebook in `cwd` (noiselab's types from `live`'s source where cells import
- * it live), or null where NOISELAB_KERNEL_TYPECHECK turns it off.
+ * it live), from the startup snapshot where a current one is built, or null where NOISELAB_KERNEL_TYPECHECK
+ * turns it off.
  */
 export function startTypeChecker(cwd: string, live: string | null = null): TypeChecker | null {
   if (/^(0|false|off|no)$/i.test(process.env.NOISELAB_KERNEL_TYPECHECK ?? '')) return null;
-  return new TypeChecker(cwd, ['noiselab'], live);
+  return new TypeChecker(cwd, ['noiselab'], live, typeCheckerSnapshot());
 }

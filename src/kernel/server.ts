@@ -18,7 +18,7 @@ import { runInThisContext } from 'node:vm';
 import * as zmq from 'zeromq';
 import { SendQueue, Session, type Message } from '../notebook/protocol.js';
 import { CellSyntaxError, CellTypeError, IMPORT_HOOK } from './cell.js';
-import { startTypeChecker, type TypeChecker } from './checker.js';
+import { startTypeChecker, typeCheckerSnapshot, type TypeChecker } from './checker.js';
 import type { CompiledCell } from './compile.js';
 import { installKernelHook, type Comm } from './display.js';
 import { liveLibrary, liveTarget, registerLiveHooks, type LiveLibrary } from './live.js';
@@ -114,7 +114,12 @@ export class KernelServer {
     void this.serve(this.shell, 'shell');
     await this.publish(null, 'status', { execution_state: 'starting' });
     // load the compiler now, but after the sockets serve: kernel_info does not wait for it
-    setImmediate(() => { void compiler(); });
+    // a checker from a startup snapshot (./snapshot.ts) runs in a process of its own and is ready in a
+    // fraction of the worker's warm-up: started at once, so that the first cell waits as little as it can
+    setImmediate(() => {
+      void compiler();
+      if ('blob' in typeCheckerSnapshot()) this.startChecker();
+    });
     // the type checker's thread takes seconds of CPU to warm up: started once the first kernel_info is
     // answered (a frontend asks at once), so that it does not slow that answer where cores are few; at the
     // latest after CHECKER_DELAY_MS, or with the first cell

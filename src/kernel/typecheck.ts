@@ -47,10 +47,11 @@ export interface CheckResult {
   ms: number;
 }
 
-const require = createRequire(import.meta.url);
-
 /** TypeScript: the project's own, else the one tslab ships (a dependency). */
 export function loadTypeScript(): typeof TS {
+  // made here, not at the top level: the snapshot checker (./snapshot-checker.ts) bundles this module as
+  // CommonJS, where import.meta.url is not there (and it passes its own TypeScript)
+  const require = createRequire(import.meta.url);
   let first: unknown;
   for (const name of ['typescript', '@tslab/typescript-for-tslab']) {
     try {
@@ -119,15 +120,22 @@ export class SessionChecker {
   /** cell files made so far (the cells that ran, then empty ones) */
   private slots = 0;
   private lastChecked: { source: string; scanned: Scanned } | null = null;
+  /** files parsed (and bound) before this checker was made, by path: used instead of reading them */
+  private readonly preparsed: Map<string, TS.SourceFile>;
 
   /**
    * @param cwd the notebook's folder (imports resolve from it, and the cells' virtual files live in it)
    * @param kernelDir a folder of the kernel's installation: bare imports that the notebook's folder does not
    *   resolve are resolved from it, as the kernel's import hook does
    * @param live the checkout whose source cells import live (./live.ts), or null
+   * @param preparsed declaration and source files already parsed by an earlier checker with the same
+   *   TypeScript and options (the snapshot checker's, ./snapshot-checker.ts), as they are on disk now: they
+   *   are used instead of reading and parsing those files again (TypeScript reuses their binding too)
    */
-  constructor(private readonly cwd: string, kernelDir: string, ts: typeof TS = loadTypeScript(), live: string | null = null) {
+  constructor(private readonly cwd: string, kernelDir: string, ts: typeof TS = loadTypeScript(), live: string | null = null,
+    preparsed: ReadonlyMap<string, TS.SourceFile> = new Map()) {
     this.ts = ts;
+    this.preparsed = new Map(preparsed);
     this.liveSrc = live ? join(live, 'src', '/') : null;
     this.candidate = join(cwd, `${FILE_PREFIX}next.mts`);
     this.fallbackFrom = join(kernelDir, `${FILE_PREFIX}resolve.mts`);
@@ -175,8 +183,13 @@ export class SessionChecker {
         let parsed = this.disk.get(f);
         if (parsed === undefined) {
           if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, mtime(f));
-          const text = sys.readFile(f);
-          parsed = text === undefined ? null : ts.createSourceFile(f, text, languageVersionOrOptions);
+          // each is taken once: a live file edited later is read again
+          parsed = this.preparsed.get(f);
+          this.preparsed.delete(f);
+          if (!parsed) {
+            const text = sys.readFile(f);
+            parsed = text === undefined ? null : ts.createSourceFile(f, text, languageVersionOrOptions);
+          }
           this.disk.set(f, parsed);
         }
         return parsed ?? undefined;
@@ -246,6 +259,13 @@ export class SessionChecker {
     }
     diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
     return { diagnostics, ms: performance.now() - started };
+  }
+
+  /** Every file this checker read from disk and parsed (not the cells' own), by path. */
+  parsedFiles(): Map<string, TS.SourceFile> {
+    const out = new Map<string, TS.SourceFile>();
+    for (const [f, parsed] of this.disk) if (parsed) out.set(f, parsed);
+    return out;
   }
 
   /** Live source files edited since they were read are read again (the rest of the program is reused). */

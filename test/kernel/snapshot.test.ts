@@ -1,0 +1,112 @@
+/**
+ * The kernel's type checker from a startup snapshot (src/kernel/snapshot.ts): used when the blob is
+ * current, the worker thread when it is stale or corrupt (said once on stderr), type errors stop a cell
+ * either way, and the checker's process ends with the kernel (even one killed by SIGKILL).
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Kernel } from '../../src/notebook/kernel.js';
+import { findKernelSpec, listKernelSpecs } from '../../src/notebook/kernelspec.js';
+import type { Message } from '../../src/notebook/protocol.js';
+import { projectRoot } from '../../src/util/paths.js';
+import { tempDir } from '../helpers.js';
+
+const kernelDir = join(projectRoot(), 'dist', 'kernel');
+const ready = listKernelSpecs().has('noiselab');
+const kernels: Kernel[] = [];
+afterEach(async () => { await Promise.all(kernels.splice(0).map((k) => k.shutdown(1))); });
+
+/** The kernel's stderr so far (the Kernel keeps its tail). */
+const stderrOf = (k: Kernel) => (k as unknown as { stderr: string }).stderr;
+const procOf = (k: Kernel) => (k as unknown as { proc: ChildProcess }).proc;
+
+async function start(snapshotDir: string): Promise<Kernel> {
+  const env = { NOISELAB_KERNEL_HOME: join(kernelDir, 'main.js'), NOISELAB_KERNEL_SNAPSHOT_DIR: snapshotDir };
+  const k = await Kernel.start(findKernelSpec('noiselab'), { cwd: tempDir(), startTimeout: 30, env });
+  kernels.push(k);
+  return k;
+}
+
+async function exec(k: Kernel, code: string) {
+  const out: Message[] = [];
+  const r = await k.execute(code, { timeout: 120, onIopub: (m) => out.push(m) });
+  return { reply: r.reply, streams: out.filter((m) => m.header.msg_type === 'stream').map((m) => (m.content as { text: string }).text).join('') };
+}
+
+/** A session whose third cell has a type error (against the first cell's `let`): it must not run. */
+async function typeErrorsStopCells(k: Kernel): Promise<void> {
+  expect((await exec(k, 'let count = 0;')).reply.status).toBe('ok');
+  const bad = await exec(k, 'console.log("ran");\nconst s: string = count;');
+  expect(bad.reply).toMatchObject({ status: 'error', ename: 'TSError', evalue: "Type 'number' is not assignable to type 'string'. (line 2, column 7, TS2322)" });
+  expect(bad.streams, 'nothing of the cell ran').toBe('');
+  const lib = await exec(k, 'import { Rng } from "noiselab";\nnew Rng(1).noSuchMethod()');
+  expect(lib.reply.evalue).toMatch(/Property 'noSuchMethod' does not exist on type 'Rng'/);
+  // the standard library and Node's types are in view (a snapshot without them would say "Cannot find name")
+  const fine = await exec(k, 'const e = new RangeError(`${count + 1}`);\n[e.message.length, new Map<string, number>().size, process.version.length > 0]');
+  expect(fine.reply, JSON.stringify(fine.reply)).toMatchObject({ status: 'ok' });
+}
+
+/** pids of processes whose command line contains `needle` */
+function processesWith(needle: string): number[] {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo')).map((l) => Number(l.trim().split(/\s+/)[0]));
+}
+
+async function until(f: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (f()) return true;
+  return f();
+}
+
+describe.runIf(ready || process.env.CI)('the type checker from a startup snapshot', () => {
+  let current: string;
+  let key: string;
+  beforeAll(async () => {
+    const { findSnapshot, buildSnapshot } = await import(`${kernelDir}/snapshot.js`) as typeof import('../../src/kernel/snapshot.js');
+    // a copy of the current blob in a folder of this test's own (its path names the checker's process),
+    // built here where setup has not built it
+    current = tempDir('noiselab-snapshot-');
+    const found = findSnapshot(kernelDir);
+    if ('blob' in found) {
+      key = found.key;
+      copyFileSync(found.blob, join(current, `checker-${key}.blob`));
+    } else {
+      key = (await buildSnapshot(kernelDir, { env: { ...process.env, NOISELAB_KERNEL_SNAPSHOT_DIR: current } })).key;
+    }
+  }, 300_000);
+
+  it('is used when the blob is current: the checker is the snapshot process, and type errors stop a cell', async () => {
+    const k = await start(current);
+    await typeErrorsStopCells(k);
+    expect(stderrOf(k)).toMatch(/type checker ready \(snapshot process/);
+    expect(stderrOf(k)).not.toMatch(/worker thread/);
+  }, 180_000);
+
+  it('ends with the kernel: killed with SIGKILL, its checker process exits when the IPC channel closes', async () => {
+    const k = await start(current);
+    await exec(k, '1 + 1');
+    expect(processesWith(current).length, 'the checker runs from this test\'s blob').toBe(1);
+    process.kill(procOf(k).pid!, 'SIGKILL'); // the kernel only, not its process group
+    expect(await until(() => processesWith(current).length === 0, 10_000), 'the checker process is gone').toBe(true);
+  }, 120_000);
+
+  it('falls back to the worker thread when the blob is stale, saying so once; type errors still stop a cell', async () => {
+    const stale = tempDir('noiselab-snapshot-');
+    writeFileSync(join(stale, 'checker-0123456789abcdef0123.blob'), 'an older build');
+    const k = await start(stale);
+    await typeErrorsStopCells(k);
+    expect(stderrOf(k)).toMatch(/type checker ready \(worker thread/);
+    expect(stderrOf(k).match(/not from a snapshot \(the snapshot in .* is stale/g)).toHaveLength(1);
+  }, 180_000);
+
+  it('falls back to the worker thread when the blob is corrupt (its process crashes), with the session sent again', async () => {
+    const corrupt = tempDir('noiselab-snapshot-');
+    mkdirSync(corrupt, { recursive: true });
+    writeFileSync(join(corrupt, `checker-${key}.blob`), Buffer.alloc(100_000, 7));
+    const k = await start(corrupt);
+    await typeErrorsStopCells(k);
+    expect(stderrOf(k)).toMatch(/type checker ready \(worker thread/);
+    expect(stderrOf(k).match(/not from a snapshot \(the snapshot process exited/g)).toHaveLength(1);
+  }, 180_000);
+});
