@@ -30,7 +30,7 @@ describe('C3 Hessian-aware bit allocation (HAWQ-V2)', () => {
       for (const r of mine.filter((x) => x.arm !== 'reverse')) expect(Math.abs(Number(r.sizeOverHawq) - 1)).toBeLessThanOrEqual(p.sizeTolerance);
     }
     expect(verdict.checks.map((c) => [c.key, c.holds])).toEqual([['sizeIdentity', true], ['onGrid', true]]);
-    expect(verdict.premise.map((x) => x.key)).toEqual(['floatAccuracy', 'traceSpread', 'mixedPrecision', 'controlDiffers']);
+    expect(verdict.premise.map((x) => x.key)).toEqual(['floatAccuracy', 'traceSpread', 'controlDiffers']);
     expect(verdict.headline).toBe('accuracyGap');
     expect(effectOf(verdict, 'accuracyGap')).toMatchObject({ test: 'paired t', claimed: { kind: 'direction', sign: 1, smallest: 0.01 }, n, decides: true });
     expect(effectOf(verdict, 'traceWorstRelErr')).toMatchObject({ test: 'non-inferiority t', claimed: { kind: 'non-inferiority', sign: -1, margin: 0.1 }, n, decides: true });
@@ -43,10 +43,10 @@ describe('C3 Hessian-aware bit allocation (HAWQ-V2)', () => {
     expect(verdict.numbers.worstTraceZ).toBeLessThan(6);
     for (const r of traces) expect(Number(r.exactTrace)).toBeGreaterThan(0);
     // what ci shows: the tiny 7x7 network learns only about half the task (float accuracy ~0.49, under the 0.6 premise),
-    // so the verdict is inconclusive; HAWQ-V2's choice is mixed precision on every seed and the shuffled-trace control
+    // so the verdict is inconclusive; HAWQ-V2's choice is mixed precision on every seed (reported) and the shuffled-trace control
     // differs from it in about half the permutations; with 10 Hutchinson probes the layer errors are far above the
     // tolerances, and the accuracy gap's interval spans both signs with 3 seeds
-    expect(verdict.premise.map((x) => [x.key, x.holds])).toEqual([['floatAccuracy', false], ['traceSpread', true], ['mixedPrecision', true], ['controlDiffers', true]]);
+    expect(verdict.premise.map((x) => [x.key, x.holds])).toEqual([['floatAccuracy', false], ['traceSpread', true], ['controlDiffers', true]]);
     expect(verdict.status).toBe('inconclusive');
     expect(verdict.numbers.mixedSeeds).toBe(n);
     expect(effectOf(verdict, 'traceMeanRelErr').estimate).toBeGreaterThan(0.05);
