@@ -120,7 +120,8 @@ finish the running seeds, then leave; a second one leaves at once (its seeds go 
                    how long a killed worker's seed waits before running elsewhere`,
   info: `usage: noiselab info [--json]
 
-Initialises the engine and prints the chosen backend, the ones skipped and why, and the results folder.`,
+Initialises the engine and prints the chosen backend, the ones skipped and why, the WebGPU adapter Dawn finds
+(vendor, device, driver) and why the engine does not choose it, and the results folder.`,
 };
 
 export function help(cmd = 'main'): number {

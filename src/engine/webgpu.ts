@@ -62,7 +62,12 @@ export async function probeWebgpu(): Promise<WebgpuProbe> {
     } catch (e) {
       return { adapter: null, reason: `the webgpu package does not load (${(e as Error).message.split('\n')[0]})` };
     }
-    const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+    let adapter: GPUAdapter | null;
+    try {
+      adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+    } catch (e) {
+      return { adapter: null, reason: `Dawn could not look for an adapter (${(e as Error).message.split('\n')[0]})` };
+    }
     if (!adapter) return { adapter: null, reason: `Dawn found no Vulkan driver${manifest ? '' : ' (npm run setup unpacks lavapipe, a CPU one, into .vulkan/)'}` };
     return { adapter: adapterOf(adapter) };
   } finally {

@@ -51,7 +51,7 @@ interface Carrier {
   stop(): void;
 }
 
-/** Lines of a snapshot process's stderr kept until it is ready (a corrupt blob crashes with a long dump). */
+/** Characters of a snapshot process's stderr kept until it is ready (a corrupt blob crashes with a long dump). */
 const STDERR_KEEP = 2000;
 
 /** The kernel's type checker: checks a cell before it runs, and models the session's cells that ran. */
@@ -70,6 +70,8 @@ export class TypeChecker {
   libraryMs: number | null = null;
   /** why the snapshot is not used, once the checker is on a worker thread for that reason */
   snapshotProblem: string | null = null;
+  /** the first check that failed on the worker thread (its cell ran unchecked; said once on stderr) */
+  checkFailed: string | null = null;
 
   /**
    * @param live the checkout whose source cells import live (./live.ts), or null
@@ -103,9 +105,13 @@ export class TypeChecker {
     } else if (m.type === 'warm') this.libraryMs = m.ms;
     else if (m.type === 'checked') this.settle(m.id, { diagnostics: m.diagnostics, checkMs: m.ms });
     else if (m.type === 'failed') {
-      if (m.id !== undefined) this.settle(m.id, null);
-      else if (from.kind === 'snapshot') this.fallBack(from, m.reason);
-      else this.fail(m.reason);
+      // a check that fails in the snapshot process (its pre-parsed files are a new way to fail) is checked
+      // again on the worker thread: a cell never runs unchecked for it
+      if (from.kind === 'snapshot') this.fallBack(from, m.id !== undefined ? `a check failed in the snapshot process: ${m.reason}` : m.reason);
+      else if (m.id !== undefined) {
+        if (!this.checkFailed) log(`noiselab kernel: a cell's type check failed (${(this.checkFailed = m.reason.split('\n')[0])}); that cell runs unchecked`);
+        this.settle(m.id, null);
+      } else this.fail(m.reason);
     }
   }
 
@@ -158,8 +164,8 @@ export class TypeChecker {
     child.on('error', (e) => this.fallBack(carrier, e.message));
     child.on('exit', (code, signal) => {
       process.off('exit', kill);
-      const last = stderr.trim().split('\n').filter(Boolean).slice(0, 1).join('');
-      this.fallBack(carrier, `the snapshot process exited (${signal ?? `code ${code}`})${last ? `: ${last}` : ''}`);
+      const firstLine = stderr.trim().split('\n').find(Boolean) ?? '';
+      this.fallBack(carrier, `the snapshot process exited (${signal ?? `code ${code}`})${firstLine ? `: ${firstLine}` : ''}`);
     });
     return carrier;
   }
@@ -178,7 +184,8 @@ export class TypeChecker {
   private noteFallback(reason: string): void {
     if (this.snapshotProblem) return;
     this.snapshotProblem = reason.split('\n')[0];
-    log(`noiselab kernel: type checker on a worker thread, not from a snapshot (${this.snapshotProblem}); \`npm run setup\` builds the snapshot`);
+    const off = /NOISELAB_KERNEL_SNAPSHOT turns it off/.test(this.snapshotProblem);
+    log(`noiselab kernel: type checker on a worker thread, not from a snapshot (${this.snapshotProblem})${off ? '' : '; `npm run setup` builds the snapshot'}`);
   }
 
   /** The cell's type errors (none: it may run), or null where the checker is not available. */

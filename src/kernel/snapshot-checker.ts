@@ -17,7 +17,7 @@ import * as v8 from 'node:v8';
 import * as ts from 'typescript';
 import { serveChecker, type Reply, type Request, type WorkerData } from './checker-service.js';
 import type { SnapshotConfig, SnapshotManifest } from './snapshot.js';
-import { SessionChecker } from './typecheck.js';
+import { SessionChecker, type PreparsedFile } from './typecheck.js';
 
 interface Parsed {
   file: ts.SourceFile;
@@ -36,12 +36,12 @@ function main(config: SnapshotConfig, parsed: Map<string, Parsed>): void {
   const data = JSON.parse(process.argv.at(-1)!) as WorkerData;
   serveChecker({ send: (m: Reply) => process.send!(m), onRequest: (h) => process.on('message', (m: Request) => h(m)) }, data.warm, () => {
     const started = performance.now();
-    const current = new Map<string, ts.SourceFile>();
+    const current = new Map<string, PreparsedFile>();
     let stale = 0;
     for (const [f, p] of parsed) {
       let st;
       try { st = statSync(f); } catch { st = null; }
-      if (st && st.mtimeMs === p.mtimeMs && st.size === p.size) current.set(f, p.file);
+      if (st && st.mtimeMs === p.mtimeMs && st.size === p.size) current.set(f, { file: p.file, mtimeMs: p.mtimeMs });
       else stale++;
     }
     // each is given to one checker only (a live file edited later is read again, not taken from here)

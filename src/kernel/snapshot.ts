@@ -78,7 +78,8 @@ export function snapshotKey(kernelDir: string): { key: string; typescript: strin
   const typescript = versionOf(kernelDir, 'typescript');
   if (typescript === 'none') return { problem: 'TypeScript is not installed' };
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([process.version, process.platform, process.arch, typescript, versionOf(kernelDir, '@types/node'), resolve(kernelDir)]));
+  // esbuild bundles the checker: another version may bundle it differently
+  hash.update(JSON.stringify([process.version, process.platform, process.arch, typescript, versionOf(kernelDir, '@types/node'), versionOf(kernelDir, 'esbuild'), resolve(kernelDir)]));
   for (const m of SNAPSHOT_MODULES) {
     try {
       hash.update(`\0${m}\0`).update(readFileSync(join(kernelDir, m)));

@@ -121,7 +121,7 @@ export class SessionChecker {
   private slots = 0;
   private lastChecked: { source: string; scanned: Scanned } | null = null;
   /** files parsed (and bound) before this checker was made, by path: used instead of reading them */
-  private readonly preparsed: Map<string, TS.SourceFile>;
+  private readonly preparsed: Map<string, PreparsedFile>;
 
   /**
    * @param cwd the notebook's folder (imports resolve from it, and the cells' virtual files live in it)
@@ -129,11 +129,12 @@ export class SessionChecker {
    *   resolve are resolved from it, as the kernel's import hook does
    * @param live the checkout whose source cells import live (./live.ts), or null
    * @param preparsed declaration and source files already parsed by an earlier checker with the same
-   *   TypeScript and options (the snapshot checker's, ./snapshot-checker.ts), as they are on disk now: they
-   *   are used instead of reading and parsing those files again (TypeScript reuses their binding too)
+   *   TypeScript and options (the snapshot checker's, ./snapshot-checker.ts), with the modification time
+   *   of the text parsed: they are used instead of reading and parsing those files again (TypeScript reuses
+   *   their binding too); a live source file edited since is read again at the next check
    */
   constructor(private readonly cwd: string, kernelDir: string, ts: typeof TS = loadTypeScript(), live: string | null = null,
-    preparsed: ReadonlyMap<string, TS.SourceFile> = new Map()) {
+    preparsed: ReadonlyMap<string, PreparsedFile> = new Map()) {
     this.ts = ts;
     this.preparsed = new Map(preparsed);
     this.liveSrc = live ? join(live, 'src', '/') : null;
@@ -182,10 +183,12 @@ export class SessionChecker {
         if (v) return (v.parsed ??= ts.createSourceFile(f, v.text, languageVersionOrOptions));
         let parsed = this.disk.get(f);
         if (parsed === undefined) {
-          if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, mtime(f));
-          // each is taken once: a live file edited later is read again
-          parsed = this.preparsed.get(f);
+          // each is taken once: a live file edited later is read again (a pre-parsed one is dated by the text
+          // it was parsed from, so an edit made after the checker started is seen at the next check)
+          const pre = this.preparsed.get(f);
           this.preparsed.delete(f);
+          if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, pre ? pre.mtimeMs : mtime(f));
+          parsed = pre?.file;
           if (!parsed) {
             const text = sys.readFile(f);
             parsed = text === undefined ? null : ts.createSourceFile(f, text, languageVersionOrOptions);
@@ -422,6 +425,12 @@ const MODULE_NOT_FOUND = new Set([2307, 2792]);
 const WORD = /[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*/gu;
 
 /** a file's modification time, -1 where it is gone */
+/** A file an earlier checker parsed, with the modification time of the text it parsed. */
+export interface PreparsedFile {
+  file: TS.SourceFile;
+  mtimeMs: number;
+}
+
 function mtime(f: string): number {
   try { return statSync(f).mtimeMs; } catch { return -1; }
 }

@@ -91,6 +91,34 @@ describe.runIf(ready || process.env.CI)('the type checker from a startup snapsho
     expect(await until(() => processesWith(current).length === 0, 10_000), 'the checker process is gone').toBe(true);
   }, 120_000);
 
+  it('a checker process that dies mid-session: the worker thread takes over with the session\'s cells, and type errors still stop a cell', async () => {
+    const k = await start(current);
+    expect((await exec(k, 'let count = 0;')).reply.status).toBe('ok');
+    expect(await until(() => /type checker ready \(snapshot process/.test(stderrOf(k)), 30_000)).toBe(true);
+    const [pid] = processesWith(current);
+    expect(pid, 'the checker runs from this test\'s blob').toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    expect(await until(() => processesWith(current).length === 0, 10_000)).toBe(true);
+    // `count` comes from the first cell: a worker without the session's cells would say "Cannot find name 'count'"
+    const bad = await exec(k, 'console.log("ran");\nconst s: string = count;');
+    expect(bad.reply).toMatchObject({ status: 'error', ename: 'TSError', evalue: "Type 'number' is not assignable to type 'string'. (line 2, column 7, TS2322)" });
+    expect(bad.streams, 'nothing of the cell ran').toBe('');
+    expect(stderrOf(k)).toMatch(/type checker ready \(worker thread/);
+    expect(stderrOf(k).match(/not from a snapshot \(the snapshot process exited \(SIGKILL\)/g)).toHaveLength(1);
+  }, 180_000);
+
+  it('a checker process killed while a check is in flight: the check is answered by the worker thread', async () => {
+    const k = await start(current);
+    expect((await exec(k, 'let count = 0;')).reply.status).toBe('ok');
+    expect(await until(() => /type checker ready \(snapshot process/.test(stderrOf(k)), 30_000)).toBe(true);
+    const [pid] = processesWith(current);
+    const bad = exec(k, 'console.log("ran");\nconst s: string = count;');
+    process.kill(pid, 'SIGKILL');
+    const r = await bad;
+    expect(r.reply).toMatchObject({ status: 'error', ename: 'TSError' });
+    expect(r.streams, 'nothing of the cell ran').toBe('');
+  }, 180_000);
+
   it('falls back to the worker thread when the blob is stale, saying so once; type errors still stop a cell', async () => {
     const stale = tempDir('noiselab-snapshot-');
     writeFileSync(join(stale, 'checker-0123456789abcdef0123.blob'), 'an older build');
@@ -100,7 +128,7 @@ describe.runIf(ready || process.env.CI)('the type checker from a startup snapsho
     expect(stderrOf(k).match(/not from a snapshot \(the snapshot in .* is stale/g)).toHaveLength(1);
   }, 180_000);
 
-  it('falls back to the worker thread when the blob is corrupt (its process crashes), with the session sent again', async () => {
+  it('falls back to the worker thread when the blob is corrupt (its process crashes at start)', async () => {
     const corrupt = tempDir('noiselab-snapshot-');
     mkdirSync(corrupt, { recursive: true });
     writeFileSync(join(corrupt, `checker-${key}.blob`), Buffer.alloc(100_000, 7));
