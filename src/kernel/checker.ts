@@ -161,7 +161,7 @@ export class TypeChecker {
       if (m.type === 'ready') ready = true;
       this.onReply(carrier, m, started, key);
     });
-    child.on('error', (e) => this.fallBack(carrier, e.message));
+    child.on('error', (e) => this.fallBack(carrier, `the snapshot process: ${e.message}`));
     child.on('exit', (code, signal) => {
       process.off('exit', kill);
       const firstLine = stderr.trim().split('\n').find(Boolean) ?? '';

@@ -125,8 +125,10 @@ describe.skipIf(!ready && !process.env.CI)('the noiselab kernel in the classic N
   it('interrupts a training loop: the cell ends with KeyboardInterrupt, training stops, the variables stay', async () => {
     expect((await run(page, 4)).text).not.toContain('Error');
     await run(page, 5, { wait: false });
-    // interrupt once training has begun (the cell's type check may take seconds on a loaded machine)
-    await page.waitForFunction(() => (globalThis as any).Jupyter.notebook.get_cell(5).element[0].innerText.includes('training'), null, { timeout: 60_000 });
+    // interrupt once training has begun (the cell's type check may take seconds on a loaded machine): its
+    // outputs say so (not the cell's whole text, whose source contains the word)
+    await page.waitForFunction(() => Array.from((globalThis as any).Jupyter.notebook.get_cell(5).element[0].querySelectorAll('.output_subarea'))
+      .some((o: any) => o.innerText.includes('training')), null, { timeout: 60_000 });
     await page.waitForTimeout(500);
     await page.evaluate(() => (globalThis as any).Jupyter.notebook.kernel.interrupt());
     await page.waitForFunction(() => (globalThis as any).Jupyter.notebook.get_cell(5).element[0].innerText.includes('KeyboardInterrupt'), null, { timeout: 30_000 });
