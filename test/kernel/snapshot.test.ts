@@ -91,12 +91,18 @@ describe.runIf(ready || process.env.CI)('the type checker from a startup snapsho
     expect(await until(() => processesWith(current).length === 0, 10_000), 'the checker process is gone').toBe(true);
   }, 120_000);
 
-  it('a checker process that dies mid-session: the worker thread takes over with the session\'s cells, and type errors still stop a cell', async () => {
+  /** A kernel whose session has run `let count = 0;`, with its snapshot checker ready; and that checker's pid. */
+  async function sessionOnSnapshot(): Promise<{ k: Kernel; pid: number }> {
     const k = await start(current);
     expect((await exec(k, 'let count = 0;')).reply.status).toBe('ok');
     expect(await until(() => /type checker ready \(snapshot process/.test(stderrOf(k)), 30_000)).toBe(true);
     const [pid] = processesWith(current);
     expect(pid, 'the checker runs from this test\'s blob').toBeGreaterThan(0);
+    return { k, pid };
+  }
+
+  it('a checker process that dies mid-session: the worker thread takes over with the session\'s cells, and type errors still stop a cell', async () => {
+    const { k, pid } = await sessionOnSnapshot();
     process.kill(pid, 'SIGKILL');
     expect(await until(() => processesWith(current).length === 0, 10_000)).toBe(true);
     // `count` comes from the first cell: a worker without the session's cells would say "Cannot find name 'count'"
@@ -111,10 +117,7 @@ describe.runIf(ready || process.env.CI)('the type checker from a startup snapsho
   }, 180_000);
 
   it('a checker process killed while a check is in flight: the check is answered by the worker thread', async () => {
-    const k = await start(current);
-    expect((await exec(k, 'let count = 0;')).reply.status).toBe('ok');
-    expect(await until(() => /type checker ready \(snapshot process/.test(stderrOf(k)), 30_000)).toBe(true);
-    const [pid] = processesWith(current);
+    const { k, pid } = await sessionOnSnapshot();
     const bad = exec(k, 'console.log("ran");\nconst s: string = count;');
     process.kill(pid, 'SIGKILL');
     const r = await bad;
