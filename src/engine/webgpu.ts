@@ -32,6 +32,9 @@ export function lavapipeManifest(root = projectRoot()): string | null {
 
 let registered: WebgpuAdapter | null = null;
 
+/** Why Dawn found no adapter, and what to do where setup has not unpacked lavapipe. */
+const noDriver = (manifest: string | null) => `Dawn found no Vulkan driver${manifest ? '' : ' (npm run setup unpacks lavapipe, a CPU one, into .vulkan/)'}`;
+
 /** Reads Dawn's GPUAdapterInfo into a WebgpuAdapter. */
 function adapterOf(adapter: GPUAdapter): WebgpuAdapter {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
@@ -68,7 +71,7 @@ export async function probeWebgpu(): Promise<WebgpuProbe> {
     } catch (e) {
       return { adapter: null, reason: `Dawn could not look for an adapter (${(e as Error).message.split('\n')[0]})` };
     }
-    if (!adapter) return { adapter: null, reason: `Dawn found no Vulkan driver${manifest ? '' : ' (npm run setup unpacks lavapipe, a CPU one, into .vulkan/)'}` };
+    if (!adapter) return { adapter: null, reason: noDriver(manifest) };
     return { adapter: adapterOf(adapter) };
   } finally {
     if (env.VK_ADD_DRIVER_FILES) {
@@ -96,7 +99,7 @@ export async function registerWebgpuBackend(opts: { software?: boolean } = {}): 
   const gpu = create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
-    throw new Error(`no WebGPU adapter: Dawn found no Vulkan driver${manifest ? '' : ' (npm run setup unpacks lavapipe, a CPU one, into .vulkan/)'}`);
+    throw new Error(`no WebGPU adapter: ${noDriver(manifest)}`);
   }
   const found = adapterOf(adapter);
   if (found.software && !opts.software) throw new Error(softwareOnly(found));

@@ -424,13 +424,13 @@ const MODULE_NOT_FOUND = new Set([2307, 2792]);
 /** what could be an identifier (a superset: words in strings and comments too) */
 const WORD = /[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*/gu;
 
-/** a file's modification time, -1 where it is gone */
 /** A file an earlier checker parsed, with the modification time of the text it parsed. */
 export interface PreparsedFile {
   file: TS.SourceFile;
   mtimeMs: number;
 }
 
+/** a file's modification time, -1 where it is gone */
 function mtime(f: string): number {
   try { return statSync(f).mtimeMs; } catch { return -1; }
 }
