@@ -1,11 +1,11 @@
 /**
- * One-off migration of the records' code versions to the definition that hashes each TypeScript file as
- * the code it runs (types, comments and layout removed: records.ts executableText), so that documenting
- * code leaves its records current (earlier migrations are in this file's history). A record is
- * re-stamped only when it is provably from
- * a commit's code: the previous definition's code and lockfile hashes at the clean commit it ran at (or,
- * from a dirty tree, the commit that last wrote it) equal those stored in it; the new hashes are then computed from that same commit. Other
- * records are left as they are (stale: re-run them).
+ * One-off migration of the records' code versions to the definition that counts the engine a record ran on
+ * (provenance.backend) rather than the module that chooses it (records.ts ENGINE_CHOICE), so that adding an
+ * engine to the choice leaves the records of the others current (earlier migrations are in this file's
+ * history). A record is re-stamped only when it is provably from a commit's code: the previous
+ * definition's code and lockfile hashes at the clean commit it ran at (or, from a dirty tree, the commit
+ * that last wrote it) equal those stored in it; the new hashes are then computed from that same commit.
+ * Other records are left as they are (stale: re-run them).
  *   npx tsx scripts/restamp-records.ts [ID...]    (no ids: every record)
  * RESTAMP_FROM=<rev> looks for the commit that last wrote a record from a dirty tree at or before <rev>.
  */
@@ -40,9 +40,9 @@ for (const rec of readRecords().filter((r) => !only.length || only.includes(r.id
     : execFileSync('git', ['log', '-1', '--format=%H', process.env.RESTAMP_FROM ?? 'HEAD', '--', file], { encoding: 'utf8' }).trim();
   if (!added) { console.log(`${rec.id} ${rec.scale}: not committed; left`); continue; }
   const src = sourceAt(added);
-  const now = codeVersion(rec.id, slug, src, { scale: rec.scale });
+  const now = codeVersion(rec.id, slug, src, { scale: rec.scale, engine: rec.provenance.backend });
   if (now.code === rec.provenance.code && now.lockfile === rec.provenance.lockfile) continue; // already on the new definition
-  const before = codeVersion(rec.id, slug, src, { scale: rec.scale, raw: true });
+  const before = codeVersion(rec.id, slug, src, { scale: rec.scale, engine: 'as-imported' });
   if (before.code !== rec.provenance.code || before.lockfile !== rec.provenance.lockfile) { console.log(`${rec.id} ${rec.scale}: code at ${added.slice(0, 12)} is not the record's; left`); continue; }
   writeRecord({ ...rec, provenance: { ...rec.provenance, ...now } }, { force: true });
   console.log(`${rec.id} ${rec.scale}: code ${rec.provenance.code} -> ${now.code} (code of ${added.slice(0, 12)})`);

@@ -7,7 +7,7 @@ import { loadClaims } from '../src/claims/registry.js';
 import { reportRows } from '../src/report/markdown.js';
 import { readmeBlock, readmeTable } from '../src/report/readme.js';
 import {
-  codeVersion, compareWithRecord, describeDifference, lockedDependencies, moduleClosure, ownScaleOnly, packagesImported, readRecord, readRecords, recordPath, staleness, workingTree, writeRecord, type ClaimRecord, type CodeSource,
+  codeVersion, compareWithRecord, ENGINE_CHOICE, ENGINE_MODULES, describeDifference, lockedDependencies, moduleClosure, ownScaleOnly, packagesImported, readRecord, readRecords, recordPath, staleness, workingTree, writeRecord, type ClaimRecord, type CodeSource,
 } from '../src/results/records.js';
 import { projectRoot } from '../src/util/paths.js';
 import { tempDir } from './helpers.js';
@@ -15,7 +15,7 @@ import { tempDir } from './helpers.js';
 const v = (values: number[]): Verdict => verdict({ effects: [meanOf('gain', 'gain', values, { kind: 'direction', sign: 1, smallest: 0.1 }, { digits: 2 })] });
 const rec = (seeds: number[], vd = v([0.5, 0.6, 0.7])): ClaimRecord => ({
   id: 'A9', scale: 'ci', seeds, params: { seeds }, verdict: vd, rows: [{ seed: 1, x: NaN }],
-  provenance: { ...codeVersion('A9', 'sgd-sai', workingTree(), { scale: 'ci' }), backend: 'native', threads: 2, cpu: 'x', node: 'v20', tfjs: '4.22.0', commit: 'abc', dirty: false, date: '2026-12-01T00:00:00Z', runtimeSec: 1 },
+  provenance: { ...codeVersion('A9', 'sgd-sai', workingTree(), { scale: 'ci', engine: 'native' }), backend: 'native', threads: 2, cpu: 'x', node: 'v20', tfjs: '4.22.0', commit: 'abc', dirty: false, date: '2026-12-01T00:00:00Z', runtimeSec: 1 },
 });
 
 describe('records', () => {
@@ -64,7 +64,7 @@ describe('records', () => {
     const real = withEntry(`import { verdict } from './kit/verdict.js';\n${text}`);
     const ciEdit = withEntry(`import { verdict } from './kit/verdict.js';\n${text.replace('n: 20', 'n: 10')}`);
     const fullEdit = withEntry(`import { verdict } from './kit/verdict.js';\n${text.replace('n: [200, 400]', 'n: [200]')}`);
-    const v = (src: CodeSource, scale: 'ci' | 'full') => codeVersion('Z9', 'fake', src, { scale }).code;
+    const v = (src: CodeSource, scale: 'ci' | 'full') => codeVersion('Z9', 'fake', src, { scale, engine: 'native' }).code;
     expect(moduleClosure(entry, real)).toContain('src/claims/kit/verdict.ts');
     expect(v(ciEdit, 'full')).toBe(v(real, 'full'));
     expect(v(ciEdit, 'ci')).not.toBe(v(real, 'ci'));
@@ -76,7 +76,7 @@ describe('records', () => {
     const entry = 'src/claims/z9-fake.ts';
     const tree = workingTree();
     const module = (t: string): CodeSource => ({ ...tree, exists: (f) => f === entry || tree.exists(f), read: (f) => (f === entry ? Buffer.from(t) : tree.read(f)) });
-    const v = (t: string) => codeVersion('Z9', 'fake', module(t), { scale: 'ci' }).code;
+    const v = (t: string) => codeVersion('Z9', 'fake', module(t), { scale: 'ci', engine: 'native' }).code;
     const base = "import { verdict } from './kit/verdict.js';\nexport function gain(n: number): number { return 2 * n; }\n";
     expect(v(`/** doubles */\n${base.replace('{ return', '{\n  // twice\n  return')}`)).toBe(v(base));
     // doc comments on class members too (esbuild keeps those unless whitespace is minified)
@@ -85,8 +85,27 @@ describe('records', () => {
     expect(v(base.replace('(n: number): number', '(n: number | bigint): number'))).toBe(v(base));
     expect(v(base.replace('2 * n', '3 * n'))).not.toBe(v(base));
     expect(v(base.replace("'./kit/verdict.js'", "'./kit/verdict.js';\nimport './run.js'"))).not.toBe(v(base));
-    // the definition before (raw text) counted comments
-    expect(codeVersion('Z9', 'fake', module(`// x\n${base}`), { raw: true }).code).not.toBe(codeVersion('Z9', 'fake', module(base), { raw: true }).code);
+  });
+  it('count the engine a record ran on, not the module that chooses it', () => {
+    const tree = workingTree();
+    const edit = (file: string, f: (t: string) => string): CodeSource => ({ ...tree, read: (x) => (x === file ? Buffer.from(f(tree.read(x).toString('utf8'))) : tree.read(x)) });
+    const v = (src: CodeSource, engine: string) => codeVersion('A9', 'sgd-sai', src, { scale: 'ci', engine }).code;
+    expect(v(tree, 'webgpu')).not.toBe(v(tree, 'native'));
+    // a change to the choice (an engine added to the preference list) leaves every engine's version
+    const choice = edit(ENGINE_CHOICE, (t) => t.replace("'native', 'wasm'", "'native', 'other', 'wasm'"));
+    expect(choice.read(ENGINE_CHOICE).toString()).not.toBe(tree.read(ENGINE_CHOICE).toString());
+    expect(v(choice, 'native')).toBe(v(tree, 'native'));
+    expect(codeVersion('A9', 'sgd-sai', choice, { scale: 'ci', engine: 'as-imported' }).code).not.toBe(codeVersion('A9', 'sgd-sai', tree, { scale: 'ci', engine: 'as-imported' }).code);
+    // the engine's own modules count for its records only
+    const webgpu = edit(ENGINE_MODULES.webgpu, (t) => `${t}\nexport const extra = 1;\n`);
+    expect(v(webgpu, 'native')).toBe(v(tree, 'native'));
+    expect(v(webgpu, 'webgpu')).not.toBe(v(tree, 'webgpu'));
+    expect(moduleClosure('src/claims/a9-sgd-sai.ts', tree, { engine: 'native' })).toEqual(expect.arrayContaining([ENGINE_MODULES.native, 'src/engine/higher-order-gradients.ts']));
+    expect(moduleClosure('src/claims/a9-sgd-sai.ts', tree, { engine: 'native' })).not.toContain(ENGINE_MODULES.webgpu);
+    // a claim whose modules never import the choice still counts its engine
+    const entry = 'src/claims/z9-fake.ts';
+    const bare: CodeSource = { ...tree, exists: (f) => f === entry || tree.exists(f), read: (f) => (f === entry ? Buffer.from('export const x = 1;\n') : tree.read(f)) };
+    expect(moduleClosure(entry, bare, { engine: 'native' })).toContain(ENGINE_MODULES.native);
   });
 });
 

@@ -51,12 +51,14 @@ const versions = new Map<string, string>();
 
 /**
  * The code version of a claim, as its records define it (the claim module and every src/ module it
- * imports, the lock entries of the packages they use, the native sources, the shipped data); for an
- * extra claim, the hash of its module. Computed once per process: a worker runs the code it loaded,
- * so a checkout updated under a running worker still reports the version it started with.
+ * imports, the modules of the engine it runs on, the lock entries of the packages they use, the native
+ * sources, the shipped data); for an extra claim, the hash of its module. Computed once per process: a
+ * worker runs the code it loaded, so a checkout updated under a running worker still reports the version
+ * it started with.
  */
-export async function claimCodeVersion(id: string): Promise<string> {
-  const known = versions.get(id);
+export async function claimCodeVersion(id: string, backend: string): Promise<string> {
+  const key = `${id} ${backend}`;
+  const known = versions.get(key);
   if (known) return known;
   let v: string;
   if (await extraClaim(id)) {
@@ -64,10 +66,10 @@ export async function claimCodeVersion(id: string): Promise<string> {
   } else {
     const file = readdirSync(join(projectRoot(), 'src', 'claims')).find((f) => f.startsWith(`${id.toLowerCase()}-`) && f.endsWith('.ts'));
     if (!file) throw new Error(`claim ${id}: no module src/claims/${id.toLowerCase()}-*.ts in ${projectRoot()}`);
-    const { codeVersion } = await import('../results/records.js');
-    const c = codeVersion(id, file.slice(id.length + 1, -3));
+    const { codeVersion, workingTree } = await import('../results/records.js');
+    const c = codeVersion(id, file.slice(id.length + 1, -3), workingTree(), { engine: backend });
     v = sha([c.code, c.lockfile, c.native, c.data]);
   }
-  versions.set(id, v);
+  versions.set(key, v);
   return v;
 }

@@ -105,7 +105,7 @@ export class Sweep {
   /** Enqueue every seed of these claims that has no stored result and is not queued already. */
   async submit(claims: { id: string; params: SweepParams }[]): Promise<void> {
     for (const c of claims) {
-      const code = await claimCodeVersion(c.id);
+      const code = await claimCodeVersion(c.id, this.opts.backend);
       const jobs = c.params.seeds.map((seed): Tracked => {
         const data: SeedJob = { claim: c.id, seed, params: c.params, code, backend: this.opts.backend, timeoutSec: this.opts.timeoutSec };
         return { seed, id: jobId(data), data, stored: false };

@@ -87,7 +87,7 @@ export async function startWorker(opts: WorkerOptions): Promise<SeedWorker> {
     }
     let mine: string;
     try {
-      mine = await claimCodeVersion(d.claim);
+      mine = await claimCodeVersion(d.claim, d.backend);
     } catch (e) {
       throw new UnrecoverableError(`worker ${name} cannot run ${what}: ${(e as Error).message}`);
     }

@@ -145,23 +145,40 @@ export function atCommit(commit: string, root = projectRoot()): CodeSource {
 export const PRESENTATION = /^src\/(figures\/|kernel\/|util\/(display|progress)\.ts$)/;
 
 /**
+ * The module that chooses the engine (src/engine/backend.ts). A record names the engine it ran on
+ * (provenance.backend), so the choice itself (the preference list, the loaders of the engines not used) is
+ * not part of a claim's code: its text is not hashed, its dynamic imports (the engines) are not followed,
+ * its static imports (what every engine gets, e.g. higher-order gradients) are, and the engine the record
+ * ran on counts through ENGINE_MODULES.
+ */
+export const ENGINE_CHOICE = 'src/engine/backend.ts';
+/** The noiselab modules of each engine, by its name in BACKEND_PREFERENCE (the others are npm packages only). */
+export const ENGINE_MODULES: Readonly<Record<string, string>> = { native: 'src/engine/native/index.ts', webgpu: 'src/engine/webgpu.ts' };
+/**
  * The src/ modules a module imports, transitively (relative imports of .js resolved to .ts; paths
- * relative to the project root), less the presentation modules (records keep no figures).
+ * relative to the project root), less the presentation modules (records keep no figures), with the modules
+ * of the engine `engine` (see ENGINE_CHOICE). `engine: 'as-imported'` (the default) is the definition
+ * before 2026-12-03, for migrating records: the choice followed like any module, into every engine.
  * `presentationPattern` replaces PRESENTATION (an earlier definition, for migrating records).
  */
-export function moduleClosure(entry: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; presentationPattern?: RegExp } = {}): string[] {
+export function moduleClosure(entry: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; presentationPattern?: RegExp; engine?: string } = {}): string[] {
   const seen = new Set<string>();
   const skip = opts.presentationPattern ?? PRESENTATION;
+  const engine = opts.engine ?? 'as-imported';
   const visit = (file: string) => {
     if (seen.has(file) || !src.exists(file) || (!opts.presentation && skip.test(file))) return;
     seen.add(file);
     const text = src.read(file).toString('utf8');
+    const staticOnly = file === ENGINE_CHOICE && engine !== 'as-imported';
     for (const m of text.matchAll(/(?:import|export)\s[^'";]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+      if (staticOnly && m[2]) continue;
       const target = posix.normalize(posix.join(posix.dirname(file), m[1] ?? m[2])).replace(/\.js$/, '.ts');
       visit(src.exists(target) && target.endsWith('.ts') ? target : posix.join(target, 'index.ts'));
     }
   };
   visit(entry);
+  // every claim runs on an engine, also one whose modules do not import the choice
+  if (engine !== 'as-imported' && ENGINE_MODULES[engine]) visit(ENGINE_MODULES[engine]);
   return [...seen].sort();
 }
 
@@ -265,17 +282,19 @@ export function executableText(text: string, file = 'file.ts'): string {
 const executable = new Map<string, string>();
 
 /**
- * The code version of a claim: its module closure (as the code it runs: executableText), plus the
- * lockfile, the native sources and the shipped data. With `scale`, the claims modules count with that
- * scale's settings only. The lockfile counts through the entries of the packages the closure imports
- * (and theirs). `raw` hashes the files' text as it is (the definition before 2026-12-02).
+ * The code version of a claim run on `engine` (a backend name, see ENGINE_CHOICE): its module closure
+ * (as the code it runs: executableText), plus the lockfile, the native sources and the shipped data. With
+ * `scale`, the claims modules count with that scale's settings only. The lockfile counts through the
+ * entries of the packages the closure imports (and theirs). `engine: 'as-imported'` is the definition
+ * before 2026-12-03 (see moduleClosure).
  */
-export function codeVersion(id: string, slug: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; presentationPattern?: RegExp; scale?: Scale; raw?: boolean } = {}): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
+export function codeVersion(id: string, slug: string, src: CodeSource, opts: { presentation?: boolean; presentationPattern?: RegExp; scale?: Scale; engine: string }): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
   const entry = `src/claims/${id.toLowerCase()}-${slug}.ts`;
   if (!src.exists(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
   const content = (f: string): string | Buffer => {
+    if (f === ENGINE_CHOICE && opts.engine !== 'as-imported') return `engine ${opts.engine}`;
     const raw = src.read(f);
-    const text = opts.raw || !f.endsWith('.ts') ? raw : executableText(raw.toString('utf8'), f);
+    const text = !f.endsWith('.ts') ? raw : executableText(raw.toString('utf8'), f);
     return f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(text.toString('utf8'), opts.scale) : text;
   };
   const hashFiles = (files: string[]) => sha(files.flatMap((f) => [f, content(f)]));
@@ -293,7 +312,7 @@ export async function provenance(id: string, slug: string, scale: Scale, run: { 
   const tf = await import('@tensorflow/tfjs');
   const commit = gitCommit();
   return {
-    ...codeVersion(id, slug, workingTree(), { scale }), backend: run.backend, threads: run.threads ?? null, cpu: cpus()[0]?.model ?? 'unknown',
+    ...codeVersion(id, slug, workingTree(), { scale, engine: run.backend }), backend: run.backend, threads: run.threads ?? null, cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version, tfjs: tf.version.tfjs, commit: commit?.replace(/\+dirty$/, '') ?? null, dirty: commit?.endsWith('+dirty') ?? false,
     date: new Date().toISOString(), runtimeSec: Math.round(run.runtimeSec * 10) / 10,
   };
@@ -301,7 +320,7 @@ export async function provenance(id: string, slug: string, scale: Scale, run: { 
 
 /** Which parts of a record's code version differ from the checkout's (empty: current). */
 export function staleness(rec: ClaimRecord, slug: string): string[] {
-  const now = codeVersion(rec.id, slug, workingTree(), { scale: rec.scale });
+  const now = codeVersion(rec.id, slug, workingTree(), { scale: rec.scale, engine: rec.provenance.backend });
   return (['code', 'lockfile', 'native', 'data'] as const).filter((k) => rec.provenance[k] !== now[k]);
 }
 

@@ -57,7 +57,7 @@ describe.skipIf(!haveRedis && !process.env.CI)('queue faults (redis-server on a 
     const a = await sweep.collect('Q1');
     expect(a.perSeed).toEqual([Q1(1)]);
     expect((await sweep.collect('Q3')).perSeed).toEqual([{ seed: 1, value: 1.5 }, { seed: 2, value: 2.5 }]);
-    const code = await claimCodeVersion('Q1');
+    const code = await claimCodeVersion('Q1', 'native');
     const runs = await runLog(jobId({ claim: 'Q1', seed: 1, params, code, backend: 'native' }));
     const retaken = runs.filter((e) => e.ev === 'start')[1];
     const recoverySec = (retaken.at - killedAt) / 1000;
@@ -178,7 +178,7 @@ describe.skipIf(!haveRedis && !process.env.CI)('queue faults (redis-server on a 
     const { perSeed, report } = await sweep.collect('Q1');
     expect(perSeed).toEqual([Q1(1), Q1(2)]);
     expect(report).toMatchObject({ executions: 2, reExecutions: [] });
-    const runs = await runLog(jobId({ claim: 'Q1', seed: 1, params: { seeds: [1, 2], ms: 2000, dir }, code: await claimCodeVersion('Q1'), backend: 'native' }));
+    const runs = await runLog(jobId({ claim: 'Q1', seed: 1, params: { seeds: [1, 2], ms: 2000, dir }, code: await claimCodeVersion('Q1', 'native'), backend: 'native' }));
     const end = runs.find((e) => e.ev === 'end')!;
     expect(end).toMatchObject({ outcome: 'ok' });
     expect(exit.at).toBeGreaterThanOrEqual(end.at);

@@ -85,7 +85,7 @@ describe.skipIf(!haveRedis && !process.env.CI)('queue (redis-server on a free po
       expect(report).toMatchObject({ executions: 8, reExecutions: [], failed: [] });
       expect(starts(dir).map((s) => s.seed).sort((x, y) => x - y)).toEqual(seeds);
       const c = new Redis(redis.url);
-      const code = await claimCodeVersion('Q1');
+      const code = await claimCodeVersion('Q1', 'native');
       const runs = await readRuns(c, seeds.map((seed) => jobId({ claim: 'Q1', seed, params, code, backend: 'native' })));
       c.disconnect();
       const by = new Set([...runs.values()].flat().map((e) => e.worker));
@@ -114,7 +114,7 @@ describe.skipIf(!haveRedis && !process.env.CI)('queue (redis-server on a free po
     await s3.close();
 
     // BullMQ delivers at least once: the same job again after its result is stored completes without running
-    const code = await claimCodeVersion('Q1');
+    const code = await claimCodeVersion('Q1', 'native');
     const data: SeedJob = { claim: 'Q1', seed: 1, params, code, backend: 'native', timeoutSec: 60 };
     const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
     const q = new Queue<SeedJob>(QUEUE_NAME, { connection: conn });
