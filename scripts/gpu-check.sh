@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU machine's check (issue 27), at most ~8 minutes: the webgpu adapter must be a real GPU (not
 # llvmpipe/lavapipe), the webgpu equivalence tests must pass on it, and the timings of bench/webgpu.ts
-# (sgemm 1024/4096/8192, the MLP and CNN steps, the HVP) are printed beside the native CPU backend and, where
-# PyTorch with CUDA is installed, beside PyTorch on the GPU. Needs the repository as `npm run setup` left it
+# (sgemm 1024/4096/8192, the MLP and CNN steps, the HVP) and one claim at ci (A9, end to end) are printed beside
+# the native CPU backend and, where PyTorch with CUDA is installed, beside PyTorch on the GPU. Needs the repository as `npm run setup` left it
 # (node_modules, dist, the native addon) and the Vulkan loader (libvulkan1) with the GPU's Vulkan driver.
 #   bash scripts/gpu-check.sh [--software]   (--software: run on lavapipe, for trying the script without a GPU)
 set -uo pipefail
@@ -21,6 +21,14 @@ echo "== webgpu equivalence tests (forward, gradients, second order)"
 NOISELAB_WEBGPU_TEST=1 timeout 240 npx vitest run test/webgpu.test.ts || status=1
 echo "== timings"
 timeout 300 node --import tsx bench/webgpu.ts --reps 10 $([ $software = 1 ] && echo --software) || status=1
+scale=ci; [ $software = 1 ] && scale=smoke
+echo "== one claim end to end (A9 at $scale: two optimizers trained through train()), webgpu beside native"
+claims_out=$(mktemp -d)
+for backend in webgpu native; do
+  NOISELAB_BACKEND=$backend timeout 150 node bin/noiselab.js reproduce --claim A9 --scale $scale --in-process --workers 1 --no-static-figures --out "$claims_out/$backend" >/dev/null 2>&1 || { echo "FAILED: A9 on $backend"; status=1; continue; }
+  node -e 'const r = require(process.argv[1]); console.log(`| A9 ${r.scale} | ${r.backend} | ${r.durationSec.toFixed(1)} s | ${r.verdict.status} | ${r.verdict.effects.map((e) => `${e.key} ${e.estimate.toPrecision(4)}`).join("; ")} |`)' "$claims_out/$backend/A9.$scale.json"
+done
+rm -rf "$claims_out"
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   echo "== PyTorch CUDA"
   python3 - <<'EOF'

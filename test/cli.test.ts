@@ -125,7 +125,7 @@ describe('noiselab CLI', () => {
     expect(noiselab(['run', nb, nb])).toMatchObject({ code: 2, err: expect.stringMatching(/two notebooks would be written to .*c1-hessian-estimators\.ipynb/) });
     expect(noiselab(['run', 'missing.ipynb'])).toMatchObject({ code: 2, err: expect.stringMatching(/no such notebook: missing\.ipynb/) });
     const info = JSON.parse(noiselab(['info', '--json']).out);
-    expect(['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu']).toContain(info.choice);
+    expect(['tensorflow-gpu', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu']).toContain(info.choice);
     const forced = noiselab(['info'], { NOISELAB_BACKEND: 'cpu' });
     expect(forced.out).toMatch(/backend: cpu/);
     // a machine where the OpenBLAS addon could not be built still runs, on wasm

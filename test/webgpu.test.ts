@@ -2,12 +2,17 @@
  * The webgpu backend (src/engine/webgpu.ts) gives the cpu backend's answers: forward, gradients and second
  * order (a Hessian-vector product), on the kernels training uses. In CI it runs on lavapipe, Mesa's CPU
  * Vulkan driver that `npm run setup` unpacks into .vulkan/; on a GPU machine, on the GPU
- * (scripts/gpu-check.sh). Reads are asynchronous: dataSync() throws on this backend in Node.
+ * (scripts/gpu-check.sh). Reads are synchronous (webgpu-sync-read.ts) or asynchronous; two claims run end to
+ * end on it and give native's verdicts.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeAdapter, lavapipeManifest, registerWebgpuBackend, type WebgpuAdapter } from '../src/engine/webgpu.js';
+import { describeAdapter, lavapipeManifest, registerWebgpuBackend, vulkanGpuDrivers, type WebgpuAdapter } from '../src/engine/webgpu.js';
+import type { EngineInfo } from '../src/engine/backend.js';
 import { Rng } from '../src/random/rng.js';
 import { webgpuStanding } from '../src/cli/commands.js';
 import { expectSameOutputs, withGrads } from './backend-equivalence.js';
@@ -61,13 +66,20 @@ describe.runIf(available || process.env.CI)('webgpu backend matches cpu', () => 
     if (adapter.software) await expect(registerWebgpuBackend()).rejects.toThrow(/software WebGPU adapter.*asked for/);
   });
 
-  it('refuses synchronous reads with the reason (tfjs needs an OffscreenCanvas for them)', async () => {
+  it('reads synchronously (dataSync, arraySync) the values an asynchronous read gives, for float32 and int32', async () => {
     await tf.setBackend('webgpu');
     try {
-      const t = tf.tidy(() => tf.add(tf.ones([64, 64]), 1));
-      expect(() => t.dataSync()).toThrow(/OffscreenCanvas/);
-      expect((await t.data()).every((v) => v === 2)).toBe(true);
-      t.dispose();
+      const [x, k] = tf.tidy(() => [tf.matMul(tf.randomNormal([300, 200], 0, 1, 'float32', 3), tf.randomNormal([200, 100], 0, 1, 'float32', 4)), tf.argMax(tf.randomNormal([50, 40], 0, 1, 'float32', 5), 1)]);
+      const [xs, ks] = [x.dataSync(), k.dataSync()];
+      expect(xs).toBeInstanceOf(Float32Array);
+      expect(ks).toBeInstanceOf(Int32Array);
+      // fresh tensors of the same values, read asynchronously (a read caches the values on the tensor)
+      const [x2, k2] = tf.tidy(() => [tf.add(x, 0), tf.add(k, 0)]);
+      expect(Array.from(await x2.data())).toEqual(Array.from(xs));
+      expect(Array.from(await k2.data())).toEqual(Array.from(ks));
+      const s = tf.tidy(() => tf.sum(x2));
+      expect(s.arraySync()).toBeCloseTo((xs as Float32Array).reduce((a, b) => a + b, 0), 1);
+      tf.dispose([x, k, x2, k2, s]);
     } finally {
       await tf.setBackend(previous);
     }
@@ -118,22 +130,68 @@ describe.runIf(available || process.env.CI)('webgpu backend matches cpu', () => 
   });
 });
 
-describe('noiselab info names the WebGPU adapter and why the engine does not choose it', () => {
+describe('the engine takes webgpu on a GPU only, and says why', () => {
   const hardware: WebgpuAdapter = { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', description: 'NVIDIA 570', software: false };
-  it('says why for each case: no adapter, a software one, a hardware one', () => {
-    expect(webgpuStanding({ adapter: null, reason: 'Dawn found no Vulkan driver' })).toEqual({ adapter: null, notChosen: 'Dawn found no Vulkan driver' });
-    const soft = webgpuStanding({ adapter: { ...hardware, software: true } });
-    expect(soft.notChosen).toMatch(/software adapter is used only when asked for/);
-    const hard = webgpuStanding({ adapter: hardware });
-    expect(hard.notChosen).toMatch(/synchronously/);
-    expect(hard.notChosen).not.toMatch(/software/);
+  const engine = (choice: EngineInfo['choice'], skipped: EngineInfo['skipped'] = []): EngineInfo => ({ choice, tfBackend: choice, skipped });
+  it('says why for each case: no adapter, a software one, a hardware one chosen or not', () => {
+    const native = engine('native', [{ choice: 'tensorflow-gpu', reason: 'not installed' }, { choice: 'tensorflow', reason: 'not installed' }, { choice: 'webgpu', reason: 'no GPU Vulkan driver installed' }]);
+    expect(webgpuStanding({ adapter: null, reason: 'Dawn found no Vulkan driver' }, native)).toEqual({ adapter: null, chosen: false, why: 'Dawn found no Vulkan driver' });
+    expect(webgpuStanding({ adapter: { ...hardware, software: true } }, native).why).toMatch(/software adapter is used only when asked for/);
+    expect(webgpuStanding({ adapter: { ...hardware, software: true } }, engine('webgpu'))).toMatchObject({ chosen: true, why: expect.stringMatching(/asked for/) });
+    expect(webgpuStanding({ adapter: hardware }, engine('webgpu', native.skipped.slice(0, 2)))).toMatchObject({ chosen: true, why: expect.stringMatching(/GPU adapter/) });
+    expect(webgpuStanding({ adapter: hardware }, engine('tensorflow-gpu')).why).toMatch(/tensorflow-gpu comes before it/);
+    expect(webgpuStanding({ adapter: hardware }, engine('native'))).toMatchObject({ chosen: false, why: 'NOISELAB_BACKEND asks for native' });
+    expect(webgpuStanding({ adapter: hardware }, engine('native', [{ choice: 'webgpu', reason: 'Dawn failed' }])).why).toBe('Dawn failed');
+  });
+
+  it('looks for Dawn only where a GPU\'s Vulkan driver is installed: software drivers do not count', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'icd-'));
+    try {
+      const icd = join(dir, 'vulkan', 'icd.d');
+      mkdirSync(icd, { recursive: true });
+      writeFileSync(join(icd, 'lvp_icd.x86_64.json'), JSON.stringify({ ICD: { library_path: 'libvulkan_lvp.so' } }));
+      const env = { XDG_CONFIG_HOME: join(dir, 'none'), XDG_CONFIG_DIRS: join(dir, 'none'), XDG_DATA_HOME: join(dir, 'none'), XDG_DATA_DIRS: dir };
+      const onlyHere = (found: string[]) => found.filter((f) => f.startsWith(dir));
+      expect(onlyHere(vulkanGpuDrivers(env))).toEqual([]);
+      writeFileSync(join(icd, 'nvidia_icd.json'), JSON.stringify({ ICD: { library_path: 'libGLX_nvidia.so.0' } }));
+      writeFileSync(join(icd, 'broken.json'), '{');
+      expect(onlyHere(vulkanGpuDrivers(env))).toEqual([join(icd, 'nvidia_icd.json')]);
+      // VK_DRIVER_FILES replaces the search; VK_ADD_DRIVER_FILES adds to it
+      expect(vulkanGpuDrivers({ ...env, VK_DRIVER_FILES: join(icd, 'lvp_icd.x86_64.json') })).toEqual([]);
+      expect(vulkanGpuDrivers({ ...env, VK_DRIVER_FILES: join(icd, 'lvp_icd.x86_64.json'), VK_ADD_DRIVER_FILES: join(icd, 'nvidia_icd.json') })).toEqual([join(icd, 'nvidia_icd.json')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.runIf(available || process.env.CI)('on this machine: `noiselab info --json` names the adapter and the process exits', () => {
     const r = spawnSync(process.execPath, ['bin/noiselab.js', 'info', '--json'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
-    const { webgpu } = JSON.parse(r.stdout) as { webgpu: ReturnType<typeof webgpuStanding> };
-    expect(webgpu.adapter?.device, webgpu.notChosen).toMatch(/\S/);
-    expect(webgpu.notChosen).toMatch(webgpu.adapter!.software ? /software/ : /synchronously/);
+    const { webgpu, choice } = JSON.parse(r.stdout) as { webgpu: ReturnType<typeof webgpuStanding>; choice: string };
+    expect(webgpu.adapter?.device, webgpu.why).toMatch(/\S/);
+    expect(webgpu.chosen).toBe(choice === 'webgpu');
+    if (webgpu.adapter!.software) expect(webgpu.why).toMatch(/software/);
   }, 90_000);
+
+  it.runIf(available || process.env.CI)('two claims run end to end on webgpu (forced, on lavapipe in CI) at smoke scale, give native\'s verdicts, and the process exits', () => {
+    const out = mkdtempSync(join(tmpdir(), 'webgpu-claims-'));
+    try {
+      const run = (backend: string, id: string) => {
+        const r = spawnSync(process.execPath, ['bin/noiselab.js', 'reproduce', '--claim', id, '--scale', 'smoke', '--in-process', '--workers', '1', '--no-static-figures', '--out', join(out, backend)],
+          { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NOISELAB_BACKEND: backend } });
+        expect(r.status, `${id} on ${backend}: ${r.stderr.slice(-2000)}`).toBe(0);
+        return JSON.parse(readFileSync(join(out, backend, `${id}.smoke.json`), 'utf8')) as { backend: string; verdict: { status: string; effects: { key: string; estimate: number }[] } };
+      };
+      // A9 trains two optimizers (train(), the seeded data and noise); C1 takes Hessian-vector products (second order)
+      for (const id of ['A9', 'C1']) {
+        const [gpu, cpu] = [run('webgpu', id), run('native', id)];
+        expect(gpu.backend).toBe('webgpu');
+        expect(gpu.verdict.status, id).toBe(cpu.verdict.status);
+        expect(gpu.verdict.effects.map((e) => e.key)).toEqual(cpu.verdict.effects.map((e) => e.key));
+        for (const [k, e] of gpu.verdict.effects.entries()) expect(Math.abs(e.estimate - cpu.verdict.effects[k].estimate), `${id} ${e.key}: ${e.estimate} vs ${cpu.verdict.effects[k].estimate}`).toBeLessThanOrEqual(1e-3 + 1e-3 * Math.abs(cpu.verdict.effects[k].estimate));
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

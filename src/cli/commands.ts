@@ -1,6 +1,6 @@
 /** The commands claims, reproduce (and its --check), report and info; loaded when one of them runs. */
 import { availableParallelism } from 'node:os';
-import { describeEngine, initEngine } from '../engine/backend.js';
+import { BACKEND_PREFERENCE, describeEngine, initEngine, type EngineInfo } from '../engine/backend.js';
 import { describeAdapter, probeWebgpu, type WebgpuAdapter, type WebgpuProbe } from '../engine/webgpu.js';
 import { loadClaims, selectClaims } from '../claims/registry.js';
 import { reproduce } from '../claims/reproduce.js';
@@ -136,11 +136,11 @@ export async function cmdInfo(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' } }, 'info');
   if (values.help) return help('info');
   const info = await initEngine({ quiet: true });
-  const webgpu = webgpuStanding(await probeWebgpu());
+  const webgpu = webgpuStanding(await probeWebgpu(), info);
   if (values.json) process.stdout.write(JSON.stringify({ ...info, webgpu, results: resultsDir() }, null, 2) + '\n');
   else {
     const adapter = webgpu.adapter ? describeAdapter(webgpu.adapter) : 'none';
-    process.stdout.write(`backend: ${describeEngine(info)}\nwebgpu: adapter ${adapter}; not chosen: ${webgpu.notChosen}\nresults: ${resultsDir()}\n`);
+    process.stdout.write(`backend: ${describeEngine(info)}\nwebgpu: adapter ${adapter}; ${webgpu.chosen ? 'chosen' : 'not chosen'}: ${webgpu.why}\nresults: ${resultsDir()}\n`);
   }
   return 0;
 }
@@ -157,13 +157,17 @@ function writableFolder(dir: string, what: string): void {
 }
 
 /**
- * The webgpu backend's standing on this machine: the adapter Dawn offers, and why the engine does not choose it.
- * It is not yet in the automatic choice: the claims' code reads tensors synchronously (dataSync), which tfjs's
- * WebGPU backend cannot do in Node, and a software adapter (lavapipe) is a test vehicle, slower than native.
+ * The webgpu backend's standing on this machine: the adapter Dawn offers, whether the engine chose it, and
+ * why (or why not). The engine takes a GPU adapter when no TensorFlow backend is installed before it; a
+ * software adapter (lavapipe) only when asked for.
  */
-export function webgpuStanding(probe: WebgpuProbe): { adapter: WebgpuAdapter | null; notChosen: string } {
-  const sync = 'the claims read tensors synchronously, which the webgpu backend cannot do in Node (registerWebgpuBackend makes it available to code that reads with await t.data())';
-  if (!probe.adapter) return { adapter: null, notChosen: probe.reason };
-  if (probe.adapter.software) return { adapter: probe.adapter, notChosen: `a software adapter is used only when asked for (registerWebgpuBackend({ software: true })); and ${sync}` };
-  return { adapter: probe.adapter, notChosen: sync };
+export function webgpuStanding(probe: WebgpuProbe, engine: EngineInfo): { adapter: WebgpuAdapter | null; chosen: boolean; why: string } {
+  const adapter = probe.adapter;
+  if (engine.choice === 'webgpu') return { adapter, chosen: true, why: adapter?.software ? 'asked for (NOISELAB_BACKEND=webgpu)' : 'a GPU adapter, ahead of the CPU backends' };
+  if (!adapter) return { adapter, chosen: false, why: probe.reason };
+  if (adapter.software) return { adapter, chosen: false, why: 'a software adapter is used only when asked for (NOISELAB_BACKEND=webgpu)' };
+  const skipped = engine.skipped.find((s) => s.choice === 'webgpu');
+  if (skipped) return { adapter, chosen: false, why: skipped.reason };
+  if (!engine.skipped.length && BACKEND_PREFERENCE.indexOf(engine.choice) > BACKEND_PREFERENCE.indexOf('webgpu')) return { adapter, chosen: false, why: `NOISELAB_BACKEND asks for ${engine.choice}` };
+  return { adapter, chosen: false, why: `${engine.choice} comes before it (${BACKEND_PREFERENCE.join(' > ')})` };
 }

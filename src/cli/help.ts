@@ -56,7 +56,7 @@ commands:
   help <cmd>  help for one command
   --version   print noiselab's version
 
-Environment: NOISELAB_BACKEND forces a backend (tensorflow-gpu, tensorflow, native, wasm, cpu);
+Environment: NOISELAB_BACKEND forces a backend (tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu);
 NOISELAB_RESULTS moves the results folder (default data/results).`,
   claims: `usage: noiselab claims [--json]
 

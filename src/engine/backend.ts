@@ -1,13 +1,14 @@
 /**
- * Backend choice. Preference: tfjs-node-gpu > tfjs-node > native (OpenBLAS addon) > wasm > cpu.
- * Optional backends are probed with dynamic imports, so noiselab installs and runs without them.
+ * Backend choice. Preference: tfjs-node-gpu > tfjs-node > webgpu (Dawn, on a GPU's Vulkan driver) > native
+ * (OpenBLAS addon) > wasm > cpu. Optional backends are probed with dynamic imports, so noiselab installs and
+ * runs without them. webgpu on a software adapter (lavapipe) is used only when forced.
  * NOISELAB_BACKEND (or the `backend` option) forces one; asking for a missing one is an error.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmConv2dBackpropFilter } from './kernels/conv2d-backprop-filter-wasm.js';
 import { registerHigherOrderGradients } from './higher-order-gradients.js';
 
-export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_PREFERENCE)[number];
 
 export interface EngineInfo {
@@ -19,7 +20,8 @@ export interface EngineInfo {
   skipped: { choice: BackendChoice; reason: string }[];
 }
 
-type Loader = () => Promise<string>;
+/** `forced`: the user asked for this backend (webgpu then accepts a software adapter). */
+type Loader = (forced: boolean) => Promise<string>;
 
 /** Each loader makes its backend available to tf and returns the tf backend name, or throws why not. */
 const loaders: Record<BackendChoice, Loader> = {
@@ -30,6 +32,11 @@ const loaders: Record<BackendChoice, Loader> = {
   tensorflow: async () => {
     await import(/* optional */ '@tensorflow/tfjs-node' as string);
     return 'tensorflow';
+  },
+  webgpu: async (forced) => {
+    const { registerWebgpuBackend } = await import('./webgpu.js');
+    await registerWebgpuBackend({ software: forced });
+    return 'webgpu';
   },
   native: async () => {
     // The OpenBLAS addon is optional: a machine without a compiler or OpenBLAS runs on wasm.
@@ -56,8 +63,8 @@ function reasonOf(err: unknown): string {
   return msg.split('\n')[0];
 }
 
-async function tryBackend(choice: BackendChoice): Promise<string> {
-  const name = await loaders[choice]();
+async function tryBackend(choice: BackendChoice, forced: boolean): Promise<string> {
+  const name = await loaders[choice](forced);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
@@ -85,7 +92,7 @@ export function initEngine(opts: { backend?: string; quiet?: boolean } = {}): Pr
     const skipped: EngineInfo['skipped'] = [];
     for (const choice of order) {
       try {
-        const tfBackend = await tryBackend(choice);
+        const tfBackend = await tryBackend(choice, Boolean(forced));
         current = { choice, tfBackend, skipped };
         // for `noiselab run`, which records the backend a notebook's kernel used
         (globalThis as { __noiselabEngine?: string }).__noiselabEngine = choice;

@@ -4,15 +4,18 @@
  * Vulkan; where no GPU driver is installed, Mesa's lavapipe (a CPU Vulkan driver, unpacked into .vulkan/ by
  * `npm run setup`) is offered beside the system's drivers, so the backend can be tested on any machine.
  * A software adapter is used only when asked for (`software: true`): it is a test vehicle, slower than the
- * native CPU backend.
+ * native CPU backend. The engine's automatic choice looks for Dawn only where a GPU's Vulkan driver is
+ * installed (vulkanGpuDrivers), so machines without one never load it.
  *
- * Limits: float32 only, and reads must be asynchronous (`await t.data()`): tfjs's synchronous read needs an
- * OffscreenCanvas, which Node does not have, so `dataSync()` throws on this backend.
+ * Limits: float32 only. Synchronous reads work (webgpu-sync-read.ts: they block until the GPU is done, as
+ * reads do on any GPU); asynchronous ones (`await t.data()`) let the GPU run ahead.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { projectRoot } from '../util/paths.js';
+import { captureDawnTicks, enableSyncReads } from './webgpu-sync-read.js';
 
 /** The adapter Dawn chose: as its GPUAdapterInfo names it, and whether it is a software (CPU) one. */
 export interface WebgpuAdapter {
@@ -81,21 +84,50 @@ export async function probeWebgpu(): Promise<WebgpuProbe> {
   }
 }
 
+/** A CPU Vulkan driver's library (lavapipe, SwiftShader): not a GPU. */
+const SOFTWARE_DRIVER = /lvp|lavapipe|swiftshader/i;
+
+/**
+ * The Vulkan driver manifests (ICD JSON files) of GPUs that the Vulkan loader would find, as it looks for
+ * them on Linux: VK_DRIVER_FILES / VK_ICD_FILENAMES when set, else the icd.d folders under the XDG config and
+ * data folders and /etc; plus VK_ADD_DRIVER_FILES. Software drivers are left out.
+ */
+export function vulkanGpuDrivers(env: NodeJS.ProcessEnv = process.env): string[] {
+  const list = (v: string | undefined) => (v ?? '').split(':').filter(Boolean);
+  const folders = [
+    env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), ...list(env.XDG_CONFIG_DIRS ?? '/etc/xdg'), '/etc',
+    env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), ...list(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share'),
+  ].map((d) => join(d, 'vulkan', 'icd.d'));
+  const inFolder = (d: string) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f)) : []);
+  const explicit = list(env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES);
+  const files = [...(explicit.length ? explicit.flatMap((f) => (f.endsWith('.json') ? [f] : inFolder(f))) : folders.flatMap(inFolder)), ...list(env.VK_ADD_DRIVER_FILES)];
+  return [...new Set(files)].filter((f) => {
+    try {
+      return !SOFTWARE_DRIVER.test(`${f} ${(JSON.parse(readFileSync(f, 'utf8')) as { ICD?: { library_path?: string } }).ICD?.library_path ?? ''}`);
+    } catch {
+      return false;
+    }
+  });
+}
+
 /**
  * Makes tf's 'webgpu' backend available on the best adapter Dawn finds (high-performance preference), and
  * returns that adapter. Throws, saying why, when there is none, or when only a software adapter is found and
- * `software` is not set. Does not switch tf to it: `tf.setBackend('webgpu')` does.
+ * `software` is not set; without `software`, also before loading Dawn where no GPU's Vulkan driver is
+ * installed. Does not switch tf to it: `tf.setBackend('webgpu')` does.
  */
 export async function registerWebgpuBackend(opts: { software?: boolean } = {}): Promise<WebgpuAdapter> {
   if (registered) {
     if (registered.software && !opts.software) throw new Error(softwareOnly(registered));
     return registered;
   }
+  if (!opts.software && !vulkanGpuDrivers().length) throw new Error('no GPU Vulkan driver installed (no ICD manifest for one in the Vulkan loader\'s icd.d folders)');
   // lavapipe beside whatever drivers the system has (read by the Vulkan loader when Dawn starts)
   const manifest = lavapipeManifest();
   if (manifest && !process.env.VK_ADD_DRIVER_FILES) process.env.VK_ADD_DRIVER_FILES = manifest;
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
+  captureDawnTicks();
   const gpu = create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
@@ -107,8 +139,9 @@ export async function registerWebgpuBackend(opts: { software?: boolean } = {}): 
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   else (globalThis as { navigator?: object }).navigator = { gpu };
-  await import('@tensorflow/tfjs-backend-webgpu');
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) throw new Error('@tensorflow/tfjs-backend-webgpu did not register the webgpu backend');
+  enableSyncReads(WebGPUBackend);
   registered = found;
   return found;
 }
