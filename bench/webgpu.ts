@@ -1,7 +1,8 @@
 /**
  * The webgpu backend beside the native one (issue 27): sgemm 1024/4096/8192, the MLP and CNN training steps
- * and the MLP loss's Hessian-vector product, each ended by an asynchronous read (the only read webgpu has in
- * Node). Fastest and median ms of `reps` runs after two warm-ups, and webgpu / native at the median.
+ * and the MLP loss's Hessian-vector product, each ended by an asynchronous read (which waits for the work
+ * without blocking the thread). Fastest and median ms of `reps` runs after two warm-ups, and webgpu / native
+ * at the median.
  *   node --import tsx bench/webgpu.ts [--software] [--reps N]
  * --software allows a software adapter (lavapipe): figures for the CI machine, not a GPU's.
  */

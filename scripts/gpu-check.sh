@@ -7,7 +7,7 @@
 #   bash scripts/gpu-check.sh [--software]   (--software: run on lavapipe, for trying the script without a GPU)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-software=0; [ "${1:-}" = --software ] && software=1
+software=0; [ "${1:-}" = --software ] && { software=1; export NOISELAB_WEBGPU_SOFTWARE=1; }
 status=0
 echo "== adapter"
 node --import tsx --input-type=module -e '
@@ -25,7 +25,8 @@ scale=ci; [ $software = 1 ] && scale=smoke
 echo "== one claim end to end (A9 at $scale: two optimizers trained through train()), webgpu beside native"
 claims_out=$(mktemp -d)
 for backend in webgpu native; do
-  NOISELAB_BACKEND=$backend timeout 150 node bin/noiselab.js reproduce --claim A9 --scale $scale --in-process --workers 1 --no-static-figures --out "$claims_out/$backend" >/dev/null 2>&1 || { echo "FAILED: A9 on $backend"; status=1; continue; }
+  # its own records folder: a run at ci writes records, and the committed ones are not this machine's
+  NOISELAB_BACKEND=$backend NOISELAB_RECORDS="$claims_out/records" timeout 150 node bin/noiselab.js reproduce --claim A9 --scale $scale --in-process --workers 1 --no-static-figures --out "$claims_out/$backend" >/dev/null 2>&1 || { echo "FAILED: A9 on $backend"; status=1; continue; }
   node -e 'const r = require(process.argv[1]); console.log(`| A9 ${r.scale} | ${r.backend} | ${r.durationSec.toFixed(1)} s | ${r.verdict.status} | ${r.verdict.effects.map((e) => `${e.key} ${e.estimate.toPrecision(4)}`).join("; ")} |`)' "$claims_out/$backend/A9.$scale.json"
 done
 rm -rf "$claims_out"

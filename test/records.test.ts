@@ -10,6 +10,7 @@ import {
   codeVersion, compareWithRecord, ENGINE_CHOICE, ENGINE_MODULES, describeDifference, lockedDependencies, moduleClosure, ownScaleOnly, packagesImported, readRecord, readRecords, recordPath, staleness, workingTree, writeRecord, type ClaimRecord, type CodeSource,
 } from '../src/results/records.js';
 import { projectRoot } from '../src/util/paths.js';
+import { claimCodeVersion } from '../src/queue/claims.js';
 import { tempDir } from './helpers.js';
 
 const v = (values: number[]): Verdict => verdict({ effects: [meanOf('gain', 'gain', values, { kind: 'direction', sign: 1, smallest: 0.1 }, { digits: 2 })] });
@@ -41,7 +42,7 @@ describe('records', () => {
   });
 
   it('know the code they were computed with: the claim module closure; a changed hash is stale', () => {
-    const files = moduleClosure('src/claims/a9-sgd-sai.ts');
+    const files = moduleClosure('src/claims/a9-sgd-sai.ts', workingTree(), { engine: 'native' });
     expect(files).toEqual(expect.arrayContaining(['src/claims/a9-sgd-sai.ts', 'src/claims/kit/verdict.ts', 'src/train/loop.ts', 'src/stats/tests.ts']));
     expect(files).not.toContain('src/claims/b1-smoothgrad.ts');
     const r = rec([1, 2, 3]);
@@ -65,7 +66,7 @@ describe('records', () => {
     const ciEdit = withEntry(`import { verdict } from './kit/verdict.js';\n${text.replace('n: 20', 'n: 10')}`);
     const fullEdit = withEntry(`import { verdict } from './kit/verdict.js';\n${text.replace('n: [200, 400]', 'n: [200]')}`);
     const v = (src: CodeSource, scale: 'ci' | 'full') => codeVersion('Z9', 'fake', src, { scale, engine: 'native' }).code;
-    expect(moduleClosure(entry, real)).toContain('src/claims/kit/verdict.ts');
+    expect(moduleClosure(entry, real, { engine: 'native' })).toContain('src/claims/kit/verdict.ts');
     expect(v(ciEdit, 'full')).toBe(v(real, 'full'));
     expect(v(ciEdit, 'ci')).not.toBe(v(real, 'ci'));
     expect(v(fullEdit, 'full')).not.toBe(v(real, 'full'));
@@ -86,26 +87,40 @@ describe('records', () => {
     expect(v(base.replace('2 * n', '3 * n'))).not.toBe(v(base));
     expect(v(base.replace("'./kit/verdict.js'", "'./kit/verdict.js';\nimport './run.js'"))).not.toBe(v(base));
   });
-  it('count the engine a record ran on, not the module that chooses it', () => {
+  it('count the engine and the backend a record ran on, not the choice among the backends', async () => {
     const tree = workingTree();
     const edit = (file: string, f: (t: string) => string): CodeSource => ({ ...tree, read: (x) => (x === file ? Buffer.from(f(tree.read(x).toString('utf8'))) : tree.read(x)) });
-    const v = (src: CodeSource, engine: string) => codeVersion('A9', 'sgd-sai', src, { scale: 'ci', engine }).code;
+    const v = (src: CodeSource, engine: string, id = 'A9', slug = 'sgd-sai') => codeVersion(id, slug, src, { scale: 'ci', engine }).code;
     expect(v(tree, 'webgpu')).not.toBe(v(tree, 'native'));
-    // a change to the choice (an engine added to the preference list) leaves every engine's version
-    const choice = edit(ENGINE_CHOICE, (t) => t.replace("'native', 'wasm'", "'native', 'other', 'wasm'"));
-    expect(choice.read(ENGINE_CHOICE).toString()).not.toBe(tree.read(ENGINE_CHOICE).toString());
+    // a change to the choice (a backend added to the preference list) leaves every backend's version
+    const [core, choiceFile] = ENGINE_CHOICE;
+    const choice = edit(choiceFile, (t) => t.replace("'native', 'wasm'", "'native', 'other', 'wasm'"));
+    expect(choice.read(choiceFile).toString()).not.toBe(tree.read(choiceFile).toString());
     expect(v(choice, 'native')).toBe(v(tree, 'native'));
-    expect(codeVersion('A9', 'sgd-sai', choice, { scale: 'ci', engine: 'as-imported' }).code).not.toBe(codeVersion('A9', 'sgd-sai', tree, { scale: 'ci', engine: 'as-imported' }).code);
-    // the engine's own modules count for its records only
+    expect(moduleClosure('src/claims/a9-sgd-sai.ts', tree, { engine: 'native' })).toEqual(expect.arrayContaining([core, choiceFile]));
+    // what the engine imports statically (what every backend gets) counts, for every claim: also for one whose
+    // own modules never import the engine (A13 takes gradients through softmax, whose gradient noiselab registers)
+    expect(moduleClosure('src/claims/a13-gumbel-softmax.ts', tree, { engine: 'as-imported' })).not.toContain(core);
+    const gradients = edit('src/engine/higher-order-gradients.ts', (t) => `${t}\nexport const changed = 1;\n`);
+    expect(v(gradients, 'native', 'A13', 'gumbel-softmax')).not.toBe(v(tree, 'native', 'A13', 'gumbel-softmax'));
+    expect(v(gradients, 'native')).not.toBe(v(tree, 'native'));
+    // a backend's own modules count for its records only
     const webgpu = edit(ENGINE_MODULES.webgpu, (t) => `${t}\nexport const extra = 1;\n`);
     expect(v(webgpu, 'native')).toBe(v(tree, 'native'));
     expect(v(webgpu, 'webgpu')).not.toBe(v(tree, 'webgpu'));
-    expect(moduleClosure('src/claims/a9-sgd-sai.ts', tree, { engine: 'native' })).toEqual(expect.arrayContaining([ENGINE_MODULES.native, 'src/engine/higher-order-gradients.ts']));
     expect(moduleClosure('src/claims/a9-sgd-sai.ts', tree, { engine: 'native' })).not.toContain(ENGINE_MODULES.webgpu);
-    // a claim whose modules never import the choice still counts its engine
     const entry = 'src/claims/z9-fake.ts';
     const bare: CodeSource = { ...tree, exists: (f) => f === entry || tree.exists(f), read: (f) => (f === entry ? Buffer.from('export const x = 1;\n') : tree.read(f)) };
-    expect(moduleClosure(entry, bare, { engine: 'native' })).toContain(ENGINE_MODULES.native);
+    expect(moduleClosure(entry, bare, { engine: 'native' })).toEqual(expect.arrayContaining([core, 'src/engine/higher-order-gradients.ts', ENGINE_MODULES.native]));
+    // backends without modules of their own differ by name
+    expect(v(tree, 'cpu')).not.toBe(v(tree, 'tensorflow'));
+    // a record is judged by the backend it names
+    const r = rec([1, 2, 3]);
+    const onWebgpu = { ...r, provenance: { ...r.provenance, ...codeVersion('A9', 'sgd-sai', tree, { scale: 'ci', engine: 'webgpu' }), backend: 'webgpu' } };
+    expect(staleness(onWebgpu, 'sgd-sai')).toEqual([]);
+    expect(staleness({ ...r, provenance: { ...r.provenance, backend: 'webgpu' } }, 'sgd-sai')).toContain('code');
+    // and so are a queue's jobs
+    expect(await claimCodeVersion('A9', 'webgpu')).not.toBe(await claimCodeVersion('A9', 'native'));
   });
 });
 
@@ -123,8 +138,12 @@ describe('the lockfile part of a code version', () => {
     expect(lockedDependencies(['a'], lock({ 'node_modules/bullmq': { version: '5.0.0', integrity: 'q' } }))).toBe(lockedDependencies(['a'], lock()));
     expect(lockedDependencies(['a'], lock({}, '4.23.0'))).not.toBe(lockedDependencies(['a'], lock()));
     expect(lockedDependencies(['gone'], lock())).toBe('missing:gone ');
-    expect(packagesImported(moduleClosure('src/claims/a9-sgd-sai.ts'))).toEqual(expect.arrayContaining(['@tensorflow/tfjs']));
-    expect(packagesImported(moduleClosure('src/claims/a9-sgd-sai.ts'))).not.toContain('node:fs');
+    expect(packagesImported(moduleClosure('src/claims/a9-sgd-sai.ts', workingTree(), { engine: 'native' }))).toEqual(expect.arrayContaining(['@tensorflow/tfjs']));
+    expect(packagesImported(moduleClosure('src/claims/a9-sgd-sai.ts', workingTree(), { engine: 'native' }))).not.toContain('node:fs');
+    // a backend's packages count for its records only
+    const webgpuPackages = packagesImported(moduleClosure('src/claims/a9-sgd-sai.ts', workingTree(), { engine: 'webgpu' }));
+    expect(webgpuPackages).toEqual(expect.arrayContaining(['webgpu', '@tensorflow/tfjs-backend-webgpu']));
+    expect(packagesImported(moduleClosure('src/claims/a9-sgd-sai.ts', workingTree(), { engine: 'native' }))).not.toContain('webgpu');
   });
 });
 

@@ -132,16 +132,16 @@ describe.runIf(available || process.env.CI)('webgpu backend matches cpu', () => 
 
 describe('the engine takes webgpu on a GPU only, and says why', () => {
   const hardware: WebgpuAdapter = { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', description: 'NVIDIA 570', software: false };
-  const engine = (choice: EngineInfo['choice'], skipped: EngineInfo['skipped'] = []): EngineInfo => ({ choice, tfBackend: choice, skipped });
+  const engine = (choice: EngineInfo['choice'], skipped: EngineInfo['skipped'] = [], forced = false): EngineInfo => ({ choice, tfBackend: choice, skipped, forced });
   it('says why for each case: no adapter, a software one, a hardware one chosen or not', () => {
     const native = engine('native', [{ choice: 'tensorflow-gpu', reason: 'not installed' }, { choice: 'tensorflow', reason: 'not installed' }, { choice: 'webgpu', reason: 'no GPU Vulkan driver installed' }]);
     expect(webgpuStanding({ adapter: null, reason: 'Dawn found no Vulkan driver' }, native)).toEqual({ adapter: null, chosen: false, why: 'Dawn found no Vulkan driver' });
-    expect(webgpuStanding({ adapter: { ...hardware, software: true } }, native).why).toMatch(/software adapter is used only when asked for/);
-    expect(webgpuStanding({ adapter: { ...hardware, software: true } }, engine('webgpu'))).toMatchObject({ chosen: true, why: expect.stringMatching(/asked for/) });
+    expect(webgpuStanding({ adapter: { ...hardware, software: true } }, native).why).toMatch(/software adapter is used only when asked for.*NOISELAB_WEBGPU_SOFTWARE=1/);
+    expect(webgpuStanding({ adapter: { ...hardware, software: true } }, engine('webgpu', [], true))).toMatchObject({ chosen: true, why: expect.stringMatching(/asked for/) });
     expect(webgpuStanding({ adapter: hardware }, engine('webgpu', native.skipped.slice(0, 2)))).toMatchObject({ chosen: true, why: expect.stringMatching(/GPU adapter/) });
     expect(webgpuStanding({ adapter: hardware }, engine('tensorflow-gpu')).why).toMatch(/tensorflow-gpu comes before it/);
-    expect(webgpuStanding({ adapter: hardware }, engine('native'))).toMatchObject({ chosen: false, why: 'NOISELAB_BACKEND asks for native' });
-    expect(webgpuStanding({ adapter: hardware }, engine('native', [{ choice: 'webgpu', reason: 'Dawn failed' }])).why).toBe('Dawn failed');
+    expect(webgpuStanding({ adapter: hardware }, engine('native', [], true))).toMatchObject({ chosen: false, why: 'NOISELAB_BACKEND asks for native' });
+    expect(webgpuStanding({ adapter: hardware }, engine('native', [{ choice: 'webgpu', reason: 'NOISELAB_GPU=0' }])).why).toBe('NOISELAB_GPU=0');
   });
 
   it('looks for Dawn only where a GPU\'s Vulkan driver is installed: software drivers do not count', () => {
@@ -156,9 +156,20 @@ describe('the engine takes webgpu on a GPU only, and says why', () => {
       writeFileSync(join(icd, 'nvidia_icd.json'), JSON.stringify({ ICD: { library_path: 'libGLX_nvidia.so.0' } }));
       writeFileSync(join(icd, 'broken.json'), '{');
       expect(onlyHere(vulkanGpuDrivers(env))).toEqual([join(icd, 'nvidia_icd.json')]);
-      // VK_DRIVER_FILES replaces the search; VK_ADD_DRIVER_FILES adds to it
+      // VK_DRIVER_FILES replaces the search, VK_ADD_DRIVER_FILES then unused; otherwise it adds to it; either
+      // may name a manifest or a folder of them
+      const extra = join(dir, 'extra');
+      mkdirSync(extra);
+      writeFileSync(join(extra, 'radeon_icd.json'), JSON.stringify({ ICD: { library_path: '/usr/lib/libvulkan_radeon.so' } }));
       expect(vulkanGpuDrivers({ ...env, VK_DRIVER_FILES: join(icd, 'lvp_icd.x86_64.json') })).toEqual([]);
-      expect(vulkanGpuDrivers({ ...env, VK_DRIVER_FILES: join(icd, 'lvp_icd.x86_64.json'), VK_ADD_DRIVER_FILES: join(icd, 'nvidia_icd.json') })).toEqual([join(icd, 'nvidia_icd.json')]);
+      expect(vulkanGpuDrivers({ ...env, VK_DRIVER_FILES: join(icd, 'lvp_icd.x86_64.json'), VK_ADD_DRIVER_FILES: extra })).toEqual([]);
+      expect(vulkanGpuDrivers({ ...env, VK_ICD_FILENAMES: icd })).toEqual([join(icd, 'nvidia_icd.json')]);
+      expect(onlyHere(vulkanGpuDrivers({ ...env, VK_ADD_DRIVER_FILES: extra }))).toEqual([join(icd, 'nvidia_icd.json'), join(extra, 'radeon_icd.json')]);
+      // a software driver is known by its file names, not by the folders above it
+      const lvpHome = join(dir, 'lvp-builds', 'vulkan', 'icd.d');
+      mkdirSync(lvpHome, { recursive: true });
+      writeFileSync(join(lvpHome, 'gpu.json'), JSON.stringify({ ICD: { library_path: '/opt/intel/libvulkan_intel.so' } }));
+      expect(vulkanGpuDrivers({ ...env, VK_DRIVER_FILES: join(lvpHome, 'gpu.json') })).toEqual([join(lvpHome, 'gpu.json')]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -178,7 +189,7 @@ describe('the engine takes webgpu on a GPU only, and says why', () => {
     try {
       const run = (backend: string, id: string) => {
         const r = spawnSync(process.execPath, ['bin/noiselab.js', 'reproduce', '--claim', id, '--scale', 'smoke', '--in-process', '--workers', '1', '--no-static-figures', '--out', join(out, backend)],
-          { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NOISELAB_BACKEND: backend } });
+          { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NOISELAB_BACKEND: backend, NOISELAB_WEBGPU_SOFTWARE: '1', NOISELAB_RECORDS: join(out, 'records') } });
         expect(r.status, `${id} on ${backend}: ${r.stderr.slice(-2000)}`).toBe(0);
         return JSON.parse(readFileSync(join(out, backend, `${id}.smoke.json`), 'utf8')) as { backend: string; verdict: { status: string; effects: { key: string; estimate: number }[] } };
       };

@@ -163,11 +163,11 @@ function writableFolder(dir: string, what: string): void {
  */
 export function webgpuStanding(probe: WebgpuProbe, engine: EngineInfo): { adapter: WebgpuAdapter | null; chosen: boolean; why: string } {
   const adapter = probe.adapter;
-  if (engine.choice === 'webgpu') return { adapter, chosen: true, why: adapter?.software ? 'asked for (NOISELAB_BACKEND=webgpu)' : 'a GPU adapter, ahead of the CPU backends' };
+  if (engine.choice === 'webgpu') return { adapter, chosen: true, why: engine.forced ? 'asked for (NOISELAB_BACKEND=webgpu)' : 'a GPU adapter, ahead of the CPU backends' };
   if (!adapter) return { adapter, chosen: false, why: probe.reason };
-  if (adapter.software) return { adapter, chosen: false, why: 'a software adapter is used only when asked for (NOISELAB_BACKEND=webgpu)' };
+  if (adapter.software) return { adapter, chosen: false, why: 'a software adapter is used only when asked for (NOISELAB_BACKEND=webgpu NOISELAB_WEBGPU_SOFTWARE=1)' };
+  if (engine.forced) return { adapter, chosen: false, why: `NOISELAB_BACKEND asks for ${engine.choice}` };
   const skipped = engine.skipped.find((s) => s.choice === 'webgpu');
   if (skipped) return { adapter, chosen: false, why: skipped.reason };
-  if (!engine.skipped.length && BACKEND_PREFERENCE.indexOf(engine.choice) > BACKEND_PREFERENCE.indexOf('webgpu')) return { adapter, chosen: false, why: `NOISELAB_BACKEND asks for ${engine.choice}` };
   return { adapter, chosen: false, why: `${engine.choice} comes before it (${BACKEND_PREFERENCE.join(' > ')})` };
 }

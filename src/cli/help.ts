@@ -56,7 +56,9 @@ commands:
   help <cmd>  help for one command
   --version   print noiselab's version
 
-Environment: NOISELAB_BACKEND forces a backend (tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu);
+Environment: NOISELAB_BACKEND forces a backend (tensorflow-gpu, tensorflow, webgpu, native, wasm, cpu;
+webgpu on a software adapter also needs NOISELAB_WEBGPU_SOFTWARE=1); NOISELAB_GPU=0 keeps the automatic
+choice off the GPU backends;
 NOISELAB_RESULTS moves the results folder (default data/results).`,
   claims: `usage: noiselab claims [--json]
 

@@ -1,15 +1,17 @@
 /**
- * Backend choice. Preference: tfjs-node-gpu > tfjs-node > webgpu (Dawn, on a GPU's Vulkan driver) > native
- * (OpenBLAS addon) > wasm > cpu. Optional backends are probed with dynamic imports, so noiselab installs and
- * runs without them. webgpu on a software adapter (lavapipe) is used only when forced.
+ * The engine: tfjs on the best available backend (the preference and the loaders are in ./choice.ts). This
+ * module and ./choice.ts only choose and start a backend: a record's code version counts what they import
+ * statically (what every backend gets) and the chosen backend's modules, not their own text
+ * (records.ts ENGINE_CHOICE); what changes numbers belongs in the modules they import.
  * NOISELAB_BACKEND (or the `backend` option) forces one; asking for a missing one is an error.
+ * NOISELAB_GPU=0 leaves the GPU backends out of the automatic choice (the tests do: the records are CPU runs).
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmConv2dBackpropFilter } from './kernels/conv2d-backprop-filter-wasm.js';
+import { BACKEND_PREFERENCE, GPU_BACKENDS, loaders, parseBackendChoice, type BackendChoice } from './choice.js';
 import { registerHigherOrderGradients } from './higher-order-gradients.js';
+import { registerWasmConv2dBackpropFilter } from './kernels/conv2d-backprop-filter-wasm.js';
 
-export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_PREFERENCE)[number];
+export { BACKEND_PREFERENCE, parseBackendChoice, type BackendChoice } from './choice.js';
 
 export interface EngineInfo {
   /** what was chosen, in noiselab's names */
@@ -18,34 +20,9 @@ export interface EngineInfo {
   tfBackend: string;
   /** every backend tried before the choice, with why it was not used */
   skipped: { choice: BackendChoice; reason: string }[];
+  /** the choice was asked for (NOISELAB_BACKEND or the `backend` option), not made automatically */
+  forced: boolean;
 }
-
-/** `forced`: the user asked for this backend (webgpu then accepts a software adapter). */
-type Loader = (forced: boolean) => Promise<string>;
-
-/** Each loader makes its backend available to tf and returns the tf backend name, or throws why not. */
-const loaders: Record<BackendChoice, Loader> = {
-  'tensorflow-gpu': async () => {
-    await import(/* optional */ '@tensorflow/tfjs-node-gpu' as string);
-    return 'tensorflow';
-  },
-  tensorflow: async () => {
-    await import(/* optional */ '@tensorflow/tfjs-node' as string);
-    return 'tensorflow';
-  },
-  webgpu: async (forced) => {
-    const { registerWebgpuBackend } = await import('./webgpu.js');
-    await registerWebgpuBackend({ software: forced });
-    return 'webgpu';
-  },
-  native: async () => {
-    // The OpenBLAS addon is optional: a machine without a compiler or OpenBLAS runs on wasm.
-    const { registerNativeBackend } = await import('./native/index.js');
-    return registerNativeBackend();
-  },
-  wasm: registerWasmBackend,
-  cpu: async () => 'cpu',
-};
 
 /** Make the wasm backend available (with the kernels noiselab adds), e.g. to compare backends. */
 export async function registerWasmBackend(): Promise<string> {
@@ -63,18 +40,12 @@ function reasonOf(err: unknown): string {
   return msg.split('\n')[0];
 }
 
-async function tryBackend(choice: BackendChoice, forced: boolean): Promise<string> {
-  const name = await loaders[choice](forced);
+async function tryBackend(choice: BackendChoice): Promise<string> {
+  const name = await loaders[choice]();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
   return name;
-}
-
-/** Parse a backend name from the user (env var or flag); the error lists the valid names. */
-export function parseBackendChoice(value: string, source: string): BackendChoice {
-  if ((BACKEND_PREFERENCE as readonly string[]).includes(value)) return value as BackendChoice;
-  throw new Error(`${source}: unknown backend '${value}'; expected one of ${BACKEND_PREFERENCE.join(', ')}`);
 }
 
 /**
@@ -91,9 +62,13 @@ export function initEngine(opts: { backend?: string; quiet?: boolean } = {}): Pr
       : [...BACKEND_PREFERENCE];
     const skipped: EngineInfo['skipped'] = [];
     for (const choice of order) {
+      if (!forced && process.env.NOISELAB_GPU === '0' && GPU_BACKENDS.includes(choice)) {
+        skipped.push({ choice, reason: 'NOISELAB_GPU=0' });
+        continue;
+      }
       try {
-        const tfBackend = await tryBackend(choice, Boolean(forced));
-        current = { choice, tfBackend, skipped };
+        const tfBackend = await tryBackend(choice);
+        current = { choice, tfBackend, skipped, forced: Boolean(forced) };
         // for `noiselab run`, which records the backend a notebook's kernel used
         (globalThis as { __noiselabEngine?: string }).__noiselabEngine = choice;
         if (!opts.quiet) process.stderr.write(`noiselab engine: ${describeEngine(current)}\n`);

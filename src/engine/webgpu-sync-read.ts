@@ -38,15 +38,27 @@ export function captureDawnTicks(): void {
   globalThis.setImmediate = Object.assign(patched, real) as typeof setImmediate;
 }
 
+/** The longest a synchronous read waits for the GPU before it gives up (a hung device), ms. */
+const READ_DEADLINE_MS = 10 * 60_000;
+/** A pause between polls once a read has polled this often without the map completing (a long kernel). */
+const BUSY_POLLS = 200;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 /** Runs Dawn's event processing until `buffer`'s map is no longer pending; throws when it cannot progress. */
 function waitForMap(buffer: GPUBuffer): void {
-  while (buffer.mapState === 'pending') {
+  const deadline = performance.now() + READ_DEADLINE_MS;
+  for (let polls = 0; buffer.mapState === 'pending'; polls++) {
     const next = dawnTicks.values().next();
     if (next.done) {
       throw new Error('webgpu synchronous read: Dawn scheduled no event processing (was setImmediate replaced after the backend was registered, e.g. by fake timers?); read with await t.data()');
     }
     dawnTicks.delete(next.value);
     next.value();
+    if (polls >= BUSY_POLLS) {
+      if (performance.now() > deadline) throw new Error(`webgpu synchronous read: the GPU did not finish within ${READ_DEADLINE_MS / 60_000} minutes`);
+      // leave the cores to the driver's threads (lavapipe's are on the CPU) while a long kernel runs
+      Atomics.wait(pause, 0, 0, 0.05);
+    }
   }
 }
 
@@ -66,6 +78,7 @@ interface BackendInternals {
 function readSync(this: BackendInternals, dataId: tf.DataId): tf.backend_util.BackendValues {
   const data = this.tensorMap.get(dataId);
   if (data.values != null || data.dtype === 'string') return data.values!;
+  if (tf.env().getBool('WEBGPU_ENGINE_COMPILE_ONLY')) throw new Error('webgpu synchronous read: WEBGPU_ENGINE_COMPILE_ONLY is set, so there are no values to read');
   if (data.dtype === 'complex64') {
     const real = this.readSync(data.complexTensorInfos!.real.dataId) as Float32Array;
     const imag = this.readSync(data.complexTensorInfos!.imag.dataId) as Float32Array;
@@ -77,12 +90,15 @@ function readSync(this: BackendInternals, dataId: tf.DataId): tf.backend_util.Ba
   this.endComputePassEncoder();
   this.commandEncoder.copyBufferToBuffer(data.resource, 0, staging, 0, size);
   this.submitQueue();
-  let failure: unknown;
-  staging.mapAsync(GPUMapMode.READ).catch((e: unknown) => { failure = e; });
-  waitForMap(staging);
-  if (staging.mapState !== 'mapped') {
-    this.bufferManager.releaseBuffer(staging);
-    throw new Error(`webgpu synchronous read: the staging buffer was not mapped${failure ? ` (${String(failure)})` : ''}`);
+  // a failed map is seen below as a buffer that is not mapped; the promise's rejection needs a handler
+  staging.mapAsync(GPUMapMode.READ).catch(() => undefined);
+  try {
+    waitForMap(staging);
+    if (staging.mapState !== 'mapped') throw new Error('webgpu synchronous read: the GPU could not map the staging buffer (device lost?)');
+  } catch (e) {
+    // not returned to the pool: a buffer whose map is pending or failed cannot be mapped again
+    staging.destroy();
+    throw e;
   }
   const bytes = staging.getMappedRange().slice(0);
   staging.unmap();

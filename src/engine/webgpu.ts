@@ -10,9 +10,9 @@
  * Limits: float32 only. Synchronous reads work (webgpu-sync-read.ts: they block until the GPU is done, as
  * reads do on any GPU); asynchronous ones (`await t.data()`) let the GPU run ahead.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { projectRoot } from '../util/paths.js';
 import { captureDawnTicks, enableSyncReads } from './webgpu-sync-read.js';
@@ -84,26 +84,34 @@ export async function probeWebgpu(): Promise<WebgpuProbe> {
   }
 }
 
-/** A CPU Vulkan driver's library (lavapipe, SwiftShader): not a GPU. */
+/** A CPU Vulkan driver (lavapipe, SwiftShader), by its manifest's or library's file name: not a GPU. */
 const SOFTWARE_DRIVER = /lvp|lavapipe|swiftshader/i;
 
 /**
  * The Vulkan driver manifests (ICD JSON files) of GPUs that the Vulkan loader would find, as it looks for
- * them on Linux: VK_DRIVER_FILES / VK_ICD_FILENAMES when set, else the icd.d folders under the XDG config and
- * data folders and /etc; plus VK_ADD_DRIVER_FILES. Software drivers are left out.
+ * them on Linux: VK_DRIVER_FILES (or the older VK_ICD_FILENAMES) when set, alone; else the icd.d folders
+ * under the XDG config folders, /etc and the XDG data folders, plus VK_ADD_DRIVER_FILES. Each list entry
+ * is a manifest or a folder of them. Software drivers are left out.
  */
 export function vulkanGpuDrivers(env: NodeJS.ProcessEnv = process.env): string[] {
   const list = (v: string | undefined) => (v ?? '').split(':').filter(Boolean);
-  const folders = [
-    env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), ...list(env.XDG_CONFIG_DIRS ?? '/etc/xdg'), '/etc',
-    env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), ...list(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share'),
-  ].map((d) => join(d, 'vulkan', 'icd.d'));
-  const inFolder = (d: string) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f)) : []);
-  const explicit = list(env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES);
-  const files = [...(explicit.length ? explicit.flatMap((f) => (f.endsWith('.json') ? [f] : inFolder(f))) : folders.flatMap(inFolder)), ...list(env.VK_ADD_DRIVER_FILES)];
-  return [...new Set(files)].filter((f) => {
+  const manifests = (entry: string): string[] => {
     try {
-      return !SOFTWARE_DRIVER.test(`${f} ${(JSON.parse(readFileSync(f, 'utf8')) as { ICD?: { library_path?: string } }).ICD?.library_path ?? ''}`);
+      return statSync(entry).isDirectory() ? readdirSync(entry).filter((f) => f.endsWith('.json')).map((f) => join(entry, f)) : [entry];
+    } catch {
+      return [];
+    }
+  };
+  const explicit = list(env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES);
+  const folders = [
+    env.XDG_CONFIG_HOME || join(homedir(), '.config'), ...list(env.XDG_CONFIG_DIRS || '/etc/xdg'), '/etc',
+    env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), ...list(env.XDG_DATA_DIRS || '/usr/local/share:/usr/share'),
+  ].map((d) => join(d, 'vulkan', 'icd.d'));
+  const entries = explicit.length ? explicit : [...folders, ...list(env.VK_ADD_DRIVER_FILES)];
+  return [...new Set(entries.flatMap(manifests))].filter((f) => {
+    try {
+      const library = (JSON.parse(readFileSync(f, 'utf8')) as { ICD?: { library_path?: string } }).ICD?.library_path ?? '';
+      return !SOFTWARE_DRIVER.test(`${basename(f)} ${basename(library)}`);
     } catch {
       return false;
     }
@@ -121,9 +129,11 @@ export async function registerWebgpuBackend(opts: { software?: boolean } = {}): 
     if (registered.software && !opts.software) throw new Error(softwareOnly(registered));
     return registered;
   }
-  if (!opts.software && !vulkanGpuDrivers().length) throw new Error('no GPU Vulkan driver installed (no ICD manifest for one in the Vulkan loader\'s icd.d folders)');
-  // lavapipe beside whatever drivers the system has (read by the Vulkan loader when Dawn starts)
-  const manifest = lavapipeManifest();
+  const drivers = vulkanGpuDrivers();
+  if (!opts.software && !drivers.length) throw new Error('no GPU Vulkan driver installed (no ICD manifest for one in the Vulkan loader\'s icd.d folders)');
+  // where a software adapter may be used: lavapipe beside whatever drivers the system has (read by the
+  // Vulkan loader when Dawn starts)
+  const manifest = opts.software ? lavapipeManifest() : null;
   if (manifest && !process.env.VK_ADD_DRIVER_FILES) process.env.VK_ADD_DRIVER_FILES = manifest;
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
@@ -131,7 +141,7 @@ export async function registerWebgpuBackend(opts: { software?: boolean } = {}): 
   const gpu = create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
-    throw new Error(`no WebGPU adapter: ${noDriver(manifest)}`);
+    throw new Error(`no WebGPU adapter: ${opts.software ? noDriver(manifest) : `Dawn found none on the GPU driver(s) ${drivers.join(', ')}`}`);
   }
   const found = adapterOf(adapter);
   if (found.software && !opts.software) throw new Error(softwareOnly(found));
@@ -157,5 +167,5 @@ export function describeAdapter(a: WebgpuAdapter): string {
 }
 
 function softwareOnly(a: WebgpuAdapter): string {
-  return `only a software WebGPU adapter was found (${describeAdapter(a)}); it is used only when asked for (software: true)`;
+  return `only a software WebGPU adapter was found (${describeAdapter(a)}); it is used only when asked for (NOISELAB_WEBGPU_SOFTWARE=1, or software: true)`;
 }

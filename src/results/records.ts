@@ -23,13 +23,15 @@ import { projectRoot } from '../util/paths.js';
  * CPU, Node and tfjs versions; git commit and whether the tree was dirty; date and runtime in seconds.
  */
 export interface Provenance {
-  /** hash of the claim module (with only this record's scale of its settings) and every src/ module it imports, transitively */
+  /** hash of the claim module (with only this record's scale of its settings), every src/ module it imports, transitively, the engine and the modules of its backend (codeVersion) */
   code: string;
   /** hash of the package-lock entries of the npm packages that code imports, and of their dependencies */
   lockfile: string;
   native: string;
   data: string;
   backend: string;
+  /** on a GPU backend, the adapter (vendor, device, driver) */
+  adapter?: string;
   threads: number | null;
   cpu: string;
   node: string;
@@ -145,31 +147,35 @@ export function atCommit(commit: string, root = projectRoot()): CodeSource {
 export const PRESENTATION = /^src\/(figures\/|kernel\/|util\/(display|progress)\.ts$)/;
 
 /**
- * The module that chooses the engine (src/engine/backend.ts). A record names the engine it ran on
- * (provenance.backend), so the choice itself (the preference list, the loaders of the engines not used) is
- * not part of a claim's code: its text is not hashed, its dynamic imports (the engines) are not followed,
- * its static imports (what every engine gets, e.g. higher-order gradients) are, and the engine the record
- * ran on counts through ENGINE_MODULES.
+ * The modules that choose and start the backend (initEngine and the backends' preference and loaders). A
+ * record names the backend it ran on (provenance.backend), so the choice is not part of a claim's code:
+ * their own text is not hashed and their dynamic imports (the backends) are not followed. What they import
+ * statically (what every backend gets: the gradients noiselab registers, the kernels it adds) counts, for
+ * every claim, also one whose modules never import the engine; the backend a record ran on counts through
+ * ENGINE_MODULES. (Their text still decides what runs: a change there that moves numbers shows in CI, where
+ * each claim's ci run is compared with its record.)
  */
-export const ENGINE_CHOICE = 'src/engine/backend.ts';
-/** The noiselab modules of each engine, by its name in BACKEND_PREFERENCE (the others are npm packages only). */
+export const ENGINE_CHOICE: readonly string[] = ['src/engine/backend.ts', 'src/engine/choice.ts'];
+/** The noiselab modules of each backend, by its name in BACKEND_PREFERENCE (the others are npm packages only). */
 export const ENGINE_MODULES: Readonly<Record<string, string>> = { native: 'src/engine/native/index.ts', webgpu: 'src/engine/webgpu.ts' };
+
 /**
  * The src/ modules a module imports, transitively (relative imports of .js resolved to .ts; paths
- * relative to the project root), less the presentation modules (records keep no figures), with the modules
- * of the engine `engine` (see ENGINE_CHOICE). `engine: 'as-imported'` (the default) is the definition
- * before 2026-12-03, for migrating records: the choice followed like any module, into every engine.
+ * relative to the project root), less the presentation modules (records keep no figures), with the engine
+ * (ENGINE_CHOICE and their static imports) and the modules of the backend `engine`. `engine: 'as-imported'`
+ * is the definition before 2026-12-03, for migrating records: the engine followed like any module (into every
+ * backend), only where the claim's modules import it.
  * `presentationPattern` replaces PRESENTATION (an earlier definition, for migrating records).
  */
-export function moduleClosure(entry: string, src: CodeSource = workingTree(), opts: { presentation?: boolean; presentationPattern?: RegExp; engine?: string } = {}): string[] {
+export function moduleClosure(entry: string, src: CodeSource, opts: { presentation?: boolean; presentationPattern?: RegExp; engine: string }): string[] {
   const seen = new Set<string>();
   const skip = opts.presentationPattern ?? PRESENTATION;
-  const engine = opts.engine ?? 'as-imported';
+  const legacy = opts.engine === 'as-imported';
   const visit = (file: string) => {
     if (seen.has(file) || !src.exists(file) || (!opts.presentation && skip.test(file))) return;
     seen.add(file);
     const text = src.read(file).toString('utf8');
-    const staticOnly = file === ENGINE_CHOICE && engine !== 'as-imported';
+    const staticOnly = !legacy && ENGINE_CHOICE.includes(file);
     for (const m of text.matchAll(/(?:import|export)\s[^'";]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
       if (staticOnly && m[2]) continue;
       const target = posix.normalize(posix.join(posix.dirname(file), m[1] ?? m[2])).replace(/\.js$/, '.ts');
@@ -177,8 +183,10 @@ export function moduleClosure(entry: string, src: CodeSource = workingTree(), op
     }
   };
   visit(entry);
-  // every claim runs on an engine, also one whose modules do not import the choice
-  if (engine !== 'as-imported' && ENGINE_MODULES[engine]) visit(ENGINE_MODULES[engine]);
+  if (!legacy) {
+    visit(ENGINE_CHOICE[0]);
+    if (ENGINE_MODULES[opts.engine]) visit(ENGINE_MODULES[opts.engine]);
+  }
   return [...seen].sort();
 }
 
@@ -291,8 +299,8 @@ const executable = new Map<string, string>();
 export function codeVersion(id: string, slug: string, src: CodeSource, opts: { presentation?: boolean; presentationPattern?: RegExp; scale?: Scale; engine: string }): Pick<Provenance, 'code' | 'lockfile' | 'native' | 'data'> {
   const entry = `src/claims/${id.toLowerCase()}-${slug}.ts`;
   if (!src.exists(entry)) throw new Error(`claim ${id}: module ${entry} not found`);
+  const legacy = opts.engine === 'as-imported';
   const content = (f: string): string | Buffer => {
-    if (f === ENGINE_CHOICE && opts.engine !== 'as-imported') return `engine ${opts.engine}`;
     const raw = src.read(f);
     const text = !f.endsWith('.ts') ? raw : executableText(raw.toString('utf8'), f);
     return f.startsWith('src/claims/') && opts.scale ? ownScaleOnly(text.toString('utf8'), opts.scale) : text;
@@ -301,7 +309,8 @@ export function codeVersion(id: string, slug: string, src: CodeSource, opts: { p
   const closure = moduleClosure(entry, src, opts);
   const lock = src.read('package-lock.json').toString('utf8');
   return {
-    code: hashFiles(closure),
+    // the engine's choice by the backend's name, not by the text of the modules that make it
+    code: legacy ? hashFiles(closure) : sha([hashFiles(closure.filter((f) => !ENGINE_CHOICE.includes(f))), `engine ${opts.engine}`]),
     lockfile: sha([lockedDependencies(packagesImported(closure, src), lock)]),
     native: hashFiles(src.list('native/src')),
     data: hashFiles(src.list('data/fashion-mnist-subset')),
@@ -312,10 +321,18 @@ export async function provenance(id: string, slug: string, scale: Scale, run: { 
   const tf = await import('@tensorflow/tfjs');
   const commit = gitCommit();
   return {
-    ...codeVersion(id, slug, workingTree(), { scale, engine: run.backend }), backend: run.backend, threads: run.threads ?? null, cpu: cpus()[0]?.model ?? 'unknown',
+    ...codeVersion(id, slug, workingTree(), { scale, engine: run.backend }), backend: run.backend, ...(await adapterOf(run.backend)), threads: run.threads ?? null, cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version, tfjs: tf.version.tfjs, commit: commit?.replace(/\+dirty$/, '') ?? null, dirty: commit?.endsWith('+dirty') ?? false,
     date: new Date().toISOString(), runtimeSec: Math.round(run.runtimeSec * 10) / 10,
   };
+}
+
+/** The adapter a webgpu run used, for its provenance (webgpu.ts is loaded only then). */
+async function adapterOf(backend: string): Promise<{ adapter?: string }> {
+  if (backend !== 'webgpu') return {};
+  const { describeAdapter, webgpuAdapter } = await import('../engine/webgpu.js');
+  const a = webgpuAdapter();
+  return a ? { adapter: describeAdapter(a) } : {};
 }
 
 /** Which parts of a record's code version differ from the checkout's (empty: current). */

@@ -5,6 +5,7 @@ import type { NotebookResult } from '../../src/claims/display.js';
 import { canRunNotebooks, notebookPath, runClaimNotebook } from '../../src/claims/notebook-claim.js';
 import { runClaim } from '../../src/claims/run.js';
 import type { BaseParams, Claim } from '../../src/claims/types.js';
+import { initEngine } from '../../src/engine/backend.js';
 import { jupyterDataPaths } from '../../src/notebook/kernelspec.js';
 import { compareWithRecord, describeDifference, provenance, readRecord, recordPath, ROW_LIMIT, writeRecord } from '../../src/results/records.js';
 import { tempDir } from '../helpers.js';
@@ -26,7 +27,7 @@ export type CiResult = Pick<NotebookResult, 'verdict' | 'rows' | 'figures'>;
  */
 export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>): Promise<CiResult> {
   let result: CiResult;
-  let backend = 'native';
+  let backend: string;
   const started = performance.now();
   if (canRunNotebooks()) {
     ({ result, backend } = await viaNotebook(claim, (TestRunner.getCurrentTest()?.timeout ?? CLAIM_TEST_TIMEOUT_MS) / 1000 - 30));
@@ -34,6 +35,7 @@ export async function runAtCiScale<P extends BaseParams, S>(claim: Claim<P, S>):
     expect(process.env.CI, `CI must run the claims through their notebooks: no noiselab kernelspec in ${jupyterDataPaths().map((p) => `${p}/kernels`).join(', ')} (npm run setup)`).toBeFalsy();
     const r = await runClaim(claim, claim.scales.ci, { workers: 1 });
     result = { verdict: r.verdict, rows: r.rows, figures: r.figures.length };
+    backend = (await initEngine({ quiet: true })).choice;
   }
   const runtimeSec = (performance.now() - started) / 1000;
   expect(result.rows.length).toBeGreaterThan(0);
@@ -82,7 +84,7 @@ async function viaNotebook<P extends BaseParams, S>(claim: Claim<P, S>, cellTime
   expect(nbformatErrors([output]), 'the executed notebook is valid nbformat').toBe('');
   const nb = r.notebook;
   expect(nb.metadata.noiselab).toMatchObject({ status: 'completed', parameters: { scale: 'ci' }, kernel: 'noiselab' });
-  expect((nb.metadata.noiselab as { backend: string }).backend).toMatch(/^(native|wasm|cpu|tensorflow)/);
+  expect((nb.metadata.noiselab as { backend: string }).backend).toMatch(/^(native|wasm|cpu|tensorflow|webgpu)/);
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
   expect(outputs.some((o) => /^(REPRODUCED|PARTLY REPRODUCED|NOT REPRODUCED|INCONCLUSIVE) in/m.test([o.text ?? ''].flat().join(''))), 'the verdict line').toBe(true);
