@@ -84,7 +84,8 @@ const cases: Case[] = [
   },
 ];
 
-const engine = await initEngine({ quiet: true });
+// the CPU backend beside it (on a GPU machine the automatic choice would be webgpu itself)
+const engine = await initEngine({ quiet: true, backend: 'native' });
 const adapter = await registerWebgpuBackend({ software });
 console.log(`webgpu adapter: ${describeAdapter(adapter)}; beside ${engine.choice}; ${reps} runs after 2 warm-ups`);
 console.log('| workload | native fastest (median) ms | webgpu fastest (median) ms | webgpu / native at the median |');

@@ -176,12 +176,19 @@ describe('the engine takes webgpu on a GPU only, and says why', () => {
   });
 
   it.runIf(available || process.env.CI)('on this machine: `noiselab info --json` names the adapter and the process exits', () => {
-    const r = spawnSync(process.execPath, ['bin/noiselab.js', 'info', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    // the automatic choice, GPUs included (the tests' NOISELAB_GPU=0 off), with software adapters allowed for a
+    // forced webgpu only: the automatic choice must still pass lavapipe by
+    const env: NodeJS.ProcessEnv = { ...process.env, NOISELAB_GPU: '1', NOISELAB_WEBGPU_SOFTWARE: '1' };
+    delete env.NOISELAB_BACKEND;
+    const r = spawnSync(process.execPath, ['bin/noiselab.js', 'info', '--json'], { encoding: 'utf8', timeout: 60_000, env });
     expect(r.status, r.stderr).toBe(0);
     const { webgpu, choice } = JSON.parse(r.stdout) as { webgpu: ReturnType<typeof webgpuStanding>; choice: string };
     expect(webgpu.adapter?.device, webgpu.why).toMatch(/\S/);
     expect(webgpu.chosen).toBe(choice === 'webgpu');
-    if (webgpu.adapter!.software) expect(webgpu.why).toMatch(/software/);
+    if (webgpu.adapter!.software) {
+      expect(choice).not.toBe('webgpu');
+      expect(webgpu.why).toMatch(/software/);
+    }
   }, 90_000);
 
   it.runIf(available || process.env.CI)('two claims run end to end on webgpu (forced, on lavapipe in CI) at smoke scale, give native\'s verdicts, and the process exits', () => {

@@ -40,8 +40,8 @@ function reasonOf(err: unknown): string {
   return msg.split('\n')[0];
 }
 
-async function tryBackend(choice: BackendChoice): Promise<string> {
-  const name = await loaders[choice]();
+async function tryBackend(choice: BackendChoice, forced: boolean): Promise<string> {
+  const name = await loaders[choice](forced);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
@@ -67,7 +67,7 @@ export function initEngine(opts: { backend?: string; quiet?: boolean } = {}): Pr
         continue;
       }
       try {
-        const tfBackend = await tryBackend(choice);
+        const tfBackend = await tryBackend(choice, Boolean(forced));
         current = { choice, tfBackend, skipped, forced: Boolean(forced) };
         // for `noiselab run`, which records the backend a notebook's kernel used
         (globalThis as { __noiselabEngine?: string }).__noiselabEngine = choice;

@@ -11,8 +11,11 @@ export type BackendChoice = (typeof BACKEND_PREFERENCE)[number];
 /** Backends that run on a GPU: left out of the automatic choice under NOISELAB_GPU=0. */
 export const GPU_BACKENDS: readonly BackendChoice[] = ['tensorflow-gpu', 'webgpu'];
 
-/** Each loader makes its backend available to tf and returns the tf backend name, or throws why not. */
-export const loaders: Record<BackendChoice, () => Promise<string>> = {
+/**
+ * Each loader makes its backend available to tf and returns the tf backend name, or throws why not.
+ * `forced`: the backend was asked for by name (NOISELAB_BACKEND or the `backend` option).
+ */
+export const loaders: Record<BackendChoice, (forced: boolean) => Promise<string>> = {
   'tensorflow-gpu': async () => {
     await import(/* optional */ '@tensorflow/tfjs-node-gpu' as string);
     return 'tensorflow';
@@ -21,10 +24,10 @@ export const loaders: Record<BackendChoice, () => Promise<string>> = {
     await import(/* optional */ '@tensorflow/tfjs-node' as string);
     return 'tensorflow';
   },
-  webgpu: async () => {
-    // a software adapter (lavapipe) is a test vehicle: only when asked for by name
+  webgpu: async (forced) => {
+    // a software adapter (lavapipe) is a test vehicle: only when webgpu is asked for by name, and it too
     const { registerWebgpuBackend } = await import('./webgpu.js');
-    await registerWebgpuBackend({ software: process.env.NOISELAB_WEBGPU_SOFTWARE === '1' });
+    await registerWebgpuBackend({ software: forced && process.env.NOISELAB_WEBGPU_SOFTWARE === '1' });
     return 'webgpu';
   },
   native: async () => {

@@ -130,7 +130,7 @@ export async function registerWebgpuBackend(opts: { software?: boolean } = {}): 
     return registered;
   }
   const drivers = vulkanGpuDrivers();
-  if (!opts.software && !drivers.length) throw new Error('no GPU Vulkan driver installed (no ICD manifest for one in the Vulkan loader\'s icd.d folders)');
+  if (!opts.software && !drivers.length) throw new Error('no GPU Vulkan driver installed (no ICD manifest for one in the Vulkan loader\'s icd.d folders; a forced webgpu takes a software adapter with NOISELAB_WEBGPU_SOFTWARE=1)');
   // where a software adapter may be used: lavapipe beside whatever drivers the system has (read by the
   // Vulkan loader when Dawn starts)
   const manifest = opts.software ? lavapipeManifest() : null;
