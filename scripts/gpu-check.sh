@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The GPU machine's check (issue 27), at most ~8 minutes: the webgpu adapter must be a real GPU (not
 # llvmpipe/lavapipe), the webgpu equivalence tests must pass on it, and the timings of bench/webgpu.ts
-# (sgemm 1024/4096/8192, the MLP and CNN steps, the HVP) and one claim at ci (A9, end to end) are printed beside
-# the native CPU backend and, where PyTorch with CUDA is installed, beside PyTorch on the GPU. Needs the repository as `npm run setup` left it
-# (node_modules, dist, the native addon) and the Vulkan loader (libvulkan1) with the GPU's Vulkan driver.
+# (sgemm 1024/4096/8192, the MLP and CNN steps, the HVP) and one claim at ci (A9, end to end) are printed
+# beside the native CPU backend and, where PyTorch with CUDA is installed, beside PyTorch on the GPU. Needs
+# the repository as `npm run setup` left it (node_modules, dist, the native addon) and the Vulkan loader
+# (libvulkan1) with the GPU's Vulkan driver.
 #   bash scripts/gpu-check.sh [--software]   (--software: run on lavapipe, for trying the script without a GPU)
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 /**
  * One-off migration of the records' code versions to the definition that counts the engine and the backend
- * a record ran on (provenance.backend) rather than the choice among the backends (records.ts ENGINE_CORE,
- * ENGINE_CHOICE, ENGINE_MODULES), so that adding a backend to the choice leaves the records of the others
+ * a record ran on (provenance.backend) rather than the choice among the backends (records.ts ENGINE_CHOICE,
+ * ENGINE_MODULES), so that adding a backend to the choice leaves the records of the others
  * current (earlier migrations are in this file's history). A record is re-stamped only when it is provably
  * from a commit's code: the previous definition's code and lockfile hashes at the clean commit it ran at
  * (or, from a dirty tree, the commit that last wrote it) equal those stored in it; the new hashes are then

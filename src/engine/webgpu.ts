@@ -2,7 +2,8 @@
  * tfjs's WebGPU backend in Node, on Dawn (the `webgpu` npm package, pinned): a GPU path that installs from
  * npm and Debian alone (tfjs-node-gpu downloads libtensorflow at install time). Dawn drives the GPU through
  * Vulkan; where no GPU driver is installed, Mesa's lavapipe (a CPU Vulkan driver, unpacked into .vulkan/ by
- * `npm run setup`) is offered beside the system's drivers, so the backend can be tested on any machine.
+ * `npm run setup`) is offered beside the system's drivers where a software adapter may be used, so the
+ * backend can be tested on any machine.
  * A software adapter is used only when asked for (`software: true`): it is a test vehicle, slower than the
  * native CPU backend. The engine's automatic choice looks for Dawn only where a GPU's Vulkan driver is
  * installed (vulkanGpuDrivers), so machines without one never load it.

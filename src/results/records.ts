@@ -155,7 +155,8 @@ export const PRESENTATION = /^src\/(figures\/|kernel\/|util\/(display|progress)\
  * ENGINE_MODULES. (Their text still decides what runs: a change there that moves numbers shows in CI, where
  * each claim's ci run is compared with its record.)
  */
-export const ENGINE_CHOICE: readonly string[] = ['src/engine/backend.ts', 'src/engine/choice.ts'];
+const ENGINE_ENTRY = 'src/engine/backend.ts';
+export const ENGINE_CHOICE: readonly string[] = [ENGINE_ENTRY, 'src/engine/choice.ts'];
 /** The noiselab modules of each backend, by its name in BACKEND_PREFERENCE (the others are npm packages only). */
 export const ENGINE_MODULES: Readonly<Record<string, string>> = { native: 'src/engine/native/index.ts', webgpu: 'src/engine/webgpu.ts' };
 
@@ -184,7 +185,7 @@ export function moduleClosure(entry: string, src: CodeSource, opts: { presentati
   };
   visit(entry);
   if (!legacy) {
-    visit(ENGINE_CHOICE[0]);
+    visit(ENGINE_ENTRY);
     if (ENGINE_MODULES[opts.engine]) visit(ENGINE_MODULES[opts.engine]);
   }
   return [...seen].sort();
