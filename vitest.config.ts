@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // the kernel's front and what it loads are CommonJS TypeScript (.cts), outside Vite's default TypeScript files
+  oxc: { include: /\.([cm]?ts|[jt]sx)$/ },
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],

@@ -16,6 +16,12 @@ if (!k || !file || !fallback) {
   process.exit(2);
 }
 const rel = JSON.stringify(k.entry);
+// noiselab's front (CommonJS: bound sockets and kernel_info before any ES module loads), where the kernel
+// found has one; the kernel (main.js) takes it, or starts its own (and reports a bad connection file)
+const NOISELAB_START = `const front = p.join(p.dirname(t), "front.cjs");
+let loadable = Promise.resolve();
+if (f.existsSync(front)) try { loadable = require(front).startFront(process.argv.at(-1), p.dirname(t)).loadable(); } catch {}
+loadable.then(() => import(require("url").pathToFileURL(t).href));`;
 // in a block: the launcher's names must not become globals of the notebook's session
 const launcher = `{
 const p = require("path"), f = require("fs");
@@ -30,7 +36,7 @@ for (;;) {
 const home = process.env.${k.env};
 if (d === p.dirname(d) && home && f.existsSync(home)) t = home;
 if (!f.existsSync(t)) { console.error("${kind} kernel not found: no node_modules/" + ${rel}.join("/") + " above " + process.cwd() + " and " + t + " is gone; run npm run setup in a noiselab checkout"); process.exit(1); }
-${kind === 'tslab' ? 'process.argv.splice(1, 0, t);\nrequire(t);' : 'import(require("url").pathToFileURL(t).href);'}
+${kind === 'tslab' ? 'process.argv.splice(1, 0, t);\nrequire(t);' : NOISELAB_START}
 }`;
 const spec = {
   argv: [process.execPath, ...k.flags, '-e', launcher, ...k.args],

@@ -1,12 +1,13 @@
 /**
- * The heartbeat, in a small process of its own (`fork`ed by the kernel): it echoes every ping even while
- * a cell runs synchronously on the kernel's thread, and exits when its IPC channel to the kernel closes,
- * however the kernel ended. (A worker thread cannot hold the socket: zeromq in a worker aborts the
- * whole process when a cell calls process.exit.)
+ * The heartbeat, on a worker thread of the kernel (started by ./server.ts): it echoes every ping from its
+ * own event loop, so a cell that runs synchronously on the kernel's thread does not silence it, and it
+ * ends with the kernel's process.
  */
-import * as zmq from 'zeromq';
+import { isMainThread } from 'node:worker_threads';
+import { ZmtpSocket } from './zmtp.cjs';
 
-process.on('disconnect', () => process.exit(0));
-const socket = new zmq.Reply({ linger: 0 });
-await socket.bind(process.argv[2]);
+if (isMainThread) throw new Error('heartbeat.js runs on the kernel\'s worker thread');
+const socket = new ZmtpSocket('REP');
+// the endpoint: the last of the worker's argv (appended to the kernel's)
+await socket.bind(process.argv.at(-1)!);
 for await (const frames of socket) await socket.send(frames);

@@ -21,6 +21,8 @@ let esbuild: Esbuild | null = null;
 const compiled = new Map<string, { mtimeMs: number; code: string }>();
 
 const SHARED = /^(engine|random)\//;
+/** the source files compiled here: .ts, and .cts (CommonJS in the build, for the kernel's launcher; self-contained, so an ES module here too) */
+const SOURCE = /\.c?ts$/;
 
 export function initialize(data: { src: string }): void {
   src = data.src;
@@ -42,18 +44,18 @@ export async function resolve(spec: string, context: ResolveContext, next: (spec
   if (/^\.{1,2}\//.test(spec) && parent?.startsWith(src)) url = new URL(spec, parent);
   else if (spec.startsWith(src)) url = new URL(spec);
   if (!url) return next(spec, context);
-  // TypeScript's NodeNext convention: `./x.js` in the source names ./x.ts
-  if (url.pathname.endsWith('.js')) {
+  // TypeScript's NodeNext convention: `./x.js` in the source names ./x.ts, `./x.cjs` ./x.cts
+  if (/\.c?js$/.test(url.pathname)) {
     const ts = new URL(url.href);
-    ts.pathname = ts.pathname.replace(/\.js$/, '.ts');
+    ts.pathname = ts.pathname.replace(/\.(c?)js$/, '.$1ts');
     if (existsSync(fileURLToPath(ts))) url = ts;
   }
-  if (!url.pathname.endsWith('.ts')) return next(spec, context);
+  if (!SOURCE.test(url.pathname)) return next(spec, context);
   return { url: stamped(url, parent), format: 'module', shortCircuit: true };
 }
 
 export async function load(url: string, context: object, next: (url: string, context: object) => Promise<Loaded>): Promise<Loaded> {
-  if (!url.startsWith(src) || !new URL(url).pathname.endsWith('.ts')) return next(url, context);
+  if (!url.startsWith(src) || !SOURCE.test(new URL(url).pathname)) return next(url, context);
   const file = fileURLToPath(url);
   const { mtimeMs } = statSync(file);
   let hit = compiled.get(file);

@@ -1,7 +1,12 @@
 /**
  * Entry point of the noiselab kernel: `node dist/kernel/main.js <connection file>` (the kernelspec that
- * `npm run setup` registers as "TypeScript (noiselab)" starts it in the notebook's folder).
+ * `npm run setup` registers as "TypeScript (noiselab)" starts it in the notebook's folder). The sockets
+ * are bound and kernel_info answered by the front (./front.cts), which the kernelspec's launcher starts
+ * before this module loads; started here otherwise.
  */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFront } from './front.cjs';
 import { KernelServer } from './server.js';
 
 // the last argument: `node main.js <file>`, or the kernelspec's launcher (`node -e <find main.js> <file>`)
@@ -11,7 +16,7 @@ if (!file || file.endsWith('main.js')) {
   process.exit(2);
 }
 try {
-  await KernelServer.fromFile(file).start();
+  await new KernelServer(startFront(file, dirname(fileURLToPath(import.meta.url))), process.cwd()).start();
 } catch (e) {
   console.error(`noiselab kernel: cannot start from ${file}: ${(e as Error).message}`);
   process.exit(1);

@@ -1,33 +1,28 @@
 /**
- * noiselab's Jupyter kernel for TypeScript: the messaging protocol (5.3) over zeromq, one session of
+ * noiselab's Jupyter kernel for TypeScript: the messaging protocol (5.3) over ZMTP (./zmtp.cts), one session of
  * cells compiled by ./compile.ts and run in this process. Each cell is type-checked first (./checker.ts,
  * on a worker thread): a cell with type errors does not run, and its error (TSError) names its lines.
  *
  * Nothing is lost: every message goes through one queue per socket, each send awaited before the next
- * (zeromq refuses a second send while one is pending), and a cell's outputs are flushed before its
- * result, its reply and its idle status.
+ * (in order, with the stream's back-pressure), and a cell's outputs are flushed before its result, its
+ * reply and its idle status.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fork } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { runInThisContext } from 'node:vm';
-import * as zmq from 'zeromq';
-import { SendQueue, Session, type Message } from '../notebook/protocol.js';
+import { Worker } from 'node:worker_threads';
+import type { Message, Session } from '../notebook/protocol.cjs';
 import { CellSyntaxError, CellTypeError, IMPORT_HOOK } from './cell.js';
 import { startTypeChecker, typeCheckerSnapshot, type TypeChecker } from './checker.js';
 import type { CompiledCell } from './compile.js';
 import { installKernelHook, type Comm } from './display.js';
 import { liveLibrary, liveTarget, registerLiveHooks, type LiveLibrary } from './live.js';
 import { resultBundle } from './result.js';
-
-interface Connection {
-  transport: string; ip: string; key: string; signature_scheme: string;
-  shell_port: number; iopub_port: number; stdin_port: number; control_port: number; hb_port: number;
-}
+import type { KernelFront } from './front.cjs';
+import type { ZmtpSocket } from './zmtp.cjs';
 
 /** What an interrupted cell throws, as Python's KeyboardInterrupt does. */
 export class Interrupted extends Error {
@@ -35,18 +30,13 @@ export class Interrupted extends Error {
   constructor() { super('interrupted'); }
 }
 
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-const ESBUILD_VERSION = (createRequire(import.meta.url)('esbuild/package.json') as { version: string }).version;
 const STREAM_FLUSH_BYTES = 1 << 16;
 const CHECKER_DELAY_MS = 300;
 
 export class KernelServer {
   private readonly session: Session;
-  private readonly shell = new zmq.Router({ linger: 0 });
-  private readonly control = new zmq.Router({ linger: 0 });
-  private readonly stdin = new zmq.Router({ linger: 0 });
-  private readonly iopub = new zmq.Publisher({ linger: 0, sendHighWaterMark: 0, noDrop: true });
-  private readonly out: { shell: SendQueue; control: SendQueue; iopub: SendQueue };
+  private readonly stdin: ZmtpSocket;
+  private readonly out: KernelFront['out'];
   private executionCount = 0;
   private readonly history: [number, number, string][] = [];
   private parent: Message | null = null;
@@ -68,26 +58,19 @@ export class KernelServer {
   /** the checkout whose source cells import live (./live.ts); null where the build is imported */
   private liveLib: LiveLibrary | null | undefined;
 
-  constructor(private readonly conn: Connection, private readonly cwd: string) {
-    this.session = new Session(conn.key);
-    this.out = { shell: new SendQueue(this.shell), control: new SendQueue(this.control), iopub: new SendQueue(this.iopub) };
-  }
-
-  static fromFile(connectionFile: string, cwd = process.cwd()): KernelServer {
-    return new KernelServer(JSON.parse(readFileSync(connectionFile, 'utf8')) as Connection, cwd);
+  /** @param front the bound sockets (./front.cts), which may have answered kernel_info already */
+  constructor(private readonly front: KernelFront, private readonly cwd: string) {
+    this.session = front.session;
+    this.stdin = front.stdin;
+    this.out = front.out;
   }
 
   async start(): Promise<void> {
-    const url = (port: number) => `${this.conn.transport}://${this.conn.ip}:${port}`;
-    await Promise.all([
-      this.shell.bind(url(this.conn.shell_port)), this.control.bind(url(this.conn.control_port)),
-      this.stdin.bind(url(this.conn.stdin_port)), this.iopub.bind(url(this.conn.iopub_port)),
-    ]);
-    // the heartbeat answers from a process of its own, so a long synchronous cell does not silence it
-    const hb = fork(fileURLToPath(new URL('./heartbeat.js', import.meta.url)), [url(this.conn.hb_port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    hb.on('error', (e) => process.stderr.write(`noiselab kernel: heartbeat process failed: ${e.message}\n`));
+    await this.front.bound;
+    // the heartbeat answers from a thread of its own, so a long synchronous cell does not silence it
+    const hb = new Worker(new URL('./heartbeat.js', import.meta.url), { argv: [this.front.url(this.front.conn.hb_port)], stdout: true });
+    hb.on('error', (e) => process.stderr.write(`noiselab kernel: heartbeat failed: ${e.message}\n`));
     hb.unref();
-    hb.channel?.unref();
     this.captureOutput();
     const self = this;
     installKernelHook({
@@ -110,9 +93,9 @@ export class KernelServer {
     (globalThis as Record<string, unknown>).require ??= createRequire(join(this.cwd, 'notebook.cjs'));
     process.on('SIGINT', () => this.interrupt());
     void this.serveStdin();
-    void this.serve(this.control, 'control');
-    void this.serve(this.shell, 'shell');
-    await this.publish(null, 'status', { execution_state: 'starting' });
+    this.front.handOver((channel, msg, ids) => this.take(channel, msg, ids));
+    if (this.front.answeredInfo) this.startChecker();
+ 
     // load the compiler now, but after the sockets serve: kernel_info does not wait for it
     // a checker from a startup snapshot (./snapshot.ts) runs in a process of its own and is ready in a
     // fraction of the worker's warm-up: started at once, so that the first cell waits as little as it can
@@ -165,46 +148,26 @@ export class KernelServer {
     }
   }
 
-  private async serve(socket: zmq.Router, channel: 'shell' | 'control'): Promise<void> {
-    try {
-      for await (const frames of socket) {
-        let msg: Message;
-        let ids: Buffer[];
-        try {
-          const at = frames.findIndex((f) => f.toString() === '<IDS|MSG>');
-          ids = frames.slice(0, at);
-          msg = this.session.deserialize(frames);
-        } catch (e) {
-          process.stderr.write(`noiselab kernel: dropped a message: ${(e as Error).message}\n`);
-          continue;
-        }
-        if (channel === 'control') {
-          void this.handle(msg, ids, channel);
-        } else {
-          // shell requests run one after another; an abort after an error applies to those already queued
-          if (this.abortQueued && msg.header.msg_type === 'execute_request') {
-            this.shellWork = this.shellWork.then(() => this.abortRequest(msg, ids));
-          } else {
-            this.shellWork = this.shellWork.then(() => this.handle(msg, ids, channel)).catch((e) => {
-              process.stderr.write(`noiselab kernel: ${(e as Error).stack}\n`);
-            });
-          }
-        }
-      }
-    } catch { /* closed */ }
+  /** A request from the front: control's at once, shell's one after another. */
+  private take(channel: 'shell' | 'control', msg: Message, ids: Buffer[]): void {
+    if (channel === 'control') {
+      void this.handle(msg, ids, channel);
+    } else if (this.abortQueued && msg.header.msg_type === 'execute_request') {
+      // an abort after an error applies to the requests already queued
+      this.shellWork = this.shellWork.then(() => this.abortRequest(msg, ids));
+    } else {
+      this.shellWork = this.shellWork.then(() => this.handle(msg, ids, channel)).catch((e) => {
+        process.stderr.write(`noiselab kernel: ${(e as Error).stack}\n`);
+      });
+    }
   }
 
   private reply(channel: 'shell' | 'control', ids: Buffer[], parent: Message, type: string, content: object): Promise<void> {
-    const msg = this.session.message(type, content);
-    msg.parent_header = parent.header;
-    return this.out[channel].send([...ids, ...this.session.serialize(msg)]);
+    return this.front.reply(channel, ids, parent, type, content);
   }
 
   private publish(parent: Message | null, type: string, content: object, metadata: object = {}): Promise<void> {
-    const msg = this.session.message(type, content);
-    if (parent) msg.parent_header = parent.header;
-    msg.metadata = metadata as Record<string, unknown>;
-    return this.out.iopub.send(this.session.serialize(msg));
+    return this.front.publish(parent, type, content, metadata);
   }
 
   private async handle(msg: Message, ids: Buffer[], channel: 'shell' | 'control'): Promise<void> {
@@ -216,7 +179,7 @@ export class KernelServer {
     try {
       switch (type) {
         case 'kernel_info_request':
-          await this.reply(channel, ids, msg, replyType, this.kernelInfo());
+          await this.reply(channel, ids, msg, replyType, this.front.kernelInfo());
           this.startChecker();
           break;
         case 'shutdown_request':
@@ -274,18 +237,6 @@ export class KernelServer {
     } finally {
       await this.publish(msg, 'status', { execution_state: 'idle' });
     }
-  }
-
-  private kernelInfo(): object {
-    return {
-      status: 'ok', protocol_version: '5.3', implementation: 'noiselab', implementation_version: VERSION,
-      language_info: {
-        name: 'typescript', version: `esbuild ${ESBUILD_VERSION}, node ${process.versions.node}`, mimetype: 'text/typescript',
-        file_extension: '.ts', codemirror_mode: { name: 'javascript', typescript: true }, pygments_lexer: 'typescript',
-      },
-      banner: `noiselab kernel ${VERSION}: TypeScript on Node ${process.version}`,
-      help_links: [],
-    };
   }
 
   // ---- execution

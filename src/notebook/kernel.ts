@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dealer, Socket, Subscriber } from 'zeromq';
 import type { KernelSpec } from './kernelspec.js';
-import { SendQueue, Session, type Message } from './protocol.js';
+import { SendQueue, Session, type Message } from './protocol.cjs';
 
 export class KernelStartError extends Error {}
 export class KernelDiedError extends Error {
@@ -69,7 +69,8 @@ function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function freePorts(n: number): Promise<number[]> {
+/** n ports free on 127.0.0.1 now (a kernel binds them next). */
+export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((ok, fail) => {
     const s = createServer();
     s.once('error', fail);

@@ -3,7 +3,7 @@
  * name is merged, clear_output (also with wait) is honoured, and update_display_data rewrites every
  * earlier output with the same display_id, in any cell.
  */
-import type { Message } from './protocol.js';
+import type { Message } from './protocol.cjs';
 import { lines, text, type Output } from './nbformat.js';
 
 interface Content {

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel } from '../../src/notebook/kernel.js';
 import { findKernelSpec, listKernelSpecs } from '../../src/notebook/kernelspec.js';
 import type { Notebook } from '../../src/notebook/nbformat.js';
-import type { Message } from '../../src/notebook/protocol.js';
+import type { Message } from '../../src/notebook/protocol.cjs';
 import { runNotebook } from '../../src/notebook/run.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../helpers.js';

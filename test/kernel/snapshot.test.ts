@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kernel } from '../../src/notebook/kernel.js';
 import { findKernelSpec, listKernelSpecs } from '../../src/notebook/kernelspec.js';
-import type { Message } from '../../src/notebook/protocol.js';
+import type { Message } from '../../src/notebook/protocol.cjs';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../helpers.js';
 

@@ -6,7 +6,7 @@ import { findKernelSpec, jupyterDataPaths, listKernelSpecs } from '../../src/not
 import { parseNotebook, upgradeTo45, lines, text, type Output } from '../../src/notebook/nbformat.js';
 import { OutputCollector } from '../../src/notebook/outputs.js';
 import { assignableNames, declaredTypes, flowDepthExceeds, injectParameters, parseValue, readParameterFile, renderParameters, valueHasType } from '../../src/notebook/parameters.js';
-import { Session, type Message } from '../../src/notebook/protocol.js';
+import { Session, type Message } from '../../src/notebook/protocol.cjs';
 import { takeParameters } from '../../src/cli/run.js';
 import { tempDir } from '../helpers.js';
 import { notebookJson } from './fixtures.js';

@@ -1,0 +1,183 @@
+/**
+ * The kernel's front: it binds the sockets of the connection file (./zmtp.cts) and answers kernel_info
+ * before the rest of the kernel is loaded, then hands every message to the kernel (./server.ts) in order.
+ *
+ * CommonJS, with nothing but Node's modules and ../notebook/protocol.cts, so that the kernelspec's launcher
+ * can `require` it before any ES module is loaded (a process's first ES import costs ~8 ms here, the
+ * kernel's modules ~40 more, and Node's own start ~85 of the 100 the kernel has to answer in). The kernel
+ * (./main.ts) takes the front the launcher started, or starts one itself (`node main.js <file>`).
+ */
+import { readFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { SendQueue, Session, type Message } from '../notebook/protocol.cjs';
+import { ZmtpSocket } from './zmtp.cjs';
+
+export interface Connection {
+  transport: string; ip: string; key: string; signature_scheme: string;
+  shell_port: number; iopub_port: number; stdin_port: number; control_port: number; hb_port: number;
+}
+
+export type Channel = 'shell' | 'control';
+
+/** Takes each request the front received, with the routing ids it came with, in order of arrival. */
+export type Handler = (channel: Channel, msg: Message, ids: Buffer[]) => void;
+
+const DELIMITER = '<IDS|MSG>';
+/** tries to bind a port in use, 50 ms apart */
+const BIND_ATTEMPTS = 40;
+
+export class KernelFront {
+  readonly session: Session;
+  readonly shell = new ZmtpSocket('ROUTER');
+  readonly control = new ZmtpSocket('ROUTER');
+  readonly stdin = new ZmtpSocket('ROUTER');
+  readonly iopub = new ZmtpSocket('PUB');
+  readonly out: { shell: SendQueue; control: SendQueue; iopub: SendQueue };
+  /** settles when the sockets are bound (rejects, naming the endpoint, when one cannot be) */
+  readonly bound: Promise<void>;
+  /** whether the front answered a kernel_info itself (the kernel then starts its type checker at once) */
+  answeredInfo = false;
+  private handler: Handler | null = null;
+  private infoAnswered: () => void = () => undefined;
+  private readonly firstInfo = new Promise<void>((ok) => { this.infoAnswered = ok; });
+  private readonly early: [Channel, Message, Buffer[]][] = [];
+  private info: object | null = null;
+
+  constructor(readonly conn: Connection, readonly kernelDir: string) {
+    if (conn.signature_scheme && conn.signature_scheme !== 'hmac-sha256') {
+      throw new Error(`signature_scheme ${conn.signature_scheme} is not supported (hmac-sha256 is)`);
+    }
+    this.session = new Session(conn.key ?? '');
+    this.out = { shell: new SendQueue(this.shell), control: new SendQueue(this.control), iopub: new SendQueue(this.iopub) };
+    this.bound = this.bind();
+    this.bound.catch(() => undefined); // reported by whoever awaits it (./main.ts)
+  }
+
+  /** The endpoint of a port: `tcp://ip:port`, or Jupyter's `ipc://ip-port`. */
+  url(port: number): string {
+    return this.conn.transport === 'ipc' ? `ipc://${this.conn.ip}-${port}` : `${this.conn.transport}://${this.conn.ip}:${port}`;
+  }
+
+  private async bind(): Promise<void> {
+    const at = async (s: ZmtpSocket, name: string, port: number) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await s.bind(this.url(port));
+        } catch (e) {
+          // a port in use may be so only for a moment: a client that connects before the kernel binds can
+          // take it as its own end (a TCP self-connection, dropped at its handshake) and retries elsewhere
+          if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= BIND_ATTEMPTS) {
+            throw new Error(`cannot bind the ${name} socket to ${this.url(port)}: ${(e as Error).message}`);
+          }
+          await new Promise((ok) => setTimeout(ok, 50));
+        }
+      }
+    };
+    await Promise.all([
+      at(this.shell, 'shell', this.conn.shell_port), at(this.control, 'control', this.conn.control_port),
+      at(this.stdin, 'stdin', this.conn.stdin_port), at(this.iopub, 'iopub', this.conn.iopub_port),
+    ]);
+    void this.listen(this.control, 'control');
+    void this.listen(this.shell, 'shell');
+    void this.publish(null, 'status', { execution_state: 'starting' });
+  }
+
+  private async listen(socket: ZmtpSocket, channel: Channel): Promise<void> {
+    for await (const frames of socket) {
+      let msg: Message;
+      const at = frames.findIndex((f) => f.length === DELIMITER.length && f.toString() === DELIMITER);
+      try {
+        msg = this.session.deserialize(frames);
+      } catch (e) {
+        process.emitWarning(`noiselab kernel: dropped a message on ${channel}: ${(e as Error).message}`);
+        continue;
+      }
+      const ids = frames.slice(0, Math.max(at, 0));
+      if (this.handler) this.handler(channel, msg, ids);
+      // before the kernel is loaded: kernel_info is answered here, unless requests wait before it on its channel
+      else if (msg.header.msg_type === 'kernel_info_request' && !this.early.some(([c]) => c === channel)) void this.answerInfo(channel, msg, ids);
+      else this.early.push([channel, msg, ids]);
+    }
+  }
+
+  private async answerInfo(channel: Channel, msg: Message, ids: Buffer[]): Promise<void> {
+    this.answeredInfo = true;
+    await this.publish(msg, 'status', { execution_state: 'busy' });
+    await this.reply(channel, ids, msg, 'kernel_info_reply', this.kernelInfo());
+    await this.publish(msg, 'status', { execution_state: 'idle' });
+    // NOISELAB_KERNEL_TIMING=1: when, for startup measurements (written to the process's stderr, not a cell's)
+    if (process.env.NOISELAB_KERNEL_TIMING === '1') writeSync(2, `noiselab kernel: kernel_info answered ${(process.uptime() * 1000).toFixed(1)} ms after the process started\n`);
+    this.infoAnswered();
+  }
+
+  /**
+   * Settles when the kernel's modules may load: once the first kernel_info is answered (a client asks at
+   * once; loading them meanwhile would hold that answer up by tens of ms), at the latest `waitMs` after
+   * the sockets are bound, or when they cannot be (the kernel then reports why).
+   */
+  loadable(waitMs = 50): Promise<void> {
+    const late = this.bound.then(() => new Promise<void>((ok) => setTimeout(ok, waitMs)), () => undefined);
+    return Promise.race([this.firstInfo, late]);
+  }
+
+  /** The kernel takes over: it gets the requests that waited, in order, then every later one. */
+  handOver(handler: Handler): void {
+    this.handler = handler;
+    for (const [channel, msg, ids] of this.early.splice(0)) handler(channel, msg, ids);
+  }
+
+  reply(channel: Channel, ids: Buffer[], parent: Message, type: string, content: object): Promise<void> {
+    const msg = this.session.message(type, content);
+    msg.parent_header = parent.header;
+    return this.out[channel].send([...ids, ...this.session.serialize(msg)]);
+  }
+
+  publish(parent: Message | null, type: string, content: object, metadata: object = {}): Promise<void> {
+    const msg = this.session.message(type, content);
+    if (parent) msg.parent_header = parent.header;
+    msg.metadata = metadata as Record<string, unknown>;
+    return this.out.iopub.send(this.session.serialize(msg));
+  }
+
+  /** kernel_info_reply's content: the versions of noiselab, TypeScript (the checker), esbuild (the compiler) and Node. */
+  kernelInfo(): object {
+    if (this.info) return this.info;
+    const req = createRequire(join(this.kernelDir, 'x.js'));
+    const version = (pkg: string) => {
+      try { return (req(`${pkg}/package.json`) as { version: string }).version; } catch { return 'not installed'; }
+    };
+    let own = 'unknown';
+    try { own = (JSON.parse(readFileSync(join(this.kernelDir, '..', '..', 'package.json'), 'utf8')) as { version: string }).version; } catch { /* not in a checkout */ }
+    const typescript = version('typescript');
+    this.info = {
+      status: 'ok', protocol_version: '5.3', implementation: 'noiselab', implementation_version: own,
+      language_info: {
+        name: 'typescript', version: typescript, mimetype: 'text/typescript',
+        file_extension: '.ts', codemirror_mode: { name: 'javascript', typescript: true }, pygments_lexer: 'typescript',
+      },
+      banner: `noiselab kernel ${own}: TypeScript ${typescript} (type-checked; compiled by esbuild ${version('esbuild')}) on Node ${process.version}`,
+      help_links: [],
+    };
+    return this.info;
+  }
+}
+
+let started: KernelFront | null = null;
+
+/**
+ * The front for `connectionFile`, started once per process: by the kernelspec's launcher, then taken by
+ * ./main.ts (the same module instance: an ES import of a CommonJS file shares require's cache).
+ * @param kernelDir the kernel's folder (dist/kernel): versions are read from its package and dependencies
+ */
+export function startFront(connectionFile: string, kernelDir: string): KernelFront {
+  if (started) return started;
+  let conn: Connection;
+  try {
+    conn = JSON.parse(readFileSync(connectionFile, 'utf8')) as Connection;
+  } catch (e) {
+    throw new Error(`cannot read the connection file ${connectionFile}: ${(e as Error).message}`);
+  }
+  started = new KernelFront(conn, kernelDir);
+  return started;
+}
