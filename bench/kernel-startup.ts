@@ -39,7 +39,10 @@ export async function startupOnce(name: string, env: Record<string, string> = {}
   const t0 = performance.now();
   const proc = spawn(argv[0], argv.slice(1), {
     cwd: dir, stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'), NOISELAB_KERNEL_TIMING: '1', ...env },
+    env: {
+      ...process.env, NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'), NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'),
+      NOISELAB_KERNEL_TIMING: '1', ...env,
+    },
   });
   proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const replies = new Map<string, (m: Message) => void>();
@@ -51,13 +54,15 @@ export async function startupOnce(name: string, env: Record<string, string> = {}
       if (m.header.msg_type === 'status' && (m.content as { execution_state: string }).execution_state === 'idle') idles.get(m.parent_header.msg_id ?? '')?.();
     }
   })().catch(() => undefined);
+  const died = new Promise<never>((_, fail) => proc.once('exit', (code) => fail(new Error(`${name} kernel exited (${code}): ${stderr.slice(-500)}`))));
+  died.catch(() => undefined);
   const request = async (type: string, content: object, waitIdle: boolean): Promise<Message> => {
     const m = session.message(type, content);
-    const reply = new Promise<Message>((ok) => replies.set(m.header.msg_id, ok));
+    const reply = Promise.race([new Promise<Message>((ok) => replies.set(m.header.msg_id, ok)), died]);
     const idle = new Promise<void>((ok) => idles.set(m.header.msg_id, ok));
     await shell.send(session.serialize(m));
     const r = await reply;
-    if (waitIdle) await idle;
+    if (waitIdle) await Promise.race([idle, died]);
     return r;
   };
   const execute = (code: string) => request('execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false }, true);
@@ -76,9 +81,10 @@ export async function startupOnce(name: string, env: Record<string, string> = {}
     const t = performance.now();
     const imported = await execute('import { Rng } from "noiselab";\nnew Rng(1).uniform()');
     const importMs = performance.now() - t;
-    if ((imported.content as { status: string }).status !== 'ok') throw new Error(`${name}: the import cell failed: ${JSON.stringify(imported.content)}`);
+    // tslab resolves "noiselab" only from a folder under a checkout's node_modules: not measured there
+    const importOk = (imported.content as { status: string }).status === 'ok';
     const own = /kernel_info answered ([\d.]+) ms/.exec(stderr);
-    return { infoMs, kernelInfoMs: own ? Number(own[1]) : null, firstMs, tripMedianMs: median(trips), tripMinMs: Math.min(...trips), importMs };
+    return { infoMs, kernelInfoMs: own ? Number(own[1]) : null, firstMs, tripMedianMs: median(trips), tripMinMs: Math.min(...trips), importMs: importOk ? importMs : NaN };
   } finally {
     proc.kill('SIGKILL');
     shell.close();
@@ -101,7 +107,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const m = (f: (r: StartupRun) => number) => median(runs.map(f)).toFixed(0);
     const range = (f: (r: StartupRun) => number) => `${m(f)} (${Math.min(...runs.map(f)).toFixed(0)}-${Math.max(...runs.map(f)).toFixed(0)})`;
     const own = runs.every((r) => r.kernelInfoMs !== null) ? range((r) => r.kernelInfoMs!) : '-';
-    rows.push(`| ${k} | ${range((r) => r.infoMs)} | ${own} | ${range((r) => r.firstMs)} | ${median(runs.map((r) => r.tripMedianMs)).toFixed(1)} (${Math.min(...runs.map((r) => r.tripMinMs)).toFixed(1)}) | ${range((r) => r.importMs)} |`);
+    rows.push(`| ${k} | ${range((r) => r.infoMs)} | ${own} | ${range((r) => r.firstMs)} | ${median(runs.map((r) => r.tripMedianMs)).toFixed(1)} (${Math.min(...runs.map((r) => r.tripMinMs)).toFixed(1)}) | ${runs.some((r) => Number.isNaN(r.importMs)) ? '-' : range((r) => r.importMs)} |`);
   }
   console.log(`medians of ${reps} kernels (range in brackets)\n${rows.join('\n')}`);
   process.exit(0);
