@@ -158,6 +158,7 @@ class Peer {
   }
 
   private take(n: number): Buffer | null {
+    if (n === 0) return Buffer.alloc(0); // an empty frame, whether or not bytes follow it yet
     if (this.bufferedBytes < n) return null;
     if (this.buffered[0].length < n) this.buffered = [Buffer.concat(this.buffered)];
     const first = this.buffered[0];
@@ -226,8 +227,9 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
   onReady(peer: Peer, identity: Buffer | undefined): void {
     if (this.type !== 'ROUTER') return;
     let id = identity && identity.length ? Buffer.from(identity) : null;
-    // as libzmq: a second peer with an identity in use gets a generated one
-    if (!id || this.byId.has(id.toString('latin1'))) {
+    // a peer that names an identity in use takes it over (libzmq's ROUTER_HANDOVER): a client that
+    // reconnects before its old connection is seen to close gets its replies, and its stdin requests
+    if (!id) {
       id = Buffer.alloc(5);
       id.writeUInt32BE(this.nextId++ >>> 0, 1);
     }

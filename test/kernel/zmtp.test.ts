@@ -107,6 +107,41 @@ describe('the kernel\'s ZMTP sockets, with libzmq peers', () => {
     expect(await next(socket)).toEqual(['good', 'still here']);
   });
 
+  it('reads frames however the stream cuts them, an empty frame at the end of a chunk included', async () => {
+    const { socket, url } = await bound('REP');
+    void (async () => { for await (const frames of socket) await socket.send(frames); })();
+    const port = Number(url.split(':').at(-1));
+    const raw = connect(port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    const received: Buffer[] = [];
+    raw.on('data', (d: Buffer) => received.push(d));
+    const greeting = Buffer.alloc(64);
+    greeting[0] = 0xff; greeting[9] = 0x7f; greeting[10] = 3; greeting.write('NULL', 12);
+    const ready = Buffer.concat([Buffer.from([5]), Buffer.from('READY'), Buffer.from([11]), Buffer.from('Socket-Type'), Buffer.from([0, 0, 0, 3]), Buffer.from('REQ')]);
+    const wire = Buffer.concat([greeting, Buffer.from([4, ready.length]), ready, Buffer.from([1, 0]), Buffer.from([0, 4]), Buffer.from('ping')]);
+    // byte by byte: every boundary, the one right after the empty delimiter frame among them
+    for (const b of wire) {
+      raw.write(Buffer.from([b]));
+      await new Promise((r) => setImmediate(r));
+    }
+    const reply = Buffer.concat([Buffer.from([1, 0]), Buffer.from([0, 4]), Buffer.from('ping')]);
+    for (let i = 0; i < 100 && !Buffer.concat(received).includes(reply); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(Buffer.concat(received).subarray(-reply.length).equals(reply)).toBe(true);
+    raw.destroy();
+  });
+
+  it('ROUTER: a peer that reconnects with its identity takes it over from its old connection', async () => {
+    const { socket, url } = await bound('ROUTER');
+    const old = client(new zmq.Dealer({ linger: 0, routingId: 'client' }), url);
+    await old.send('first');
+    expect(await next(socket)).toEqual(['client', 'first']);
+    const fresh = client(new zmq.Dealer({ linger: 0, routingId: 'client' }), url);
+    await fresh.send('second');
+    expect(await next(socket)).toEqual(['client', 'second']);
+    await socket.send(['client', 'to the new one']);
+    expect((await fresh.receive())[0].toString()).toBe('to the new one');
+  });
+
   it('encodes sizes over 255 bytes in eight', () => {
     expect(encodeFrame(Buffer.alloc(255), 1)[0]).toEqual(Buffer.from([1, 255]));
     const long = encodeFrame(Buffer.alloc(256), 0)[0];
