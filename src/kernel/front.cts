@@ -7,11 +7,11 @@
  * kernel's modules ~40 more, and Node's own start ~85 of the 100 the kernel has to answer in). The kernel
  * (./main.ts) takes the front the launcher started, or starts one itself (`node main.js <file>`).
  */
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { SendQueue, Session, type Message } from '../notebook/protocol.cjs';
-import { ZmtpSocket } from './zmtp.cjs';
+import { bindRetrying, diagnostic, ZmtpSocket } from './zmtp.cjs';
 
 export interface Connection {
   transport: string; ip: string; key: string; signature_scheme: string;
@@ -24,8 +24,6 @@ export type Channel = 'shell' | 'control';
 export type Handler = (channel: Channel, msg: Message, ids: Buffer[]) => void;
 
 const DELIMITER = '<IDS|MSG>';
-/** tries to bind a port in use, 50 ms apart */
-const BIND_ATTEMPTS = 40;
 
 export class KernelFront {
   readonly session: Session;
@@ -39,6 +37,8 @@ export class KernelFront {
   /** whether the front answered a kernel_info itself (the kernel then starts its type checker at once) */
   answeredInfo = false;
   private handler: Handler | null = null;
+  /** the front's kernel_info answers in flight, in order: the kernel's shell work starts after them */
+  answering: Promise<void> = Promise.resolve();
   private infoAnswered: () => void = () => undefined;
   private readonly firstInfo = new Promise<void>((ok) => { this.infoAnswered = ok; });
   private readonly early: [Channel, Message, Buffer[]][] = [];
@@ -60,20 +60,7 @@ export class KernelFront {
   }
 
   private async bind(): Promise<void> {
-    const at = async (s: ZmtpSocket, name: string, port: number) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await s.bind(this.url(port));
-        } catch (e) {
-          // a port in use may be so only for a moment: a client that connects before the kernel binds can
-          // take it as its own end (a TCP self-connection, dropped at its handshake) and retries elsewhere
-          if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= BIND_ATTEMPTS) {
-            throw new Error(`cannot bind the ${name} socket to ${this.url(port)}: ${(e as Error).message}`);
-          }
-          await new Promise((ok) => setTimeout(ok, 50));
-        }
-      }
-    };
+    const at = (s: ZmtpSocket, name: string, port: number) => bindRetrying(s, this.url(port), name);
     await Promise.all([
       at(this.shell, 'shell', this.conn.shell_port), at(this.control, 'control', this.conn.control_port),
       at(this.stdin, 'stdin', this.conn.stdin_port), at(this.iopub, 'iopub', this.conn.iopub_port),
@@ -90,14 +77,20 @@ export class KernelFront {
       try {
         msg = this.session.deserialize(frames);
       } catch (e) {
-        process.emitWarning(`noiselab kernel: dropped a message on ${channel}: ${(e as Error).message}`);
+        diagnostic(`noiselab kernel: dropped a message on ${channel}: ${(e as Error).message}`);
         continue;
       }
       const ids = frames.slice(0, Math.max(at, 0));
-      if (this.handler) this.handler(channel, msg, ids);
-      // before the kernel is loaded: kernel_info is answered here, unless requests wait before it on its channel
-      else if (msg.header.msg_type === 'kernel_info_request' && !this.early.some(([c]) => c === channel)) void this.answerInfo(channel, msg, ids);
-      else this.early.push([channel, msg, ids]);
+      try {
+        if (this.handler) this.handler(channel, msg, ids);
+        // before the kernel is loaded: kernel_info is answered here, unless requests wait before it on its channel
+        else if (msg.header.msg_type === 'kernel_info_request' && !this.early.some(([c]) => c === channel)) {
+          this.answering = this.answering.then(() => this.answerInfo(channel, msg, ids)).catch((e: Error) => diagnostic(`noiselab kernel: kernel_info: ${e.message}`));
+        } else this.early.push([channel, msg, ids]);
+      } catch (e) {
+        // one request's failure is reported, and the channel served on
+        diagnostic(`noiselab kernel: a ${msg.header.msg_type} on ${channel} failed: ${(e as Error).stack}`);
+      }
     }
   }
 
@@ -106,8 +99,8 @@ export class KernelFront {
     await this.publish(msg, 'status', { execution_state: 'busy' });
     await this.reply(channel, ids, msg, 'kernel_info_reply', this.kernelInfo());
     await this.publish(msg, 'status', { execution_state: 'idle' });
-    // NOISELAB_KERNEL_TIMING=1: when, for startup measurements (written to the process's stderr, not a cell's)
-    if (process.env.NOISELAB_KERNEL_TIMING === '1') writeSync(2, `noiselab kernel: kernel_info answered ${(process.uptime() * 1000).toFixed(1)} ms after the process started\n`);
+    // NOISELAB_KERNEL_TIMING=1: when, for startup measurements
+    if (process.env.NOISELAB_KERNEL_TIMING === '1') diagnostic(`noiselab kernel: kernel_info answered ${(process.uptime() * 1000).toFixed(1)} ms after the process started`);
     this.infoAnswered();
   }
 
@@ -121,7 +114,10 @@ export class KernelFront {
     return Promise.race([this.firstInfo, late]);
   }
 
-  /** The kernel takes over: it gets the requests that waited, in order, then every later one. */
+  /**
+   * The kernel takes over: it gets the requests that waited, in order, then every later one. It starts its
+   * shell work after `answering` (the front's kernel_info replies in flight).
+   */
   handOver(handler: Handler): void {
     this.handler = handler;
     for (const [channel, msg, ids] of this.early.splice(0)) handler(channel, msg, ids);

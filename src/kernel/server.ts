@@ -22,7 +22,7 @@ import { installKernelHook, type Comm } from './display.js';
 import { liveLibrary, liveTarget, registerLiveHooks, type LiveLibrary } from './live.js';
 import { resultBundle } from './result.js';
 import type { KernelFront } from './front.cjs';
-import type { ZmtpSocket } from './zmtp.cjs';
+import { diagnostic, type ZmtpSocket } from './zmtp.cjs';
 
 /** What an interrupted cell throws, as Python's KeyboardInterrupt does. */
 export class Interrupted extends Error {
@@ -68,8 +68,12 @@ export class KernelServer {
   async start(): Promise<void> {
     await this.front.bound;
     // the heartbeat answers from a thread of its own, so a long synchronous cell does not silence it
+    // (its failure is said on the process's stderr: process.stderr is the running cell's from here on)
     const hb = new Worker(new URL('./heartbeat.js', import.meta.url), { argv: [this.front.url(this.front.conn.hb_port)], stdout: true });
-    hb.on('error', (e) => process.stderr.write(`noiselab kernel: heartbeat failed: ${e.message}\n`));
+    hb.on('message', (m: { bound: boolean; reason?: string }) => {
+      if (!m.bound) diagnostic(`noiselab kernel: no heartbeat (${m.reason}): a frontend that watches it will take the kernel for dead`);
+    });
+    hb.on('error', (e) => diagnostic(`noiselab kernel: the heartbeat failed: ${e.message}`));
     hb.unref();
     this.captureOutput();
     const self = this;
@@ -93,6 +97,7 @@ export class KernelServer {
     (globalThis as Record<string, unknown>).require ??= createRequire(join(this.cwd, 'notebook.cjs'));
     process.on('SIGINT', () => this.interrupt());
     void this.serveStdin();
+    this.shellWork = this.front.answering;
     this.front.handOver((channel, msg, ids) => this.take(channel, msg, ids));
     if (this.front.answeredInfo) this.startChecker();
  
@@ -150,15 +155,14 @@ export class KernelServer {
 
   /** A request from the front: control's at once, shell's one after another. */
   private take(channel: 'shell' | 'control', msg: Message, ids: Buffer[]): void {
+    const failed = (e: unknown) => diagnostic(`noiselab kernel: a ${msg.header.msg_type} on ${channel} failed: ${(e as Error).stack ?? e}`);
     if (channel === 'control') {
-      void this.handle(msg, ids, channel);
+      this.handle(msg, ids, channel).catch(failed);
     } else if (this.abortQueued && msg.header.msg_type === 'execute_request') {
       // an abort after an error applies to the requests already queued
-      this.shellWork = this.shellWork.then(() => this.abortRequest(msg, ids));
+      this.shellWork = this.shellWork.then(() => this.abortRequest(msg, ids)).catch(failed);
     } else {
-      this.shellWork = this.shellWork.then(() => this.handle(msg, ids, channel)).catch((e) => {
-        process.stderr.write(`noiselab kernel: ${(e as Error).stack}\n`);
-      });
+      this.shellWork = this.shellWork.then(() => this.handle(msg, ids, channel)).catch(failed);
     }
   }
 

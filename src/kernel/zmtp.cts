@@ -7,11 +7,15 @@
  * Why not the zeromq package: its native addon takes ~25 ms to load, a quarter of the time the kernel has
  * to answer its first kernel_info, and its sockets allow one send in flight (a second is refused with
  * EBUSY: messages lost unless every send is queued). Here a send is a write to the TCP stream: in order,
- * never refused; its promise settles when the data is handed to the kernel (or the stream drained, where
- * it was full), which gives the send queue its back-pressure. Nothing is dropped but what libzmq drops too:
- * a ROUTER's message to a peer that is gone, a PUB's message no subscriber asked for.
+ * never refused, settled at once. Nothing is dropped but what libzmq drops too: a ROUTER's message to a
+ * peer that is gone, a PUB's message no subscriber asked for, and a message for a peer that has stopped
+ * reading with `peerBufferLimit` bytes unsent (libzmq's high-water mark: one stalled client must not hold
+ * up the kernel, nor grow its memory without bound). Diagnostics go to the process's stderr (fd 2), not
+ * through process.stderr, which the kernel turns into a cell's output.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { randomInt } from 'node:crypto';
+import { unlinkSync, writeSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export type ZmtpType = 'ROUTER' | 'PUB' | 'REP';
 
@@ -19,6 +23,15 @@ const FLAG_MORE = 1;
 const FLAG_LONG = 2;
 const FLAG_COMMAND = 4;
 const GREETING_BYTES = 64;
+/** a peer's unsent bytes past which its messages are dropped (libzmq's high-water mark, in bytes) */
+export const PEER_BUFFER_LIMIT = 256 * 2 ** 20;
+/** the largest frame a peer may announce (its bytes are buffered until the frame is whole) */
+export const MAX_FRAME_BYTES = 1024 * 2 ** 20;
+
+/** A line on the process's stderr (fd 2), whatever the kernel did to process.stderr. */
+export function diagnostic(line: string): void {
+  try { writeSync(2, `${line}\n`); } catch { /* no stderr */ }
+}
 
 /** The greeting: signature, version 3.0, the NULL mechanism, not as-server, zero filler. */
 function greeting(): Buffer {
@@ -91,6 +104,9 @@ class Peer {
   private greeted = false;
   private frames: Buffer[] = [];
 
+  /** whether a message was dropped for this peer since it last had room (said once per stall) */
+  stalled = false;
+
   constructor(readonly socket: Socket, private readonly owner: ZmtpSocket) {}
 
   /** Appends received bytes and handles every complete unit in them. */
@@ -114,6 +130,7 @@ class Peer {
       const long = (flags & FLAG_LONG) !== 0;
       if (long && head.length < 9) return;
       const size = long ? Number(head.readBigUInt64BE(1)) : head[1];
+      if (size > MAX_FRAME_BYTES) throw new Error(`a frame of ${size} bytes (at most ${MAX_FRAME_BYTES})`);
       const headBytes = long ? 9 : 2;
       if (this.bufferedBytes < headBytes + size) return;
       this.take(headBytes);
@@ -179,25 +196,41 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
   private readonly peers = new Set<Peer>();
   private readonly byId = new Map<string, Peer>();
   private readonly received: Buffer[][] = [];
-  private waiting: ((r: IteratorResult<Buffer[]>) => void) | null = null;
+  private readonly waiting: ((r: IteratorResult<Buffer[]>) => void)[] = [];
   private closed = false;
-  private nextId = 1;
+  /** generated routing ids start at a random value, as libzmq's do: two sockets' ids do not coincide */
+  private nextId = randomInt(2 ** 31);
   /** REP: the peer whose request is being answered, in order of arrival */
   private readonly repFrom: { peer: Peer; envelope: Buffer[] }[] = [];
 
-  constructor(readonly type: ZmtpType) {}
+  constructor(readonly type: ZmtpType, private readonly peerBufferLimit = PEER_BUFFER_LIMIT) {}
 
   /** Listens on `tcp://<ip>:<port>` (ip `*` for every interface) or `ipc://<path>`. */
-  bind(url: string): Promise<void> {
-    const server = createServer({ noDelay: true }, (s) => this.accept(s));
-    return new Promise((ok, fail) => {
+  async bind(url: string): Promise<void> {
+    const tcp = /^tcp:\/\/(.+):(\d+)$/.exec(url);
+    const path = url.startsWith('ipc://') ? url.slice('ipc://'.length) : null;
+    if (!tcp && !path) throw new Error(`cannot bind ${url}: only tcp:// and ipc:// endpoints are supported`);
+    const listen = () => new Promise<void>((ok, fail) => {
+      const server = createServer({ noDelay: true }, (s) => this.accept(s));
       server.once('error', fail);
-      const done = () => { server.off('error', fail); this.servers.push(server); ok(); };
-      const tcp = /^tcp:\/\/(.+):(\d+)$/.exec(url);
+      const done = () => {
+        server.off('error', fail);
+        // later errors (an accept failing for want of file descriptors) are the listener's, not fatal
+        server.on('error', (e) => diagnostic(`ZMTP ${this.type} on ${url}: ${e.message}`));
+        this.servers.push(server);
+        ok();
+      };
       if (tcp) server.listen(Number(tcp[2]), tcp[1] === '*' ? undefined : tcp[1].replace(/^\[(.*)\]$/, '$1'), done);
-      else if (url.startsWith('ipc://')) server.listen(url.slice('ipc://'.length), done);
-      else fail(new Error(`cannot bind ${url}: only tcp:// and ipc:// endpoints are supported`));
+      else server.listen(path!, done);
     });
+    try {
+      await listen();
+    } catch (e) {
+      // as libzmq: a socket file nobody listens on (left by a kernel that crashed) is replaced
+      if (!path || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || await listening(path)) throw e;
+      unlinkSync(path);
+      await listen();
+    }
   }
 
   private accept(s: Socket): void {
@@ -213,7 +246,7 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
       } catch (e) {
         // a peer that breaks the protocol is dropped, as libzmq drops it; the others are unaffected
         s.destroy();
-        process.emitWarning(`ZMTP ${this.type}: dropped a peer: ${(e as Error).message}`);
+        diagnostic(`ZMTP ${this.type}: dropped a peer: ${(e as Error).message}`);
       }
     });
     s.on('error', () => undefined);
@@ -262,16 +295,15 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
   }
 
   private deliver(frames: Buffer[]): void {
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = null;
-      w({ value: frames, done: false });
-    } else this.received.push(frames);
+    const w = this.waiting.shift();
+    if (w) w({ value: frames, done: false });
+    else this.received.push(frames);
   }
 
   /**
    * Sends a message: a ROUTER's first frame names the peer (dropped if it is gone), a PUB's goes to every
-   * peer subscribed to a prefix of its first frame, a REP's answers the oldest request. Settles when written.
+   * peer subscribed to a prefix of its first frame, a REP's answers the oldest request. Settles at once: the bytes are queued on each
+   * peer's stream (a peer with more than peerBufferLimit bytes unsent gets none).
    */
   send(frames: (string | Buffer)[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`the ${this.type} socket is closed`));
@@ -295,15 +327,17 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
     const parts: Buffer[] = [];
     body.forEach((b, i) => parts.push(...encodeFrame(b, i < body.length - 1 ? FLAG_MORE : 0)));
     const wire = Buffer.concat(parts);
-    return Promise.all(targets.map((p) => new Promise<void>((ok) => {
-      // a stream whose buffer is full settles once drained (back-pressure for the sender's queue)
-      if (p.socket.write(wire) || p.socket.destroyed) ok();
-      else {
-        const done = () => { p.socket.off('drain', done); p.socket.off('close', done); ok(); };
-        p.socket.on('drain', done);
-        p.socket.on('close', done);
+    for (const p of targets) {
+      if (p.socket.destroyed) continue;
+      if (p.socket.writableLength > this.peerBufferLimit) {
+        if (!p.stalled) diagnostic(`ZMTP ${this.type}: a peer has stopped reading (${p.socket.writableLength} bytes unsent): its messages are dropped until it reads`);
+        p.stalled = true;
+        continue;
       }
-    }))).then(() => undefined);
+      p.stalled = false;
+      p.socket.write(wire);
+    }
+    return Promise.resolve();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer[]> {
@@ -312,7 +346,7 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
         const m = this.received.shift();
         if (m) return Promise.resolve({ value: m, done: false });
         if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((ok) => { this.waiting = ok; });
+        return new Promise((ok) => { this.waiting.push(ok); });
       },
       return: () => Promise.resolve({ value: undefined, done: true }),
     };
@@ -323,7 +357,34 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
     this.closed = true;
     for (const s of this.servers) s.close();
     for (const p of this.peers) p.socket.destroy();
-    this.waiting?.({ value: undefined, done: true });
-    this.waiting = null;
+    for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
+  }
+}
+
+/** Whether something listens on the socket file `path`. */
+function listening(path: string): Promise<boolean> {
+  return new Promise((ok) => {
+    const probe = connect(path);
+    probe.once('connect', () => { probe.destroy(); ok(true); });
+    probe.once('error', () => ok(false));
+  });
+}
+
+/**
+ * Binds `socket` to `url`, trying again for a while when the port is in use: a port chosen free by the
+ * client can be in use for a moment (a client that connects before the kernel binds, as Jupyter's do, can
+ * hold it as its own end of a connection to itself until the handshake drops it, which a SUB's or a REQ's
+ * does; a process that held it may not have released it yet).
+ */
+export async function bindRetrying(socket: ZmtpSocket, url: string, name: string, attempts = 40, pauseMs = 50): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await socket.bind(url);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= attempts) {
+        throw new Error(`cannot bind the ${name} socket to ${url}: ${(e as Error).message}`);
+      }
+      await new Promise((ok) => setTimeout(ok, pauseMs));
+    }
   }
 }

@@ -82,7 +82,11 @@ export class Session {
     const body = rest.slice(0, 4);
     if (this.key && hmac.toString() !== sign(this.key, body)) throw new ProtocolError('message with an invalid signature');
     const [header, parent, metadata, content] = body.map((f) => JSON.parse(f.toString()));
-    return { header, parent_header: parent, metadata, content, buffers: rest.slice(4) };
+    if (!header || typeof header !== 'object' || typeof header.msg_type !== 'string' || typeof header.msg_id !== 'string') {
+      throw new ProtocolError('malformed message: its header has no msg_type or msg_id');
+    }
+    if (!content || typeof content !== 'object') throw new ProtocolError('malformed message: its content is not an object');
+    return { header, parent_header: parent ?? {}, metadata: metadata ?? {}, content, buffers: rest.slice(4) };
   }
 }
 

@@ -4,7 +4,7 @@
  * request, in order, for the kernel, and outlasts a port that is in use for a moment.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -19,6 +19,12 @@ import { tempDir } from '../helpers.js';
 const KERNEL_DIR = join(projectRoot(), 'dist', 'kernel');
 const open: { close(): void }[] = [];
 afterEach(() => { for (const s of open.splice(0)) s.close(); });
+
+/** Polls `ok` every 10 ms for up to 10 s (a shared machine can be slow; a fixed sleep would be flaky). */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(ok()).toBe(true);
+}
 
 async function connection(): Promise<Connection> {
   const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
@@ -92,12 +98,13 @@ describe('the kernel\'s front', () => {
     expect(front.answeredInfo).toBe(true);
     const answered = replies.length;
     const sent = [c.send('execute_request', { code: '1' }), c.send('kernel_info_request'), c.send('execute_request', { code: '2' })];
-    await new Promise((ok) => setTimeout(ok, 200));
+    const waiting = () => (front as unknown as { early: unknown[] }).early.length;
+    await until(() => waiting() === 3);
     const taken: string[] = [];
     front.handOver((channel, msg) => taken.push(`${channel}:${msg.header.msg_id}`));
     expect(taken).toEqual(sent.map((m) => `shell:${m.header.msg_id}`));
     const later = c.send('complete_request', { code: 'x', cursor_pos: 1 });
-    await new Promise((ok) => setTimeout(ok, 200));
+    await until(() => taken.length === 4);
     expect(taken.at(-1)).toBe(`shell:${later.header.msg_id}`);
     expect(replies.length, 'the kernel_info that waited behind an execute_request is the kernel\'s to answer').toBe(answered);
   });
@@ -122,6 +129,25 @@ describe('the kernel\'s front', () => {
       keeper.close();
     }
   }, 30_000);
+
+  it('drops a signed message without a header and serves on', async () => {
+    const conn = await connection();
+    const front = new KernelFront(conn, KERNEL_DIR);
+    open.push(front.shell, front.control, front.stdin, front.iopub);
+    await front.bound;
+    const shell = new zmq.Dealer({ linger: 0 });
+    open.push(shell);
+    shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
+    const frames = ['null', '{}', '{}', '{}'];
+    const hmac = createHmac('sha256', conn.key);
+    for (const f of frames) hmac.update(f);
+    await shell.send(['<IDS|MSG>', hmac.digest('hex'), ...frames]);
+    const session = new Session(conn.key);
+    const asked = session.message('kernel_info_request', {});
+    await shell.send(session.serialize(asked));
+    const reply = session.deserialize(await shell.receive());
+    expect(reply.parent_header.msg_id).toBe(asked.header.msg_id);
+  });
 
   it('names a connection file it cannot read', () => {
     expect(() => startFront(join(tempDir(), 'missing.json'), KERNEL_DIR)).toThrow(/cannot read the connection file .*missing\.json/);

@@ -3,11 +3,16 @@
  * DEALER, SUB and REQ sockets talk to the kernel's ROUTER, PUB and REP; large frames, many messages in
  * order, routing by identity, subscriptions, and a peer that breaks the protocol.
  */
+import { EventEmitter } from 'node:events';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
 import { encodeFrame, ZmtpSocket } from '../../src/kernel/zmtp.cjs';
 import { freePorts } from '../../src/notebook/kernel.js';
+import { tempDir } from '../helpers.js';
 
 const open: { close(): void }[] = [];
 afterEach(() => { for (const s of open.splice(0)) s.close(); });
@@ -75,12 +80,14 @@ describe('the kernel\'s ZMTP sockets, with libzmq peers', () => {
       await socket.send(['status probe']);
       await new Promise((r) => setTimeout(r, 10));
     }
-    const before = { all: got.all.length, some: got.some.length };
     await socket.send(['stream 1']);
     await socket.send(['status 2']);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got.all.slice(before.all)).toEqual(['stream 1', 'status 2']);
-    expect(got.some.slice(before.some)).toEqual(['status 2']);
+    // probes still in flight may arrive first: what follows the last probe is what counts
+    const after = (xs: string[]) => xs.slice(xs.lastIndexOf('status probe') + 1);
+    for (let i = 0; i < 500 && (after(got.all).length < 2 || after(got.some).length < 1); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(after(got.all)).toEqual(['stream 1', 'status 2']);
+    expect(after(got.some)).toEqual(['status 2']);
   });
 
   it('REP: echoes a REQ\'s request with its envelope (the heartbeat)', async () => {
@@ -107,27 +114,86 @@ describe('the kernel\'s ZMTP sockets, with libzmq peers', () => {
     expect(await next(socket)).toEqual(['good', 'still here']);
   });
 
-  it('reads frames however the stream cuts them, an empty frame at the end of a chunk included', async () => {
-    const { socket, url } = await bound('REP');
-    void (async () => { for await (const frames of socket) await socket.send(frames); })();
-    const port = Number(url.split(':').at(-1));
-    const raw = connect(port, '127.0.0.1');
-    raw.on('error', () => undefined);
-    const received: Buffer[] = [];
-    raw.on('data', (d: Buffer) => received.push(d));
+  it('reads frames however the stream cuts them: every split of a request into three chunks', async () => {
     const greeting = Buffer.alloc(64);
     greeting[0] = 0xff; greeting[9] = 0x7f; greeting[10] = 3; greeting.write('NULL', 12);
     const ready = Buffer.concat([Buffer.from([5]), Buffer.from('READY'), Buffer.from([11]), Buffer.from('Socket-Type'), Buffer.from([0, 0, 0, 3]), Buffer.from('REQ')]);
-    const wire = Buffer.concat([greeting, Buffer.from([4, ready.length]), ready, Buffer.from([1, 0]), Buffer.from([0, 4]), Buffer.from('ping')]);
-    // byte by byte: every boundary, the one right after the empty delimiter frame among them
-    for (const b of wire) {
-      raw.write(Buffer.from([b]));
-      await new Promise((r) => setImmediate(r));
+    const long = Buffer.alloc(300, 9);
+    // an empty delimiter frame, a short one, a long one (eight-byte size)
+    const request = Buffer.concat([Buffer.from([1, 0]), Buffer.from([1, 4]), Buffer.from('ping'), ...encodeFrame(long, 0)]);
+    const wire = Buffer.concat([greeting, Buffer.from([4, ready.length]), ready, request]);
+    for (let i = 1; i < wire.length; i += 7) {
+      for (let j = i + 1; j < wire.length; j += 5) {
+        const socket = new ZmtpSocket('REP');
+        open.push(socket);
+        // a stand-in for the accepted TCP stream: the parser sees the chunks exactly as cut here
+        const fake = Object.assign(new EventEmitter(), { setNoDelay() { return fake; }, write() { return true; }, destroy() { fake.emit('close'); return fake; }, destroyed: false, writableLength: 0 });
+        (socket as unknown as { accept(s: unknown): void }).accept(fake);
+        for (const chunk of [wire.subarray(0, i), wire.subarray(i, j), wire.subarray(j)]) fake.emit('data', chunk);
+        const got = (await socket[Symbol.asyncIterator]().next()).value as Buffer[];
+        expect(got.length, `split at ${i} and ${j}`).toBe(2);
+        expect(got[0].toString()).toBe('ping');
+        expect(got[1].equals(long)).toBe(true);
+      }
     }
-    const reply = Buffer.concat([Buffer.from([1, 0]), Buffer.from([0, 4]), Buffer.from('ping')]);
-    for (let i = 0; i < 100 && !Buffer.concat(received).includes(reply); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(Buffer.concat(received).subarray(-reply.length).equals(reply)).toBe(true);
-    raw.destroy();
+  });
+
+  it('settles every send at once and drops messages for a peer that stopped reading, past its buffer limit; a reading peer gets them all', async () => {
+    const [port] = await freePorts(1);
+    const socket = new ZmtpSocket('PUB', 1 << 20);
+    open.push(socket);
+    await socket.bind(`tcp://127.0.0.1:${port}`);
+    const reader = client(new zmq.Subscriber({ linger: 0 }), `tcp://127.0.0.1:${port}`);
+    reader.subscribe();
+    // a subscriber that never reads: handshake and subscription by hand, then nothing
+    const stalled = connect(port, '127.0.0.1');
+    stalled.on('error', () => undefined);
+    const greeting = Buffer.alloc(64);
+    greeting[0] = 0xff; greeting[9] = 0x7f; greeting[10] = 3; greeting.write('NULL', 12);
+    const ready = Buffer.concat([Buffer.from([5]), Buffer.from('READY'), Buffer.from([11]), Buffer.from('Socket-Type'), Buffer.from([0, 0, 0, 3]), Buffer.from('SUB')]);
+    stalled.write(Buffer.concat([greeting, Buffer.from([4, ready.length]), ready, Buffer.from([0, 1, 1])]));
+    stalled.pause();
+    const got: number[] = [];
+    void (async () => { for await (const [f] of reader) got.push(f.readUInt32BE(0)); })().catch(() => undefined);
+    for (let i = 0; i < 200 && got.length === 0; i++) {
+      await socket.send([Buffer.alloc(4)]);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const big = Buffer.alloc(256 * 1024);
+    const t = performance.now();
+    for (let i = 1; i <= 64; i++) {
+      big.writeUInt32BE(i, 0);
+      await socket.send([Buffer.from(big)]);
+      await new Promise((r) => setImmediate(r)); // the reader's socket gets its turn
+    }
+    expect(performance.now() - t, '16 MB sent while one subscriber reads nothing: no wait on it').toBeLessThan(10_000);
+    for (let i = 0; i < 500 && got.at(-1) !== 64; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got.filter((n) => n > 0)).toEqual(Array.from({ length: 64 }, (_, i) => i + 1));
+    stalled.destroy();
+  });
+
+  it('replaces a socket file nobody listens on (ipc://, left by a kernel that crashed)', async () => {
+    const path = join(tempDir(), 'kernel-ipc-1');
+    // a process that exits while it listens leaves its socket file behind
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.exit(0))`]);
+    expect(existsSync(path)).toBe(true);
+    const socket = new ZmtpSocket('ROUTER');
+    open.push(socket);
+    await socket.bind(`ipc://${path}`);
+    const dealer = client(new zmq.Dealer({ linger: 0, routingId: 'ipc' }), `ipc://${path}`);
+    await dealer.send('over ipc');
+    expect(await next(socket)).toEqual(['ipc', 'over ipc']);
+  });
+
+  it('serves readers that wait at the same time, one message each, in order', async () => {
+    const { socket, url } = await bound('ROUTER');
+    const it = socket[Symbol.asyncIterator]();
+    const waits = [it.next(), it.next()];
+    const d = client(new zmq.Dealer({ linger: 0, routingId: 'd' }), url);
+    await d.send('one');
+    await d.send('two');
+    const [a, b] = await Promise.all(waits);
+    expect([(a.value as Buffer[])[1].toString(), (b.value as Buffer[])[1].toString()]).toEqual(['one', 'two']);
   });
 
   it('ROUTER: a peer that reconnects with its identity takes it over from its old connection', async () => {
@@ -140,6 +206,11 @@ describe('the kernel\'s ZMTP sockets, with libzmq peers', () => {
     expect(await next(socket)).toEqual(['client', 'second']);
     await socket.send(['client', 'to the new one']);
     expect((await fresh.receive())[0].toString()).toBe('to the new one');
+    // the old connection's end does not take the identity from the new one
+    old.close();
+    await new Promise((r) => setTimeout(r, 200));
+    await socket.send(['client', 'still the new one']);
+    expect((await fresh.receive())[0].toString()).toBe('still the new one');
   });
 
   it('encodes sizes over 255 bytes in eight', () => {
