@@ -3,7 +3,7 @@
  * `[identities..., "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers...]`,
  * signed with HMAC-SHA256 over the four JSON frames.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { userInfo } from 'node:os';
 
 export const PROTOCOL_VERSION = '5.3';
@@ -80,7 +80,7 @@ export class Session {
     if (at < 0 || frames.length < at + 6) throw new ProtocolError('malformed message: no <IDS|MSG> delimiter or too few frames');
     const [hmac, ...rest] = frames.slice(at + 1);
     const body = rest.slice(0, 4);
-    if (this.key && hmac.toString() !== sign(this.key, body)) throw new ProtocolError('message with an invalid signature');
+    if (this.key && !sameSignature(hmac.toString(), sign(this.key, body))) throw new ProtocolError('message with an invalid signature');
     const [header, parent, metadata, content] = body.map((f) => JSON.parse(f.toString()));
     if (!header || typeof header !== 'object' || typeof header.msg_type !== 'string' || typeof header.msg_id !== 'string') {
       throw new ProtocolError('malformed message: its header has no msg_type or msg_id');
@@ -88,6 +88,13 @@ export class Session {
     if (!content || typeof content !== 'object') throw new ProtocolError('malformed message: its content is not an object');
     return { header, parent_header: parent ?? {}, metadata: metadata ?? {}, content, buffers: rest.slice(4) };
   }
+}
+
+/** Compares signatures in constant time (a byte-by-byte compare would tell a forger how much it got right). */
+function sameSignature(got: string, expected: string): boolean {
+  const a = Buffer.from(got);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function safeUsername(): string {
