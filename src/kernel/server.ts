@@ -190,6 +190,8 @@ export class KernelServer {
           await this.reply(channel, ids, msg, replyType, { status: 'ok', restart: Boolean(content.restart) });
           await this.publish(msg, 'status', { execution_state: 'idle' });
           await this.out.iopub.drained();
+          // the reply and the idle status leave before the process does
+          await Promise.all([this.front.shell, this.front.control, this.front.iopub, this.front.stdin].map((s) => s.shutdown()));
           process.exit(0);
           break;
         case 'interrupt_request':

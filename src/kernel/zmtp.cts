@@ -352,6 +352,23 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
     };
   }
 
+  /**
+   * Closes after what was sent has left: each peer's stream is ended once its queued bytes are written
+   * (settles when all are, or after `timeoutMs`). For a kernel about to exit: process.exit drops bytes
+   * still queued in the process.
+   */
+  async shutdown(timeoutMs = 2000): Promise<void> {
+    const peers = [...this.peers].filter((p) => !p.socket.destroyed);
+    const ended = Promise.all(peers.map((p) => new Promise<void>((ok) => {
+      p.socket.once('close', () => ok());
+      p.socket.end(() => ok());
+    })));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise<void>((ok) => { timer = setTimeout(ok, timeoutMs); })]);
+    clearTimeout(timer);
+    this.close();
+  }
+
   /** Stops listening and drops every peer; a pending read ends. */
   close(): void {
     this.closed = true;

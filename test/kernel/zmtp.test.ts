@@ -213,6 +213,19 @@ describe('the kernel\'s ZMTP sockets, with libzmq peers', () => {
     expect((await fresh.receive())[0].toString()).toBe('still the new one');
   });
 
+  it('shutdown: what was sent reaches a peer before the socket closes', async () => {
+    const { socket, url } = await bound('ROUTER');
+    const d = client(new zmq.Dealer({ linger: 0, routingId: 'last' }), url);
+    await d.send('hello');
+    await next(socket);
+    const big = Buffer.alloc(32 * 2 ** 20, 3);
+    await socket.send(['last', big]);
+    await socket.send(['last', 'bye']);
+    await socket.shutdown();
+    expect((await d.receive())[0].length).toBe(big.length);
+    expect((await d.receive())[0].toString()).toBe('bye');
+  });
+
   it('encodes sizes over 255 bytes in eight', () => {
     expect(encodeFrame(Buffer.alloc(255), 1)[0]).toEqual(Buffer.from([1, 255]));
     const long = encodeFrame(Buffer.alloc(256), 0)[0];
