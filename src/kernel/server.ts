@@ -4,7 +4,7 @@
  * on a worker thread): a cell with type errors does not run, and its error (TSError) names its lines.
  *
  * Nothing is lost: every message goes through one queue per socket, each send awaited before the next
- * (in order, with the stream's back-pressure), and a cell's outputs are flushed before its result, its
+ * (in order), and a cell's outputs are flushed before its result, its
  * reply and its idle status.
  */
 import { randomUUID } from 'node:crypto';
@@ -100,7 +100,7 @@ export class KernelServer {
     this.shellWork = this.front.answering;
     this.front.handOver((channel, msg, ids) => this.take(channel, msg, ids));
     if (this.front.answeredInfo) this.startChecker();
- 
+
     // load the compiler now, but after the sockets serve: kernel_info does not wait for it
     // a checker from a startup snapshot (./snapshot.ts) runs in a process of its own and is ready in a
     // fraction of the worker's warm-up: started at once, so that the first cell waits as little as it can
