@@ -53,6 +53,8 @@ interface Carrier {
 
 /** Characters of a snapshot process's stderr kept until it is ready (a corrupt blob crashes with a long dump). */
 const STDERR_KEEP = 2000;
+/** How long a failed send waits for the snapshot process's exit to say why it went. */
+const EXIT_GRACE_MS = 1000;
 
 /** The kernel's type checker: checks a cell before it runs, and models the session's cells that ran. */
 export class TypeChecker {
@@ -139,7 +141,9 @@ export class TypeChecker {
     let stderr = '';
     const carrier: Carrier = {
       kind: 'snapshot',
-      post: (m) => { child.send(m, (e) => { if (e) this.fallBack(carrier, `cannot send to the snapshot process: ${e.message}`); }); },
+      post: (m) => {
+        try { child.send(m, (e) => { if (e) lost(`cannot send to the snapshot process: ${e.message}`); }); } catch (e) { lost((e as Error).message); }
+      },
       stop: () => { ready = true; child.kill(); },
     };
     child = spawn(process.execPath, ['--snapshot-blob', blob, JSON.stringify(this.data)], {
@@ -147,6 +151,13 @@ export class TypeChecker {
       // the kernel's NODE_OPTIONS (a loader, say) are not the checker's
       env: { ...process.env, NODE_OPTIONS: '' },
     });
+    // a send that fails means the process is going: its exit, due within moments, says why (its code and
+    // first line of stderr) better than the failed send does; the send's reason stands if no exit comes
+    const lost = (reason: string) => {
+      const wait = setTimeout(() => this.fallBack(carrier, reason), EXIT_GRACE_MS);
+      wait.unref();
+      child.once('close', () => clearTimeout(wait));
+    };
     const kill = () => { child.kill(); };
     process.on('exit', kill);
     child.unref();
@@ -162,7 +173,8 @@ export class TypeChecker {
       this.onReply(carrier, m, started, key);
     });
     child.on('error', (e) => this.fallBack(carrier, `the snapshot process: ${e.message}`));
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': by then its stderr has been read, so the reason can quote it
+    child.on('close', (code, signal) => {
       process.off('exit', kill);
       const firstLine = stderr.trim().split('\n').find(Boolean) ?? '';
       this.fallBack(carrier, `the snapshot process exited (${signal ?? `code ${code}`})${firstLine ? `: ${firstLine}` : ''}`);
