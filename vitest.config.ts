@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // tfjs keeps global engine state: one process per test file, two at a time (the machine has 2 cores)
     pool: 'forks',
     maxWorkers: 2,

@@ -1,6 +1,7 @@
 /**
  * A kernel's startup and per-cell figures, as a client that asks at once sees them (`node --import tsx
- * bench/kernel-startup.ts [kernel ...] [--reps N]`, kernels as registered: noiselab, tslab):
+ * bench/kernel-startup.ts [kernel ...] [--reps N]`, kernels as registered: noiselab (with its resident
+ * checker: the first kernel and the next of its folder), noiselab:snapshot, noiselab:worker, tslab):
  * spawn to the kernel_info reply (the client reconnects every 1 ms, so its own retry interval is not
  * measured), spawn to the first result (`6 * 7`, type-checked where the kernel checks), the median and
  * fastest of 30 trivial cells' round trips, and a cell importing noiselab. For noiselab, NOISELAB_KERNEL_TIMING=1
@@ -8,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
@@ -21,9 +22,10 @@ export interface StartupRun { infoMs: number; kernelInfoMs: number | null; first
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function startupOnce(name: string, env: Record<string, string> = {}): Promise<StartupRun> {
+/** One kernel of `name` started, asked, and killed; in `folder` (a new one by default) as its notebook's. */
+export async function startupOnce(name: string, env: Record<string, string> = {}, folder?: string): Promise<StartupRun> {
   const spec = findKernelSpec(name);
-  const dir = mkdtempSync(join(tmpdir(), 'noiselab-kstart-'));
+  const dir = folder ?? mkdtempSync(join(tmpdir(), 'noiselab-kstart-'));
   const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
   const key = randomBytes(16).toString('hex');
   const file = join(dir, 'kernel.json');
@@ -89,8 +91,39 @@ export async function startupOnce(name: string, env: Record<string, string> = {}
     proc.kill('SIGKILL');
     shell.close();
     iopub.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!folder) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const until = async (f: () => boolean, ms: number) => {
+  for (const end = Date.now() + ms; Date.now() < end && !f(); await new Promise((r) => setTimeout(r, 50)));
+  return f();
+};
+
+/**
+ * The resident checker's two cases, `reps` times each: the first kernel, which starts the resident, and the
+ * next kernel of the same folder (a restart), once the resident has its spare session ready.
+ */
+async function residentRuns(reps: number): Promise<{ first: StartupRun[]; next: StartupRun[] }> {
+  const first: StartupRun[] = [];
+  const next: StartupRun[] = [];
+  for (let r = 0; r < reps; r++) {
+    const residents = mkdtempSync(join(tmpdir(), 'noiselab-kstart-resident-'));
+    const folder = mkdtempSync(join(tmpdir(), 'noiselab-kstart-'));
+    const env = { NOISELAB_KERNEL_RESIDENT_DIR: residents };
+    const log = () => readdirSync(residents).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(residents, f), 'utf8')).join('');
+    try {
+      first.push(await startupOnce('noiselab', env, folder));
+      if (!await until(() => log().includes(`spare for ${folder} ready`), 30_000)) throw new Error(`no spare session: ${log()}`);
+      next.push(await startupOnce('noiselab', env, folder));
+    } finally {
+      const pid = /\(pid (\d+)\)/.exec(log());
+      if (pid) try { process.kill(Number(pid[1]), 'SIGTERM'); } catch { /* gone */ }
+      rmSync(folder, { recursive: true, force: true });
+      rmSync(residents, { recursive: true, force: true });
+    }
+  }
+  return { first, next };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -99,15 +132,29 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const reps = at >= 0 ? Number(args.splice(at, 2)[1]) : 5;
   const kernels = args.length ? args : ['noiselab'];
   const rows: string[] = ['| kernel | spawn to kernel_info reply (ms) | kernel_info, ms after the kernel process started | spawn to first result `6 * 7` (ms) | trivial round trip, median (fastest) ms | cell importing noiselab (ms) |', '|---|---|---|---|---|---|'];
-  for (const k of kernels) {
-    const [name, mode] = k.split(':');
-    const env: Record<string, string> = mode === 'worker' ? { NOISELAB_KERNEL_SNAPSHOT: '0' } : {};
-    const runs: StartupRun[] = [];
-    for (let r = 0; r < reps; r++) runs.push(await startupOnce(name, env));
+  const row = (label: string, runs: StartupRun[]) => {
     const m = (f: (r: StartupRun) => number) => median(runs.map(f)).toFixed(0);
     const range = (f: (r: StartupRun) => number) => `${m(f)} (${Math.min(...runs.map(f)).toFixed(0)}-${Math.max(...runs.map(f)).toFixed(0)})`;
     const own = runs.every((r) => r.kernelInfoMs !== null) ? range((r) => r.kernelInfoMs!) : '-';
-    rows.push(`| ${k} | ${range((r) => r.infoMs)} | ${own} | ${range((r) => r.firstMs)} | ${median(runs.map((r) => r.tripMedianMs)).toFixed(1)} (${Math.min(...runs.map((r) => r.tripMinMs)).toFixed(1)}) | ${runs.some((r) => Number.isNaN(r.importMs)) ? '-' : range((r) => r.importMs)} |`);
+    rows.push(`| ${label} | ${range((r) => r.infoMs)} | ${own} | ${range((r) => r.firstMs)} | ${median(runs.map((r) => r.tripMedianMs)).toFixed(1)} (${Math.min(...runs.map((r) => r.tripMinMs)).toFixed(1)}) | ${runs.some((r) => Number.isNaN(r.importMs)) ? '-' : range((r) => r.importMs)} |`);
+  };
+  // noiselab: the resident checker (its first kernel, and the next one of a folder); noiselab:snapshot and
+  // noiselab:worker: a checker of the kernel's own, from the startup snapshot or on a worker thread
+  const modes: Record<string, Record<string, string>> = {
+    snapshot: { NOISELAB_KERNEL_RESIDENT: '0' },
+    worker: { NOISELAB_KERNEL_RESIDENT: '0', NOISELAB_KERNEL_SNAPSHOT: '0' },
+  };
+  for (const k of kernels) {
+    const [name, mode] = k.split(':');
+    if (name === 'noiselab' && !mode) {
+      const { first, next } = await residentRuns(reps);
+      row('noiselab (resident, first kernel)', first);
+      row('noiselab (resident, next kernel of the folder)', next);
+      continue;
+    }
+    const runs: StartupRun[] = [];
+    for (let r = 0; r < reps; r++) runs.push(await startupOnce(name, mode ? modes[mode] : {}));
+    row(k, runs);
   }
   console.log(`medians of ${reps} kernels (range in brackets)\n${rows.join('\n')}`);
   process.exit(0);

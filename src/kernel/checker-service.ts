@@ -1,7 +1,8 @@
 /**
  * The type checker's side of its conversation with the kernel (./checker.ts), whichever carries it: a
- * worker thread (./typecheck-worker.ts) or a child process started from a startup snapshot of a warmed
- * checker (./snapshot-checker.ts). Both answer the same requests with the same replies.
+ * worker thread (./typecheck-worker.ts), a child process started from a startup snapshot of a warmed
+ * checker (./snapshot-checker.ts), or a session of the resident checker (./resident-checker.ts). All
+ * answer the same requests with the same replies.
  *
  * Warm-up in two steps: the standard library and Node's types (every cell needs them), at once; then
  * "noiselab" (most cells import it), once no request has come for a second. A cell that imports it before
@@ -33,13 +34,18 @@ export type Reply =
     cpuMs?: number;
     /** files the snapshot had parsed that were used, and those dropped as changed on disk since */
     preparsed?: { used: number; stale: number };
+    /** for the resident checker: whether the session was given its spare, warmed before the kernel asked */
+    spare?: boolean;
   }
   | { type: 'warm'; ms: number }
   | { type: 'checked'; id: number; diagnostics: CellDiagnostic[]; ms: number }
   | { type: 'failed'; id?: number; reason: string };
 
-/** Where the checker runs: a worker thread of the kernel, or a child process started from a startup snapshot. */
-export type CheckerKind = 'worker' | 'snapshot';
+/**
+ * Where the checker runs: a worker thread of the kernel, a child process started from a startup snapshot,
+ * or the resident process that serves the user's kernels (./resident-checker.ts).
+ */
+export type CheckerKind = 'worker' | 'snapshot' | 'resident';
 
 /** What the kernel tells the checker at its start. */
 export interface WorkerData {

@@ -2,12 +2,16 @@
  * The kernel's side of its type checker: a cell is sent to be checked before it runs, and once it runs,
  * added to the session the checker models.
  *
- * The checker runs in a process started from a startup snapshot of a warmed checker
- * (./snapshot-checker.ts; ready in a fraction of a second) where `npm run setup` built one for this
- * kernel, TypeScript and Node (./snapshot.ts), else on a worker thread (./typecheck-worker.ts; seconds of
- * warm-up). A snapshot that is missing, stale, or fails (a corrupt blob crashes its process) leaves the
- * checker on the worker thread, with the session's cells sent to it again, and the kernel says so once on
- * stderr. Either way the kernel's stderr names the checker once it is ready.
+ * Where the checker runs (checkerPlan()): in the user's resident checker (./resident-checker.ts), a
+ * process that outlives the kernels it serves and has a session warmed for the next kernel of a folder
+ * before it asks, started by the first kernel that finds none listening (./resident.ts);
+ * NOISELAB_KERNEL_RESIDENT=0 turns it off. Else in a process started from a startup snapshot of a warmed
+ * checker (./snapshot-checker.ts; ready in a fraction of a second) where `npm run setup` built one for this
+ * kernel, TypeScript and Node (./snapshot.ts); else on a worker thread (./typecheck-worker.ts; seconds of
+ * warm-up). A resident or snapshot process that cannot be reached, is missing or stale, or fails (a corrupt
+ * blob crashes its process, a resident is killed) leaves the checker on the worker thread, with the
+ * session's cells sent to it again, and the kernel says so once on stderr. Either way the kernel's stderr
+ * names the checker once it is ready.
  *
  * On by default; `NOISELAB_KERNEL_TYPECHECK=0` (or false/off/no) turns it off. A checker that cannot start
  * or stops (no TypeScript installed, a crash) leaves the kernel running cells unchecked: check() answers
@@ -15,11 +19,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CellDiagnostic } from './cell.js';
 import type { CheckerKind, Reply, Request, WorkerData } from './checker-service.js';
-import { findSnapshot, type SnapshotLookup } from './snapshot.js';
+import { residentOff, residentPlace, spawnResident, type ResidentPlace } from './resident.js';
+import { findSnapshot } from './snapshot.js';
 
 export type { CheckerKind } from './checker-service.js';
 
@@ -55,6 +61,19 @@ interface Carrier {
 const STDERR_KEEP = 2000;
 /** How long a failed send waits for the snapshot process's exit to say why it went. */
 const EXIT_GRACE_MS = 1000;
+/** How long a kernel waits for a resident it started to listen, before it checks on a thread of its own. */
+const RESIDENT_START_MS = 5000;
+/** How often it tries to connect meanwhile. */
+const RESIDENT_RETRY_MS = 25;
+
+/**
+ * Where the kernel's checker runs: the resident (where on), else a process from the startup snapshot
+ * (where a current one is built), else a worker thread, with why it is not the snapshot's.
+ */
+export type CheckerPlan =
+  | { kind: 'resident'; place: ResidentPlace }
+  | { kind: 'snapshot'; blob: string; key: string }
+  | { kind: 'worker'; problem: string };
 
 /** The kernel's type checker: checks a cell before it runs, and models the session's cells that ran. */
 export class TypeChecker {
@@ -70,21 +89,21 @@ export class TypeChecker {
   warmUp: WarmUpTimes | null = null;
   /** the second warm-up step (the library's declarations), ms, once done */
   libraryMs: number | null = null;
-  /** why the snapshot is not used, once the checker is on a worker thread for that reason */
-  snapshotProblem: string | null = null;
+  /** why the checker is on a worker thread rather than the resident or a snapshot's process, once it is */
+  fallback: string | null = null;
   /** the first check that failed on the worker thread (its cell ran unchecked; said once on stderr) */
   checkFailed: string | null = null;
 
   /**
    * @param live the checkout whose source cells import live (./live.ts), or null
-   * @param snapshot the startup snapshot to start the checker from (./snapshot.ts's findSnapshot), or
-   *   null for a worker thread; one that is not usable says why, and the worker thread is used
+   * @param plan where the checker runs (checkerPlan()); null for a worker thread
    */
-  constructor(cwd: string, warm: string[] = ['noiselab'], live: string | null = null, snapshot: SnapshotLookup | null = null) {
-    this.data = { cwd, kernelDir: fileURLToPath(new URL('.', import.meta.url)), warm, live };
-    if (snapshot && 'blob' in snapshot) this.carrier = this.startSnapshot(snapshot.blob, snapshot.key);
+  constructor(cwd: string, warm: string[] = ['noiselab'], live: string | null = null, plan: CheckerPlan | null = null) {
+    this.data = { cwd, kernelDir: KERNEL_DIR, warm, live };
+    if (plan?.kind === 'resident') this.carrier = this.startResident(plan.place);
+    else if (plan?.kind === 'snapshot') this.carrier = this.startSnapshot(plan.blob, plan.key);
     else {
-      if (snapshot) this.noteFallback(snapshot.problem);
+      if (plan) this.noteFallback(plan.problem);
       this.carrier = this.startWorker();
     }
   }
@@ -103,7 +122,8 @@ export class TypeChecker {
       }
       this.warmUp = { loadMs: m.loadMs, warmMs: m.warmMs, readyMs: performance.now() - started, kind: m.kind };
       const pre = m.preparsed ? `, ${m.preparsed.used} files parsed in the snapshot${m.preparsed.stale ? `, ${m.preparsed.stale} changed since and read again` : ''}` : '';
-      log(`noiselab kernel: type checker ready (${m.kind === 'snapshot' ? 'snapshot process' : 'worker thread'}, ${this.warmUp.readyMs.toFixed(0)} ms${pre})`);
+      const spare = m.spare ? ', a session warmed before the kernel asked' : m.spare === false ? ', a new session' : '';
+      log(`noiselab kernel: type checker ready (${KIND_NAMES[m.kind]}, ${this.warmUp.readyMs.toFixed(0)} ms${pre}${spare})`);
     } else if (m.type === 'warm') this.libraryMs = m.ms;
     else if (m.type === 'checked') this.settle(m.id, { diagnostics: m.diagnostics, checkMs: m.ms });
     else if (m.type === 'failed') {
@@ -182,22 +202,77 @@ export class TypeChecker {
     return carrier;
   }
 
+  /**
+   * The resident checker (./resident-checker.ts): connected to, or started where none listens (then tried
+   * again until it does, for up to RESIDENT_START_MS). Requests wait meanwhile. A resident that cannot be
+   * reached, or that goes, leaves the session to a worker thread, as a failed snapshot process does.
+   */
+  private startResident(place: ResidentPlace): Carrier {
+    const started = performance.now();
+    let socket: Socket | null = null;
+    let waiting: Request[] | null = [];
+    let spawned = false;
+    let stopped = false;
+    const send = (s: Socket, m: unknown) => { s.write(`${JSON.stringify(m)}\n`); };
+    const carrier: Carrier = {
+      kind: 'resident',
+      post: (m) => { if (waiting) waiting.push(m); else if (socket) send(socket, m); },
+      stop: () => { stopped = true; socket?.destroy(); },
+    };
+    const attempt = () => {
+      if (stopped) return;
+      const s = createConnection(place.socket);
+      s.once('connect', () => {
+        socket = s;
+        s.unref();
+        s.setEncoding('utf8');
+        send(s, { type: 'hello', data: this.data });
+        for (const m of waiting!) send(s, m);
+        waiting = null;
+        let buffer = '';
+        s.on('data', (d: string) => {
+          buffer += d;
+          for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+            const line = buffer.slice(0, i);
+            buffer = buffer.slice(i + 1);
+            if (line) this.onReply(carrier, JSON.parse(line) as Reply, started);
+          }
+        });
+        s.on('close', () => this.fallBack(carrier, `the resident went (its log: ${place.log})`));
+      });
+      s.once('error', (e) => {
+        if (socket) return; // connected: its close says it
+        if (!spawned) {
+          spawned = true;
+          try { spawnResident(KERNEL_DIR, place); } catch (err) { this.fallBack(carrier, `cannot start the resident: ${(err as Error).message}`); return; }
+        }
+        if (performance.now() - started > RESIDENT_START_MS) this.fallBack(carrier, `the resident did not listen within ${RESIDENT_START_MS / 1000} s (${e.message}; its log: ${place.log})`);
+        else setTimeout(attempt, RESIDENT_RETRY_MS).unref();
+      });
+    };
+    attempt();
+    return carrier;
+  }
+
   /** The snapshot process failed: a worker thread takes over, with the session's cells and the checks waiting. */
   private fallBack(from: Carrier, reason: string): void {
     if (from !== this.carrier || this.problem) return;
     from.stop();
-    this.noteFallback(reason);
+    this.noteFallback(reason, from.kind);
     this.warmUp = null;
     this.carrier = this.startWorker();
     for (const source of this.added) this.post({ type: 'add', source });
     for (const [id, p] of [...this.pending].sort((a, b) => a[0] - b[0])) this.post({ type: 'check', id, source: p.source });
   }
 
-  private noteFallback(reason: string): void {
-    if (this.snapshotProblem) return;
-    this.snapshotProblem = reason.split('\n')[0];
-    const off = /NOISELAB_KERNEL_SNAPSHOT turns it off/.test(this.snapshotProblem);
-    log(`noiselab kernel: type checker on a worker thread, not from a snapshot (${this.snapshotProblem})${off ? '' : '; `npm run setup` builds the snapshot'}`);
+  private noteFallback(reason: string, from: CheckerKind = 'snapshot'): void {
+    if (this.fallback) return;
+    this.fallback = reason.split('\n')[0];
+    if (from === 'resident') log(`noiselab kernel: type checker on a worker thread, not the resident (${this.fallback})`);
+    else {
+      const off = /NOISELAB_KERNEL_SNAPSHOT turns it off/.test(this.fallback);
+      log(`noiselab kernel: type checker on a worker thread, not from a snapshot (${this.fallback})${off ? '' : '; `npm run setup` builds the snapshot'}`);
+    }
   }
 
   /** The cell's type errors (none: it may run), or null where the checker is not available. */
@@ -247,19 +322,27 @@ function log(line: string): void {
   try { writeSync(2, `${line}\n`); } catch { /* closed */ }
 }
 
-let lookup: SnapshotLookup | undefined;
+const KERNEL_DIR = fileURLToPath(new URL('.', import.meta.url));
 
-/** The startup snapshot this kernel's checker would start from (looked up once), or why there is none. */
-export function typeCheckerSnapshot(): SnapshotLookup {
-  return (lookup ??= findSnapshot(fileURLToPath(new URL('.', import.meta.url))));
+const KIND_NAMES: Record<CheckerKind, string> = { worker: 'worker thread', snapshot: 'snapshot process', resident: 'resident process' };
+
+let plan: CheckerPlan | undefined;
+
+/** Where this kernel's checker runs (decided once; ./resident.ts and ./snapshot.ts say where each is). */
+export function checkerPlan(): CheckerPlan {
+  if (plan) return plan;
+  const resident = residentPlace(KERNEL_DIR);
+  if ('socket' in resident) return (plan = { kind: 'resident', place: resident });
+  if (!residentOff()) log(`noiselab kernel: no resident type checker (${resident.problem})`);
+  const snapshot = findSnapshot(KERNEL_DIR);
+  return (plan = 'blob' in snapshot ? { kind: 'snapshot', ...snapshot } : { kind: 'worker', problem: snapshot.problem });
 }
 
 /**
  * The kernel's checker for a notebook in `cwd` (noiselab's types from `live`'s source where cells import
- * it live), from the startup snapshot where a current one is built, or null where NOISELAB_KERNEL_TYPECHECK
- * turns it off.
+ * it live), where checkerPlan() says, or null where NOISELAB_KERNEL_TYPECHECK turns it off.
  */
 export function startTypeChecker(cwd: string, live: string | null = null): TypeChecker | null {
   if (/^(0|false|off|no)$/i.test(process.env.NOISELAB_KERNEL_TYPECHECK ?? '')) return null;
-  return new TypeChecker(cwd, ['noiselab'], live, typeCheckerSnapshot());
+  return new TypeChecker(cwd, ['noiselab'], live, checkerPlan());
 }

@@ -16,7 +16,7 @@ import { runInThisContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import type { Message, Session } from '../notebook/protocol.cjs';
 import { CellSyntaxError, CellTypeError, IMPORT_HOOK } from './cell.js';
-import { startTypeChecker, typeCheckerSnapshot, type TypeChecker } from './checker.js';
+import { checkerPlan, startTypeChecker, type TypeChecker } from './checker.js';
 import type { CompiledCell } from './compile.js';
 import { installKernelHook, type Comm } from './display.js';
 import { liveLibrary, liveTarget, registerLiveHooks, type LiveLibrary } from './live.js';
@@ -106,7 +106,7 @@ export class KernelServer {
     // fraction of the worker's warm-up: started at once, so that the first cell waits as little as it can
     setImmediate(() => {
       void compiler();
-      if ('blob' in typeCheckerSnapshot()) this.startChecker();
+      if (checkerPlan().kind !== 'worker') this.startChecker();
     });
     // the type checker's thread takes seconds of CPU to warm up: started once the first kernel_info is
     // answered (a frontend asks at once), so that it does not slow that answer where cores are few; at the

@@ -73,14 +73,16 @@ function versionOf(kernelDir: string, pkg: string): string {
   }
 }
 
-/** The key of a snapshot built now from the kernel in `kernelDir` (a hex hash), or why none can be. */
-export function snapshotKey(kernelDir: string): { key: string; typescript: string } | { problem: string } {
+/**
+ * A hash of what a checker built from the kernel in `kernelDir` depends on: Node, TypeScript, Node's types,
+ * the kernel's folder, the compiled text of the kernel's `modules` in it, and `extra`; or why none can be.
+ */
+export function checkerKey(kernelDir: string, modules: readonly string[], extra: string[] = []): { key: string; typescript: string } | { problem: string } {
   const typescript = versionOf(kernelDir, 'typescript');
   if (typescript === 'none') return { problem: 'TypeScript is not installed' };
   const hash = createHash('sha256');
-  // esbuild bundles the checker: another version may bundle it differently
-  hash.update(JSON.stringify([process.version, process.platform, process.arch, typescript, versionOf(kernelDir, '@types/node'), versionOf(kernelDir, 'esbuild'), resolve(kernelDir)]));
-  for (const m of SNAPSHOT_MODULES) {
+  hash.update(JSON.stringify([process.version, process.platform, process.arch, typescript, versionOf(kernelDir, '@types/node'), resolve(kernelDir), ...extra]));
+  for (const m of modules) {
     try {
       hash.update(`\0${m}\0`).update(readFileSync(join(kernelDir, m)));
     } catch {
@@ -88,6 +90,12 @@ export function snapshotKey(kernelDir: string): { key: string; typescript: strin
     }
   }
   return { key: hash.digest('hex').slice(0, 20), typescript };
+}
+
+/** The key of a snapshot built now from the kernel in `kernelDir` (a hex hash), or why none can be. */
+export function snapshotKey(kernelDir: string): { key: string; typescript: string } | { problem: string } {
+  // esbuild bundles the checker: another version may bundle it differently
+  return checkerKey(kernelDir, SNAPSHOT_MODULES, [versionOf(kernelDir, 'esbuild')]);
 }
 
 const blobName = (key: string) => `checker-${key}.blob`;

@@ -3,61 +3,20 @@
  * current, the worker thread when it is stale or corrupt (said once on stderr), type errors stop a cell
  * either way, and the checker's process ends with the kernel (even one killed by SIGKILL).
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Kernel } from '../../src/notebook/kernel.js';
-import { findKernelSpec, listKernelSpecs } from '../../src/notebook/kernelspec.js';
-import type { Message } from '../../src/notebook/protocol.cjs';
-import { projectRoot } from '../../src/util/paths.js';
+import type { Kernel } from '../../src/notebook/kernel.js';
+import { listKernelSpecs } from '../../src/notebook/kernelspec.js';
 import { tempDir } from '../helpers.js';
+import { exec, kernelDir, procOf, processesWith, startKernel, stderrOf, typeErrorsStopCells, until } from './checker-helpers.js';
 
-const kernelDir = join(projectRoot(), 'dist', 'kernel');
 const ready = listKernelSpecs().has('noiselab');
 const kernels: Kernel[] = [];
 afterEach(async () => { await Promise.all(kernels.splice(0).map((k) => k.shutdown(1))); });
 
-/** The kernel's stderr so far (the Kernel keeps its tail). */
-const stderrOf = (k: Kernel) => (k as unknown as { stderr: string }).stderr;
-const procOf = (k: Kernel) => (k as unknown as { proc: ChildProcess }).proc;
-
-async function start(snapshotDir: string): Promise<Kernel> {
-  const env = { NOISELAB_KERNEL_HOME: join(kernelDir, 'main.js'), NOISELAB_KERNEL_SNAPSHOT_DIR: snapshotDir };
-  const k = await Kernel.start(findKernelSpec('noiselab'), { cwd: tempDir(), startTimeout: 30, env });
-  kernels.push(k);
-  return k;
-}
-
-async function exec(k: Kernel, code: string) {
-  const out: Message[] = [];
-  const r = await k.execute(code, { timeout: 120, onIopub: (m) => out.push(m) });
-  return { reply: r.reply, streams: out.filter((m) => m.header.msg_type === 'stream').map((m) => (m.content as { text: string }).text).join('') };
-}
-
-/** A session whose third cell has a type error (against the first cell's `let`): it must not run. */
-async function typeErrorsStopCells(k: Kernel): Promise<void> {
-  expect((await exec(k, 'let count = 0;')).reply.status).toBe('ok');
-  const bad = await exec(k, 'console.log("ran");\nconst s: string = count;');
-  expect(bad.reply).toMatchObject({ status: 'error', ename: 'TSError', evalue: "Type 'number' is not assignable to type 'string'. (line 2, column 7, TS2322)" });
-  expect(bad.streams, 'nothing of the cell ran').toBe('');
-  const lib = await exec(k, 'import { Rng } from "noiselab";\nnew Rng(1).noSuchMethod()');
-  expect(lib.reply.evalue).toMatch(/Property 'noSuchMethod' does not exist on type 'Rng'/);
-  // the standard library and Node's types are in view (a snapshot without them would say "Cannot find name")
-  const fine = await exec(k, 'const e = new RangeError(`${count + 1}`);\n[e.message.length, new Map<string, number>().size, process.version.length > 0]');
-  expect(fine.reply, JSON.stringify(fine.reply)).toMatchObject({ status: 'ok' });
-}
-
-/** pids of processes whose command line contains `needle` */
-function processesWith(needle: string): number[] {
-  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo')).map((l) => Number(l.trim().split(/\s+/)[0]));
-}
-
-async function until(f: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (f()) return true;
-  return f();
-}
+// the resident checker (./resident.test.ts) off: these kernels take the snapshot, or a thread of their own
+const start = (snapshotDir: string) => startKernel(kernels, { NOISELAB_KERNEL_SNAPSHOT_DIR: snapshotDir, NOISELAB_KERNEL_RESIDENT: '0' });
 
 describe.runIf(ready || process.env.CI)('the type checker from a startup snapshot', () => {
   let current: string;

@@ -1,0 +1,213 @@
+/**
+ * The resident type checker: a process that outlives the kernels it serves, so that a kernel started after
+ * another (a restart, a second notebook, `noiselab run` going through a folder) finds TypeScript loaded,
+ * the library's declarations parsed, and a session checker for its folder already warmed: its first cell
+ * is checked in milliseconds instead of the seconds a checker of its own takes to start.
+ *
+ * `node resident-checker.js <socket> <key>` (./resident.ts starts it, detached, where a kernel finds none
+ * listening). Each connection is one kernel's session: a line `{"type":"hello","data":WorkerData}`, then
+ * the requests and replies of ./checker-service.ts, one JSON per line. Sessions are independent (each its
+ * own SessionChecker: a cell of one kernel is never in view of another's); what they share is the files
+ * read from disk and parsed (TypeScript reuses a SourceFile in any program of the same options, as its
+ * language service's document registry does), each dated and read again where it changed on disk since.
+ *
+ * The spare: once no request has come for a moment, a session checker is built and warmed for the folder
+ * and settings of the last kernel that connected, and given to the next kernel that asks for the same.
+ * The resident leaves after NOISELAB_KERNEL_RESIDENT_IDLE_S seconds (default 600) without a kernel.
+ */
+import { rmSync, statSync, writeSync } from 'node:fs';
+import type * as TS from 'typescript';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { serveChecker, type Port, type Reply, type Request, type WorkerData } from './checker-service.js';
+import { RESIDENT_IDLE_S } from './resident.js';
+import { loadTypeScript, SessionChecker, type PreparsedFile } from './typecheck.js';
+
+/** ms without a request before the spare is built */
+const SPARE_IDLE_MS = 1500;
+
+const [socketPath, key] = process.argv.slice(2);
+const idleMs = Number(process.env.NOISELAB_KERNEL_RESIDENT_IDLE_S ?? RESIDENT_IDLE_S) * 1000;
+
+let ts: typeof TS | null = null;
+let loadMs = 0;
+/** the files sessions read from disk and parsed, with their modification times when read */
+const library = new Map<string, PreparsedFile>();
+let spare: { data: string; checker: SessionChecker } | null = null;
+let last: WorkerData | null = null;
+let sessions = 0;
+let spareTimer: NodeJS.Timeout | undefined;
+let exitTimer: NodeJS.Timeout | undefined;
+let ownSocket: number | null = null;
+
+function log(line: string): void {
+  try { writeSync(2, `${new Date().toISOString()} resident checker ${key}: ${line}\n`); } catch { /* no log */ }
+}
+
+function typescript(): typeof TS {
+  if (!ts) {
+    const started = performance.now();
+    ts = loadTypeScript();
+    loadMs = performance.now() - started;
+  }
+  return ts;
+}
+
+/** What a session checker read and parsed joins the library (dated now: it was read within the last seconds). */
+function harvest(checker: SessionChecker): void {
+  for (const [f, file] of checker.parsedFiles()) {
+    if (library.has(f)) continue;
+    try { library.set(f, { file, mtimeMs: statSync(f).mtimeMs }); } catch { /* gone */ }
+  }
+}
+
+/** The library's files unchanged on disk (a changed one is dropped: the next session reads it again). */
+function currentLibrary(): Map<string, PreparsedFile> {
+  for (const [f, p] of library) {
+    let mtime = -1;
+    try { mtime = statSync(f).mtimeMs; } catch { /* gone */ }
+    if (mtime !== p.mtimeMs) library.delete(f);
+  }
+  return library;
+}
+
+function newChecker(data: WorkerData, warm: string[]): SessionChecker {
+  const checker = new SessionChecker(data.cwd, data.kernelDir, typescript(), data.live, currentLibrary());
+  checker.warmUp(warm);
+  harvest(checker);
+  return checker;
+}
+
+/** Whether every file the spare read is unchanged on disk since (else it is dropped, and the session built afresh). */
+function spareCurrent(checker: SessionChecker): boolean {
+  const current = currentLibrary();
+  for (const [f, file] of checker.parsedFiles()) if (current.get(f)?.file !== file) return false;
+  return true;
+}
+
+const sessionKey = (d: WorkerData) => JSON.stringify([d.cwd, d.kernelDir, d.live, d.warm]);
+
+/** After a quiet moment, a warmed checker for the next kernel of the last one's folder. */
+function scheduleSpare(): void {
+  clearTimeout(spareTimer);
+  spareTimer = setTimeout(() => {
+    if (!last || spare?.data === sessionKey(last)) return;
+    const started = performance.now();
+    try {
+      spare = { data: sessionKey(last), checker: newChecker(last, last.warm) };
+      log(`spare for ${last.cwd} ready in ${(performance.now() - started).toFixed(0)} ms (${library.size} files parsed)`);
+    } catch (e) {
+      spare = null;
+      log(`spare failed: ${(e as Error).stack ?? String(e)}`);
+    }
+  }, SPARE_IDLE_MS);
+}
+
+function scheduleExit(): void {
+  clearTimeout(exitTimer);
+  if (sessions === 0) exitTimer = setTimeout(() => leave('idle'), idleMs);
+}
+
+function leave(why: string): never {
+  log(`leaving (${why})`);
+  try {
+    // only our own socket: another resident may have taken the path since
+    if (ownSocket !== null && statSync(socketPath).ino === ownSocket) rmSync(socketPath, { force: true });
+  } catch { /* gone */ }
+  process.exit(0);
+}
+
+function serve(socket: Socket, data: WorkerData, rest: string): void {
+  sessions++;
+  clearTimeout(exitTimer);
+  last = data;
+  const handlers: ((m: Request) => void)[] = [];
+  let checker: SessionChecker | null = null;
+  const port: Port = {
+    send: (m: Reply) => {
+      if (m.type === 'warm' && checker) harvest(checker);
+      if (!socket.destroyed) socket.write(`${JSON.stringify(m)}\n`);
+    },
+    onRequest: (h) => handlers.push(h),
+  };
+  let buffer = rest;
+  const deliver = () => {
+    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      if (!line) continue;
+      scheduleSpare();
+      const m = JSON.parse(line) as Request;
+      for (const h of handlers) h(m);
+    }
+  };
+  socket.on('data', (d: string) => { buffer += d; deliver(); });
+  socket.on('close', () => {
+    sessions--;
+    handlers.length = 0;
+    checker = null;
+    scheduleExit();
+  });
+  serveChecker(port, data.warm, () => {
+    const started = performance.now();
+    if (spare?.data === sessionKey(data) && spareCurrent(spare.checker)) {
+      checker = spare.checker;
+      spare = null;
+      return { checker, warmed: true, ready: { loadMs: 0, warmMs: 0, kind: 'resident', spare: true } };
+    }
+    // the standard library and Node's types now; the rest (noiselab) once the session is quiet
+    const parsed = library.size;
+    checker = newChecker(data, []);
+    return { checker, warmed: false, ready: { loadMs: parsed ? 0 : loadMs, warmMs: performance.now() - started, kind: 'resident', spare: false } };
+  });
+  deliver();
+  scheduleSpare();
+}
+
+function onConnection(socket: Socket): void {
+  socket.setEncoding('utf8');
+  let head = '';
+  const hello = (d: string) => {
+    head += d;
+    const i = head.indexOf('\n');
+    if (i < 0) return;
+    socket.off('data', hello);
+    let data: WorkerData;
+    try {
+      const m = JSON.parse(head.slice(0, i)) as { type: string; data: WorkerData };
+      if (m.type !== 'hello' || typeof m.data?.cwd !== 'string') throw new Error('the first line is not a hello');
+      data = m.data;
+    } catch (e) {
+      log(`a connection that did not say hello: ${(e as Error).message}`);
+      socket.destroy();
+      return;
+    }
+    serve(socket, data, head.slice(i + 1));
+  };
+  socket.on('data', hello);
+  socket.on('error', () => undefined);
+}
+
+function listen(server: Server, retried = false): void {
+  server.once('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EADDRINUSE' || retried) {
+      log(`cannot listen on ${socketPath}: ${e.message}`);
+      process.exit(1);
+    }
+    // a resident listening there (started at the same moment by another kernel), or the socket of one that died
+    const probe = createConnection(socketPath);
+    probe.once('connect', () => { probe.destroy(); log('another resident is listening there'); process.exit(0); });
+    probe.once('error', () => { rmSync(socketPath, { force: true }); listen(server, true); });
+  });
+  server.listen(socketPath, () => {
+    ownSocket = statSync(socketPath).ino;
+    log(`listening on ${socketPath} (pid ${process.pid})`);
+    scheduleExit();
+  });
+}
+
+if (!socketPath || !key) {
+  process.stderr.write('usage: node resident-checker.js <socket> <key> (the noiselab kernel starts it)\n');
+  process.exit(2);
+}
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => leave(signal));
+listen(createServer(onConnection));

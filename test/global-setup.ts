@@ -1,0 +1,22 @@
+/**
+ * For the whole test run: the kernels the tests start share a resident type checker of the run's own (in a
+ * folder of its own, not the user's), and it is stopped when the run ends rather than idling on.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export default function setup(): () => void {
+  const dir = mkdtempSync(join(tmpdir(), 'noiselab-test-resident-'));
+  // inherited by the test processes, and by the kernels and commands they start
+  process.env.NOISELAB_KERNEL_RESIDENT_DIR = dir;
+  return () => {
+    const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+    for (const line of ps.split('\n')) {
+      if (!line.includes(`${dir}/`) || !line.includes('resident-checker')) continue;
+      try { process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGTERM'); } catch { /* gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The resident type checker (src/kernel/resident-checker.ts): started by the first kernel that finds none,
+ * it serves the kernels after it from a session warmed before they asked; sessions stay apart; type errors
+ * stop a cell; a resident that goes leaves the session to a worker thread with its cells; it leaves when
+ * idle, replaces a dead one's socket, and is not used from a folder others can enter.
+ */
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Kernel } from '../../src/notebook/kernel.js';
+import { listKernelSpecs } from '../../src/notebook/kernelspec.js';
+import { tempDir } from '../helpers.js';
+import { exec, processesWith, startKernel, stderrOf, typeErrorsStopCells, until } from './checker-helpers.js';
+
+const ready = listKernelSpecs().has('noiselab');
+const kernels: Kernel[] = [];
+const residents: string[] = [];
+afterEach(async () => {
+  await Promise.all(kernels.splice(0).map((k) => k.shutdown(1)));
+  for (const dir of residents.splice(0)) for (const pid of processesWith(`${dir}/`)) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+});
+
+/** A folder for a resident of this test's own (its path names the resident's process). */
+function residentFolder(): string {
+  const dir = tempDir('noiselab-resident-');
+  residents.push(dir);
+  return dir;
+}
+
+const logOf = (dir: string) => {
+  const log = readdirSync(dir).find((f) => f.endsWith('.log'));
+  return log ? readFileSync(join(dir, log), 'utf8') : '';
+};
+const socketOf = (dir: string) => readdirSync(dir).find((f) => f.endsWith('.sock'));
+
+describe.runIf(ready || process.env.CI)('the resident type checker', () => {
+  it('serves the next kernel of a folder from a session warmed before it asked; type errors stop its cells', async () => {
+    const dir = residentFolder();
+    const notebooks = tempDir();
+    const first = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir }, notebooks);
+    expect((await exec(first, '6 * 7')).reply.status).toBe('ok');
+    expect(stderrOf(first)).toMatch(/type checker ready \(resident process, \d+ ms, a new session\)/);
+    expect(await until(() => logOf(dir).includes(`spare for ${notebooks} ready`), 60_000), logOf(dir)).toBe(true);
+    const next = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir }, notebooks);
+    await typeErrorsStopCells(next);
+    expect(stderrOf(next)).toMatch(/type checker ready \(resident process, \d+ ms, a session warmed before the kernel asked\)/);
+    expect(processesWith(`${dir}/`), 'one resident for both').toHaveLength(1);
+  }, 240_000);
+
+  it('keeps sessions apart: a name one kernel declared is not in view of another\'s cells', async () => {
+    const dir = residentFolder();
+    const notebooks = tempDir();
+    const a = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir }, notebooks);
+    const b = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir }, notebooks);
+    expect((await exec(a, 'let onlyInA = 1;')).reply.status).toBe('ok');
+    expect((await exec(b, 'onlyInA + 1')).reply).toMatchObject({ status: 'error', ename: 'TSError', evalue: expect.stringMatching(/Cannot find name 'onlyInA'/) });
+    expect((await exec(a, 'onlyInA + 1')).reply.status).toBe('ok');
+    expect(stderrOf(b)).toMatch(/resident process/);
+  }, 240_000);
+
+  it('a resident that dies mid-session: the worker thread takes over with the session\'s cells, and type errors still stop a cell', async () => {
+    const dir = residentFolder();
+    const k = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir });
+    expect((await exec(k, 'let count = 0;')).reply.status).toBe('ok');
+    const [pid] = processesWith(`${dir}/`);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    // `count` comes from the first cell: a worker without the session's cells would say "Cannot find name 'count'"
+    const bad = await exec(k, 'console.log("ran");\nconst s: string = count;');
+    expect(bad.reply).toMatchObject({ status: 'error', ename: 'TSError', evalue: "Type 'number' is not assignable to type 'string'. (line 2, column 7, TS2322)" });
+    expect(bad.streams, 'nothing of the cell ran').toBe('');
+    expect(stderrOf(k)).toMatch(/type checker on a worker thread, not the resident \(the resident went/);
+    expect(stderrOf(k)).toMatch(/type checker ready \(worker thread/);
+  }, 240_000);
+
+  it('leaves once idle without a kernel, and removes its socket', async () => {
+    const dir = residentFolder();
+    const k = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir, NOISELAB_KERNEL_RESIDENT_IDLE_S: '2' });
+    expect((await exec(k, '1 + 1')).reply.status).toBe('ok');
+    expect(processesWith(`${dir}/`)).toHaveLength(1);
+    await k.shutdown(1);
+    expect(await until(() => processesWith(`${dir}/`).length === 0 && !socketOf(dir), 30_000), logOf(dir)).toBe(true);
+    expect(logOf(dir)).toMatch(/leaving \(idle\)/);
+  }, 240_000);
+
+  it('takes the place of a dead one: a socket file nobody listens on is replaced', async () => {
+    const dir = residentFolder();
+    const first = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir });
+    expect((await exec(first, '1 + 1')).reply.status).toBe('ok');
+    const socket = socketOf(dir)!;
+    await first.shutdown(1);
+    for (const pid of processesWith(`${dir}/`)) process.kill(pid, 'SIGKILL');
+    expect(await until(() => processesWith(`${dir}/`).length === 0, 10_000)).toBe(true);
+    expect(existsSync(join(dir, socket)), 'a killed resident leaves its socket behind').toBe(true);
+    const next = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir });
+    await typeErrorsStopCells(next);
+    expect(stderrOf(next)).toMatch(/type checker ready \(resident process/);
+    expect(processesWith(`${dir}/`)).toHaveLength(1);
+  }, 240_000);
+
+  it('is not used from a folder others can enter (they could listen in its place): the kernel says so and checks on its own', async () => {
+    const dir = residentFolder();
+    chmodSync(dir, 0o777);
+    writeFileSync(join(dir, 'placeholder'), '');
+    const k = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir, NOISELAB_KERNEL_SNAPSHOT: '0' });
+    await typeErrorsStopCells(k);
+    expect(stderrOf(k)).toMatch(/no resident type checker \(.* closed to others/);
+    expect(stderrOf(k)).toMatch(/type checker ready \(worker thread/);
+    expect(processesWith(`${dir}/`)).toHaveLength(0);
+  }, 240_000);
+});
