@@ -13,7 +13,6 @@
  * up the kernel, nor grow its memory without bound). Diagnostics go to the process's stderr (fd 2), not
  * through process.stderr, which the kernel turns into a cell's output.
  */
-import { randomInt } from 'node:crypto';
 import { unlinkSync, writeSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -198,8 +197,11 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
   private readonly received: Buffer[][] = [];
   private readonly waiting: ((r: IteratorResult<Buffer[]>) => void)[] = [];
   private closed = false;
-  /** generated routing ids start at a random value, as libzmq's do: two sockets' ids do not coincide */
-  private nextId = randomInt(2 ** 31);
+  /**
+   * generated routing ids start at a random value, as libzmq's do: two sockets' ids do not coincide
+   * (Math.random, as libzmq's generate_random: not a secret, and Node's crypto costs ~4.5 ms to load)
+   */
+  private nextId = Math.floor(Math.random() * 2 ** 31);
   /** REP: the peer whose request is being answered, in order of arrival */
   private readonly repFrom: { peer: Peer; envelope: Buffer[] }[] = [];
 

@@ -3,8 +3,13 @@
  * `[identities..., "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers...]`,
  * signed with HMAC-SHA256 over the four JSON frames.
  */
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { userInfo } from 'node:os';
+
+// loaded at first use, not with this module: the kernel's front binds its sockets first, and takes ~4.5 ms
+// of Node's crypto (of the 100 it has to answer kernel_info in) while its first client connects
+let cryptoModule: typeof Crypto | undefined;
+export const crypto = (): typeof Crypto => (cryptoModule ??= require('node:crypto') as typeof Crypto);
 
 export const PROTOCOL_VERSION = '5.3';
 const DELIMITER = '<IDS|MSG>';
@@ -30,7 +35,7 @@ export class ProtocolError extends Error {}
 
 function sign(key: string, frames: (string | Buffer)[]): string {
   if (!key) return '';
-  const h = createHmac('sha256', key);
+  const h = crypto().createHmac('sha256', key);
   for (const f of frames) h.update(f);
   return h.digest('hex');
 }
@@ -54,15 +59,24 @@ export class SendQueue {
 
 /** A session: the identity a client puts in its headers and the key it signs with. */
 export class Session {
-  readonly id = randomUUID();
-  private readonly username = safeUsername();
+  private ownId: string | undefined;
+  private user: string | undefined;
 
   constructor(readonly key: string) {}
+
+  /** the session's id in its headers (made at first use) */
+  get id(): string {
+    return (this.ownId ??= crypto().randomUUID());
+  }
+
+  private get username(): string {
+    return (this.user ??= safeUsername());
+  }
 
   message<C extends object>(msgType: string, content: C): Message<C> {
     return {
       header: {
-        msg_id: randomUUID(), msg_type: msgType, session: this.id, username: this.username,
+        msg_id: crypto().randomUUID(), msg_type: msgType, session: this.id, username: this.username,
         date: new Date().toISOString(), version: PROTOCOL_VERSION,
       },
       parent_header: {}, metadata: {}, content, buffers: [],
@@ -94,7 +108,7 @@ export class Session {
 function sameSignature(got: string, expected: string): boolean {
   const a = Buffer.from(got);
   const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return a.length === b.length && crypto().timingSafeEqual(a, b);
 }
 
 function safeUsername(): string {
