@@ -46,7 +46,7 @@ export async function startupOnce(name: string, env: Record<string, string> = {}
       NOISELAB_KERNEL_TIMING: '1', ...env,
     },
   });
-  proc.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); if (process.env.XDBG) process.stdout.write(d); });
+  proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const replies = new Map<string, (m: Message) => void>();
   const idles = new Map<string, () => void>();
   void (async () => { for await (const f of shell) { const m = session.deserialize(f); replies.get(m.parent_header.msg_id ?? '')?.(m); } })().catch(() => undefined);
