@@ -61,6 +61,8 @@ export interface WorkerData {
 export interface Port {
   send(reply: Reply): void;
   onRequest(handler: (request: Request) => void): void;
+  /** whether the kernel is gone (a resident's session): its checker's remaining warm-up is skipped */
+  closed?(): boolean;
 }
 
 /** How the checker starts: what it made, and the fields of its `ready` reply. */
@@ -115,7 +117,7 @@ export function serveChecker(port: Port, warm: string[], start: () => Started): 
     else waitIdle();
   };
   const warmLibrary = (): void => {
-    if (warmed || queue.length) return;
+    if (warmed || queue.length || port.closed?.()) return;
     warmed = true;
     const started = performance.now();
     checker!.warmUp(warm);

@@ -235,7 +235,10 @@ export class TypeChecker {
           for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
             const line = buffer.slice(0, i);
             buffer = buffer.slice(i + 1);
-            if (line) this.onReply(carrier, JSON.parse(line) as Reply, started);
+            if (!line) continue;
+            let reply: Reply;
+            try { reply = JSON.parse(line) as Reply; } catch { this.fallBack(carrier, `the resident sent what is not JSON: ${line.slice(0, 80)}`); return; }
+            this.onReply(carrier, reply, started);
           }
         });
         s.on('close', () => this.fallBack(carrier, `the resident went (its log: ${place.log})`));

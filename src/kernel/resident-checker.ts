@@ -107,13 +107,13 @@ function scheduleExit(): void {
   if (sessions === 0) exitTimer = setTimeout(() => leave('idle'), idleMs);
 }
 
-function leave(why: string): never {
+function leave(why: string, code = 0): never {
   log(`leaving (${why})`);
   try {
     // only our own socket: another resident may have taken the path since
     if (ownSocket !== null && statSync(socketPath).ino === ownSocket) rmSync(socketPath, { force: true });
   } catch { /* gone */ }
-  process.exit(0);
+  process.exit(code);
 }
 
 function serve(socket: Socket, data: WorkerData, rest: string): void {
@@ -122,7 +122,9 @@ function serve(socket: Socket, data: WorkerData, rest: string): void {
   last = data;
   const handlers: ((m: Request) => void)[] = [];
   let checker: SessionChecker | null = null;
+  let closed = false;
   const port: Port = {
+    closed: () => closed,
     send: (m: Reply) => {
       if (m.type === 'warm' && checker) harvest(checker);
       if (!socket.destroyed) socket.write(`${JSON.stringify(m)}\n`);
@@ -136,13 +138,21 @@ function serve(socket: Socket, data: WorkerData, rest: string): void {
       buffer = buffer.slice(i + 1);
       if (!line) continue;
       scheduleSpare();
-      const m = JSON.parse(line) as Request;
+      let m: Request;
+      try {
+        m = JSON.parse(line) as Request;
+      } catch {
+        log(`a kernel sent what is not JSON (${line.slice(0, 80)}): its session ends`);
+        socket.destroy();
+        return;
+      }
       for (const h of handlers) h(m);
     }
   };
   socket.on('data', (d: string) => { buffer += d; deliver(); });
   socket.on('close', () => {
     sessions--;
+    closed = true;
     handlers.length = 0;
     checker = null;
     scheduleExit();
@@ -210,4 +220,6 @@ if (!socketPath || !key) {
   process.exit(2);
 }
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => leave(signal));
+// a fault of its own ends it, saying why; its kernels go on with checkers of their own
+process.on('uncaughtException', (e) => leave(`a fault: ${e.stack ?? String(e)}`, 1));
 listen(createServer(onConnection));

@@ -5,6 +5,7 @@
  * idle, replaces a dead one's socket, and is not used from a folder others can enter.
  */
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kernel } from '../../src/notebook/kernel.js';
@@ -71,6 +72,27 @@ describe.runIf(ready || process.env.CI)('the resident type checker', () => {
     expect(bad.streams, 'nothing of the cell ran').toBe('');
     expect(stderrOf(k)).toMatch(/type checker on a worker thread, not the resident \(the resident went/);
     expect(stderrOf(k)).toMatch(/type checker ready \(worker thread/);
+  }, 240_000);
+
+  it('closes a connection that does not say hello, or sends what is not JSON, and serves its kernels on', async () => {
+    const dir = residentFolder();
+    const k = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir });
+    expect((await exec(k, 'let count = 0;')).reply.status).toBe('ok');
+    const talk = (lines: string) => new Promise<void>((done, fail) => {
+      const s = createConnection(join(dir, socketOf(dir)!));
+      s.on('connect', () => s.write(lines));
+      s.on('close', () => done());
+      s.on('error', fail);
+      s.resume();
+    });
+    await talk('not a hello\n');
+    await talk(`${JSON.stringify({ type: 'hello', data: { cwd: tempDir(), kernelDir: '/nowhere', warm: [], live: null } })}\n{ not json\n`);
+    expect(logOf(dir)).toMatch(/did not say hello/);
+    expect(logOf(dir)).toMatch(/sent what is not JSON/);
+    const bad = await exec(k, 'const s: string = count;');
+    expect(bad.reply).toMatchObject({ status: 'error', ename: 'TSError' });
+    expect(stderrOf(k)).not.toMatch(/not the resident/);
+    expect(processesWith(`${dir}/`)).toHaveLength(1);
   }, 240_000);
 
   it('leaves once idle without a kernel, and removes its socket', async () => {
