@@ -13,20 +13,20 @@
  *
  * The spare: once no request has come for a moment, a session checker is built and warmed for the folder
  * and settings of the last kernel that connected, and given to the next kernel that asks for the same.
- * The resident leaves after NOISELAB_KERNEL_RESIDENT_IDLE_S seconds (default 600) without a kernel.
+ * The resident leaves after NOISELAB_KERNEL_RESIDENT_IDLE_S seconds (default 1800) without a kernel.
  */
 import { rmSync, statSync, writeSync } from 'node:fs';
 import type * as TS from 'typescript';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { serveChecker, type Port, type Reply, type Request, type WorkerData } from './checker-service.js';
-import { RESIDENT_IDLE_S } from './resident.js';
+import { residentIdleSeconds } from './resident.js';
 import { loadTypeScript, SessionChecker, type PreparsedFile } from './typecheck.js';
 
 /** ms without a request before the spare is built */
 const SPARE_IDLE_MS = 1500;
 
 const [socketPath, key] = process.argv.slice(2);
-const idleMs = Number(process.env.NOISELAB_KERNEL_RESIDENT_IDLE_S ?? RESIDENT_IDLE_S) * 1000;
+const idleMs = residentIdleSeconds() * 1000;
 
 let ts: typeof TS | null = null;
 let loadMs = 0;

@@ -17,7 +17,7 @@ import { checkerKey } from './snapshot.js';
 export const RESIDENT_MODULES = ['resident-checker.js', 'checker-service.js', 'typecheck.js', 'cell.js'];
 
 /** Seconds a resident without a kernel waits before it leaves (NOISELAB_KERNEL_RESIDENT_IDLE_S). */
-export const RESIDENT_IDLE_S = 600;
+export const RESIDENT_IDLE_S = 1800;
 
 /**
  * V8's young generation for the resident: a check builds a program and a type checker that live until the
@@ -34,6 +34,15 @@ export interface ResidentPlace {
   key: string;
 }
 
+/** NOISELAB_KERNEL_RESIDENT_IDLE_S, checked (a kernel refuses the resident for a bad value, saying so), else the default. */
+export function residentIdleSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.NOISELAB_KERNEL_RESIDENT_IDLE_S;
+  if (v === undefined || v === '') return RESIDENT_IDLE_S;
+  const s = Number(v);
+  if (!Number.isFinite(s) || s <= 0) throw new Error(`NOISELAB_KERNEL_RESIDENT_IDLE_S=${v} is not a number of seconds above 0`);
+  return s;
+}
+
 export const residentOff = (env: NodeJS.ProcessEnv = process.env) => /^(0|false|off|no)$/i.test(env.NOISELAB_KERNEL_RESIDENT ?? '');
 
 /** The resident's folder: made, and only the user's, where it is ours to make. */
@@ -46,6 +55,7 @@ export function residentDir(env: NodeJS.ProcessEnv = process.env): string {
 /** Where the resident of the kernel in `kernelDir` listens, or why there is none. */
 export function residentPlace(kernelDir: string, env: NodeJS.ProcessEnv = process.env): ResidentPlace | { problem: string } {
   if (residentOff(env)) return { problem: 'NOISELAB_KERNEL_RESIDENT turns it off' };
+  try { residentIdleSeconds(env); } catch (e) { return { problem: (e as Error).message }; }
   const k = checkerKey(kernelDir, RESIDENT_MODULES, RESIDENT_NODE_FLAGS);
   if ('problem' in k) return k;
   const dir = residentDir(env);

@@ -9,9 +9,10 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kernel } from '../../src/notebook/kernel.js';
+import { residentPlace } from '../../src/kernel/resident.js';
 import { listKernelSpecs } from '../../src/notebook/kernelspec.js';
 import { tempDir } from '../helpers.js';
-import { exec, processesWith, startKernel, stderrOf, typeErrorsStopCells, until } from './checker-helpers.js';
+import { exec, kernelDir, processesWith, startKernel, stderrOf, typeErrorsStopCells, until } from './checker-helpers.js';
 
 const ready = listKernelSpecs().has('noiselab');
 const kernels: Kernel[] = [];
@@ -33,6 +34,19 @@ const logOf = (dir: string) => {
   return log ? readFileSync(join(dir, log), 'utf8') : '';
 };
 const socketOf = (dir: string) => readdirSync(dir).find((f) => f.endsWith('.sock'));
+
+describe('where the resident listens', () => {
+  it('is named by the kernel build\'s key in the folder given; refused, saying why, for a folder open to others or a bad idle time', () => {
+    const dir = tempDir('noiselab-resident-');
+    const place = residentPlace(kernelDir, { NOISELAB_KERNEL_RESIDENT_DIR: dir });
+    expect(place).toMatchObject({ socket: expect.stringMatching(new RegExp(`^${dir}/checker-[0-9a-f]{20}\\.sock$`)) });
+    expect(residentPlace(kernelDir, { NOISELAB_KERNEL_RESIDENT_DIR: dir, NOISELAB_KERNEL_RESIDENT: 'off' })).toEqual({ problem: 'NOISELAB_KERNEL_RESIDENT turns it off' });
+    expect(residentPlace(kernelDir, { NOISELAB_KERNEL_RESIDENT_DIR: dir, NOISELAB_KERNEL_RESIDENT_IDLE_S: 'soon' }))
+      .toEqual({ problem: 'NOISELAB_KERNEL_RESIDENT_IDLE_S=soon is not a number of seconds above 0' });
+    chmodSync(dir, 0o755);
+    expect(residentPlace(kernelDir, { NOISELAB_KERNEL_RESIDENT_DIR: dir })).toMatchObject({ problem: expect.stringMatching(/closed to others/) });
+  });
+});
 
 describe.runIf(ready || process.env.CI)('the resident type checker', () => {
   it('serves the next kernel of a folder from a session warmed before it asked; type errors stop its cells', async () => {
