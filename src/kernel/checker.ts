@@ -127,9 +127,9 @@ export class TypeChecker {
     } else if (m.type === 'warm') this.libraryMs = m.ms;
     else if (m.type === 'checked') this.settle(m.id, { diagnostics: m.diagnostics, checkMs: m.ms });
     else if (m.type === 'failed') {
-      // a check that fails in the snapshot process (its pre-parsed files are a new way to fail) is checked
-      // again on the worker thread: a cell never runs unchecked for it
-      if (from.kind === 'snapshot') this.fallBack(from, m.id !== undefined ? `a check failed in the snapshot process: ${m.reason}` : m.reason);
+      // a check that fails in the snapshot or resident process (files parsed elsewhere are a new way to
+      // fail) is checked again on the worker thread: a cell never runs unchecked for it
+      if (from.kind !== 'worker') this.fallBack(from, m.id !== undefined ? `a check failed in the ${KIND_NAMES[from.kind]}: ${m.reason}` : m.reason);
       else if (m.id !== undefined) {
         if (!this.checkFailed) log(`noiselab kernel: a cell's type check failed (${(this.checkFailed = m.reason.split('\n')[0])}); that cell runs unchecked`);
         this.settle(m.id, null);
@@ -173,7 +173,10 @@ export class TypeChecker {
     });
     // a send that fails means the process is going: its exit, due within moments, says why (its code and
     // first line of stderr) better than the failed send does; the send's reason stands if no exit comes
+    let losing = false;
     const lost = (reason: string) => {
+      if (losing) return;
+      losing = true;
       const wait = setTimeout(() => this.fallBack(carrier, reason), EXIT_GRACE_MS);
       wait.unref();
       child.once('close', () => clearTimeout(wait));
@@ -243,7 +246,7 @@ export class TypeChecker {
         });
         s.on('close', () => this.fallBack(carrier, `the resident went (its log: ${place.log})`));
       });
-      s.once('error', (e) => {
+      s.on('error', (e) => {
         if (socket) return; // connected: its close says it
         if (!spawned) {
           spawned = true;
