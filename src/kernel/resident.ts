@@ -45,7 +45,7 @@ export function residentIdleSeconds(env: NodeJS.ProcessEnv = process.env): numbe
 
 export const residentOff = (env: NodeJS.ProcessEnv = process.env) => /^(0|false|off|no)$/i.test(env.NOISELAB_KERNEL_RESIDENT ?? '');
 
-/** The resident's folder: made, and only the user's, where it is ours to make. */
+/** The resident's folder (residentPlace makes it, and checks that it is the user's and closed to others). */
 export function residentDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.NOISELAB_KERNEL_RESIDENT_DIR) return resolve(env.NOISELAB_KERNEL_RESIDENT_DIR);
   if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'noiselab');
