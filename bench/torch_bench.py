@@ -6,9 +6,15 @@ import torch.nn.functional as F
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
 torch.manual_seed(1)
 
+# warm-up as bench/workloads.ts's: at least WARMUP_RUNS runs or WARMUP_S of them, whichever comes first
+# (never fewer than a workload's own minimum)
+WARMUP_RUNS, WARMUP_S = 100, 3.0
+
 def timeit(f, reps=25, warmup=5):
-    for _ in range(warmup):
+    started, i = time.perf_counter(), 0
+    while i < warmup or (warmup > 0 and i < WARMUP_RUNS and time.perf_counter() - started < WARMUP_S):
         f()
+        i += 1
     ts = []
     for _ in range(reps):
         t0 = time.perf_counter(); f(); ts.append((time.perf_counter() - t0) * 1000)

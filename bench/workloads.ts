@@ -210,11 +210,22 @@ export interface Timing {
   median: number;
 }
 
-/** Fastest and median wall time of `reps` runs after `warmup` runs, in milliseconds. */
+/**
+ * Warm-up before timing: at least WARMUP_RUNS runs or WARMUP_MS of them, whichever comes first (and never
+ * fewer than a workload's own minimum). V8 is still optimizing tfjs's JavaScript for the first ~100 runs of
+ * a small step: timed 200 runs in a row after 5, native's MLP step had a median of 2.6-2.9 ms over runs 1-100
+ * and 1.3 ms from run 100 on, where PyTorch's was ~2.0 ms from its first runs (bench/torch_bench.py has the
+ * same rule).
+ */
+export const WARMUP_RUNS = 100;
+export const WARMUP_MS = 3000;
+
+/** Fastest and median wall time of `reps` runs after the warm-up (at least `warmup` runs), in milliseconds. */
 export async function timeWorkload(w: Workload, reps: number, warmup = 2): Promise<Timing> {
   const s = w.setup();
   try {
-    for (let i = 0; i < warmup; i++) await s.run();
+    const started = performance.now();
+    for (let i = 0; i < warmup || (warmup > 0 && i < WARMUP_RUNS && performance.now() - started < WARMUP_MS); i++) await s.run();
     const times: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
