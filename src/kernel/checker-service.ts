@@ -142,3 +142,25 @@ export function serveChecker(port: Port, warm: string[], start: () => Started): 
     return false;
   }
 }
+
+/**
+ * The resident checker's framing (./resident-checker.ts and the kernel's side): one JSON a line. Returns a
+ * feeder of a stream's text that calls `line` with each complete, non-empty line, in order; `line` returning
+ * false stops the feeder (the rest of the stream is not read).
+ */
+export function lineReader(line: (text: string) => boolean | void): (chunk: string) => void {
+  let buffer = '';
+  let stopped = false;
+  return (chunk) => {
+    if (stopped) return;
+    buffer += chunk;
+    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+      const text = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      if (text && line(text) === false) {
+        stopped = true;
+        return;
+      }
+    }
+  };
+}

@@ -23,7 +23,7 @@ import { createConnection, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CellDiagnostic } from './cell.js';
-import type { CheckerKind, Reply, Request, WorkerData } from './checker-service.js';
+import { lineReader, type CheckerKind, type Reply, type Request, type WorkerData } from './checker-service.js';
 import { residentOff, residentPlace, spawnResident, type ResidentPlace } from './resident.js';
 import { findSnapshot } from './snapshot.js';
 
@@ -232,18 +232,11 @@ export class TypeChecker {
         send(s, { type: 'hello', data: this.data });
         for (const m of waiting!) send(s, m);
         waiting = null;
-        let buffer = '';
-        s.on('data', (d: string) => {
-          buffer += d;
-          for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
-            const line = buffer.slice(0, i);
-            buffer = buffer.slice(i + 1);
-            if (!line) continue;
-            let reply: Reply;
-            try { reply = JSON.parse(line) as Reply; } catch { this.fallBack(carrier, `the resident sent what is not JSON: ${line.slice(0, 80)}`); return; }
-            this.onReply(carrier, reply, started);
-          }
-        });
+        s.on('data', lineReader((line) => {
+          let reply: Reply;
+          try { reply = JSON.parse(line) as Reply; } catch { this.fallBack(carrier, `the resident sent what is not JSON: ${line.slice(0, 80)}`); return false; }
+          this.onReply(carrier, reply, started);
+        }));
         s.on('close', () => this.fallBack(carrier, `the resident went (its log: ${place.log})`));
       });
       s.on('error', (e) => {

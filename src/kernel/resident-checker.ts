@@ -18,7 +18,7 @@
 import { rmSync, statSync, writeSync } from 'node:fs';
 import type * as TS from 'typescript';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { serveChecker, type Port, type Reply, type Request, type WorkerData } from './checker-service.js';
+import { lineReader, serveChecker, type Port, type Reply, type Request, type WorkerData } from './checker-service.js';
 import { residentIdleSeconds } from './resident.js';
 import { loadTypeScript, SessionChecker, type PreparsedFile } from './typecheck.js';
 
@@ -116,7 +116,8 @@ function leave(why: string, code = 0): never {
   process.exit(code);
 }
 
-function serve(socket: Socket, data: WorkerData, rest: string): void {
+/** A kernel's session: its checker served on `socket`; returns what takes each later line (a request). */
+function serve(socket: Socket, data: WorkerData): (line: string) => boolean {
   sessions++;
   clearTimeout(exitTimer);
   last = data;
@@ -131,25 +132,6 @@ function serve(socket: Socket, data: WorkerData, rest: string): void {
     },
     onRequest: (h) => handlers.push(h),
   };
-  let buffer = rest;
-  const deliver = () => {
-    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      if (!line) continue;
-      scheduleSpare();
-      let m: Request;
-      try {
-        m = JSON.parse(line) as Request;
-      } catch {
-        log(`a kernel sent what is not JSON (${line.slice(0, 80)}): its session ends`);
-        socket.destroy();
-        return;
-      }
-      for (const h of handlers) h(m);
-    }
-  };
-  socket.on('data', (d: string) => { buffer += d; deliver(); });
   socket.on('close', () => {
     sessions--;
     closed = true;
@@ -169,31 +151,41 @@ function serve(socket: Socket, data: WorkerData, rest: string): void {
     checker = newChecker(data, []);
     return { checker, warmed: false, ready: { loadMs: parsed ? 0 : loadMs, warmMs: performance.now() - started, kind: 'resident', spare: false } };
   });
-  deliver();
   scheduleSpare();
+  return (line) => {
+    scheduleSpare();
+    let m: Request;
+    try {
+      m = JSON.parse(line) as Request;
+    } catch {
+      log(`a kernel sent what is not JSON (${line.slice(0, 80)}): its session ends`);
+      socket.destroy();
+      return false;
+    }
+    for (const h of handlers) h(m);
+    return true;
+  };
 }
 
+/** A connection: its first line says hello (the kernel's WorkerData), the lines after it are its session's requests. */
 function onConnection(socket: Socket): void {
   socket.setEncoding('utf8');
-  let head = '';
-  const hello = (d: string) => {
-    head += d;
-    const i = head.indexOf('\n');
-    if (i < 0) return;
-    socket.off('data', hello);
+  let session: ((line: string) => boolean) | null = null;
+  socket.on('data', lineReader((line) => {
+    if (session) return session(line);
     let data: WorkerData;
     try {
-      const m = JSON.parse(head.slice(0, i)) as { type: string; data: WorkerData };
+      const m = JSON.parse(line) as { type: string; data: WorkerData };
       if (m.type !== 'hello' || typeof m.data?.cwd !== 'string') throw new Error('the first line is not a hello');
       data = m.data;
     } catch (e) {
       log(`a connection that did not say hello: ${(e as Error).message}`);
       socket.destroy();
-      return;
+      return false;
     }
-    serve(socket, data, head.slice(i + 1));
-  };
-  socket.on('data', hello);
+    session = serve(socket, data);
+    return true;
+  }));
   socket.on('error', () => undefined);
 }
 

@@ -9,6 +9,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kernel } from '../../src/notebook/kernel.js';
+import { lineReader } from '../../src/kernel/checker-service.js';
 import { residentPlace } from '../../src/kernel/resident.js';
 import { listKernelSpecs } from '../../src/notebook/kernelspec.js';
 import { tempDir } from '../helpers.js';
@@ -34,6 +35,19 @@ const logOf = (dir: string) => {
   return log ? readFileSync(join(dir, log), 'utf8') : '';
 };
 const socketOf = (dir: string) => readdirSync(dir).find((f) => f.endsWith('.sock'));
+
+describe('the resident\'s framing, one JSON a line', () => {
+  it('gives each complete line once, in order, across any cut of the stream; skips empty lines; stops when told', () => {
+    const text = '{"a":1}\n\n{"b":"x\\ny"}\n{"c":3}\n{"d":4}\n';
+    for (let cut = 0; cut <= text.length; cut++) {
+      const got: string[] = [];
+      const feed = lineReader((l) => { got.push(l); return l !== '{"c":3}'; });
+      feed(text.slice(0, cut));
+      feed(text.slice(cut));
+      expect(got).toEqual(['{"a":1}', '{"b":"x\\ny"}', '{"c":3}']);
+    }
+  });
+});
 
 describe('where the resident listens', () => {
   it('is named by the kernel build\'s key in the folder given; refused, saying why, for a folder open to others or a bad idle time', () => {
