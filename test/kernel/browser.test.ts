@@ -37,14 +37,26 @@ const CELLS = [
   'for (let i = 0; i < 10000; i++) { console.log(`async ${i}`); if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 0)); }',
 ];
 
-/** Run cell i as the Run button does and wait until the kernel is idle again; returns the cell's output text and HTML. */
+/**
+ * Wait until cell i's execution is done: its execute_reply (shell) and its idle (iopub) both handled by the
+ * frontend, as the kernel.js callbacks of the cell's own message record them. Not the prompt and
+ * `kernel_busy`: the two channels reach the page unordered, so a reply can land while `kernel_busy` still
+ * holds the previous cell's idle, before this cell's outputs.
+ */
+async function done(page: Page, i: number): Promise<void> {
+  await page.waitForFunction((k) => {
+    const nb = (globalThis as any).Jupyter.notebook;
+    const id = nb.get_cell(k).last_msg_id;
+    const callbacks = id ? nb.kernel.get_callbacks_for_msg(id) : undefined;
+    return Boolean(callbacks?.shell_done && callbacks?.iopub_done);
+  }, i, { timeout: 60_000 });
+}
+
+/** Run cell i as the Run button does and wait until it is done; returns the cell's output text and HTML. */
 async function run(page: Page, i: number, opts: { wait?: boolean } = {}): Promise<{ text: string; html: string }> {
   await page.evaluate((k) => { const nb = (globalThis as any).Jupyter.notebook; nb.select(k); nb.execute_cells([k]); }, i);
   if (opts.wait === false) return { text: '', html: '' };
-  await page.waitForFunction((k) => {
-    const cell = (globalThis as any).Jupyter.notebook.get_cell(k);
-    return cell.input_prompt_number !== '*' && cell.input_prompt_number !== null && (globalThis as any).Jupyter.notebook.kernel_busy === false;
-  }, i, { timeout: 60_000 });
+  await done(page, i);
   return page.evaluate((k) => {
     const el = (globalThis as any).Jupyter.notebook.get_cell(k).element[0] as any;
     // the outputs themselves, without the Out[n] prompts
@@ -132,6 +144,10 @@ describe.skipIf(!ready && !process.env.CI)('the noiselab kernel in the classic N
     await page.waitForTimeout(500);
     await page.evaluate(() => (globalThis as any).Jupyter.notebook.kernel.interrupt());
     await page.waitForFunction(() => (globalThis as any).Jupyter.notebook.get_cell(5).element[0].innerText.includes('KeyboardInterrupt'), null, { timeout: 30_000 });
+    // the interrupted cell's error aborts the requests queued behind it (stop_on_error, as ipykernel does):
+    // the next cell goes once its reply and idle are in (a CI run that sent it at the KeyboardInterrupt
+    // text got `steps` aborted, with no output)
+    await done(page, 5);
     const first = Number((await run(page, 6)).text.match(/\d+/)?.[0]);
     await page.waitForTimeout(800);
     const second = Number((await run(page, 6)).text.match(/\d+/)?.[0]);
