@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
@@ -17,6 +17,7 @@ import { freePorts } from '../src/notebook/kernel.js';
 import { findKernelSpec } from '../src/notebook/kernelspec.js';
 import { Session, type Message } from '../src/notebook/protocol.cjs';
 import { projectRoot } from '../src/util/paths.js';
+import { ownResident } from './resident.js';
 
 export interface StartupRun { infoMs: number; kernelInfoMs: number | null; firstMs: number; tripMedianMs: number; tripMinMs: number; importMs: number }
 
@@ -108,19 +109,15 @@ async function residentRuns(reps: number): Promise<{ first: StartupRun[]; next: 
   const first: StartupRun[] = [];
   const next: StartupRun[] = [];
   for (let r = 0; r < reps; r++) {
-    const residents = mkdtempSync(join(tmpdir(), 'noiselab-kstart-resident-'));
+    const resident = ownResident();
     const folder = mkdtempSync(join(tmpdir(), 'noiselab-kstart-'));
-    const env = { NOISELAB_KERNEL_RESIDENT_DIR: residents };
-    const log = () => readdirSync(residents).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(residents, f), 'utf8')).join('');
     try {
-      first.push(await startupOnce('noiselab', env, folder));
-      if (!await until(() => log().includes(`spare for ${folder} ready`), 30_000)) throw new Error(`no spare session: ${log()}`);
-      next.push(await startupOnce('noiselab', env, folder));
+      first.push(await startupOnce('noiselab', resident.env, folder));
+      if (!await until(() => resident.log().includes(`spare for ${folder} ready`), 30_000)) throw new Error(`no spare session: ${resident.log()}`);
+      next.push(await startupOnce('noiselab', resident.env, folder));
     } finally {
-      const pid = /\(pid (\d+)\)/.exec(log());
-      if (pid) try { process.kill(Number(pid[1]), 'SIGTERM'); } catch { /* gone */ }
+      resident.stop();
       rmSync(folder, { recursive: true, force: true });
-      rmSync(residents, { recursive: true, force: true });
     }
   }
   return { first, next };

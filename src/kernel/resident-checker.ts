@@ -20,7 +20,7 @@ import type * as TS from 'typescript';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { lineReader, serveChecker, type Port, type Reply, type Request, type WorkerData } from './checker-service.js';
 import { residentIdleSeconds } from './resident.js';
-import { loadTypeScript, SessionChecker, type PreparsedFile } from './typecheck.js';
+import { loadTypeScript, SessionChecker, unchangedSince, type PreparsedFile } from './typecheck.js';
 
 /** ms without a request before the spare is built */
 const SPARE_IDLE_MS = 1500;
@@ -52,21 +52,14 @@ function typescript(): typeof TS {
   return ts;
 }
 
-/** What a session checker read and parsed joins the library (dated now: it was read within the last seconds). */
+/** What a session checker read and parsed joins the library, dated as the checker read it. */
 function harvest(checker: SessionChecker): void {
-  for (const [f, file] of checker.parsedFiles()) {
-    if (library.has(f)) continue;
-    try { library.set(f, { file, mtimeMs: statSync(f).mtimeMs }); } catch { /* gone */ }
-  }
+  for (const [f, p] of checker.parsedFiles()) if (!library.has(f)) library.set(f, p);
 }
 
 /** The library's files unchanged on disk (a changed one is dropped: the next session reads it again). */
 function currentLibrary(): Map<string, PreparsedFile> {
-  for (const [f, p] of library) {
-    let mtime = -1;
-    try { mtime = statSync(f).mtimeMs; } catch { /* gone */ }
-    if (mtime !== p.mtimeMs) library.delete(f);
-  }
+  for (const [f, p] of library) if (!unchangedSince(f, p)) library.delete(f);
   return library;
 }
 
@@ -80,7 +73,7 @@ function newChecker(data: WorkerData, warm: string[]): SessionChecker {
 /** Whether every file the spare read is unchanged on disk since (else it is dropped, and the session built afresh). */
 function spareCurrent(checker: SessionChecker): boolean {
   const current = currentLibrary();
-  for (const [f, file] of checker.parsedFiles()) if (current.get(f)?.file !== file) return false;
+  for (const [f, p] of checker.parsedFiles()) if (current.get(f)?.file !== p.file) return false;
   return true;
 }
 

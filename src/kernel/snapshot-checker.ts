@@ -10,22 +10,16 @@
  * (`node --snapshot-blob <blob> <WorkerData as JSON>`) it makes the session's checker for the notebook's
  * folder, on the files parsed at build time that are unchanged on disk.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v8 from 'node:v8';
 import * as ts from 'typescript';
 import { serveChecker, type Reply, type Request, type WorkerData } from './checker-service.js';
 import type { SnapshotConfig, SnapshotManifest } from './snapshot.js';
-import { SessionChecker, type PreparsedFile } from './typecheck.js';
+import { SessionChecker, unchangedSince, type PreparsedFile } from './typecheck.js';
 
-interface Parsed {
-  file: ts.SourceFile;
-  mtimeMs: number;
-  size: number;
-}
-
-function main(config: SnapshotConfig, parsed: Map<string, Parsed>): void {
+function main(config: SnapshotConfig, parsed: Map<string, PreparsedFile>): void {
   const startMs = process.uptime() * 1000;
   if (!process.send) {
     process.stderr.write('the type checker snapshot is started by the noiselab kernel (over an IPC channel)\n');
@@ -39,9 +33,7 @@ function main(config: SnapshotConfig, parsed: Map<string, Parsed>): void {
     const current = new Map<string, PreparsedFile>();
     let stale = 0;
     for (const [f, p] of parsed) {
-      let st;
-      try { st = statSync(f); } catch { st = null; }
-      if (st && st.mtimeMs === p.mtimeMs && st.size === p.size) current.set(f, { file: p.file, mtimeMs: p.mtimeMs });
+      if (unchangedSince(f, p)) current.set(f, p);
       else stale++;
     }
     // each is given to one checker only (a live file edited later is read again, not taken from here)
@@ -67,11 +59,8 @@ if (v8.startupSnapshot?.isBuildingSnapshot()) {
   // the cells' folder does not matter here: only the files read from disk are kept
   const checker = new SessionChecker(join(tmpdir(), 'noiselab-snapshot-cells'), config.kernelDir, ts, config.live);
   checker.warmUp(config.warm);
-  const parsed = new Map<string, Parsed>();
-  for (const [f, file] of checker.parsedFiles()) {
-    const st = statSync(f);
-    parsed.set(f, { file, mtimeMs: st.mtimeMs, size: st.size });
-  }
+  // dated as the checker read them
+  const parsed = checker.parsedFiles();
   const manifest: SnapshotManifest = { key: config.key, node: process.version, typescript: ts.version, files: parsed.size, live: config.live, warm: config.warm };
   writeFileSync(config.manifest, JSON.stringify(manifest));
   v8.startupSnapshot.setDeserializeMainFunction(() => main(config, parsed));

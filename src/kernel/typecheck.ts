@@ -102,6 +102,8 @@ export class SessionChecker {
   private readonly files = new Map<string, { text: string; parsed?: TS.SourceFile }>();
   /** the library's files, parsed once: they do not change during a session (live source excepted) */
   private readonly disk = new Map<string, TS.SourceFile | null>();
+  /** each file of `disk` dated as it was read (or as a preparsed one was): see `parsedFiles` */
+  private readonly dated = new Map<string, FileDate>();
   /** live source files read, with their modification times when read */
   private readonly liveRead = new Map<string, number>();
   /** the live checkout's src/ folder (with its separator), or null */
@@ -187,13 +189,16 @@ export class SessionChecker {
           // it was parsed from, so an edit made after the checker started is seen at the next check)
           const pre = this.preparsed.get(f);
           this.preparsed.delete(f);
-          if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, pre ? pre.mtimeMs : mtime(f));
+          // dated before it is read: a write after the date, even one before the read, shows as a change
+          const date = pre ? { mtimeMs: pre.mtimeMs, size: pre.size } : dateOf(f);
+          if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, date.mtimeMs);
           parsed = pre?.file;
           if (!parsed) {
             const text = sys.readFile(f);
             parsed = text === undefined ? null : ts.createSourceFile(f, text, languageVersionOrOptions);
           }
           this.disk.set(f, parsed);
+          if (parsed) this.dated.set(f, date);
         }
         return parsed ?? undefined;
       },
@@ -264,10 +269,13 @@ export class SessionChecker {
     return { diagnostics, ms: performance.now() - started };
   }
 
-  /** Every file this checker read from disk and parsed (not the cells' own), by path. */
-  parsedFiles(): Map<string, TS.SourceFile> {
-    const out = new Map<string, TS.SourceFile>();
-    for (const [f, parsed] of this.disk) if (parsed) out.set(f, parsed);
+  /**
+   * Every file this checker read from disk and parsed (not the cells' own), by path, dated as it was
+   * before its read: a later checker may take it while the file's date on disk is still this one.
+   */
+  parsedFiles(): Map<string, PreparsedFile> {
+    const out = new Map<string, PreparsedFile>();
+    for (const [f, parsed] of this.disk) if (parsed) out.set(f, { file: parsed, ...this.dated.get(f)! });
     return out;
   }
 
@@ -277,6 +285,7 @@ export class SessionChecker {
       if (mtime(f) === t) continue;
       this.liveRead.delete(f);
       this.disk.delete(f);
+      this.dated.delete(f);
       this.changed = true;
     }
   }
@@ -424,15 +433,34 @@ const MODULE_NOT_FOUND = new Set([2307, 2792]);
 /** what could be an identifier (a superset: words in strings and comments too) */
 const WORD = /[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*/gu;
 
-/** A file an earlier checker parsed, with the modification time of the text it parsed. */
-export interface PreparsedFile {
-  file: TS.SourceFile;
+/** A file's modification time and size: a file with both unchanged is taken to have the same text. */
+export interface FileDate {
   mtimeMs: number;
+  size: number;
+}
+
+/** A file an earlier checker parsed, dated as it was before the text it parsed was read. */
+export interface PreparsedFile extends FileDate {
+  file: TS.SourceFile;
+}
+
+/** a file's modification time and size (-1 where it is gone) */
+export function dateOf(f: string): FileDate {
+  try {
+    const st = statSync(f);
+    return { mtimeMs: st.mtimeMs, size: st.size };
+  } catch { return { mtimeMs: -1, size: -1 }; }
+}
+
+/** Whether `f` is on disk as `date` says (the same modification time and size). */
+export function unchangedSince(f: string, date: FileDate): boolean {
+  const now = dateOf(f);
+  return now.mtimeMs === date.mtimeMs && now.size === date.size && now.mtimeMs !== -1;
 }
 
 /** a file's modification time, -1 where it is gone */
 function mtime(f: string): number {
-  try { return statSync(f).mtimeMs; } catch { return -1; }
+  return dateOf(f).mtimeMs;
 }
 
 /** The source file of "noiselab" or one of its subpaths in a checkout's src/ (as package.json exports them), or null. */

@@ -4,10 +4,10 @@
  * their cell, a name may be declared again, `let`s stay assignable), and only the new cell's errors are
  * reported, in its own lines. Every notebook in notebooks/ passes, cell by cell. Timings are printed.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTypeScript, SessionChecker } from '../../src/kernel/typecheck.js';
+import { loadTypeScript, SessionChecker, unchangedSince } from '../../src/kernel/typecheck.js';
 import type { Notebook } from '../../src/notebook/nbformat.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../helpers.js';
@@ -102,6 +102,30 @@ describe('the kernel\'s type checker', () => {
     s.ok('import { helper } from "./helper.mjs";\nhelper(2)');
     s.ok('let later;\nlater = 1;');
     s.ok('later = "any type: its type evolves in its own cell only";\nlater');
+  });
+
+  it('dates each file it parsed as it was before the read: a write during the read shows as a change to a later checker', () => {
+    const dir = tempDir();
+    const dep = join(dir, 'dep.d.mts');
+    writeFileSync(dep, 'export declare const before: number;\n');
+    // a write that lands just after the checker read dep's text (an editor saving while a resident warms up)
+    const ts = loadTypeScript();
+    const readFile = (f: string, encoding?: string) => {
+      const text = ts.sys.readFile(f, encoding);
+      if (f === dep) {
+        writeFileSync(dep, 'export declare const after: string;\n');
+        utimesSync(dep, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+      }
+      return text;
+    };
+    // the first checker's files, pre-parsed (as a resident's library gives them): only dep is read here
+    const later = new SessionChecker(dir, kernelDir, { ...ts, sys: { ...ts.sys, readFile } } as typeof ts, null, checker.parsedFiles());
+    expect(later.check('import { before } from "./dep.mjs";\nbefore.toFixed()').diagnostics).toEqual([]);
+    const parsed = later.parsedFiles();
+    expect(parsed.get(dep)!.file.text).toContain('before');
+    expect(unchangedSince(dep, parsed.get(dep)!), 'the text parsed is not the text on disk').toBe(false);
+    const lib = [...parsed.keys()].find((f) => f.endsWith('lib.es5.d.ts'))!;
+    expect(unchangedSince(lib, parsed.get(lib)!), 'a file nobody wrote').toBe(true);
   });
 
   it('checks a trivial cell in milliseconds once warm (figures printed)', () => {
