@@ -59,6 +59,9 @@ export async function runClaimNotebook<P extends BaseParams>(claim: Claim<P, any
     parameters: { scale: opts.scale, ...(opts.seeds ? { seeds: opts.seeds } : {}) },
     timeout: opts.timeout ?? 3600, env: { NOISELAB_WORKERS: String(opts.workers) },
     staticFigures: opts.staticFigures, signal: opts.signal,
+    // the claim notebooks are type-checked whole by tsc in the tests (test/notebooks.test.ts); a check of
+    // each cell here would add the checker's warm-up to every claim run
+    typecheck: false,
   });
   const notebook = JSON.parse(readFileSync(opts.output, 'utf8')) as Notebook;
   const { shown, figures } = claimOutputs(notebook);

@@ -23,7 +23,7 @@ status is 1. Ctrl-C interrupts the running cells, stops the kernels and writes w
   --timeout S                  seconds a cell may run before the kernel is interrupted (default 3600; 0: none)
   --start-timeout S            seconds the kernel has to start (default 60)
   --allow-errors               run every cell even after errors (exit status 0 unless the kernel dies or times out)
-  --typecheck                  type-check each cell before it runs, as the notebook kernel does interactively (adds a few seconds per notebook)
+  --no-typecheck               run cells unchecked (by default each cell is type-checked before it runs, as in Jupyter: a type error stops the notebook)
   --live                       import noiselab from its source (src/) as the kernel does interactively in a checkout, not from the build (dist/)
   --no-static-figures          keep figures interactive only (default: a PNG beside each, drawn in headless Chromium when it is installed)
   --json                       print the results as JSON

@@ -46,7 +46,7 @@ export async function cmdRun(args: string[]): Promise<number> {
     'parameters-file': { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, 'output-dir': { type: 'string' },
     all: { type: 'boolean' }, concurrency: { type: 'string' }, kernel: { type: 'string' }, cwd: { type: 'string' },
     timeout: { type: 'string' }, 'start-timeout': { type: 'string' }, 'allow-errors': { type: 'boolean' }, json: { type: 'boolean' },
-    'no-static-figures': { type: 'boolean' }, typecheck: { type: 'boolean' }, live: { type: 'boolean' },
+    'no-static-figures': { type: 'boolean' }, typecheck: { type: 'boolean' }, 'no-typecheck': { type: 'boolean' }, live: { type: 'boolean' },
   }, 'run', true);
   if (values.help) {
     process.stdout.write(RUN_HELP + '\n');
@@ -59,6 +59,7 @@ export async function cmdRun(args: string[]): Promise<number> {
   }
   if (!inputs.length) throw new UsageError('run: no notebook given (name one or more .ipynb files, or --all)');
   for (const f of inputs) if (!existsSync(f)) throw new UsageError(`run: no such notebook: ${f}`);
+  if (values.typecheck && values['no-typecheck']) throw new UsageError('run: give --typecheck (the default) or --no-typecheck, not both');
   if (values.output && inputs.length > 1) throw new UsageError('run: --output takes one notebook; use --output-dir for several');
   if (values.cwd && !existsSync(values.cwd as string)) throw new UsageError(`--cwd: no such folder: ${values.cwd}`);
   const fileParams = values['parameters-file'] ? readParameterFile(values['parameters-file'] as string) : {};
@@ -88,7 +89,7 @@ export async function cmdRun(args: string[]): Promise<number> {
       timeout: values.timeout !== undefined ? parseSeconds('--timeout', values.timeout as string) : 3600,
       startTimeout: values['start-timeout'] !== undefined ? parseSeconds('--start-timeout', values['start-timeout'] as string) : 60,
       allowErrors: Boolean(values['allow-errors']),
-      typecheck: Boolean(values.typecheck),
+      typecheck: !values['no-typecheck'],
       live: Boolean(values.live),
       signal: abort.signal,
       onWarning: (w) => process.stderr.write(`noiselab run: warning: ${w}\n`),

@@ -39,8 +39,9 @@ export interface RunOptions {
   /** extra environment for the kernel */
   env?: Record<string, string>;
   /**
-   * have noiselab's kernel type-check each cell before it runs (default false: a headless run skips the
-   * check's 2-5 s warm-up per kernel; the repository's notebooks are type-checked by tsc in its tests)
+   * have noiselab's kernel type-check each cell before it runs, as it does interactively and under
+   * nbconvert (default true: a notebook that stops at a type error in Jupyter stops here too; the check's
+   * warm-up is paid once per 30 minutes by the resident checker, src/kernel/resident.ts)
    */
   typecheck?: boolean;
   /**
@@ -215,7 +216,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   };
   let kernel: Kernel;
   try {
-    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', NOISELAB_KERNEL_TYPECHECK: opts.typecheck ? '1' : '0', NOISELAB_LIVE: opts.live ? '1' : '0', NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'), NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'), ...opts.env } });
+    kernel = await Kernel.start(spec, { cwd: opts.cwd ?? dirname(input), startTimeout: opts.startTimeout ?? 60, env: { NOISELAB_STATIC_FIGURES: 'off', NOISELAB_KERNEL_TYPECHECK: opts.typecheck === false ? '0' : '1', NOISELAB_LIVE: opts.live ? '1' : '0', NOISELAB_TSLAB: join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab'), NOISELAB_KERNEL_HOME: join(projectRoot(), 'dist', 'kernel', 'main.js'), ...opts.env } });
   } catch (e) {
     Object.assign(meta, { end_time: now(), status: 'failed', exception: true, error: (e as Error).message });
     save();

@@ -127,19 +127,20 @@ describe.runIf(ready || process.env.CI)('noiselab run on the noiselab kernel', (
     expect(read(again).cells.filter((c) => c.metadata.tags?.includes('noiselab-error-banner'))).toHaveLength(1);
   }, 60_000);
 
-  it('--typecheck reports a cell\'s type error before it runs (TSError, the cell\'s line); a headless run skips the check by default', async () => {
+  it('type-checks each cell before it runs, as the kernel does in Jupyter: a type error stops the run (TSError, the cell\'s line); --no-typecheck runs it unchecked', async () => {
     const cells = ['const n: number = "a";\nconsole.log(typeof n);'];
-    const plain = await run(cells);
-    expect(plain.result.status).toBe('completed');
-    expect(textOf(plain.nb).join('')).toMatch(/string/);
-    const input = writeNotebookFixture(cells);
-    const out = join(tempDir(), 't.ipynb');
-    const r = cli([input, '-o', out, '--typecheck']);
-    expect(r.status).toBe(1);
-    const text = textOf(read(out)).join('');
+    const checked = await run(cells);
+    expect(checked.result.status).toBe('failed');
+    const text = textOf(checked.nb).join('');
     expect(text).toMatch(/TSError/);
     expect(text).toMatch(/line 1/);
     expect(text).not.toMatch(/^string$/m);
+    const input = writeNotebookFixture(cells);
+    const out = join(tempDir(), 't.ipynb');
+    const r = cli([input, '-o', out, '--no-typecheck']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(textOf(read(out)).join('')).toMatch(/^string$/m);
+    expect(cli([input, '-o', out, '--typecheck', '--no-typecheck']).stderr).toMatch(/not both/);
   }, 60_000);
 
   it('raises-exception, skip-execution and --allow-errors behave as in nbclient', async () => {
