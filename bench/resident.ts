@@ -23,7 +23,12 @@ export function ownResident(): OwnResident {
     env: { NOISELAB_KERNEL_RESIDENT_DIR: dir },
     log,
     stop() {
-      for (const m of log().matchAll(/\(pid (\d+)\)/g)) try { process.kill(Number(m[1]), 'SIGTERM'); } catch { /* gone */ }
+      for (const m of log().matchAll(/\(pid (\d+)\)/g)) {
+        // only a resident still running: one that left may have had its pid reused since
+        let cmdline = '';
+        try { cmdline = readFileSync(`/proc/${m[1]}/cmdline`, 'utf8'); } catch { continue; }
+        if (cmdline.includes('resident-checker') && cmdline.includes(dir)) try { process.kill(Number(m[1]), 'SIGTERM'); } catch { /* gone */ }
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

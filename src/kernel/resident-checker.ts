@@ -30,7 +30,7 @@ const idleMs = residentIdleSeconds() * 1000;
 
 let ts: typeof TS | null = null;
 let loadMs = 0;
-/** the files sessions read from disk and parsed, with their modification times when read */
+/** the files sessions read from disk and parsed, each dated (modification time and size) before its read */
 const library = new Map<string, PreparsedFile>();
 let spare: { data: string; checker: SessionChecker } | null = null;
 let last: WorkerData | null = null;

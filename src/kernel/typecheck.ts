@@ -104,8 +104,8 @@ export class SessionChecker {
   private readonly disk = new Map<string, TS.SourceFile | null>();
   /** each file of `disk` dated as it was read (or as a preparsed one was): see `parsedFiles` */
   private readonly dated = new Map<string, FileDate>();
-  /** live source files read, with their modification times when read */
-  private readonly liveRead = new Map<string, number>();
+  /** live source files read, dated before their read */
+  private readonly liveRead = new Map<string, FileDate>();
   /** the live checkout's src/ folder (with its separator), or null */
   private readonly liveSrc: string | null;
   private changed = true;
@@ -131,9 +131,10 @@ export class SessionChecker {
    *   resolve are resolved from it, as the kernel's import hook does
    * @param live the checkout whose source cells import live (./live.ts), or null
    * @param preparsed declaration and source files already parsed by an earlier checker with the same
-   *   TypeScript and options (the snapshot checker's, ./snapshot-checker.ts), with the modification time
-   *   of the text parsed: they are used instead of reading and parsing those files again (TypeScript reuses
-   *   their binding too); a live source file edited since is read again at the next check
+   *   TypeScript and options (the snapshot checker's, ./snapshot-checker.ts), each dated before the text it
+   *   parsed was read: one is used instead of reading and parsing the file again (TypeScript reuses its
+   *   binding too) while that date holds when it is needed; a live source file edited later is read again at
+   *   the next check
    */
   constructor(private readonly cwd: string, kernelDir: string, ts: typeof TS = loadTypeScript(), live: string | null = null,
     preparsed: ReadonlyMap<string, PreparsedFile> = new Map()) {
@@ -187,11 +188,13 @@ export class SessionChecker {
         if (parsed === undefined) {
           // each is taken once: a live file edited later is read again (a pre-parsed one is dated by the text
           // it was parsed from, so an edit made after the checker started is seen at the next check)
-          const pre = this.preparsed.get(f);
+          let pre = this.preparsed.get(f);
           this.preparsed.delete(f);
+          // a pre-parsed file is taken while its date holds: it may be taken long after this checker was made
+          if (pre && !unchangedSince(f, pre)) pre = undefined;
           // dated before it is read: a write after the date, even one before the read, shows as a change
-          const date = pre ? { mtimeMs: pre.mtimeMs, size: pre.size } : dateOf(f);
-          if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, date.mtimeMs);
+          const date = pre ? { mtimeMs: pre.mtimeMs, size: pre.size } : dateOf(f, true);
+          if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, date);
           parsed = pre?.file;
           if (!parsed) {
             const text = sys.readFile(f);
@@ -281,8 +284,8 @@ export class SessionChecker {
 
   /** Live source files edited since they were read are read again (the rest of the program is reused). */
   private rereadLive(): void {
-    for (const [f, t] of this.liveRead) {
-      if (mtime(f) === t) continue;
+    for (const [f, date] of this.liveRead) {
+      if (unchangedSince(f, date)) continue;
       this.liveRead.delete(f);
       this.disk.delete(f);
       this.dated.delete(f);
@@ -439,15 +442,30 @@ export interface FileDate {
   size: number;
 }
 
+/**
+ * A file modified this recently when it was dated may be written again within the same tick of the
+ * file system's clock (coarse: milliseconds, seconds on some) with the same size, and the date would not
+ * show it (git's "racily clean" entries): such a date is never taken for unchanged, so the file is read
+ * again by the next check and by a later checker, by then dated once it has settled.
+ */
+export const RACY_MS = 2000;
+
+/** the date of a file that was modified within RACY_MS of its dating: equal to no date on disk */
+const RACY: FileDate = { mtimeMs: -2, size: -2 };
+
 /** A file an earlier checker parsed, dated as it was before the text it parsed was read. */
 export interface PreparsedFile extends FileDate {
   file: TS.SourceFile;
 }
 
-/** a file's modification time and size (-1 where it is gone) */
-export function dateOf(f: string): FileDate {
+/**
+ * A file's modification time and size (-1 where it is gone); with `forReuse`, a date that cannot vouch for
+ * the text read after it (modified within RACY_MS) is RACY.
+ */
+export function dateOf(f: string, forReuse = false): FileDate {
   try {
     const st = statSync(f);
+    if (forReuse && Date.now() - st.mtimeMs < RACY_MS) return RACY;
     return { mtimeMs: st.mtimeMs, size: st.size };
   } catch { return { mtimeMs: -1, size: -1 }; }
 }
@@ -458,10 +476,6 @@ export function unchangedSince(f: string, date: FileDate): boolean {
   return now.mtimeMs === date.mtimeMs && now.size === date.size && now.mtimeMs !== -1;
 }
 
-/** a file's modification time, -1 where it is gone */
-function mtime(f: string): number {
-  return dateOf(f).mtimeMs;
-}
 
 /** The source file of "noiselab" or one of its subpaths in a checkout's src/ (as package.json exports them), or null. */
 function liveModule(src: string, spec: string): string | null {

@@ -40,8 +40,9 @@ export interface RunOptions {
   env?: Record<string, string>;
   /**
    * have noiselab's kernel type-check each cell before it runs, as it does interactively and under
-   * nbconvert (default true: a notebook that stops at a type error in Jupyter stops here too; the check's
-   * warm-up is paid once per 30 minutes by the resident checker, src/kernel/resident.ts)
+   * nbconvert (default true: a notebook that stops at a type error in Jupyter stops here too; the checker's
+   * warm-up, ~1.7 s, is paid by the first kernel only while the resident checker stays, until 30 minutes
+   * without a kernel: src/kernel/resident.ts; without the resident, by every kernel)
    */
   typecheck?: boolean;
   /**

@@ -104,28 +104,59 @@ describe('the kernel\'s type checker', () => {
     s.ok('later = "any type: its type evolves in its own cell only";\nlater');
   });
 
-  it('dates each file it parsed as it was before the read: a write during the read shows as a change to a later checker', () => {
-    const dir = tempDir();
-    const dep = join(dir, 'dep.d.mts');
-    writeFileSync(dep, 'export declare const before: number;\n');
-    // a write that lands just after the checker read dep's text (an editor saving while a resident warms up)
+  describe('the dates of the files it parsed, by which a later checker (a resident\'s, the snapshot) takes them', () => {
     const ts = loadTypeScript();
-    const readFile = (f: string, encoding?: string) => {
-      const text = ts.sys.readFile(f, encoding);
-      if (f === dep) {
-        writeFileSync(dep, 'export declare const after: string;\n');
-        utimesSync(dep, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
-      }
-      return text;
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+    /** a declaration file of a fresh folder, last modified an hour ago */
+    const depIn = (dir: string, text: string) => {
+      const dep = join(dir, 'dep.d.mts');
+      writeFileSync(dep, text);
+      utimesSync(dep, hoursAgo(1), hoursAgo(1));
+      return dep;
     };
-    // the first checker's files, pre-parsed (as a resident's library gives them): only dep is read here
-    const later = new SessionChecker(dir, kernelDir, { ...ts, sys: { ...ts.sys, readFile } } as typeof ts, null, checker.parsedFiles());
-    expect(later.check('import { before } from "./dep.mjs";\nbefore.toFixed()').diagnostics).toEqual([]);
-    const parsed = later.parsedFiles();
-    expect(parsed.get(dep)!.file.text).toContain('before');
-    expect(unchangedSince(dep, parsed.get(dep)!), 'the text parsed is not the text on disk').toBe(false);
-    const lib = [...parsed.keys()].find((f) => f.endsWith('lib.es5.d.ts'))!;
-    expect(unchangedSince(lib, parsed.get(lib)!), 'a file nobody wrote').toBe(true);
+    const libOf = (parsed: Map<string, { file: unknown }>) => [...parsed.keys()].find((f) => f.endsWith('lib.es5.d.ts'))!;
+
+    it('dates a file before its read: a write during the read shows as a change', () => {
+      const dir = tempDir();
+      const dep = depIn(dir, 'export declare const before: number;\n');
+      // a write that lands just after the checker read dep's text (an editor saving while a resident warms up)
+      const readFile = (f: string, encoding?: string) => {
+        const text = ts.sys.readFile(f, encoding);
+        if (f === dep) {
+          writeFileSync(dep, 'export declare const after: string;\n');
+          utimesSync(dep, hoursAgo(0.5), hoursAgo(0.5));
+        }
+        return text;
+      };
+      // the first checker's files, pre-parsed (as a resident's library gives them): only dep is read here
+      const later = new SessionChecker(dir, kernelDir, { ...ts, sys: { ...ts.sys, readFile } } as typeof ts, null, checker.parsedFiles());
+      expect(later.check('import { before } from "./dep.mjs";\nbefore.toFixed()').diagnostics).toEqual([]);
+      const parsed = later.parsedFiles();
+      expect(parsed.get(dep)!.file.text).toContain('before');
+      expect(unchangedSince(dep, parsed.get(dep)!), 'the text parsed is not the text on disk').toBe(false);
+      expect(unchangedSince(libOf(parsed), parsed.get(libOf(parsed))!), 'a file nobody wrote').toBe(true);
+    });
+
+    it('does not vouch for a file modified within RACY_MS of its read (a second write in the same clock tick would not show)', () => {
+      const dir = tempDir();
+      const dep = depIn(dir, 'export declare const now: number;\n');
+      utimesSync(dep, new Date(), new Date());
+      const later = new SessionChecker(dir, kernelDir, ts, null, checker.parsedFiles());
+      expect(later.check('import { now } from "./dep.mjs";\nnow.toFixed()').diagnostics).toEqual([]);
+      expect(unchangedSince(dep, later.parsedFiles().get(dep)!)).toBe(false);
+    });
+
+    it('takes a pre-parsed file only while its date holds when it is needed, however long after the checker was made', () => {
+      const dir = tempDir();
+      const dep = depIn(dir, 'export declare const first: number;\n');
+      const a = new SessionChecker(dir, kernelDir, ts, null, checker.parsedFiles());
+      expect(a.check('import { first } from "./dep.mjs";\nfirst.toFixed()').diagnostics).toEqual([]);
+      // a checker made with dep pre-parsed (a spare session), which needs dep only after it was edited
+      const b = new SessionChecker(dir, kernelDir, ts, null, a.parsedFiles());
+      writeFileSync(dep, 'export declare const second: string;\n');
+      utimesSync(dep, hoursAgo(0.5), hoursAgo(0.5));
+      expect(b.check('import { second } from "./dep.mjs";\nsecond.toUpperCase()').diagnostics).toEqual([]);
+    });
   });
 
   it('checks a trivial cell in milliseconds once warm (figures printed)', () => {
