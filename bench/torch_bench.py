@@ -104,9 +104,13 @@ out[f'score network 3-128-128-2, {LOOP_STEPS} DSM steps (Adam) on 2-D data, batc
 
 images, image_labels = torch.randn(5000, 784), torch.randint(0, 10, (5000,))
 a1_loop = a1_mlp()
+a1_initial = {k: v.clone() for k, v in a1_loop.state_dict().items()}
 noise_step = [0]
 def train_with_noise():
-    # as train() with chain(addNoise(0.01), sgd(0.01)): shuffled batches, annealed Gaussian gradient noise, SGD
+    # as train() with chain(addNoise(0.01), sgd(0.01)): shuffled batches, annealed Gaussian gradient noise, SGD;
+    # every repetition from the same weights and the noise schedule's start, as bench/workloads.ts does
+    a1_loop.load_state_dict(a1_initial)
+    noise_step[0] = 0
     perm = torch.randperm(5000)
     for i in range(LOOP_STEPS):
         idx = perm[(i * 128) % 4992:(i * 128) % 4992 + 128]
