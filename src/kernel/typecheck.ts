@@ -465,7 +465,9 @@ export interface PreparsedFile extends FileDate {
 export function dateOf(f: string, forReuse = false): FileDate {
   try {
     const st = statSync(f);
-    if (forReuse && Date.now() - st.mtimeMs < RACY_MS) return RACY;
+    // (within RACY_MS either way: a file server's clock may run a little ahead of ours; a time far ahead is no
+    // tick a next write could share)
+    if (forReuse && Math.abs(Date.now() - st.mtimeMs) < RACY_MS) return RACY;
     return { mtimeMs: st.mtimeMs, size: st.size };
   } catch { return { mtimeMs: -1, size: -1 }; }
 }
