@@ -41,9 +41,22 @@ async function roundTrips(k: Kernel): Promise<number[]> {
   return trips.sort((a, b) => a - b);
 }
 
-async function exec(k: Kernel, code: string, opts: { timeout?: number } = {}) {
+/** Resolves once the running cell has printed `text` (its loop has started), whatever the machine's load. */
+function printed(seen: Message[], text: string, seconds = 30): Promise<void> {
+  return new Promise((ok, fail) => {
+    const end = Date.now() + seconds * 1000;
+    const poll = () => {
+      if (seen.some((m) => m.header.msg_type === 'stream' && String((m.content as { text?: string }).text).includes(text))) ok();
+      else if (Date.now() > end) fail(new Error(`the cell did not print ${JSON.stringify(text)} within ${seconds} s`));
+      else setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+async function exec(k: Kernel, code: string, opts: { timeout?: number; onIopub?: (m: Message) => void } = {}) {
   const out: Message[] = [];
-  const r = await k.execute(code, { ...opts, onIopub: (m) => out.push(m) });
+  const r = await k.execute(code, { ...opts, onIopub: (m) => { out.push(m); opts.onIopub?.(m); } });
   const of = (type: string) => out.filter((m) => m.header.msg_type === type).map((m) => m.content as Record<string, any>);
   return { reply: r.reply, iopubLost: r.iopubLost, of };
 }
@@ -127,8 +140,11 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
       const k = await start(mode);
       await exec(k, 'let ticks = 0;');
       const started = Date.now();
-      const running = exec(k, 'while (true) { ticks++; await new Promise((r) => setTimeout(r, 2)); }');
-      await new Promise((r) => setTimeout(r, 500));
+      const seen: Message[] = [];
+      const running = exec(k, 'console.log("looping"); while (true) { ticks++; await new Promise((r) => setTimeout(r, 2)); }', { onIopub: (m) => seen.push(m) });
+      // interrupted once it runs (a fixed wait could end while the cell is still type-checked, on a loaded machine)
+      await printed(seen, 'looping');
+      await new Promise((r) => setTimeout(r, 200));
       await k.interrupt();
       const r = await running;
       expect(r.reply).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
@@ -147,8 +163,10 @@ describe.runIf(ready || process.env.CI)('the noiselab kernel', () => {
       'const data = moons(200, 0.1, new Rng(2));',
     ].join('\n'), { timeout: 60 });
     expect(setup.reply.status, JSON.stringify(setup.reply)).toBe('ok');
-    const running = exec(k, 'await train({ model, data, transform: sgd(0.1), batchSize: 20, steps: 10_000_000, logEvery: 1, onLog: (s) => { steps = s; }, rng: new Rng(3), progress: "silent" });');
-    await new Promise((r) => setTimeout(r, 1500));
+    const seen: Message[] = [];
+    const running = exec(k, 'await train({ model, data, transform: sgd(0.1), batchSize: 20, steps: 10_000_000, logEvery: 1, onLog: (s) => { if (steps === 0) console.log("training"); steps = s; }, rng: new Rng(3), progress: "silent" });', { onIopub: (m) => seen.push(m) });
+    await printed(seen, 'training');
+    await new Promise((r) => setTimeout(r, 500));
     await k.interrupt();
     const r = await running;
     expect(r.reply).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
