@@ -52,9 +52,13 @@ function typescript(): typeof TS {
   return ts;
 }
 
-/** What a session checker read and parsed joins the library, dated as the checker read it. */
+/**
+ * What a session checker read and parsed joins the library, dated as the checker read it; its parse of a
+ * file replaces the library's (the checker read it again because the library's was no longer current,
+ * or the library took a newer one since: either way every take checks the date again).
+ */
 function harvest(checker: SessionChecker): void {
-  for (const [f, p] of checker.parsedFiles()) if (!library.has(f)) library.set(f, p);
+  for (const [f, p] of checker.parsedFiles()) if (library.get(f)?.file !== p.file) library.set(f, p);
 }
 
 /** The library's files unchanged on disk (a changed one is dropped: the next session reads it again). */
@@ -64,7 +68,8 @@ function currentLibrary(): Map<string, PreparsedFile> {
 }
 
 function newChecker(data: WorkerData, warm: string[]): SessionChecker {
-  const checker = new SessionChecker(data.cwd, data.kernelDir, typescript(), data.live, currentLibrary());
+  // the checker takes a library file only while its date holds (one stat each): no prune needed first
+  const checker = new SessionChecker(data.cwd, data.kernelDir, typescript(), data.live, library);
   checker.warmUp(warm);
   harvest(checker);
   return checker;

@@ -100,10 +100,11 @@ export class SessionChecker {
   private program: TS.Program | undefined;
   /** the cells' files (virtual), each parsed once per text */
   private readonly files = new Map<string, { text: string; parsed?: TS.SourceFile }>();
-  /** the library's files, parsed once: they do not change during a session (live source excepted) */
-  private readonly disk = new Map<string, TS.SourceFile | null>();
-  /** each file of `disk` dated as it was read (or as a preparsed one was): see `parsedFiles` */
-  private readonly dated = new Map<string, FileDate>();
+  /**
+   * the library's files, parsed once (they do not change during a session, live source excepted), each
+   * dated as it was before its read (or as a pre-parsed one was: see `parsedFiles`); null: not on disk
+   */
+  private readonly disk = new Map<string, PreparsedFile | null>();
   /** live source files read, dated before their read */
   private readonly liveRead = new Map<string, FileDate>();
   /** the live checkout's src/ folder (with its separator), or null */
@@ -184,8 +185,8 @@ export class SessionChecker {
       getSourceFile: (f, languageVersionOrOptions) => {
         const v = files.get(f);
         if (v) return (v.parsed ??= ts.createSourceFile(f, v.text, languageVersionOrOptions));
-        let parsed = this.disk.get(f);
-        if (parsed === undefined) {
+        let known = this.disk.get(f);
+        if (known === undefined) {
           // each is taken once: a live file edited later is read again (a pre-parsed one is dated by the text
           // it was parsed from, so an edit made after the checker started is seen at the next check)
           let pre = this.preparsed.get(f);
@@ -195,15 +196,15 @@ export class SessionChecker {
           // dated before it is read: a write after the date, even one before the read, shows as a change
           const date = pre ? { mtimeMs: pre.mtimeMs, size: pre.size } : dateOf(f, true);
           if (this.liveSrc && f.startsWith(this.liveSrc)) this.liveRead.set(f, date);
-          parsed = pre?.file;
+          let parsed = pre?.file;
           if (!parsed) {
             const text = sys.readFile(f);
-            parsed = text === undefined ? null : ts.createSourceFile(f, text, languageVersionOrOptions);
+            if (text !== undefined) parsed = ts.createSourceFile(f, text, languageVersionOrOptions);
           }
-          this.disk.set(f, parsed);
-          if (parsed) this.dated.set(f, date);
+          known = parsed ? { file: parsed, ...date } : null;
+          this.disk.set(f, known);
         }
-        return parsed ?? undefined;
+        return known?.file;
       },
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       writeFile: () => undefined,
@@ -278,7 +279,7 @@ export class SessionChecker {
    */
   parsedFiles(): Map<string, PreparsedFile> {
     const out = new Map<string, PreparsedFile>();
-    for (const [f, parsed] of this.disk) if (parsed) out.set(f, { file: parsed, ...this.dated.get(f)! });
+    for (const [f, known] of this.disk) if (known) out.set(f, known);
     return out;
   }
 
@@ -288,7 +289,6 @@ export class SessionChecker {
       if (unchangedSince(f, date)) continue;
       this.liveRead.delete(f);
       this.disk.delete(f);
-      this.dated.delete(f);
       this.changed = true;
     }
   }

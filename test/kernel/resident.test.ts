@@ -4,7 +4,7 @@
  * stop a cell; a resident that goes leaves the session to a worker thread with its cells; it leaves when
  * idle, replaces a dead one's socket, and is not used from a folder others can enter.
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -100,6 +100,29 @@ describe.runIf(ready || process.env.CI)('the resident type checker', () => {
     expect(bad.streams, 'nothing of the cell ran').toBe('');
     expect(stderrOf(k)).toMatch(/type checker on a worker thread, not the resident \(the resident went/);
     expect(stderrOf(k)).toMatch(/type checker ready \(worker thread/);
+  }, 240_000);
+
+  it('a module edited between two kernels of a folder: the next kernel checks against the edit, not the parse the sessions share', async () => {
+    const dir = residentFolder();
+    const notebooks = tempDir();
+    // dated well before the checks (a file modified within 2 s of its dating is read again regardless)
+    const write = (name: string, minutesAgo: number) => {
+      writeFileSync(join(notebooks, 'mod.mjs'), `export const ${name} = 1;\n`);
+      writeFileSync(join(notebooks, 'mod.d.mts'), `export declare const ${name}: number;\n`);
+      const t = new Date(Date.now() - minutesAgo * 60_000);
+      for (const f of ['mod.mjs', 'mod.d.mts']) utimesSync(join(notebooks, f), t, t);
+    };
+    write('before', 60);
+    const first = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir }, notebooks);
+    expect((await exec(first, 'import { before } from "./mod.mjs";\nbefore + 1')).reply.status).toBe('ok');
+    expect(await until(() => logOf(dir).includes(`spare for ${notebooks} ready`), 60_000), logOf(dir)).toBe(true);
+    write('renamedAfter', 30);
+    for (const k of [await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir }, notebooks), await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir }, notebooks)]) {
+      expect((await exec(k, 'import { before } from "./mod.mjs";\nbefore')).reply).toMatchObject({ status: 'error', ename: 'TSError', evalue: expect.stringMatching(/has no exported member 'before'/) });
+      expect((await exec(k, 'import { renamedAfter } from "./mod.mjs";\nrenamedAfter + 1')).reply.status).toBe('ok');
+      expect(stderrOf(k)).toMatch(/resident process/);
+    }
+    expect(processesWith(`${dir}/`), 'one resident for the three').toHaveLength(1);
   }, 240_000);
 
   it('closes a connection that does not say hello, or sends what is not JSON, and serves its kernels on', async () => {
