@@ -53,6 +53,8 @@ describe('noiselab CLI', () => {
     expect(history.runs[0]).toMatchObject({ scale: 'smoke', seeds: '1,2', status: outcome.verdict.status, numbers: outcome.verdict.numbers });
     expect(history.rows).toHaveLength(4);
     expect(noiselab(['results', 'B4', '--results', out]).out).toMatch(/^B4: 1 run\(s\)/);
+    // no runs of its own in a results folder: the committed records are named, not only how to make a run
+    expect(noiselab(['results', 'A1', '--results', join(out, 'none')]).out).toMatch(/^A1: no stored runs in .*none \(noiselab reproduce --claim A1 makes one\); its committed records: ci (inconclusive|reproduced|partly reproduced|not reproduced) \(20\d\d-\d\d-\d\d\), full /);
     const site = JSON.parse(noiselab(['report', '--results', out, '--no-static-figures', '--json']).out);
     expect(site).toMatchObject({ index: join(out, 'site', 'index.html') });
     expect(readFileSync(join(out, 'site', 'claims', 'B4.html'), 'utf8')).toContain('class="plotly-figure"');

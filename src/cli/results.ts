@@ -1,6 +1,7 @@
 /** `noiselab results <ID>`: a claim's stored runs, and two of them compared number by number. */
 import { loadClaims } from '../claims/registry.js';
 import { runsTable, rowsTable } from '../results/history.js';
+import { readRecords } from '../results/records.js';
 import { parseExact } from '../util/json-exact.js';
 import { resultsDir } from '../util/paths.js';
 import { parse, UsageError } from './args.js';
@@ -40,7 +41,10 @@ export async function cmdResults(args: string[]): Promise<number> {
     return 0;
   }
   if (!runs.length) {
-    process.stdout.write(`${id}: no stored runs (noiselab reproduce --claim ${id} makes one)\n`);
+    // the committed records are what the report shows: say where they are, or a user thinks it never ran
+    const recs = readRecords().filter((r) => r.id === id);
+    const committed = recs.length ? `; its committed records: ${recs.map((r) => `${r.scale} ${r.verdict.status} (${r.provenance.date.slice(0, 10)})`).join(', ')} (noiselab claims, REPORT.md)` : '';
+    process.stdout.write(`${id}: no stored runs in ${dir} (noiselab reproduce --claim ${id} makes one)${committed}\n`);
     return 0;
   }
   const fmt = (v: number | null) => (v === null ? '-' : Number.isInteger(v) ? String(v) : v.toPrecision(4));
