@@ -79,6 +79,7 @@ describe('noiselab CLI', () => {
     [['reproduce', '--out', '/etc/passwd', '--claim', 'A9'], /--out \/etc\/passwd: \/etc\/passwd is a file, not a folder/],
     [['report', '--results', '/nonexistent-noiselab-results'], /--results \/nonexistent-noiselab-results: no such folder/],
     [['run', 'notebooks/a9-sgd-sai.ipynb', '-p', 'seeds', '{bad json'], /-p seeds: '\{bad json' is not valid JSON .*-r seeds VALUE/],
+    [['run', 'notebooks/a9-sgd-sai.ipynb', '-p', 'lr=0.1', '-o', 'out.ipynb'], /-p lr=0\.1: NAME and VALUE are two arguments: -p lr 0\.1/],
   ])('rejects %j with a usage error naming the argument (exit 2)', (args, msg) => {
     const r = noiselab(args as string[]);
     expect(r.err).toMatch(msg);

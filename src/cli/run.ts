@@ -20,6 +20,9 @@ export function takeParameters(args: string[]): { rest: string[]; params: Parame
     const raw = a === '-r' || a === '--raw-parameter';
     if (raw || a === '-p' || a === '--parameter') {
       const [name, value] = [args[i + 1], args[i + 2]];
+      // name=value, as other tools take it, would otherwise be read as a name and take the next argument as its value
+      const joined = /^([A-Za-z_$][\w$]*)=(.*)$/s.exec(name ?? '');
+      if (joined) throw new UsageError(`${a} ${name}: NAME and VALUE are two arguments: ${a} ${joined[1]} ${joined[2]}`);
       if (name === undefined || value === undefined) throw new UsageError(`${a}: expected a NAME and a VALUE`);
       checkName(name, a);
       params[name] = raw ? value : parseValue(value, name);
