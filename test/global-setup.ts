@@ -1,6 +1,6 @@
 /**
  * For the whole test run: the kernels the tests start share a resident type checker of the run's own (in a
- * folder of its own, not the user's), and it is stopped when the run ends rather than idling on.
+ * folder of its own, not the user's, with TypeScript's code cache), and it is stopped when the run ends rather than idling on.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +11,8 @@ export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'noiselab-test-resident-'));
   // inherited by the test processes, and by the kernels and commands they start
   process.env.NOISELAB_KERNEL_RESIDENT_DIR = dir;
+  // TypeScript's code cache too (not the user's ~/.cache)
+  process.env.NOISELAB_KERNEL_CODE_CACHE_DIR = join(dir, 'code-cache');
   return () => {
     const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
     for (const line of ps.split('\n')) {

@@ -214,7 +214,6 @@ export class TypeChecker {
     const started = performance.now();
     let socket: Socket | null = null;
     let waiting: Request[] | null = [];
-    let spawned = false;
     let stopped = false;
     const send = (s: Socket, m: unknown) => { s.write(`${JSON.stringify(m)}\n`); };
     const carrier: Carrier = {
@@ -241,10 +240,7 @@ export class TypeChecker {
       });
       s.on('error', (e) => {
         if (socket) return; // connected: its close says it
-        if (!spawned) {
-          spawned = true;
-          try { spawnResident(KERNEL_DIR, place); } catch (err) { this.fallBack(carrier, `cannot start the resident: ${(err as Error).message}`); return; }
-        }
+        try { spawnOnce(place); } catch (err) { this.fallBack(carrier, `cannot start the resident: ${(err as Error).message}`); return; }
         if (performance.now() - started > RESIDENT_START_MS) this.fallBack(carrier, `the resident did not listen within ${RESIDENT_START_MS / 1000} s (${e.message}; its log: ${place.log})`);
         else setTimeout(attempt, RESIDENT_RETRY_MS).unref();
       });
@@ -337,11 +333,36 @@ export function checkerPlan(): CheckerPlan {
   return (plan = 'blob' in snapshot ? { kind: 'snapshot', ...snapshot } : { kind: 'worker', problem: snapshot.problem });
 }
 
+const typecheckOff = () => /^(0|false|off|no)$/i.test(process.env.NOISELAB_KERNEL_TYPECHECK ?? '');
+
+/** residents this process started (by socket): one start each, whoever asks first */
+const spawned = new Set<string>();
+
+function spawnOnce(place: ResidentPlace): void {
+  if (spawned.has(place.socket)) return;
+  spawned.add(place.socket);
+  spawnResident(KERNEL_DIR, place);
+}
+
+/**
+ * Where this kernel will check on a resident and none listens, starts it now, before the kernel's own
+ * modules load (./main.ts): it starts on the other core meanwhile, ~0.1 s sooner than the kernel's first
+ * check would start it. A failure here is left to that check, which reports it.
+ */
+export function prestartChecker(): void {
+  if (typecheckOff()) return;
+  const p = checkerPlan();
+  if (p.kind !== 'resident') return;
+  const probe = createConnection(p.place.socket);
+  probe.once('connect', () => probe.destroy());
+  probe.once('error', () => { try { spawnOnce(p.place); } catch { /* the check says why */ } });
+}
+
 /**
  * The kernel's checker for a notebook in `cwd` (noiselab's types from `live`'s source where cells import
  * it live), where checkerPlan() says, or null where NOISELAB_KERNEL_TYPECHECK turns it off.
  */
 export function startTypeChecker(cwd: string, live: string | null = null): TypeChecker | null {
-  if (/^(0|false|off|no)$/i.test(process.env.NOISELAB_KERNEL_TYPECHECK ?? '')) return null;
+  if (typecheckOff()) return null;
   return new TypeChecker(cwd, ['noiselab'], live, checkerPlan());
 }

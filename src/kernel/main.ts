@@ -6,8 +6,8 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prestartChecker } from './checker.js';
 import { startFront } from './front.cjs';
-import { KernelServer } from './server.js';
 
 // the last argument: `node main.js <file>`, or the kernelspec's launcher (`node -e <find main.js> <file>`)
 const file = process.argv.length > 1 ? process.argv.at(-1)! : '';
@@ -16,7 +16,11 @@ if (!file || file.endsWith('main.js')) {
   process.exit(2);
 }
 try {
-  await new KernelServer(startFront(file, dirname(fileURLToPath(import.meta.url))), process.cwd()).start();
+  const front = startFront(file, dirname(fileURLToPath(import.meta.url)));
+  // the resident type checker, where one is needed, starts while the kernel's modules load
+  prestartChecker();
+  const { KernelServer } = await import('./server.js');
+  await new KernelServer(front, process.cwd()).start();
 } catch (e) {
   console.error(`noiselab kernel: cannot start from ${file}: ${(e as Error).message}`);
   process.exit(1);

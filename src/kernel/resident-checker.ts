@@ -20,7 +20,8 @@ import type * as TS from 'typescript';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { lineReader, serveChecker, type Port, type Reply, type Request, type WorkerData } from './checker-service.js';
 import { residentIdleSeconds } from './resident.js';
-import { loadTypeScript, SessionChecker, unchangedSince, type PreparsedFile } from './typecheck.js';
+import { SessionChecker, unchangedSince, type PreparsedFile } from './typecheck.js';
+import { codeCacheDir, loadTypeScriptCached, type CachedTypeScript } from './typescript-cache.js';
 
 /** ms without a request before the spare is built */
 const SPARE_IDLE_MS = 1500;
@@ -28,8 +29,9 @@ const SPARE_IDLE_MS = 1500;
 const [socketPath, key] = process.argv.slice(2);
 const idleMs = residentIdleSeconds() * 1000;
 
-let ts: typeof TS | null = null;
-let loadMs = 0;
+let loaded: CachedTypeScript | null = null;
+/** whether this resident has written TypeScript's code cache (once, after its first spare) */
+let cacheWritten = false;
 /** the files sessions read from disk and parsed, each dated (modification time and size) before its read */
 const library = new Map<string, PreparsedFile>();
 let spare: { data: string; checker: SessionChecker } | null = null;
@@ -44,12 +46,19 @@ function log(line: string): void {
 }
 
 function typescript(): typeof TS {
-  if (!ts) {
-    const started = performance.now();
-    ts = loadTypeScript();
-    loadMs = performance.now() - started;
+  if (!loaded) {
+    loaded = loadTypeScriptCached(codeCacheDir());
+    log(`TypeScript loaded in ${loaded.loadMs.toFixed(0)} ms (code cache: ${loaded.state})`);
   }
-  return ts;
+  return loaded.ts;
+}
+
+/** Once a spare is warm (the parser, binder and checker compiled), TypeScript's code cache is written if it was not used. */
+function writeCodeCache(): void {
+  if (cacheWritten || !loaded || loaded.state === 'used' || loaded.state === 'off') return;
+  cacheWritten = true;
+  const problem = loaded.save();
+  log(problem ? `no code cache: ${problem}` : `code cache written: ${loaded.file}`);
 }
 
 /**
@@ -93,6 +102,7 @@ function scheduleSpare(): void {
     try {
       spare = { data: sessionKey(last), checker: newChecker(last, last.warm) };
       log(`spare for ${last.cwd} ready in ${(performance.now() - started).toFixed(0)} ms (${library.size} files parsed)`);
+      writeCodeCache();
     } catch (e) {
       spare = null;
       log(`spare failed: ${(e as Error).stack ?? String(e)}`);
@@ -147,7 +157,7 @@ function serve(socket: Socket, data: WorkerData): (line: string) => boolean {
     // the standard library and Node's types now; the rest (noiselab) once the session is quiet
     const parsed = library.size;
     checker = newChecker(data, []);
-    return { checker, warmed: false, ready: { loadMs: parsed ? 0 : loadMs, warmMs: performance.now() - started, kind: 'resident', spare: false } };
+    return { checker, warmed: false, ready: { loadMs: parsed ? 0 : loaded!.loadMs, warmMs: performance.now() - started, kind: 'resident', spare: false } };
   });
   scheduleSpare();
   return (line) => {

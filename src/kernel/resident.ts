@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { checkerKey } from './snapshot.js';
 
 /** The kernel's modules the resident runs: their compiled text is part of its key. */
-export const RESIDENT_MODULES = ['resident-checker.js', 'checker-service.js', 'typecheck.js', 'cell.js'];
+export const RESIDENT_MODULES = ['resident-checker.js', 'checker-service.js', 'typecheck.js', 'typescript-cache.js', 'cell.js'];
 
 /** Seconds a resident without a kernel waits before it leaves (NOISELAB_KERNEL_RESIDENT_IDLE_S). */
 export const RESIDENT_IDLE_S = 1800;
@@ -96,6 +96,7 @@ export function spawnResident(kernelDir: string, place: ResidentPlace, env: Node
  * (it serves other kernels after this one; the kernel's NODE_OPTIONS, a loader say, are not the checker's).
  */
 function residentEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'XDG_RUNTIME_DIR', 'NOISELAB_KERNEL_RESIDENT_DIR', 'NOISELAB_KERNEL_RESIDENT_IDLE_S'];
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'XDG_RUNTIME_DIR', 'XDG_CACHE_HOME', 'NOISELAB_KERNEL_RESIDENT_DIR', 'NOISELAB_KERNEL_RESIDENT_IDLE_S',
+    'NOISELAB_KERNEL_CODE_CACHE', 'NOISELAB_KERNEL_CODE_CACHE_DIR'];
   return Object.fromEntries(keep.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
 }

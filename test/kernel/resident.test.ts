@@ -125,6 +125,27 @@ describe.runIf(ready || process.env.CI)('the resident type checker', () => {
     expect(processesWith(`${dir}/`), 'one resident for the three').toHaveLength(1);
   }, 240_000);
 
+  it("writes TypeScript's code cache once warm; the next resident compiles from it and checks as before", async () => {
+    const cache = tempDir();
+    const first = residentFolder();
+    const a = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: first, NOISELAB_KERNEL_CODE_CACHE_DIR: cache });
+    expect((await exec(a, '1 + 1')).reply.status).toBe('ok');
+    expect(logOf(first)).toMatch(/TypeScript loaded in \d+ ms \(code cache: absent\)/);
+    expect(await until(() => logOf(first).includes('code cache written'), 60_000), logOf(first)).toBe(true);
+    const second = residentFolder();
+    const b = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: second, NOISELAB_KERNEL_CODE_CACHE_DIR: cache });
+    await typeErrorsStopCells(b);
+    expect(logOf(second)).toMatch(/TypeScript loaded in \d+ ms \(code cache: used\)/);
+  }, 240_000);
+
+  it('is not started for a kernel that does not type-check', async () => {
+    const dir = residentFolder();
+    const k = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir, NOISELAB_KERNEL_TYPECHECK: '0' });
+    expect((await exec(k, 'const s: string = 1; s')).reply.status).toBe('ok');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(processesWith(`${dir}/`)).toHaveLength(0);
+  }, 240_000);
+
   it('closes a connection that does not say hello, or sends what is not JSON, and serves its kernels on', async () => {
     const dir = residentFolder();
     const k = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir });

@@ -1,0 +1,99 @@
+/**
+ * TypeScript loaded through a V8 code cache, for the resident type checker (./resident-checker.ts): the
+ * first kernel after the resident has gone (30 idle minutes, a reboot) waits for the resident's start, and
+ * compiling TypeScript's 9 MB script is ~0.1 s of it. The cache holds the bytecode of the functions a
+ * warm checker had compiled (the parser, binder and checker), written once a resident has warmed a session;
+ * a later resident compiles from it.
+ *
+ * The cache file is named by a hash of the script's bytes, Node's version and platform and the process's
+ * V8 flags: V8 itself checks only the script's length, and bytecode of another text would run as if it
+ * were this one. A file V8 rejects anyway (another V8 build) is compiled from source and written again.
+ * It lives in NOISELAB_KERNEL_CODE_CACHE_DIR, else $XDG_CACHE_HOME/noiselab, else ~/.cache/noiselab;
+ * NOISELAB_KERNEL_CODE_CACHE=0 turns it off.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+import type * as TS from 'typescript';
+
+/** What the cache did for this load: compiled from it, none there, one V8 refused, or turned off / not possible. */
+export type CodeCacheState = 'used' | 'absent' | 'rejected' | 'off';
+
+export interface CachedTypeScript {
+  ts: typeof TS;
+  state: CodeCacheState;
+  /** the cache file of this TypeScript and process (null: off) */
+  file: string | null;
+  loadMs: number;
+  /** Writes the cache from what is compiled by now (atomically); returns why not, or null. */
+  save(): string | null;
+}
+
+/** Cache files of other keys untouched this long are removed when a cache is written. */
+const STALE_MS = 14 * 24 * 3600 * 1000;
+
+/** The cache folder, or null where NOISELAB_KERNEL_CODE_CACHE turns it off. */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (/^(0|false|off|no)$/i.test(env.NOISELAB_KERNEL_CODE_CACHE ?? '')) return null;
+  if (env.NOISELAB_KERNEL_CODE_CACHE_DIR) return resolve(env.NOISELAB_KERNEL_CODE_CACHE_DIR);
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'noiselab');
+}
+
+/** The TypeScript compiler the checker uses (the project's, else tslab's), loaded through the cache in `dir`. */
+export function loadTypeScriptCached(dir: string | null, from: string = import.meta.url): CachedTypeScript {
+  const started = performance.now();
+  const require = createRequire(from);
+  let file: string | undefined;
+  let first: unknown;
+  for (const name of ['typescript', '@tslab/typescript-for-tslab']) {
+    try { file = require.resolve(name); break; } catch (e) { first ??= e; }
+  }
+  if (!file) throw new Error(`no TypeScript compiler found (${(first as Error).message})`);
+  const bytes = readFileSync(file);
+  const key = createHash('sha256').update(bytes).update(`\0${process.version}\0${process.platform}-${process.arch}\0${nodeFlags().join(' ')}`).digest('hex').slice(0, 24);
+  const cacheFile = dir ? join(dir, `typescript-${key}.v8cache`) : null;
+  let cached: Buffer | undefined;
+  if (cacheFile) try { cached = readFileSync(cacheFile); } catch { /* none yet */ }
+  const script = new Script(Module.wrap(bytes.toString('utf8')), { filename: file, cachedData: cached });
+  const module = { exports: {} as typeof TS };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  const state: CodeCacheState = !cacheFile ? 'off' : !cached ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
+  return {
+    ts: module.exports, state, file: cacheFile, loadMs: performance.now() - started,
+    save: () => (cacheFile ? writeCache(cacheFile, script.createCachedData()) : 'the code cache is off'),
+  };
+}
+
+/** The process's Node and V8 flags, less code given to run (-e, -p: not flags, and different every time). */
+function nodeFlags(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const a = process.execArgv[i];
+    if (/^(-e|--eval|-p|--print)$/.test(a)) i++;
+    else if (!/^(--eval|--print)=/.test(a)) out.push(a);
+  }
+  return out;
+}
+
+function writeCache(file: string, data: Buffer): string | null {
+  const dir = dirname(file);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    return `cannot write ${file}: ${(e as Error).message}`;
+  }
+  // caches of another TypeScript or Node, unused for a while, go (each is a few MB)
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    if (p === file || !/^typescript-[0-9a-f]+\.v8cache$/.test(f)) continue;
+    try { if (Date.now() - statSync(p).atimeMs > STALE_MS && Date.now() - statSync(p).mtimeMs > STALE_MS) rmSync(p, { force: true }); } catch { /* gone */ }
+  }
+  return null;
+}
