@@ -5,8 +5,9 @@
  * - Started with a pipe (the local pool of claims/run.ts): reads {id, params, seed} as JSON on stdin,
  *   runs that one seed and writes its measurements as JSON on stdout.
  * - Started with an IPC channel (the queue's sandbox, queue/sandbox.ts): stays up and runs one seed per
- *   message, {job: text} -> {ok, result: text, leaked} or {ok: false, error}, so a worker pays the
- *   start (the engine, the claims) once per sandbox rather than once per seed.
+ *   message, {job: text} -> {started: true} as the seed's own work begins, then {ok, result: text, leaked}
+ *   or {ok: false, error}, so a worker pays the start (the engine, the claims) once per sandbox rather
+ *   than once per seed.
  *
  * Both carry the numbers as exact JSON text (util/json-exact: non-finite numbers kept), the same text
  * whichever way the seed ran.
@@ -22,7 +23,7 @@ dieWithParent();
 let engine: Promise<() => number> | null = null;
 
 /** The seed's measurements as exact JSON, and the tensors it left behind (registered claims). */
-async function runSeed(job: SeedRequest): Promise<{ result: string; leaked: number }> {
+async function runSeed(job: SeedRequest, started: () => void = () => undefined): Promise<{ result: string; leaked: number }> {
   // the engine before the claim modules load, as always; the extra claims of tests and bench need none
   if (!(await extraClaim(job.id))) {
     engine ??= (async () => {
@@ -34,6 +35,8 @@ async function runSeed(job: SeedRequest): Promise<{ result: string; leaked: numb
   const tensors = engine ? await engine : () => 0;
   const claim = await resolveClaim(job.id);
   const before = tensors();
+  // the seed's own work begins: its time limit counts from here (queue/sandbox.ts)
+  started();
   const result = stringifyExact(await claim.seed(job.params, job.seed));
   return { result, leaked: tensors() - before };
 }
@@ -45,7 +48,7 @@ if (process.send) {
   process.on('message', (m: { job: string }) => {
     queue = queue.then(async () => {
       try {
-        await send({ ok: true, ...(await runSeed(parseExact(m.job) as SeedRequest)) });
+        await send({ ok: true, ...(await runSeed(parseExact(m.job) as SeedRequest, () => process.send!({ started: true }))) });
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
         await send({ ok: false, error: err.message, stack: err.stack });

@@ -89,6 +89,7 @@ Exit status 1 if an experiment failed; a claim that does not reproduce is a vali
                the same code as a local run, into the same records. Seeds already stored are not enqueued;
                running the same command again resumes. Shows seeds done per claim, and re-executions.
   --seed-timeout S  with --queue: seconds a seed may run before its worker stops it and reports it failed
+                    (from the seed's start: a fresh seed process's load of the engine and the claim is not counted)
                (default 21600; 0: no limit)
   --attempts N with --queue: executions a throwing seed gets before it is reported failed (default 3)
   --no-static-figures  no PNG copies of the figures

@@ -26,10 +26,15 @@ process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
 
 type Reply = { ok: true; result: string; leaked: number } | { ok: false; error: string; stack?: string };
 
+/** Seconds a seed process has to load the engine and the claim before its seed starts (not the seed's own limit). */
+export const SEED_START_ALLOWANCE_S = 120;
+
 export class SeedSandbox {
   private child: ChildProcess | null = null;
   private stderr = '';
   private pending: { resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
+  /** called when the running seed's own work begins (the seed process says so) */
+  private onStarted: (() => void) | null = null;
 
   /** `backend`: NOISELAB_BACKEND for the seeds; `threads`: NOISELAB_THREADS. */
   constructor(readonly backend: string, private readonly threads: number) {}
@@ -44,7 +49,12 @@ export class SeedSandbox {
     live.add(child);
     this.stderr = '';
     child.stderr!.on('data', (d) => { this.stderr = (this.stderr + d).slice(-4000); });
-    child.on('message', (m: Reply) => { const p = this.pending; this.pending = null; p?.resolve(m); });
+    child.on('message', (m: Reply | { started: true }) => {
+      if ('started' in m) { this.onStarted?.(); return; }
+      const p = this.pending;
+      this.pending = null;
+      p?.resolve(m);
+    });
     child.on('error', (e) => { const p = this.pending; this.pending = null; p?.reject(e); });
     child.on('exit', (code, signal) => {
       live.delete(child);
@@ -60,8 +70,10 @@ export class SeedSandbox {
 
   /**
    * Run one seed; resolves with its measurements as exact JSON text. Rejects with the seed's own
-   * error, with SeedTimeout after `timeoutMs` (0: none; the process is killed), or when `stop` is
-   * called (the process is killed).
+   * error, with SeedTimeout after `timeoutMs` of the seed's own work (0: none; the process is killed), or
+   * when `stop` is called (the process is killed). The limit counts from the seed's start: a fresh
+   * process's load of the engine and the claim (seconds on a loaded machine) has SEED_START_ALLOWANCE_S
+   * of its own.
    */
   async run(job: { id: string; params: unknown; seed: number }, timeoutMs: number): Promise<{ text: string; leaked: number }> {
     if (this.pending) throw new Error('sandbox busy: one seed at a time');
@@ -69,13 +81,17 @@ export class SeedSandbox {
     const reply = new Promise<Reply>((resolve, reject) => { this.pending = { resolve, reject }; });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      if (timeoutMs > 0) {
+      if (timeoutMs <= 0) return;
+      const arm = (ms: number, why: string) => {
+        clearTimeout(timer);
         timer = setTimeout(() => {
           // rejected before kill() rejects the reply, so the race reports the timeout
-          reject(new SeedTimeout(`seed ran past its time limit of ${timeoutMs / 1000} s and was stopped`));
+          reject(new SeedTimeout(why));
           this.kill();
-        }, timeoutMs);
-      }
+        }, ms);
+      };
+      arm(SEED_START_ALLOWANCE_S * 1000 + timeoutMs, `the seed process did not start the seed within ${SEED_START_ALLOWANCE_S} s (loading the engine and the claim) and was stopped`);
+      this.onStarted = () => arm(timeoutMs, `seed ran past its time limit of ${timeoutMs / 1000} s and was stopped`);
     });
     reply.catch(() => {}); // when the timeout wins, the reply's rejection has no reader
     timedOut.catch(() => {});
@@ -86,6 +102,7 @@ export class SeedSandbox {
       return { text: r.result, leaked: r.leaked };
     } finally {
       clearTimeout(timer);
+      this.onStarted = null;
     }
   }
 

@@ -87,10 +87,14 @@ describe('the kernel\'s front', () => {
     // the front answers these: nothing waits before them (asked until iopub, subscribed late, shows their status)
     const replies: string[] = [];
     void (async () => { for (;;) replies.push((await c.receive()).header.msg_type); })().catch(() => undefined);
+    let asked = 0;
     for (let i = 0; i < 100 && !c.statuses.includes('idle:kernel_info_request'); i++) {
       c.send('kernel_info_request');
+      asked++;
       await new Promise((ok) => setTimeout(ok, 100));
     }
+    // shell and iopub are not ordered with each other: the replies to the last requests may still be on the way
+    await until(() => replies.length === asked);
     expect(c.statuses).toContain('busy:kernel_info_request');
     expect(c.statuses).toContain('idle:kernel_info_request');
     expect(replies.length).toBeGreaterThan(0);

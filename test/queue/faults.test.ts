@@ -188,12 +188,13 @@ describe.skipIf(!haveRedis && !process.env.CI)('queue faults (redis-server on a 
 
   it('a seed holding the CPU for longer than the lock keeps its lock (seeds run outside the worker event loop)', async () => {
     const dir = tempDir();
-    const busy = worker(['--lock', '1']);
+    // a 3 s lock (renewed every 1.5 s) and a seed of 7.5 s: 2.5x the lock, with slack for a loaded machine
+    const busy = worker(['--lock', '3']);
     await busy.ready();
     const sweep = await openSweep(redis.url);
-    await sweep.submit([{ id: 'Q2', params: { seeds: [1], ms: 2500, dir } }]);
+    await sweep.submit([{ id: 'Q2', params: { seeds: [1], ms: 7500, dir } }]);
     await waitUntil('the seed to start', () => starts(dir).length === 1);
-    const thief = worker(['--lock', '1']); // would take the job if its lock lapsed
+    const thief = worker(['--lock', '3']); // would take the job if its lock lapsed
     const { perSeed, report } = await sweep.collect('Q2');
     expect(perSeed).toEqual([{ seed: 1, value: 2, spun: true }]);
     expect(report).toMatchObject({ executions: 1, reExecutions: [] });
