@@ -1,7 +1,7 @@
 /** `noiselab results <ID>`: a claim's stored runs, and two of them compared number by number. */
 import { loadClaims } from '../claims/registry.js';
 import { runsTable, rowsTable } from '../results/history.js';
-import { readRecords } from '../results/records.js';
+import { readRecord } from '../results/records.js';
 import { parseExact } from '../util/json-exact.js';
 import { resultsDir } from '../util/paths.js';
 import { parse, UsageError } from './args.js';
@@ -42,7 +42,7 @@ export async function cmdResults(args: string[]): Promise<number> {
   }
   if (!runs.length) {
     // the committed records are what the report shows: say where they are, or a user thinks it never ran
-    const recs = readRecords().filter((r) => r.id === id);
+    const recs = (['ci', 'full'] as const).flatMap((scale) => readRecord(id, scale) ?? []);
     const committed = recs.length ? `; its committed records: ${recs.map((r) => `${r.scale} ${r.verdict.status} (${r.provenance.date.slice(0, 10)})`).join(', ')} (noiselab claims, REPORT.md)` : '';
     process.stdout.write(`${id}: no stored runs in ${dir} (noiselab reproduce --claim ${id} makes one)${committed}\n`);
     return 0;

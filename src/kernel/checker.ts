@@ -335,13 +335,21 @@ export function checkerPlan(): CheckerPlan {
 
 const typecheckOff = () => /^(0|false|off|no)$/i.test(process.env.NOISELAB_KERNEL_TYPECHECK ?? '');
 
-/** residents this process started (by socket): one start each, whoever asks first */
-const spawned = new Set<string>();
+/** residents this process started (by socket), and how the start went: one start each, whoever asks first */
+const spawned = new Map<string, Error | null>();
 
 function spawnOnce(place: ResidentPlace): void {
-  if (spawned.has(place.socket)) return;
-  spawned.add(place.socket);
-  spawnResident(KERNEL_DIR, place);
+  if (!spawned.has(place.socket)) {
+    try {
+      spawnResident(KERNEL_DIR, place, process.env, (why) => log(`noiselab kernel: ${why}`));
+      spawned.set(place.socket, null);
+    } catch (e) {
+      spawned.set(place.socket, e as Error);
+    }
+  }
+  // a start that failed in prestartChecker is reported by the check that needs it
+  const failed = spawned.get(place.socket);
+  if (failed) throw failed;
 }
 
 /**

@@ -15,13 +15,17 @@ if (!file || file.endsWith('main.js')) {
   console.error('usage: node dist/kernel/main.js <connection file> (Jupyter passes {connection_file})');
   process.exit(2);
 }
+const fail = (why: string): never => {
+  console.error(`noiselab kernel: cannot start from ${file}: ${why}`);
+  process.exit(1);
+};
 try {
   const front = startFront(file, dirname(fileURLToPath(import.meta.url)));
   // the resident type checker, where one is needed, starts while the kernel's modules load
   prestartChecker();
-  const { KernelServer } = await import('./server.js');
+  // a module that does not load is a fault of the installation: where it is matters
+  const { KernelServer } = await import('./server.js').catch((e: Error) => fail(e.stack ?? e.message));
   await new KernelServer(front, process.cwd()).start();
 } catch (e) {
-  console.error(`noiselab kernel: cannot start from ${file}: ${(e as Error).message}`);
-  process.exit(1);
+  fail((e as Error).message);
 }

@@ -4,8 +4,8 @@
  * the library's declarations parsed, and a session checker for its folder already warmed: its first cell
  * is checked in milliseconds instead of the seconds a checker of its own takes to start.
  *
- * `node resident-checker.js <socket> <key>` (./resident.ts starts it, detached, where a kernel finds none
- * listening). Each connection is one kernel's session: a line `{"type":"hello","data":WorkerData}`, then
+ * `node resident-main.js <socket> <key>`, or `node --snapshot-blob <resident blob> <socket> <key>`
+ * (./resident-snapshot.ts): ./resident.ts starts it, detached, where a kernel finds none listening. Each connection is one kernel's session: a line `{"type":"hello","data":WorkerData}`, then
  * the requests and replies of ./checker-service.ts, one JSON per line. Sessions are independent (each its
  * own SessionChecker: a cell of one kernel is never in view of another's); what they share is the files
  * read from disk and parsed (TypeScript reuses a SourceFile in any program of the same options, as its
@@ -19,17 +19,19 @@ import { rmSync, statSync, writeSync } from 'node:fs';
 import type * as TS from 'typescript';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { lineReader, serveChecker, type Port, type Reply, type Request, type WorkerData } from './checker-service.js';
-import { residentIdleSeconds } from './resident.js';
+import { residentIdleSeconds } from './resident-config.js';
 import { SessionChecker, unchangedSince, type PreparsedFile } from './typecheck.js';
 import { codeCacheDir, loadTypeScriptCached, type CachedTypeScript } from './typescript-cache.js';
 
 /** ms without a request before the spare is built */
 const SPARE_IDLE_MS = 1500;
 
-const [socketPath, key] = process.argv.slice(2);
-const idleMs = residentIdleSeconds() * 1000;
+let socketPath = '';
+let key = '';
+let idleMs = 0;
 
-let loaded: CachedTypeScript | null = null;
+/** TypeScript as this resident has it: loaded (through the code cache), or in its startup snapshot */
+let loaded: CachedTypeScript | { ts: typeof TS; state: 'snapshot'; loadMs: 0 } | null = null;
 /** whether this resident has written TypeScript's code cache (once, after its first spare) */
 let cacheWritten = false;
 /** the files sessions read from disk and parsed, each dated (modification time and size) before its read */
@@ -55,7 +57,7 @@ function typescript(): typeof TS {
 
 /** Once a spare is warm (the parser, binder and checker compiled), TypeScript's code cache is written if it was not used. */
 function writeCodeCache(): void {
-  if (cacheWritten || !loaded || loaded.state === 'used' || loaded.state === 'off') return;
+  if (cacheWritten || !loaded || loaded.state === 'used' || loaded.state === 'off' || loaded.state === 'snapshot') return;
   cacheWritten = true;
   const problem = loaded.save();
   log(problem ? `no code cache: ${problem}` : `code cache written: ${loaded.file}`);
@@ -67,7 +69,11 @@ function writeCodeCache(): void {
  * or the library took a newer one since: either way every take checks the date again).
  */
 function harvest(checker: SessionChecker): void {
-  for (const [f, p] of checker.parsedFiles()) if (library.get(f)?.file !== p.file) library.set(f, p);
+  for (const [f, p] of checker.parsedFiles()) {
+    const had = library.get(f);
+    // a parse of its own of a file the library has current (the spare's, say) leaves the library's
+    if (!had || (had.file !== p.file && !unchangedSince(f, had))) library.set(f, p);
+  }
 }
 
 /** The library's files unchanged on disk (a changed one is dropped: the next session reads it again). */
@@ -102,11 +108,11 @@ function scheduleSpare(): void {
     try {
       spare = { data: sessionKey(last), checker: newChecker(last, last.warm) };
       log(`spare for ${last.cwd} ready in ${(performance.now() - started).toFixed(0)} ms (${library.size} files parsed)`);
-      writeCodeCache();
     } catch (e) {
       spare = null;
       log(`spare failed: ${(e as Error).stack ?? String(e)}`);
     }
+    writeCodeCache();
   }, SPARE_IDLE_MS);
 }
 
@@ -215,11 +221,24 @@ function listen(server: Server, retried = false): void {
   });
 }
 
-if (!socketPath || !key) {
-  process.stderr.write('usage: node resident-checker.js <socket> <key> (the noiselab kernel starts it)\n');
-  process.exit(2);
+/**
+ * The resident, on `args`: `<socket> <key>` from its command line. From a startup snapshot (./resident-snapshot.ts)
+ * it is given TypeScript and the files the snapshot parsed (each taken while its date on disk holds).
+ */
+export function runResident(args: string[], fromSnapshot?: { ts: typeof TS; parsed: Map<string, PreparsedFile> }): void {
+  [socketPath, key] = args;
+  if (!socketPath || !key) {
+    process.stderr.write('usage: node resident-main.js <socket> <key> (the noiselab kernel starts it)\n');
+    process.exit(2);
+  }
+  idleMs = residentIdleSeconds() * 1000;
+  if (fromSnapshot) {
+    loaded = { ts: fromSnapshot.ts, state: 'snapshot', loadMs: 0 };
+    for (const [f, p] of fromSnapshot.parsed) library.set(f, p);
+    log(`started from its snapshot: TypeScript ${fromSnapshot.ts.version}, ${library.size} files parsed`);
+  }
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => leave(signal));
+  // a fault of its own ends it, saying why; its kernels go on with checkers of their own
+  process.on('uncaughtException', (e) => leave(`a fault: ${e.stack ?? String(e)}`, 1));
+  listen(createServer(onConnection));
 }
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => leave(signal));
-// a fault of its own ends it, saying why; its kernels go on with checkers of their own
-process.on('uncaughtException', (e) => leave(`a fault: ${e.stack ?? String(e)}`, 1));
-listen(createServer(onConnection));

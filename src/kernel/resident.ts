@@ -11,20 +11,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkerKey } from './snapshot.js';
+import { RESIDENT_NODE_FLAGS, residentIdleSeconds } from './resident-config.js';
+import { checkerKey, findBlob, RESIDENT_BLOB } from './snapshot.js';
+
+export { RESIDENT_IDLE_S, RESIDENT_NODE_FLAGS, residentIdleSeconds } from './resident-config.js';
 
 /** The kernel's modules the resident runs: their compiled text is part of its key. */
-export const RESIDENT_MODULES = ['resident-checker.js', 'checker-service.js', 'typecheck.js', 'typescript-cache.js', 'cell.js'];
-
-/** Seconds a resident without a kernel waits before it leaves (NOISELAB_KERNEL_RESIDENT_IDLE_S). */
-export const RESIDENT_IDLE_S = 1800;
-
-/**
- * V8's young generation for the resident: a check builds a program and a type checker that live until the
- * next check, so with the default semi-spaces every second or third check paid a scavenge of ~12 ms
- * copying them (a check's median: 12 ms in-process, 9-10 ms with these).
- */
-export const RESIDENT_NODE_FLAGS = ['--min-semi-space-size=64', '--max-semi-space-size=64'];
+export const RESIDENT_MODULES = ['resident-main.js', 'resident-checker.js', 'resident-config.js', 'checker-service.js', 'typecheck.js', 'typescript-cache.js', 'cell.js'];
 
 export interface ResidentPlace {
   /** the Unix socket it listens on */
@@ -32,15 +25,6 @@ export interface ResidentPlace {
   /** its log (its stderr), beside the socket */
   log: string;
   key: string;
-}
-
-/** NOISELAB_KERNEL_RESIDENT_IDLE_S, checked (a kernel refuses the resident for a bad value, saying so), else the default. */
-export function residentIdleSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const v = env.NOISELAB_KERNEL_RESIDENT_IDLE_S;
-  if (v === undefined || v === '') return RESIDENT_IDLE_S;
-  const s = Number(v);
-  if (!Number.isFinite(s) || s <= 0) throw new Error(`NOISELAB_KERNEL_RESIDENT_IDLE_S=${v} is not a number of seconds above 0`);
-  return s;
 }
 
 export const residentOff = (env: NodeJS.ProcessEnv = process.env) => /^(0|false|off|no)$/i.test(env.NOISELAB_KERNEL_RESIDENT ?? '');
@@ -73,22 +57,39 @@ export function residentPlace(kernelDir: string, env: NodeJS.ProcessEnv = proces
   return { socket: join(dir, `checker-${k.key}.sock`), log: join(dir, `checker-${k.key}.log`), key: k.key };
 }
 
+/** Signals of a process that crashed (a snapshot V8 could not deserialize), not of one that was stopped. */
+const CRASHES = new Set(['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGILL', 'SIGTRAP']);
+
 /**
  * Starts the resident for `place`, detached: it outlives the kernel, in a session and process group of its
  * own (a kernel's group killed at shutdown leaves it), its stderr appended to its log. A second one started
- * at the same time finds the first listening and leaves.
+ * at the same time finds the first listening and leaves. From the resident's snapshot where the current
+ * one is there (./resident-snapshot.ts); one that does not start (exit 14: Node refused it; a crash: a
+ * damaged blob) is followed by the resident without it, and `onProblem` says so.
  */
-export function spawnResident(kernelDir: string, place: ResidentPlace, env: NodeJS.ProcessEnv = process.env): void {
-  const log = openSync(place.log, 'a', 0o600);
-  try {
-    const child = spawn(process.execPath, [...RESIDENT_NODE_FLAGS, join(kernelDir, 'resident-checker.js'), place.socket, place.key], {
-      cwd: '/', detached: true, stdio: ['ignore', 'ignore', log],
-      env: residentEnv(env),
-    });
-    child.unref();
-  } finally {
-    closeSync(log);
-  }
+export function spawnResident(kernelDir: string, place: ResidentPlace, env: NodeJS.ProcessEnv = process.env, onProblem: (why: string) => void = () => undefined): void {
+  const found = findBlob(kernelDir, RESIDENT_BLOB, env);
+  const start = (blob: string | null) => {
+    const log = openSync(place.log, 'a', 0o600);
+    try {
+      const entry = blob ? ['--snapshot-blob', blob] : [join(kernelDir, 'resident-main.js')];
+      const child = spawn(process.execPath, [...RESIDENT_NODE_FLAGS, ...entry, place.socket, place.key], {
+        cwd: '/', detached: true, stdio: ['ignore', 'ignore', log],
+        env: residentEnv(env),
+      });
+      if (blob) {
+        child.once('exit', (code, signal) => {
+          if (code !== 14 && !(signal && CRASHES.has(signal))) return;
+          onProblem(`the resident's snapshot ${blob} did not start (${signal ?? `exit ${code}`}): the resident starts without it`);
+          start(null);
+        });
+      }
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
+  };
+  start('blob' in found ? found.blob : null);
 }
 
 /**

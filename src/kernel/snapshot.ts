@@ -22,9 +22,30 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RESIDENT_NODE_FLAGS } from './resident-config.js';
 
 /** The kernel's own modules in the bundle: their compiled text is part of the key. */
 export const SNAPSHOT_MODULES = ['snapshot-checker.js', 'checker-service.js', 'typecheck.js', 'cell.js'];
+
+/**
+ * A kind of blob: the kernel's checker process (./snapshot-checker.ts: the library, Node's types and
+ * noiselab's declarations) or the resident's (./resident-snapshot.ts: the library and Node's types), each
+ * with its entry, the kernel's modules its bundle holds (in its key), the V8 flags it runs under (it
+ * starts under those only) and what it reads at build time by default.
+ */
+export interface BlobKind {
+  prefix: 'checker' | 'resident';
+  entry: string;
+  modules: readonly string[];
+  nodeFlags: readonly string[];
+  warm: string[];
+}
+
+export const CHECKER_BLOB: BlobKind = { prefix: 'checker', entry: 'snapshot-checker.js', modules: SNAPSHOT_MODULES, nodeFlags: [], warm: ['noiselab'] };
+export const RESIDENT_BLOB: BlobKind = {
+  prefix: 'resident', entry: 'resident-snapshot.js', nodeFlags: RESIDENT_NODE_FLAGS, warm: [],
+  modules: ['resident-snapshot.js', 'resident-checker.js', 'resident-config.js', 'checker-service.js', 'typecheck.js', 'typescript-cache.js', 'cell.js'],
+};
 
 /** What the snapshot checker is told at build time (in NOISELAB_SNAPSHOT_CONFIG). */
 export interface SnapshotConfig {
@@ -92,57 +113,63 @@ export function checkerKey(kernelDir: string, modules: readonly string[], extra:
   return { key: hash.digest('hex').slice(0, 20), typescript };
 }
 
-/** The key of a snapshot built now from the kernel in `kernelDir` (a hex hash), or why none can be. */
-export function snapshotKey(kernelDir: string): { key: string; typescript: string } | { problem: string } {
+/** The key of a blob of `kind` built now from the kernel in `kernelDir` (a hex hash), or why none can be. */
+export function snapshotKey(kernelDir: string, kind: BlobKind = CHECKER_BLOB): { key: string; typescript: string } | { problem: string } {
   // esbuild bundles the checker: another version may bundle it differently
-  return checkerKey(kernelDir, SNAPSHOT_MODULES, [versionOf(kernelDir, 'esbuild')]);
+  return checkerKey(kernelDir, kind.modules, [versionOf(kernelDir, 'esbuild'), ...kind.nodeFlags]);
 }
-
-const blobName = (key: string) => `checker-${key}.blob`;
 
 /**
  * The blob to start the checker from: the one of the current key, or a problem (none built, or only ones
  * of other keys: stale). NOISELAB_KERNEL_SNAPSHOT=0 turns snapshots off.
  */
 export function findSnapshot(kernelDir: string, env: NodeJS.ProcessEnv = process.env): SnapshotLookup {
+  return findBlob(kernelDir, CHECKER_BLOB, env);
+}
+
+/** The current blob of `kind` (findSnapshot's rule: the current key's, a stale one is not used), or why there is none. */
+export function findBlob(kernelDir: string, kind: BlobKind, env: NodeJS.ProcessEnv = process.env): SnapshotLookup {
   if (/^(0|false|off|no)$/i.test(env.NOISELAB_KERNEL_SNAPSHOT ?? '')) return { problem: 'NOISELAB_KERNEL_SNAPSHOT turns it off' };
-  const k = snapshotKey(kernelDir);
+  const k = snapshotKey(kernelDir, kind);
   if ('problem' in k) return k;
   const dir = snapshotDir(kernelDir, env);
-  const blob = join(dir, blobName(k.key));
+  const blob = join(dir, `${kind.prefix}-${k.key}.blob`);
   if (existsSync(blob)) return { blob, key: k.key };
   let others: string[] = [];
-  try { others = readdirSync(dir).filter((f) => /^checker-.*\.blob$/.test(f)); } catch { /* no folder */ }
+  try { others = readdirSync(dir).filter((f) => f.startsWith(`${kind.prefix}-`) && f.endsWith('.blob')); } catch { /* no folder */ }
   return { problem: others.length ? `the snapshot in ${dir} is stale (built for another TypeScript, Node or checker)` : `no snapshot in ${dir}` };
 }
 
 /** Builds the current key's blob in the snapshot folder (the others there are removed); throws with the build's output if it fails. */
-export async function buildSnapshot(kernelDir: string, opts: { env?: NodeJS.ProcessEnv; live?: string | null; warm?: string[] } = {}): Promise<SnapshotManifest & { blob: string }> {
+export async function buildSnapshot(kernelDir: string, opts: { env?: NodeJS.ProcessEnv; live?: string | null; warm?: string[]; kind?: BlobKind } = {}): Promise<SnapshotManifest & { blob: string }> {
   const started = performance.now();
   const env = opts.env ?? process.env;
-  const k = snapshotKey(kernelDir);
+  const kind = opts.kind ?? CHECKER_BLOB;
+  const k = snapshotKey(kernelDir, kind);
   if ('problem' in k) throw new Error(k.problem);
   const dir = snapshotDir(kernelDir, env);
   mkdirSync(dir, { recursive: true });
   const tmp = `${process.pid}.tmp`;
-  const bundle = join(dir, `checker-${k.key}.${tmp}.cjs`);
-  const blob = join(dir, blobName(k.key));
-  const manifestFile = join(dir, `checker-${k.key}.json`);
-  const live = opts.live !== undefined ? opts.live : (await import('./live.js')).liveLibrary(kernelDir, env)?.root ?? null;
+  const name = `${kind.prefix}-${k.key}`;
+  const bundle = join(dir, `${name}.${tmp}.cjs`);
+  const blob = join(dir, `${name}.blob`);
+  const manifestFile = join(dir, `${name}.json`);
+  // the resident's blob holds no live source (noiselab's declarations are read by the resident, later)
+  const live = kind !== CHECKER_BLOB ? null : opts.live !== undefined ? opts.live : (await import('./live.js')).liveLibrary(kernelDir, env)?.root ?? null;
   try {
     const esbuild = await import('esbuild');
     const built = await esbuild.build({
-      entryPoints: [join(kernelDir, 'snapshot-checker.js')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+      entryPoints: [join(kernelDir, kind.entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
       outfile: bundle, logLevel: 'error', metafile: true,
       // TypeScript's optional require of source-map-support (in a try) stays a require
       external: ['source-map-support'],
     });
-    // the key covers the kernel's modules in the bundle: one more than SNAPSHOT_MODULES names would not be
-    const unkeyed = Object.keys(built.metafile.inputs).filter((f) => !f.includes('node_modules/') && !SNAPSHOT_MODULES.some((m) => f.endsWith(`/${m}`)));
-    if (unkeyed.length) throw new Error(`the bundle has modules its key does not cover (add them to SNAPSHOT_MODULES): ${unkeyed.join(', ')}`);
+    // the key covers the kernel's modules in the bundle: one more than the kind names would not be
+    const unkeyed = Object.keys(built.metafile.inputs).filter((f) => !f.includes('node_modules/') && !kind.modules.some((m) => f.endsWith(`/${m}`)));
+    if (unkeyed.length) throw new Error(`the bundle has modules its key does not cover (add them to the ${kind.prefix} blob's modules): ${unkeyed.join(', ')}`);
     const typescriptFile = createRequire(join(kernelDir, 'x.js')).resolve('typescript');
-    const config: SnapshotConfig = { key: k.key, kernelDir: resolve(kernelDir), typescriptFile, live, warm: opts.warm ?? ['noiselab'], manifest: `${manifestFile}.${tmp}` };
-    const r = spawnSync(process.execPath, ['--snapshot-blob', `${blob}.${tmp}`, '--build-snapshot', bundle], {
+    const config: SnapshotConfig = { key: k.key, kernelDir: resolve(kernelDir), typescriptFile, live, warm: opts.warm ?? kind.warm, manifest: `${manifestFile}.${tmp}` };
+    const r = spawnSync(process.execPath, [...kind.nodeFlags, '--snapshot-blob', `${blob}.${tmp}`, '--build-snapshot', bundle], {
       env: { ...env, NOISELAB_SNAPSHOT_CONFIG: JSON.stringify(config) }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (r.status !== 0 || !existsSync(`${blob}.${tmp}`)) {
@@ -154,7 +181,7 @@ export async function buildSnapshot(kernelDir: string, opts: { env?: NodeJS.Proc
     renameSync(`${blob}.${tmp}`, blob);
     writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 1)}\n`);
     for (const f of readdirSync(dir)) {
-      if (f.startsWith('checker-') && !f.startsWith(`checker-${k.key}.`)) rmSync(join(dir, f), { force: true });
+      if (f.startsWith(`${kind.prefix}-`) && !f.startsWith(`${name}.`)) rmSync(join(dir, f), { force: true });
     }
     return { ...manifest, blob };
   } finally {
@@ -165,11 +192,17 @@ export async function buildSnapshot(kernelDir: string, opts: { env?: NodeJS.Proc
 // `node dist/kernel/snapshot.js`: build the blob of this kernel (npm run setup does)
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const kernelDir = dirname(fileURLToPath(import.meta.url));
-  try {
-    const m = await buildSnapshot(kernelDir, process.env.NOISELAB_SNAPSHOT_WARM !== undefined ? { warm: process.env.NOISELAB_SNAPSHOT_WARM.split(',').filter(Boolean) } : {});
-    console.log(`type checker snapshot: ${m.blob} (${(m.bytes! / 2 ** 20).toFixed(0)} MB, ${m.files} files parsed, TypeScript ${m.typescript}, Node ${m.node}, built in ${(m.buildMs! / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    console.error(`type checker snapshot NOT built: ${(e as Error).message}`);
-    process.exit(1);
+  let failed = false;
+  for (const kind of [CHECKER_BLOB, RESIDENT_BLOB]) {
+    const what = kind === CHECKER_BLOB ? 'type checker snapshot' : 'resident checker snapshot';
+    try {
+      const warm = kind === CHECKER_BLOB && process.env.NOISELAB_SNAPSHOT_WARM !== undefined ? { warm: process.env.NOISELAB_SNAPSHOT_WARM.split(',').filter(Boolean) } : {};
+      const m = await buildSnapshot(kernelDir, { ...warm, kind });
+      console.log(`${what}: ${m.blob} (${(m.bytes! / 2 ** 20).toFixed(0)} MB, ${m.files} files parsed, TypeScript ${m.typescript}, Node ${m.node}, built in ${(m.buildMs! / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      console.error(`${what} NOT built: ${(e as Error).message}`);
+      failed = true;
+    }
   }
+  if (failed) process.exit(1);
 }

@@ -7,14 +7,17 @@
  *
  * The cache file is named by a hash of the script's bytes, Node's version and platform and the process's
  * V8 flags: V8 itself checks only the script's length, and bytecode of another text would run as if it
- * were this one. A file V8 rejects anyway (another V8 build) is compiled from source and written again.
+ * were this one. The file ends with a SHA-256 of its data, checked before V8 sees it (V8 checks a header,
+ * not the data: a damaged body would crash every resident). One that fails either check is compiled from
+ * source and written again. The folder must be the user's and writable by nobody else (the cache is code
+ * the resident runs).
  * It lives in NOISELAB_KERNEL_CODE_CACHE_DIR, else $XDG_CACHE_HOME/noiselab, else ~/.cache/noiselab;
  * NOISELAB_KERNEL_CODE_CACHE=0 turns it off.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import type * as TS from 'typescript';
@@ -54,13 +57,21 @@ export function loadTypeScriptCached(dir: string | null, from: string = import.m
   if (!file) throw new Error(`no TypeScript compiler found (${(first as Error).message})`);
   const bytes = readFileSync(file);
   const key = createHash('sha256').update(bytes).update(`\0${process.version}\0${process.platform}-${process.arch}\0${nodeFlags().join(' ')}`).digest('hex').slice(0, 24);
-  const cacheFile = dir ? join(dir, `typescript-${key}.v8cache`) : null;
+  const cacheFile = dir && ownFolder(dir) ? join(dir, `typescript-${key}.v8cache`) : null;
   let cached: Buffer | undefined;
-  if (cacheFile) try { cached = readFileSync(cacheFile); } catch { /* none yet */ }
+  let damaged = false;
+  if (cacheFile) {
+    try {
+      const raw = readFileSync(cacheFile);
+      const data = raw.subarray(0, raw.length - DIGEST_BYTES);
+      if (raw.length > DIGEST_BYTES && digest(data).equals(raw.subarray(data.length))) cached = data;
+      else damaged = true;
+    } catch { /* none yet */ }
+  }
   const script = new Script(Module.wrap(bytes.toString('utf8')), { filename: file, cachedData: cached });
   const module = { exports: {} as typeof TS };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  const state: CodeCacheState = !cacheFile ? 'off' : !cached ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
+  const state: CodeCacheState = !cacheFile ? 'off' : damaged ? 'rejected' : !cached ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
   return {
     ts: module.exports, state, file: cacheFile, loadMs: performance.now() - started,
     save: () => (cacheFile ? writeCache(cacheFile, script.createCachedData()) : 'the code cache is off'),
@@ -78,22 +89,38 @@ function nodeFlags(): string[] {
   return out;
 }
 
+const DIGEST_BYTES = 32;
+const digest = (data: Buffer) => createHash('sha256').update(data).digest();
+
+/** Whether `dir` (made here if missing) is the user's and writable by nobody else. */
+function ownFolder(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    return st.isDirectory() && st.uid === userInfo().uid && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function writeCache(file: string, data: Buffer): string | null {
   const dir = dirname(file);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, data, { mode: 0o600 });
+    writeFileSync(tmp, Buffer.concat([data, digest(data)]), { mode: 0o600 });
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
     return `cannot write ${file}: ${(e as Error).message}`;
   }
-  // caches of another TypeScript or Node, unused for a while, go (each is a few MB)
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    if (p === file || !/^typescript-[0-9a-f]+\.v8cache$/.test(f)) continue;
-    try { if (Date.now() - statSync(p).atimeMs > STALE_MS && Date.now() - statSync(p).mtimeMs > STALE_MS) rmSync(p, { force: true }); } catch { /* gone */ }
-  }
+  // caches of another TypeScript or Node unused for a while, and writes a killed resident left, go (a few MB each)
+  try {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (p === file || !/^typescript-[0-9a-f]+\.v8cache(\.\d+\.tmp)?$/.test(f)) continue;
+      const st = statSync(p);
+      if (Date.now() - Math.max(st.atimeMs, st.mtimeMs) > (f.endsWith('.tmp') ? 3600_000 : STALE_MS)) rmSync(p, { force: true });
+    }
+  } catch { /* the next write tries again */ }
   return null;
 }

@@ -50,12 +50,19 @@ export class SeedSandbox {
     this.stderr = '';
     child.stderr!.on('data', (d) => { this.stderr = (this.stderr + d).slice(-4000); });
     child.on('message', (m: Reply | { started: true }) => {
+      // a killed process's messages still in the pipe are not the next seed's
+      if (this.child !== child) return;
       if ('started' in m) { this.onStarted?.(); return; }
       const p = this.pending;
       this.pending = null;
       p?.resolve(m);
     });
-    child.on('error', (e) => { const p = this.pending; this.pending = null; p?.reject(e); });
+    child.on('error', (e) => {
+      if (this.child !== child) return;
+      const p = this.pending;
+      this.pending = null;
+      p?.reject(e);
+    });
     child.on('exit', (code, signal) => {
       live.delete(child);
       if (this.child !== child) return; // stopped by kill(), which answered its seed already
@@ -82,16 +89,17 @@ export class SeedSandbox {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       if (timeoutMs <= 0) return;
-      const arm = (ms: number, why: string) => {
+      const arm = (ms: number, error: () => Error) => {
         clearTimeout(timer);
         timer = setTimeout(() => {
           // rejected before kill() rejects the reply, so the race reports the timeout
-          reject(new SeedTimeout(why));
+          reject(error());
           this.kill();
         }, ms);
       };
-      arm(SEED_START_ALLOWANCE_S * 1000 + timeoutMs, `the seed process did not start the seed within ${SEED_START_ALLOWANCE_S} s (loading the engine and the claim) and was stopped`);
-      this.onStarted = () => arm(timeoutMs, `seed ran past its time limit of ${timeoutMs / 1000} s and was stopped`);
+      // a load that slow is the machine's, not the seed's: an error the queue retries, not a SeedTimeout
+      arm(SEED_START_ALLOWANCE_S * 1000, () => new Error(`the seed process did not start the seed within ${SEED_START_ALLOWANCE_S} s (loading the engine and the claim) and was stopped`));
+      this.onStarted = () => arm(timeoutMs, () => new SeedTimeout(`seed ran past its time limit of ${timeoutMs / 1000} s and was stopped`));
     });
     reply.catch(() => {}); // when the timeout wins, the reply's rejection has no reader
     timedOut.catch(() => {});

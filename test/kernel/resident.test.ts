@@ -128,14 +128,37 @@ describe.runIf(ready || process.env.CI)('the resident type checker', () => {
   it("writes TypeScript's code cache once warm; the next resident compiles from it and checks as before", async () => {
     const cache = tempDir();
     const first = residentFolder();
-    const a = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: first, NOISELAB_KERNEL_CODE_CACHE_DIR: cache });
+    // without the resident's snapshot (which holds TypeScript compiled already)
+    const a = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: first, NOISELAB_KERNEL_CODE_CACHE_DIR: cache, NOISELAB_KERNEL_SNAPSHOT: '0' });
     expect((await exec(a, '1 + 1')).reply.status).toBe('ok');
     expect(logOf(first)).toMatch(/TypeScript loaded in \d+ ms \(code cache: absent\)/);
     expect(await until(() => logOf(first).includes('code cache written'), 60_000), logOf(first)).toBe(true);
     const second = residentFolder();
-    const b = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: second, NOISELAB_KERNEL_CODE_CACHE_DIR: cache });
+    const b = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: second, NOISELAB_KERNEL_CODE_CACHE_DIR: cache, NOISELAB_KERNEL_SNAPSHOT: '0' });
     await typeErrorsStopCells(b);
     expect(logOf(second)).toMatch(/TypeScript loaded in \d+ ms \(code cache: used\)/);
+  }, 240_000);
+
+  it('starts from its snapshot (the library and Node\'s types parsed) where one is built, and without it where that blob is damaged', async () => {
+    const snapshots = tempDir();
+    // the build's own module (it bundles the compiled kernel beside it)
+    const { buildSnapshot, RESIDENT_BLOB } = await import(`${kernelDir}/snapshot.js`) as typeof import('../../src/kernel/snapshot.js');
+    const built = await buildSnapshot(kernelDir, { kind: RESIDENT_BLOB, env: { ...process.env, NOISELAB_KERNEL_SNAPSHOT_DIR: snapshots } });
+    expect(built.files).toBeGreaterThan(100);
+    const dir = residentFolder();
+    const k = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: dir, NOISELAB_KERNEL_SNAPSHOT_DIR: snapshots });
+    await typeErrorsStopCells(k);
+    expect(logOf(dir)).toMatch(/started from its snapshot: TypeScript [\d.]+, \d+ files parsed/);
+    expect(logOf(dir)).not.toMatch(/TypeScript loaded/);
+    expect(stderrOf(k)).toMatch(/type checker ready \(resident process/);
+    // a blob cut short: its process crashes, the kernel says so and starts the resident without it
+    writeFileSync(built.blob, readFileSync(built.blob).subarray(0, 100_000));
+    const other = residentFolder();
+    const k2 = await startKernel(kernels, { NOISELAB_KERNEL_RESIDENT_DIR: other, NOISELAB_KERNEL_SNAPSHOT_DIR: snapshots });
+    await typeErrorsStopCells(k2);
+    expect(stderrOf(k2)).toMatch(/the resident's snapshot .* did not start \((SIGSEGV|SIGABRT|SIGBUS|exit 14)\): the resident starts without it/);
+    expect(logOf(other)).toMatch(/TypeScript loaded in \d+ ms/);
+    expect(stderrOf(k2)).toMatch(/type checker ready \(resident process/);
   }, 240_000);
 
   it('is not started for a kernel that does not type-check', async () => {

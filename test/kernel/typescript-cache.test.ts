@@ -4,7 +4,7 @@
  * again), named by the process's V8 flags too; a TypeScript loaded through it checks as one loaded by require.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeCacheDir } from '../../src/kernel/typescript-cache.js';
@@ -40,6 +40,13 @@ describe("TypeScript's code cache", () => {
     writeFileSync(join(dir, files[0]), Buffer.alloc(4096, 7));
     expect(load(dir, true)).toEqual({ state: 'rejected', errors: wrong, saved: null });
     expect(load(dir, false).state).toBe('used');
+    // a damaged body behind a sound header: V8 would take it (and crash or misbehave); its digest does not
+    const good = readFileSync(join(dir, files[0]));
+    const damaged = Buffer.from(good);
+    damaged[Math.floor(good.length / 2)] ^= 0xff;
+    writeFileSync(join(dir, files[0]), damaged);
+    expect(load(dir, true)).toEqual({ state: 'rejected', errors: wrong, saved: null });
+    expect(load(dir, false).state).toBe('used');
     // bytecode V8 would take under other flags (it checks only the script's length) is another file's
     expect(load(dir, false, ['--max-semi-space-size=64']).state).toBe('absent');
   }, 60_000);
@@ -52,5 +59,9 @@ describe("TypeScript's code cache", () => {
     const dir = tempDir();
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(kernelDir, 'typescript-cache.js'))}); const c = m.loadTypeScriptCached(null); console.log(c.state, c.save())`], { encoding: 'utf8', cwd: dir });
     expect(r.stdout.trim()).toBe('off the code cache is off');
+    // a folder others can write to: its cache could be anyone's code
+    chmodSync(dir, 0o777);
+    expect(load(dir, true)).toMatchObject({ state: 'off', saved: 'the code cache is off' });
+    expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
 });
