@@ -27,7 +27,8 @@ export function ownResident(): OwnResident {
         // only a resident still running: one that left may have had its pid reused since
         let cmdline = '';
         try { cmdline = readFileSync(`/proc/${m[1]}/cmdline`, 'utf8'); } catch { continue; }
-        if (cmdline.includes('resident-checker') && cmdline.includes(dir)) try { process.kill(Number(m[1]), 'SIGTERM'); } catch { /* gone */ }
+        // a resident of this folder has its socket (`<dir>/checker-<key>.sock`) among its arguments
+        if (cmdline.includes(`${dir}/checker-`)) try { process.kill(Number(m[1]), 'SIGTERM'); } catch { /* gone */ }
       }
       rmSync(dir, { recursive: true, force: true });
     },

@@ -16,7 +16,8 @@ export default function setup(): () => void {
   return () => {
     const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
     for (const line of ps.split('\n')) {
-      if (!line.includes(`${dir}/`) || !line.includes('resident-checker')) continue;
+      // a resident of this folder: its socket (`<dir>/checker-<key>.sock`) is an argument, with or without its snapshot
+      if (!line.includes(`${dir}/checker-`)) continue;
       try { process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGTERM'); } catch { /* gone */ }
     }
     rmSync(dir, { recursive: true, force: true });
