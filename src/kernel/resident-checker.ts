@@ -57,7 +57,8 @@ function typescript(): typeof TS {
 
 /** Once a spare is warm (the parser, binder and checker compiled), TypeScript's code cache is written if it was not used. */
 function writeCodeCache(): void {
-  if (cacheWritten || !loaded || loaded.state === 'used' || loaded.state === 'off' || loaded.state === 'snapshot') return;
+  // only a cache that was not there, or that was refused, is written
+  if (cacheWritten || !loaded || (loaded.state !== 'absent' && loaded.state !== 'rejected')) return;
   cacheWritten = true;
   const problem = loaded.save();
   log(problem ? `no code cache: ${problem}` : `code cache written: ${loaded.file}`);

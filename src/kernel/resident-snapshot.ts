@@ -12,24 +12,13 @@
  * resident without it where that fails. The files are dated as they were read at build time: one changed
  * on disk since is read again when a session needs it.
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as v8 from 'node:v8';
-import { writeFileSync } from 'node:fs';
 import * as ts from 'typescript';
 import { runResident } from './resident-checker.js';
-import type { SnapshotConfig, SnapshotManifest } from './snapshot.js';
-import { SessionChecker } from './typecheck.js';
+import { warmForSnapshot } from './snapshot-warm.js';
 
 if (v8.startupSnapshot?.isBuildingSnapshot()) {
-  const config = JSON.parse(process.env.NOISELAB_SNAPSHOT_CONFIG ?? '{}') as SnapshotConfig;
-  // TypeScript finds the standard library beside its own file: in the bundle that is the bundle's
-  ts.sys.getExecutingFilePath = () => config.typescriptFile;
-  const checker = new SessionChecker(join(tmpdir(), 'noiselab-snapshot-cells'), config.kernelDir, ts, null);
-  checker.warmUp(config.warm);
-  const parsed = checker.parsedFiles();
-  const manifest: SnapshotManifest = { key: config.key, node: process.version, typescript: ts.version, files: parsed.size, live: null, warm: config.warm };
-  writeFileSync(config.manifest, JSON.stringify(manifest));
+  const { parsed } = warmForSnapshot(ts);
   // started from the blob, the arguments follow node's own (no script in between)
   v8.startupSnapshot.setDeserializeMainFunction(() => runResident(process.argv.slice(1), { ts, parsed }));
 }

@@ -11,13 +11,11 @@ import { spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { RESIDENT_NODE_FLAGS, residentIdleSeconds } from './resident-config.js';
+import { RESIDENT_CORE_MODULES, RESIDENT_NODE_FLAGS, residentIdleSeconds } from './resident-config.js';
 import { checkerKey, findBlob, RESIDENT_BLOB } from './snapshot.js';
 
-export { RESIDENT_IDLE_S, RESIDENT_NODE_FLAGS, residentIdleSeconds } from './resident-config.js';
-
 /** The kernel's modules the resident runs: their compiled text is part of its key. */
-export const RESIDENT_MODULES = ['resident-main.js', 'resident-checker.js', 'resident-config.js', 'checker-service.js', 'typecheck.js', 'typescript-cache.js', 'cell.js'];
+export const RESIDENT_MODULES = ['resident-main.js', ...RESIDENT_CORE_MODULES];
 
 export interface ResidentPlace {
   /** the Unix socket it listens on */

@@ -10,13 +10,11 @@
  * (`node --snapshot-blob <blob> <WorkerData as JSON>`) it makes the session's checker for the notebook's
  * folder, on the files parsed at build time that are unchanged on disk.
  */
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as v8 from 'node:v8';
 import * as ts from 'typescript';
 import { serveChecker, type Reply, type Request, type WorkerData } from './checker-service.js';
-import type { SnapshotConfig, SnapshotManifest } from './snapshot.js';
+import type { SnapshotConfig } from './snapshot.js';
+import { warmForSnapshot } from './snapshot-warm.js';
 import { SessionChecker, unchangedSince, type PreparsedFile } from './typecheck.js';
 
 function main(config: SnapshotConfig, parsed: Map<string, PreparsedFile>): void {
@@ -52,16 +50,6 @@ function main(config: SnapshotConfig, parsed: Map<string, PreparsedFile>): void 
 }
 
 if (v8.startupSnapshot?.isBuildingSnapshot()) {
-  const config = JSON.parse(process.env.NOISELAB_SNAPSHOT_CONFIG ?? '{}') as SnapshotConfig;
-  // TypeScript finds the standard library beside its own file: in the bundle that is the bundle's, so it is
-  // told where its package is (kept in the snapshot)
-  ts.sys.getExecutingFilePath = () => config.typescriptFile;
-  // the cells' folder does not matter here: only the files read from disk are kept
-  const checker = new SessionChecker(join(tmpdir(), 'noiselab-snapshot-cells'), config.kernelDir, ts, config.live);
-  checker.warmUp(config.warm);
-  // dated as the checker read them
-  const parsed = checker.parsedFiles();
-  const manifest: SnapshotManifest = { key: config.key, node: process.version, typescript: ts.version, files: parsed.size, live: config.live, warm: config.warm };
-  writeFileSync(config.manifest, JSON.stringify(manifest));
+  const { config, parsed } = warmForSnapshot(ts);
   v8.startupSnapshot.setDeserializeMainFunction(() => main(config, parsed));
 }

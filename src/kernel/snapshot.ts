@@ -22,10 +22,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { RESIDENT_NODE_FLAGS } from './resident-config.js';
+import { RESIDENT_CORE_MODULES, RESIDENT_NODE_FLAGS } from './resident-config.js';
 
 /** The kernel's own modules in the bundle: their compiled text is part of the key. */
-export const SNAPSHOT_MODULES = ['snapshot-checker.js', 'checker-service.js', 'typecheck.js', 'cell.js'];
+export const SNAPSHOT_MODULES = ['snapshot-checker.js', 'snapshot-warm.js', 'checker-service.js', 'typecheck.js', 'cell.js'];
 
 /**
  * A kind of blob: the kernel's checker process (./snapshot-checker.ts: the library, Node's types and
@@ -44,7 +44,7 @@ export interface BlobKind {
 export const CHECKER_BLOB: BlobKind = { prefix: 'checker', entry: 'snapshot-checker.js', modules: SNAPSHOT_MODULES, nodeFlags: [], warm: ['noiselab'] };
 export const RESIDENT_BLOB: BlobKind = {
   prefix: 'resident', entry: 'resident-snapshot.js', nodeFlags: RESIDENT_NODE_FLAGS, warm: [],
-  modules: ['resident-snapshot.js', 'resident-checker.js', 'resident-config.js', 'checker-service.js', 'typecheck.js', 'typescript-cache.js', 'cell.js'],
+  modules: ['resident-snapshot.js', 'snapshot-warm.js', ...RESIDENT_CORE_MODULES],
 };
 
 /** What the snapshot checker is told at build time (in NOISELAB_SNAPSHOT_CONFIG). */
