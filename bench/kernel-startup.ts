@@ -1,7 +1,8 @@
 /**
  * A kernel's startup and per-cell figures, as a client that asks at once sees them (`node --import tsx
  * bench/kernel-startup.ts [kernel ...] [--reps N]`, kernels as registered: noiselab (with its resident
- * checker: the first kernel and the next of its folder), noiselab:snapshot, noiselab:worker, tslab):
+ * checker: the first kernel and the next of its folder), noiselab:node (the same without the native launcher),
+ * noiselab:snapshot, noiselab:worker, tslab):
  * spawn to the kernel_info reply (the client reconnects every 1 ms, so its own retry interval is not
  * measured), spawn to the first result (`6 * 7`, type-checked where the kernel checks), the median and
  * fastest of 30 trivial cells' round trips, and a cell importing noiselab. For noiselab, NOISELAB_KERNEL_TIMING=1
@@ -23,9 +24,13 @@ export interface StartupRun { infoMs: number; kernelInfoMs: number | null; first
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** One kernel of `name` started, asked, and killed; in `folder` (a new one by default) as its notebook's. */
-export async function startupOnce(name: string, env: Record<string, string> = {}, folder?: string): Promise<StartupRun> {
+/**
+ * One kernel of `name` started, asked, and killed; in `folder` (a new one by default) as its notebook's;
+ * `launcher: false` starts noiselab's on Node alone, without its native launcher (src/kernel/launcher.c).
+ */
+export async function startupOnce(name: string, env: Record<string, string> = {}, folder?: string, launcher = true): Promise<StartupRun> {
   const spec = findKernelSpec(name);
+  if (!launcher && spec.argv[0].endsWith('/launcher')) spec.argv = spec.argv.slice(1);
   const dir = folder ?? mkdtempSync(join(tmpdir(), 'noiselab-kstart-'));
   const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
   const key = randomBytes(16).toString('hex');
@@ -105,16 +110,16 @@ const until = async (f: () => boolean, ms: number) => {
  * The resident checker's two cases, `reps` times each: the first kernel, which starts the resident, and the
  * next kernel of the same folder (a restart), once the resident has its spare session ready.
  */
-async function residentRuns(reps: number): Promise<{ first: StartupRun[]; next: StartupRun[] }> {
+async function residentRuns(reps: number, launcher: boolean): Promise<{ first: StartupRun[]; next: StartupRun[] }> {
   const first: StartupRun[] = [];
   const next: StartupRun[] = [];
   for (let r = 0; r < reps; r++) {
     const resident = ownResident();
     const folder = mkdtempSync(join(tmpdir(), 'noiselab-kstart-'));
     try {
-      first.push(await startupOnce('noiselab', resident.env, folder));
+      first.push(await startupOnce('noiselab', resident.env, folder, launcher));
       if (!await until(() => resident.log().includes(`spare for ${folder} ready`), 30_000)) throw new Error(`no spare session: ${resident.log()}`);
-      next.push(await startupOnce('noiselab', resident.env, folder));
+      next.push(await startupOnce('noiselab', resident.env, folder, launcher));
     } finally {
       resident.stop();
       rmSync(folder, { recursive: true, force: true });
@@ -135,18 +140,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const own = runs.every((r) => r.kernelInfoMs !== null) ? range((r) => r.kernelInfoMs!) : '-';
     rows.push(`| ${label} | ${range((r) => r.infoMs)} | ${own} | ${range((r) => r.firstMs)} | ${median(runs.map((r) => r.tripMedianMs)).toFixed(1)} (${Math.min(...runs.map((r) => r.tripMinMs)).toFixed(1)}) | ${runs.some((r) => Number.isNaN(r.importMs)) ? '-' : range((r) => r.importMs)} |`);
   };
-  // noiselab: the resident checker (its first kernel, and the next one of a folder); noiselab:snapshot and
-  // noiselab:worker: a checker of the kernel's own, from the startup snapshot or on a worker thread
+  // noiselab: the resident checker (its first kernel, and the next one of a folder); noiselab:node: the same
+  // without the native launcher; noiselab:snapshot and noiselab:worker: a checker of the kernel's own, from the
+  // startup snapshot or on a worker thread
   const modes: Record<string, Record<string, string>> = {
     snapshot: { NOISELAB_KERNEL_RESIDENT: '0' },
     worker: { NOISELAB_KERNEL_RESIDENT: '0', NOISELAB_KERNEL_SNAPSHOT: '0' },
   };
   for (const k of kernels) {
     const [name, mode] = k.split(':');
-    if (name === 'noiselab' && !mode) {
-      const { first, next } = await residentRuns(reps);
-      row('noiselab (resident, first kernel)', first);
-      row('noiselab (resident, next kernel of the folder)', next);
+    if (name === 'noiselab' && (!mode || mode === 'node')) {
+      const { first, next } = await residentRuns(reps, mode !== 'node');
+      const how = mode === 'node' ? ', Node alone' : '';
+      row(`noiselab (resident, first kernel${how})`, first);
+      row(`noiselab (resident, next kernel of the folder${how})`, next);
       continue;
     }
     const runs: StartupRun[] = [];

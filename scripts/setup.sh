@@ -94,6 +94,23 @@ npm run --silent build
 # Without a current one the resident starts without it, and the kernel's checker warms up on a worker thread.
 if out=$(node dist/kernel/snapshot.js 2>&1); then log "$out"; else log "$out (the checkers start without it)"; fi
 
+# The kernel's launcher (src/kernel/launcher.c): it binds the sockets and answers kernel_info within ms while
+# Node starts (50-100 ms), then becomes Node. Without a C compiler the kernelspec starts Node directly.
+build_launcher() {
+  command -v cc >/dev/null || { echo "no C compiler (cc)"; return 1; }
+  cc -O2 -Wall -o dist/kernel/launcher.tmp src/kernel/launcher.c >/tmp/noiselab-launcher-build.log 2>&1 \
+    || { echo "cc failed: see /tmp/noiselab-launcher-build.log"; return 1; }
+  mv dist/kernel/launcher.tmp dist/kernel/launcher
+  # its kernel_info answer: what the kernel would answer (a kernel rewrites it when that changes)
+  node -e 'require("./dist/kernel/front.cjs").refreshKernelInfo(require("path").resolve("dist/kernel"))'
+}
+if why=$(build_launcher); then
+  log "kernel launcher built (dist/kernel/launcher)"
+else
+  rm -f dist/kernel/launcher dist/kernel/launcher.tmp
+  log "kernel launcher NOT built ($why); the kernel starts on Node alone (kernel_info in ~100 ms, not ~5)"
+fi
+
 # The native backend (OpenBLAS addon) is optional: without a compiler or OpenBLAS, noiselab runs on wasm.
 # npm's bundled node-gyp builds it against the system's Node headers, so nothing is downloaded.
 build_native() {

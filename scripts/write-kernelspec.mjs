@@ -3,7 +3,8 @@
 // kernel's working directory upwards, then in $NOISELAB_KERNEL_HOME (`noiselab run` sets it to its own
 // checkout, so a notebook outside any checkout runs on the runner's kernel), then at the fallback given
 // (the checkout that last ran setup; it may have been deleted since).
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const [kind, file, fallback] = process.argv.slice(2);
 const kinds = {
@@ -38,8 +39,11 @@ if (d === p.dirname(d) && home && f.existsSync(home)) t = home;
 if (!f.existsSync(t)) { console.error("${kind} kernel not found: no node_modules/" + ${rel}.join("/") + " above " + process.cwd() + " and " + t + " is gone; run npm run setup in a noiselab checkout"); process.exit(1); }
 ${kind === 'tslab' ? 'process.argv.splice(1, 0, t);\nrequire(t);' : NOISELAB_START}
 }`;
+// noiselab's native launcher (src/kernel/launcher.c, built by setup beside main.js), where there is one: it
+// binds the sockets and answers kernel_info while Node starts, then becomes Node (the same process)
+const native = kind === 'noiselab' ? join(dirname(fallback), 'launcher') : null;
 const spec = {
-  argv: [process.execPath, ...k.flags, '-e', launcher, ...k.args],
+  argv: [...(native && existsSync(native) ? [native] : []), process.execPath, ...k.flags, '-e', launcher, ...k.args],
   display_name: k.display,
   language: 'typescript',
   interrupt_mode: k.interrupt,

@@ -7,8 +7,9 @@
  * kernel's modules ~40 more, and Node's own start ~85 of the 100 the kernel has to answer in). The kernel
  * (./main.ts) takes the front the launcher started, or starts one itself (`node main.js <file>`).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { SendQueue, Session, type Message } from '../notebook/protocol.cjs';
 import { bindRetrying, diagnostic, ZmtpSocket } from './zmtp.cjs';
@@ -50,7 +51,10 @@ export class KernelFront {
     }
     this.session = new Session(conn.key ?? '');
     this.out = { shell: new SendQueue(this.shell), control: new SendQueue(this.control), iopub: new SendQueue(this.iopub) };
-    this.bound = this.bind();
+    // started by the launcher (./launcher.c), which bound the sockets: they are taken from it
+    const early = process.env.NOISELAB_EARLY_FRONT === '1' && typeof process.send === 'function';
+    delete process.env.NOISELAB_EARLY_FRONT;
+    this.bound = early ? this.takeOver() : this.bind();
     this.bound.catch(() => undefined); // reported by whoever awaits it (./main.ts)
   }
 
@@ -65,9 +69,71 @@ export class KernelFront {
       at(this.shell, 'shell', this.conn.shell_port), at(this.control, 'control', this.conn.control_port),
       at(this.stdin, 'stdin', this.conn.stdin_port), at(this.iopub, 'iopub', this.conn.iopub_port),
     ]);
+    this.serve();
+  }
+
+  private serve(): void {
     void this.listen(this.control, 'control');
     void this.listen(this.shell, 'shell');
-    void this.publish(null, 'status', { execution_state: 'starting' });
+    if (!this.answeredInfo) void this.publish(null, 'status', { execution_state: 'starting' });
+  }
+
+  /**
+   * Takes the sockets from the launcher's copy (./launcher.c) over Node's IPC channel: each listener and
+   * connection as a handle, then their states and whether it answered a kernel_info (in this session: its
+   * id is the kernel's from then on). Binds them itself if the copy goes without handing them over.
+   */
+  private takeOver(): Promise<void> {
+    const sockets: Record<string, ZmtpSocket> = { shell: this.shell, control: this.control, stdin: this.stdin, iopub: this.iopub };
+    const ports: Record<string, number> = { shell: this.conn.shell_port, control: this.conn.control_port, stdin: this.conn.stdin_port, iopub: this.conn.iopub_port };
+    return new Promise<void>((ok, fail) => {
+      const handles = new Map<number, object>();
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+        process.off('message', message);
+        process.off('disconnect', lost);
+      };
+      const lost = () => {
+        if (stopped) return;
+        stop();
+        for (const h of handles.values()) (h as { close?: () => void }).close?.();
+        diagnostic('noiselab kernel: the launcher ended without passing the sockets on; binding them here');
+        this.bind().then(ok, fail);
+      };
+      const message = (m: LauncherMessage, handle?: object) => {
+        if (m?.noiselab === 'fd' && handle) handles.set(m.n, handle);
+        if (m?.noiselab !== 'done' || stopped) return;
+        stop();
+        process.disconnect();
+        void (async () => {
+          for (const s of m.sockets) {
+            const handle = handles.get(s.n);
+            if (!handle) throw new Error(`the launcher passed no handle for its ${s.channel} socket ${s.n}`);
+            const socket = sockets[s.channel];
+            if (s.listener) await socket.adoptListener(handle, this.url(ports[s.channel]));
+            else {
+              socket.adoptPeer(new Socket({ handle, readable: true, writable: true } as object), {
+                greeted: s.greeted!, ready: s.ready!, id: Buffer.from(s.id!, 'hex'),
+                subscriptions: s.subscriptions!.map((t) => Buffer.from(t, 'hex')), pending: Buffer.from(s.pending!, 'base64'),
+              });
+            }
+          }
+          this.session.continue(m.session);
+          if (m.answered) {
+            this.answeredInfo = true;
+            this.infoAnswered();
+          }
+          this.serve();
+          // the launcher's kernel_info comes from kernel-info.json: kept as this kernel would answer
+          setImmediate(() => refreshKernelInfo(this.kernelDir, this.kernelInfo()));
+        })().then(ok, fail);
+      };
+      process.on('message', message);
+      process.on('disconnect', lost);
+      if (!process.connected) return lost();
+      process.send!({ noiselab: 'take' }, undefined, undefined, (e) => { if (e) lost(); });
+    });
   }
 
   private async listen(socket: ZmtpSocket, channel: Channel): Promise<void> {
@@ -136,26 +202,55 @@ export class KernelFront {
     return this.out.iopub.send(this.session.serialize(msg));
   }
 
-  /** kernel_info_reply's content: the versions of noiselab, TypeScript (the checker), esbuild (the compiler) and Node. */
+  /** kernel_info_reply's content (./launcher.c answers with the same, from kernel-info.json). */
   kernelInfo(): object {
-    if (this.info) return this.info;
-    const req = createRequire(join(this.kernelDir, 'x.js'));
-    const version = (pkg: string) => {
-      try { return (req(`${pkg}/package.json`) as { version: string }).version; } catch { return 'not installed'; }
-    };
-    let own = 'unknown';
-    try { own = (JSON.parse(readFileSync(join(this.kernelDir, '..', '..', 'package.json'), 'utf8')) as { version: string }).version; } catch { /* not in a checkout */ }
-    const typescript = version('typescript');
-    this.info = {
-      status: 'ok', protocol_version: '5.3', implementation: 'noiselab', implementation_version: own,
-      language_info: {
-        name: 'typescript', version: typescript, mimetype: 'text/typescript',
-        file_extension: '.ts', codemirror_mode: { name: 'javascript', typescript: true }, pygments_lexer: 'typescript',
-      },
-      banner: `noiselab kernel ${own}: TypeScript ${typescript} (type-checked; compiled by esbuild ${version('esbuild')}) on Node ${process.version}`,
-      help_links: [],
-    };
-    return this.info;
+    return (this.info ??= kernelInfo(this.kernelDir));
+  }
+}
+
+/** What the launcher's copy sends over the IPC channel (./launcher.c). */
+type LauncherMessage =
+  | { noiselab: 'fd'; n: number }
+  | {
+    noiselab: 'done'; session: string; answered: boolean;
+    sockets: { n: number; channel: string; listener?: boolean; greeted?: boolean; ready?: boolean; id?: string; subscriptions?: string[]; pending?: string }[];
+  };
+
+/** kernel_info_reply's content: the versions of noiselab, TypeScript (the checker), esbuild (the compiler) and Node. */
+export function kernelInfo(kernelDir: string): object {
+  const req = createRequire(join(kernelDir, 'x.js'));
+  const version = (pkg: string) => {
+    try { return (req(`${pkg}/package.json`) as { version: string }).version; } catch { return 'not installed'; }
+  };
+  let own = 'unknown';
+  try { own = (JSON.parse(readFileSync(join(kernelDir, '..', '..', 'package.json'), 'utf8')) as { version: string }).version; } catch { /* not in a checkout */ }
+  const typescript = version('typescript');
+  return {
+    status: 'ok', protocol_version: '5.3', implementation: 'noiselab', implementation_version: own,
+    language_info: {
+      name: 'typescript', version: typescript, mimetype: 'text/typescript',
+      file_extension: '.ts', codemirror_mode: { name: 'javascript', typescript: true }, pygments_lexer: 'typescript',
+    },
+    banner: `noiselab kernel ${own}: TypeScript ${typescript} (type-checked; compiled by esbuild ${version('esbuild')}) on Node ${process.version}`,
+    help_links: [],
+  };
+}
+
+/**
+ * Writes kernel-info.json, the launcher's kernel_info answer, where it differs from `info` (setup writes it;
+ * a kernel rewrites it after an upgrade of what it names). Atomic: a launcher never reads half of one.
+ */
+export function refreshKernelInfo(kernelDir: string, info: object = kernelInfo(kernelDir)): void {
+  const file = join(kernelDir, 'kernel-info.json');
+  const text = `${JSON.stringify(info)}\n`;
+  try {
+    if (readFileSync(file, 'utf8') === text) return;
+  } catch { /* not written yet */ }
+  try {
+    writeFileSync(`${file}.${process.pid}.tmp`, text);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch (e) {
+    diagnostic(`noiselab kernel: cannot write ${file}: ${(e as Error).message}`);
   }
 }
 

@@ -89,6 +89,17 @@ function parseProperties(data: Buffer): Map<string, Buffer> {
   return out;
 }
 
+/** A connection's state when another process accepted it (./launcher.c) and passed it on. */
+export interface AdoptedPeer {
+  greeted: boolean;
+  ready: boolean;
+  /** a ROUTER's routing id for the peer (its Identity, or one the launcher made) */
+  id: Buffer;
+  subscriptions: Buffer[];
+  /** bytes read from the peer and not handled, from the start of a unit (greeting, command or message) */
+  pending: Buffer;
+}
+
 /** The socket types each may talk to (ZMTP's compatibility table). */
 const PEERS: Record<ZmtpType, string[]> = { ROUTER: ['DEALER', 'REQ', 'ROUTER'], PUB: ['SUB', 'XSUB'], REP: ['REQ', 'DEALER'] };
 
@@ -100,7 +111,8 @@ class Peer {
   readonly subscriptions: Buffer[] = [];
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
-  private greeted = false;
+  /** whether the peer's greeting was read (by this process, or by the launcher it took the peer from) */
+  greeted = false;
   private frames: Buffer[] = [];
 
   /** whether a message was dropped for this peer since it last had room (said once per stall) */
@@ -212,16 +224,7 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
     const tcp = /^tcp:\/\/(.+):(\d+)$/.exec(url);
     const path = url.startsWith('ipc://') ? url.slice('ipc://'.length) : null;
     if (!tcp && !path) throw new Error(`cannot bind ${url}: only tcp:// and ipc:// endpoints are supported`);
-    const listen = () => new Promise<void>((ok, fail) => {
-      const server = createServer({ noDelay: true }, (s) => this.accept(s));
-      server.once('error', fail);
-      const done = () => {
-        server.off('error', fail);
-        // later errors (an accept failing for want of file descriptors) are the listener's, not fatal
-        server.on('error', (e) => diagnostic(`ZMTP ${this.type} on ${url}: ${e.message}`));
-        this.servers.push(server);
-        ok();
-      };
+    const listen = () => this.listenOn(url, (server, done) => {
       if (tcp) server.listen(Number(tcp[2]), tcp[1] === '*' ? undefined : tcp[1].replace(/^\[(.*)\]$/, '$1'), done);
       else server.listen(path!, done);
     });
@@ -235,27 +238,68 @@ export class ZmtpSocket implements AsyncIterable<Buffer[]> {
     }
   }
 
+  /** Listens on a socket another process bound and passed on (the kernel's launcher, ./launcher.c). */
+  adoptListener(handle: object, url: string): Promise<void> {
+    return this.listenOn(url, (server, done) => server.listen(handle, done));
+  }
+
+  private listenOn(url: string, start: (server: Server, done: () => void) => void): Promise<void> {
+    return new Promise<void>((ok, fail) => {
+      const server = createServer({ noDelay: true }, (s) => this.accept(s));
+      server.once('error', fail);
+      start(server, () => {
+        server.off('error', fail);
+        // later errors (an accept failing for want of file descriptors) are the listener's, not fatal
+        server.on('error', (e) => diagnostic(`ZMTP ${this.type} on ${url}: ${e.message}`));
+        this.servers.push(server);
+        ok();
+      });
+    });
+  }
+
   private accept(s: Socket): void {
     if (this.closed) { s.destroy(); return; }
-    const peer = new Peer(s, this);
-    this.peers.add(peer);
-    s.setNoDelay(true);
     s.write(greeting());
     s.write(Buffer.concat(encodeFrame(commandBody('READY', properties({ 'Socket-Type': Buffer.from(this.type) })), FLAG_COMMAND)));
-    s.on('data', (chunk: Buffer) => {
-      try {
-        peer.receive(chunk);
-      } catch (e) {
-        // a peer that breaks the protocol is dropped, as libzmq drops it; the others are unaffected
-        s.destroy();
-        diagnostic(`ZMTP ${this.type}: dropped a peer: ${(e as Error).message}`);
-      }
-    });
+    this.attach(s, new Peer(s, this));
+  }
+
+  /**
+   * Takes a connection another process accepted (the kernel's launcher): it sent this socket's greeting and
+   * READY, and read the peer's stream up to `pending`, what it left unhandled.
+   */
+  adoptPeer(s: Socket, state: AdoptedPeer): void {
+    if (this.closed) { s.destroy(); return; }
+    const peer = new Peer(s, this);
+    peer.greeted = state.greeted;
+    if (state.ready) {
+      this.onReady(peer, state.id);
+      peer.ready = true;
+      for (const t of state.subscriptions) this.onSubscription(peer, true, t);
+    }
+    this.attach(s, peer);
+    if (state.pending.length) this.feed(peer, state.pending);
+  }
+
+  private attach(s: Socket, peer: Peer): void {
+    this.peers.add(peer);
+    s.setNoDelay(true);
+    s.on('data', (chunk: Buffer) => this.feed(peer, chunk));
     s.on('error', () => undefined);
     s.on('close', () => {
       this.peers.delete(peer);
       if (this.byId.get(peer.id.toString('latin1')) === peer) this.byId.delete(peer.id.toString('latin1'));
     });
+  }
+
+  private feed(peer: Peer, chunk: Buffer): void {
+    try {
+      peer.receive(chunk);
+    } catch (e) {
+      // a peer that breaks the protocol is dropped, as libzmq drops it; the others are unaffected
+      peer.socket.destroy();
+      diagnostic(`ZMTP ${this.type}: dropped a peer: ${(e as Error).message}`);
+    }
   }
 
   /** @internal the peer's handshake: a ROUTER routes to it by its Identity, or by an id of its own */

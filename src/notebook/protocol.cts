@@ -69,6 +69,11 @@ export class Session {
     return (this.ownId ??= crypto().randomUUID());
   }
 
+  /** Continues a session another process began (the kernel's launcher answered in it first). */
+  continue(id: string): void {
+    this.ownId = id;
+  }
+
   private get username(): string {
     return (this.user ??= safeUsername());
   }

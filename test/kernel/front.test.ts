@@ -4,52 +4,18 @@
  * request, in order, for the kernel, and outlasts a port that is in use for a moment.
  */
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
-import { KernelFront, startFront, type Connection } from '../../src/kernel/front.cjs';
-import { freePorts } from '../../src/notebook/kernel.js';
+import { KernelFront, startFront } from '../../src/kernel/front.cjs';
 import { Session, type Message } from '../../src/notebook/protocol.cjs';
-import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../helpers.js';
+import { clientOf, connection, KERNEL_DIR, open, until } from './client-helpers.js';
 
-const KERNEL_DIR = join(projectRoot(), 'dist', 'kernel');
-const open: { close(): void }[] = [];
 afterEach(() => { for (const s of open.splice(0)) s.close(); });
-
-/** Polls `ok` every 10 ms for up to 10 s (a shared machine can be slow; a fixed sleep would be flaky). */
-async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(ok()).toBe(true);
-}
-
-async function connection(): Promise<Connection> {
-  const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
-  return { transport: 'tcp', ip: '127.0.0.1', key: randomBytes(8).toString('hex'), signature_scheme: 'hmac-sha256', shell_port, iopub_port, stdin_port, control_port, hb_port };
-}
-
-/** A client's shell and iopub, as Jupyter's. */
-function clientOf(conn: Connection) {
-  const session = new Session(conn.key);
-  const shell = new zmq.Dealer({ linger: 0, reconnectInterval: 5 });
-  const iopub = new zmq.Subscriber({ linger: 0, reconnectInterval: 5 });
-  open.push(shell, iopub);
-  shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
-  iopub.connect(`tcp://127.0.0.1:${conn.iopub_port}`);
-  iopub.subscribe();
-  const statuses: string[] = [];
-  void (async () => { for await (const f of iopub) { const m = session.deserialize(f); if (m.header.msg_type === 'status') statuses.push(`${m.content.execution_state}:${m.parent_header.msg_type ?? ''}`); } })().catch(() => undefined);
-  const send = (type: string, content: object = {}) => {
-    const m = session.message(type, content);
-    void shell.send(session.serialize(m));
-    return m;
-  };
-  const receive = async (): Promise<Message> => session.deserialize(await shell.receive());
-  return { send, receive, statuses };
-}
 
 describe('the kernel\'s front', () => {
   it('answers kernel_info alone, before the kernel loads (as the kernelspec\'s launcher starts it), with the TypeScript and Node versions', async () => {

@@ -1,0 +1,143 @@
+/**
+ * The kernel's native launcher (src/kernel/launcher.c): it binds the sockets and answers kernel_info within
+ * milliseconds, becomes the kernel (the process Jupyter started), and its forked copy passes every socket
+ * and what it did not answer to the kernel, in order. Whatever it does not expect leaves the kernel to Node.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { kernelInfo, type Connection } from '../../src/kernel/front.cjs';
+import { findKernelSpec } from '../../src/notebook/kernelspec.js';
+import type { Message } from '../../src/notebook/protocol.cjs';
+import { tempDir } from '../helpers.js';
+import { clientOf, connection, KERNEL_DIR, open, until } from './client-helpers.js';
+
+const LAUNCHER = join(KERNEL_DIR, 'launcher');
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  for (const p of running.splice(0)) p.kill('SIGKILL');
+});
+
+/** Starts `argv` ({connection_file} replaced) on a new connection file, as Jupyter does; stderr is kept. */
+function start(conn: Connection, argv: string[], env: Record<string, string> = {}) {
+  const dir = tempDir();
+  const file = join(dir, 'kernel.json');
+  writeFileSync(file, JSON.stringify(conn));
+  const proc = spawn(argv[0], argv.slice(1).map((a) => a.replaceAll('{connection_file}', file)), {
+    cwd: dir, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NOISELAB_KERNEL_HOME: join(KERNEL_DIR, 'main.js'), NOISELAB_KERNEL_TIMING: '1', NOISELAB_KERNEL_TYPECHECK: '0', ...env },
+  });
+  running.push(proc);
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  return { proc, file, stderr: () => stderr };
+}
+
+/** The processes whose command line names `file` (the kernel's connection file). */
+function holding(file: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes(file)) pids.push(Number(pid));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+/** Asks kernel_info every 20 ms until the first reply (the client connects as soon as the port is bound). */
+async function firstInfo(c: ReturnType<typeof clientOf>): Promise<Message> {
+  let reply: Message | null = null;
+  void c.receive().then((m) => { reply = m; }, () => undefined);
+  for (let i = 0; i < 500 && !reply; i++) {
+    c.send('kernel_info_request');
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+  expect(reply).not.toBeNull();
+  return reply!;
+}
+
+const kernelArgv = () => findKernelSpec('noiselab').argv;
+
+describe('the kernel\'s launcher', () => {
+  it('is what the kernelspec setup registered starts (setup builds it beside main.js, with kernel-info.json)', () => {
+    expect(existsSync(LAUNCHER)).toBe(true);
+    expect(kernelArgv()[0]).toBe(LAUNCHER);
+    expect(JSON.parse(readFileSync(join(KERNEL_DIR, 'kernel-info.json'), 'utf8'))).toEqual(kernelInfo(KERNEL_DIR));
+  });
+
+  it('answers kernel_info signed, within ms of the start, then becomes the kernel: the same process, the same session, its copy gone', async () => {
+    const conn = await connection();
+    const k = start(conn, kernelArgv());
+    const c = clientOf(conn);
+    const info = await firstInfo(c);
+    expect(info.header.msg_type).toBe('kernel_info_reply');
+    expect(info.content).toEqual(kernelInfo(KERNEL_DIR));
+    await until(() => /kernel_info answered [\d.]+ ms after the process started \(by its launcher\)/.test(k.stderr()));
+    const ms = Number(/kernel_info answered ([\d.]+) ms/.exec(k.stderr())![1]);
+    console.log(`the launcher answered kernel_info ${ms} ms after the process started`);
+    // busy and idle for it on iopub, as any kernel publishes them (iopub may have subscribed after the first)
+    c.send('kernel_info_request');
+    await until(() => c.statuses.includes('idle:kernel_info_request'));
+
+    const asked = c.send('execute_request', { code: 'process.pid', silent: false, store_history: true, user_expressions: {}, allow_stdin: false });
+    let reply = await c.receive();
+    while (reply.parent_header.msg_id !== asked.header.msg_id) reply = await c.receive();
+    expect(reply.content).toMatchObject({ status: 'ok' });
+    await until(() => c.published.some((m) => m.header.msg_type === 'execute_result'));
+    const result = c.published.find((m) => m.header.msg_type === 'execute_result')!;
+    expect((result.content as { data: Record<string, string> }).data['text/plain']).toBe(String(k.proc.pid));
+    expect(reply.header.session, 'the kernel continues the session its launcher answered in').toBe(info.header.session);
+    expect(holding(k.file), 'no process but the kernel holds the connection file (the launcher\'s copy has ended)').toEqual([k.proc.pid]);
+  }, 60_000);
+
+  it('leaves to the kernel what it does not answer, in order: a kernel_info behind an execute_request is answered after it', async () => {
+    const conn = await connection();
+    const k = start(conn, kernelArgv());
+    const c = clientOf(conn);
+    // sent at once: the client queues them until it is connected, and they arrive together
+    const first = c.send('execute_request', { code: '1 + 1', silent: false, store_history: true, user_expressions: {}, allow_stdin: false });
+    const second = c.send('kernel_info_request');
+    const replies = [await c.receive(), await c.receive()];
+    expect(replies.map((r) => r.parent_header.msg_id)).toEqual([first.header.msg_id, second.header.msg_id]);
+    expect(replies[0].content).toMatchObject({ status: 'ok' });
+    expect(k.stderr()).not.toContain('by its launcher');
+  }, 60_000);
+
+  it('leaves the kernel to Node where the kernel found is another checkout\'s, or a port is in use for a moment', async () => {
+    // a copy of the launcher elsewhere: the kernel it finds (NOISELAB_KERNEL_HOME) is not its own
+    const other = tempDir();
+    copyFileSync(LAUNCHER, join(other, 'launcher'));
+    copyFileSync(join(KERNEL_DIR, 'kernel-info.json'), join(other, 'kernel-info.json'));
+    const conn = await connection();
+    const k = start(conn, [join(other, 'launcher'), ...kernelArgv().slice(1)]);
+    expect((await firstInfo(clientOf(conn))).header.msg_type).toBe('kernel_info_reply');
+    await until(() => k.stderr().includes('kernel_info answered'));
+    expect(k.stderr()).not.toContain('by its launcher');
+
+    // the control port held for 300 ms: the launcher cannot bind it, and Node binds it once free
+    const busy = await connection();
+    const holder = createServer();
+    await new Promise<void>((ok) => holder.listen(busy.control_port, '127.0.0.1', ok));
+    setTimeout(() => holder.close(), 300);
+    const b = start(busy, kernelArgv());
+    expect((await firstInfo(clientOf(busy))).header.msg_type).toBe('kernel_info_reply');
+    await until(() => b.stderr().includes('kernel_info answered'));
+    expect(b.stderr()).not.toContain('by its launcher');
+  }, 60_000);
+
+  it('ends its copy, releasing the ports, when what it became exits before taking them', async () => {
+    const conn = await connection();
+    // a "kernel" that never takes the sockets: a shell that sleeps 0.5 s
+    const k = start(conn, [LAUNCHER, '/bin/sh', '-c', 'sleep 0.5', '{connection_file}']);
+    expect((await firstInfo(clientOf(conn))).header.msg_type).toBe('kernel_info_reply');
+    await until(() => k.stderr().includes('by its launcher'));
+    await new Promise((ok) => k.proc.once('exit', ok));
+    await until(() => holding(k.file).length === 0);
+    const probe = createServer();
+    await new Promise<void>((ok, fail) => { probe.once('error', fail); probe.listen(conn.shell_port, '127.0.0.1', ok); });
+    probe.close();
+  }, 30_000);
+});
