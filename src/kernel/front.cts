@@ -79,61 +79,71 @@ export class KernelFront {
   }
 
   /**
-   * Takes the sockets from the launcher's copy (./launcher.c) over Node's IPC channel: each listener and
-   * connection as a handle, then their states and whether it answered a kernel_info (in this session: its
-   * id is the kernel's from then on). Binds them itself if the copy goes without handing them over.
+   * Takes the sockets from the launcher's copy (./launcher.c) over Node's IPC channel: the session it
+   * answered in (its id is the kernel's from then on), then each listener and connection, a state and a
+   * handle. What it got is adopted even if the copy ends partway; a socket whose listener did not come is
+   * bound here.
    */
   private takeOver(): Promise<void> {
     const sockets: Record<string, ZmtpSocket> = { shell: this.shell, control: this.control, stdin: this.stdin, iopub: this.iopub };
     const ports: Record<string, number> = { shell: this.conn.shell_port, control: this.conn.control_port, stdin: this.conn.stdin_port, iopub: this.conn.iopub_port };
     return new Promise<void>((ok, fail) => {
+      const states = new Map<number, SocketState>();
       const handles = new Map<number, object>();
-      let stopped = false;
-      const stop = () => {
-        stopped = true;
+      let begun: { session: string; answered: boolean } | null = null;
+      let ended = false;
+      const end = (complete: boolean) => {
+        if (ended) return;
+        ended = true;
         process.off('message', message);
         process.off('disconnect', lost);
+        if (complete) process.disconnect();
+        this.adopt(sockets, ports, states, handles, begun, complete).then(ok, fail);
       };
-      const lost = () => {
-        if (stopped) return;
-        stop();
-        for (const h of handles.values()) (h as { close?: () => void }).close?.();
-        diagnostic('noiselab kernel: the launcher ended without passing the sockets on; binding them here');
-        this.bind().then(ok, fail);
-      };
+      const lost = () => end(false);
       const message = (m: LauncherMessage, handle?: object) => {
-        if (m?.noiselab === 'fd' && handle) handles.set(m.n, handle);
-        if (m?.noiselab !== 'done' || stopped) return;
-        stop();
-        process.disconnect();
-        void (async () => {
-          for (const s of m.sockets) {
-            const handle = handles.get(s.n);
-            if (!handle) throw new Error(`the launcher passed no handle for its ${s.channel} socket ${s.n}`);
-            const socket = sockets[s.channel];
-            if (s.listener) await socket.adoptListener(handle, this.url(ports[s.channel]));
-            else {
-              socket.adoptPeer(new Socket({ handle, readable: true, writable: true } as object), {
-                greeted: s.greeted!, ready: s.ready!, id: Buffer.from(s.id!, 'hex'),
-                subscriptions: s.subscriptions!.map((t) => Buffer.from(t, 'hex')), pending: Buffer.from(s.pending!, 'base64'),
-              });
-            }
-          }
-          this.session.continue(m.session);
-          if (m.answered) {
-            this.answeredInfo = true;
-            this.infoAnswered();
-          }
-          this.serve();
-          // the launcher's kernel_info comes from kernel-info.json: kept as this kernel would answer
-          setImmediate(() => refreshKernelInfo(this.kernelDir, this.kernelInfo()));
-        })().then(ok, fail);
+        if (m?.noiselab === 'begin') begun = m;
+        else if (m?.noiselab === 'state') states.set(m.n, m);
+        else if (m?.noiselab === 'fd' && handle) handles.set(m.n, handle);
+        else if (m?.noiselab === 'done') end(true);
       };
       process.on('message', message);
       process.on('disconnect', lost);
       if (!process.connected) return lost();
       process.send!({ noiselab: 'take' }, undefined, undefined, (e) => { if (e) lost(); });
     });
+  }
+
+  private async adopt(sockets: Record<string, ZmtpSocket>, ports: Record<string, number>, states: Map<number, SocketState>,
+    handles: Map<number, object>, begun: { session: string; answered: boolean } | null, complete: boolean): Promise<void> {
+    const listening = new Set<string>();
+    for (const [n, handle] of handles) {
+      const s = states.get(n);
+      if (!s || !(s.channel in sockets)) { (handle as { close?: () => void }).close?.(); continue; }
+      const socket = sockets[s.channel];
+      if (s.listener) {
+        await socket.adoptListener(handle, this.url(ports[s.channel]));
+        listening.add(s.channel);
+      } else {
+        socket.adoptPeer(new Socket({ handle, readable: true, writable: true } as object), {
+          greeted: s.greeted!, ready: s.ready!, id: Buffer.from(s.id!, 'hex'),
+          subscriptions: s.subscriptions!.map((t) => Buffer.from(t, 'hex')), pending: Buffer.from(s.pending!, 'base64'),
+        });
+      }
+    }
+    const missing = Object.keys(sockets).filter((c) => !listening.has(c));
+    if (!complete) diagnostic(`noiselab kernel: the launcher ended while passing the sockets on; ${missing.length ? `binding ${missing.join(', ')} here` : 'all were passed'}`);
+    await Promise.all(missing.map((c) => bindRetrying(sockets[c], this.url(ports[c]), c)));
+    if (begun) {
+      this.session.continue(begun.session);
+      if (begun.answered) {
+        this.answeredInfo = true;
+        this.infoAnswered();
+      }
+    }
+    this.serve();
+    // the launcher's kernel_info comes from kernel-info.json: kept as this kernel would answer
+    setImmediate(() => refreshKernelInfo(this.kernelDir, this.kernelInfo()));
   }
 
   private async listen(socket: ZmtpSocket, channel: Channel): Promise<void> {
@@ -208,13 +218,18 @@ export class KernelFront {
   }
 }
 
-/** What the launcher's copy sends over the IPC channel (./launcher.c). */
+/** A socket the launcher's copy passes on: a listener, or a connection as it left it (./launcher.c). */
+interface SocketState {
+  n: number; channel: string; listener?: boolean;
+  greeted?: boolean; ready?: boolean; id?: string; subscriptions?: string[]; pending?: string;
+}
+
+/** What the launcher's copy sends over the IPC channel, in this order (./launcher.c). */
 type LauncherMessage =
+  | { noiselab: 'begin'; session: string; answered: boolean }
+  | ({ noiselab: 'state' } & SocketState)
   | { noiselab: 'fd'; n: number }
-  | {
-    noiselab: 'done'; session: string; answered: boolean;
-    sockets: { n: number; channel: string; listener?: boolean; greeted?: boolean; ready?: boolean; id?: string; subscriptions?: string[]; pending?: string }[];
-  };
+  | { noiselab: 'done' };
 
 /** kernel_info_reply's content: the versions of noiselab, TypeScript (the checker), esbuild (the compiler) and Node. */
 export function kernelInfo(kernelDir: string): object {

@@ -290,7 +290,7 @@ typedef struct {
   int greeted, ready, stopped;
   unsigned char id[256];
   size_t id_len;
-  buf_t subs[16];    /* a PUB peer's subscriptions (prefixes) */
+  buf_t *subs;       /* a PUB peer's subscriptions (prefixes) */
   int nsubs;
 } peer_t;
 
@@ -335,6 +335,7 @@ static void drop(peer_t *peer) {
   close(peer->fd);
   free(peer->in.p);
   for (int i = 0; i < peer->nsubs; i++) free(peer->subs[i].p);
+  free(peer->subs);
   *peer = peers[--npeers];
 }
 
@@ -375,7 +376,7 @@ static void send_frames(peer_t *peer, buf_t *frames, int n) {
 static void message(peer_t *to, buf_t *prefix, int nprefix, const char *type, const buf_t *parent, const char *content) {
   buf_t f[24] = {{0}};
   int n = 0;
-  for (int i = 0; i < nprefix && n < 16; i++) put(&f[n++], prefix[i].p, prefix[i].len);
+  for (int i = 0; i < nprefix; i++) put(&f[n++], prefix[i].p, prefix[i].len);
   puts_(&f[n++], DELIMITER);
   char sig[65] = "";
   buf_t *body = &f[n + 1];
@@ -390,7 +391,8 @@ static void message(peer_t *to, buf_t *prefix, int nprefix, const char *type, co
   else
     for (int i = 0; i < npeers; i++) {
       peer_t *p = &peers[i];
-      if (p->channel != IOPUB || !p->ready || p->stopped) continue;
+      /* a subscriber stopped (at a command the kernel handles) still gets them: it filters what it receives itself */
+      if (p->channel != IOPUB || !p->ready || p->stopped == 2) continue;
       for (int s = 0; s < p->nsubs; s++)
         if (p->subs[s].len <= f[0].len && !memcmp(p->subs[s].p, f[0].p, p->subs[s].len)) { send_frames(p, f, n); break; }
     }
@@ -402,12 +404,14 @@ static int handle_request(peer_t *peer, buf_t *frames, int n) {
   int at = -1;
   for (int i = 0; i < n; i++)
     if (frames[i].len == strlen(DELIMITER) && !memcmp(frames[i].p, DELIMITER, frames[i].len)) { at = i; break; }
-  if (at < 0 || n < at + 6) return 0;
+  if (at < 0 || at > 16 || n < at + 6) return 0;
   buf_t *body = &frames[at + 2];
   if (hmac_ipad[0] || hmac_opad[0]) {
     char sig[65];
     hmac_hex(body, 4, sig);
-    if (frames[at + 1].len != 64 || memcmp(frames[at + 1].p, sig, 64)) return 0; /* the kernel reports it */
+    unsigned char diff = frames[at + 1].len != 64;
+    for (int i = 0; !diff && i < 64; i++) diff |= frames[at + 1].p[i] ^ (unsigned char)sig[i]; /* in constant time */
+    if (diff) return 0; /* the kernel reports it */
   }
   char *head = strndup((const char *)body[0].p, body[0].len), type[64];
   int info = head && json_get_string(head, "msg_type", type, sizeof type) && !strcmp(type, "kernel_info_request");
@@ -431,7 +435,7 @@ static int ready(peer_t *peer, const unsigned char *data, size_t n) {
     const unsigned char *name = data + at + 1, *l = name + nl;
     size_t vl = (size_t)l[0] << 24 | (size_t)l[1] << 16 | (size_t)l[2] << 8 | l[3];
     const unsigned char *value = l + 4;
-    if (value + vl > data + n) return 0;
+    if (vl > n - (size_t)(value - data)) return 0;
     if (nl == 11 && !strncasecmp((const char *)name, "socket-type", 11)) {
       static const char *ALLOWED[2][3] = {{"DEALER", "REQ", "ROUTER"}, {"SUB", "XSUB", ""}};
       for (int i = 0; i < 3; i++) {
@@ -491,11 +495,23 @@ static void handle(peer_t *peer) {
     } else if (!peer->ready) {
       done = 0;
     } else if (peer->channel == IOPUB) {
-      /* ZMTP 3.0's subscription: one frame, 1 (or 0: a cancel, left to the kernel) and the topic */
-      if (n == 1 && frames[0].len > 0 && frames[0].p[0] == 1 && peer->nsubs < 16) {
-        buf_t *s = &peer->subs[peer->nsubs++];
-        memset(s, 0, sizeof *s);
-        put(s, frames[0].p + 1, frames[0].len - 1);
+      /* ZMTP 3.0's subscription: one frame, 1 (subscribe) or 0 (cancel) and the topic */
+      if (n == 1 && frames[0].len > 0 && frames[0].p[0] <= 1) {
+        const unsigned char *topic = frames[0].p + 1;
+        size_t tl = frames[0].len - 1;
+        if (frames[0].p[0] == 1) {
+          buf_t *more = realloc(peer->subs, (size_t)(peer->nsubs + 1) * sizeof *more);
+          if (!more) abort();
+          peer->subs = more;
+          memset(&more[peer->nsubs], 0, sizeof *more);
+          put(&more[peer->nsubs++], topic, tl);
+        } else
+          for (int s = 0; s < peer->nsubs; s++)
+            if (peer->subs[s].len == tl && !memcmp(peer->subs[s].p, topic, tl)) {
+              free(peer->subs[s].p);
+              peer->subs[s] = peer->subs[--peer->nsubs];
+              break;
+            }
         done = 1;
       }
     } else if (peer->channel == SHELL || peer->channel == CONTROL) {
@@ -524,23 +540,24 @@ static int send_with_fd(int ipc, const char *line, int fd) {
 }
 
 static buf_t from_kernel; /* lines from Node's side of the channel */
-/* waits (at most 10 s) for a line from the kernel containing `what`; 0 on EOF or timeout */
-static int await_line(int ipc, const char *what, int timeout_ms) {
+/* waits for a line from the kernel containing one of `what` (NULL-ended); its index, or -1 on EOF or timeout */
+static int await_line(int ipc, const char **what, int timeout_ms) {
   double until = now_ms() + timeout_ms;
   for (;;) {
     unsigned char *nl;
     while ((nl = memchr(from_kernel.p, '\n', from_kernel.len))) {
       size_t n = (size_t)(nl - from_kernel.p) + 1;
-      int hit = memmem(from_kernel.p, n, what, strlen(what)) != NULL;
+      int hit = -1;
+      for (int i = 0; what[i] && hit < 0; i++) if (memmem(from_kernel.p, n, what[i], strlen(what[i]))) hit = i;
       consume(&from_kernel, n);
-      if (hit) return 1;
+      if (hit >= 0) return hit;
     }
     struct pollfd q = {ipc, POLLIN, 0};
     int left = (int)(until - now_ms());
-    if (left <= 0 || poll(&q, 1, left) <= 0) return 0;
+    if (left <= 0 || poll(&q, 1, left) <= 0) return -1;
     char chunk[4096];
     ssize_t r = read(ipc, chunk, sizeof chunk);
-    if (r <= 0) return 0;
+    if (r <= 0) return -1;
     put(&from_kernel, chunk, (size_t)r);
   }
 }
@@ -561,35 +578,50 @@ static void base64(buf_t *b, const unsigned char *p, size_t n) {
   put(b, "\"", 1);
 }
 
-/* Gives every socket to the kernel, one handle per message (each acknowledged), then their states. */
-static void hand_over(int ipc) {
-  buf_t done = {0};
+/* One socket to the kernel: its state (a line of its own: it may be long), then its handle, sent again
+ * (as Node does, up to 3 times) where Node got the line without it (NODE_HANDLE_NACK). */
+static void pass(int ipc, int n, int fd, buf_t *state) {
+  static const char *answers[] = {"\"NODE_HANDLE_ACK\"", "\"NODE_HANDLE_NACK\"", NULL};
   char line[128];
+  putf(state, "}\n");
+  if (write_all(ipc, state->p, state->len) < 0) _exit(1);
+  snprintf(line, sizeof line, "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"noiselab\":\"fd\",\"n\":%d}}\n", n);
+  for (int attempt = 0;; attempt++) {
+    if (send_with_fd(ipc, line, fd) < 0) _exit(1);
+    int got = await_line(ipc, answers, 10000);
+    if (got == 0) return;
+    if (got < 0 || attempt == 2) _exit(1); /* the kernel binds what it did not get */
+  }
+}
+
+/* Gives every socket to the kernel, listeners first, each with its state; the kernel adopts what it got
+ * even if this copy ends partway. */
+static void hand_over(int ipc) {
+  buf_t line = {0};
   int n = 0;
-  putf(&done, "{\"noiselab\":\"done\",\"session\":\"%s\",\"answered\":%s,\"sockets\":[", session_id, answered ? "true" : "false");
+  putf(&line, "{\"noiselab\":\"begin\",\"session\":\"%s\",\"answered\":%s}\n", session_id, answered ? "true" : "false");
+  if (write_all(ipc, line.p, line.len) < 0) _exit(1);
   for (int c = 0; c < CHANNELS; c++) {
-    snprintf(line, sizeof line, "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"noiselab\":\"fd\",\"n\":%d}}\n", n);
-    if (send_with_fd(ipc, line, listeners[c]) < 0 || !await_line(ipc, "NODE_HANDLE_ACK", 10000)) _exit(1);
-    putf(&done, "%s{\"n\":%d,\"channel\":\"%s\",\"listener\":true}", n ? "," : "", n, CHANNEL_NAMES[c]);
-    n++;
+    line.len = 0;
+    putf(&line, "{\"noiselab\":\"state\",\"n\":%d,\"channel\":\"%s\",\"listener\":true", n, CHANNEL_NAMES[c]);
+    pass(ipc, n++, listeners[c], &line);
   }
   for (int i = 0; i < npeers; i++) {
     peer_t *p = &peers[i];
     if (p->stopped == 2) continue; /* a peer that could not be written to: it reconnects */
-    snprintf(line, sizeof line, "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"noiselab\":\"fd\",\"n\":%d}}\n", n);
-    if (send_with_fd(ipc, line, p->fd) < 0 || !await_line(ipc, "NODE_HANDLE_ACK", 10000)) _exit(1);
-    putf(&done, ",{\"n\":%d,\"channel\":\"%s\",\"greeted\":%s,\"ready\":%s,\"id\":", n, CHANNEL_NAMES[p->channel], p->greeted ? "true" : "false",
-         p->ready ? "true" : "false");
-    hex(&done, p->id, p->id_len);
-    puts_(&done, ",\"subscriptions\":[");
-    for (int s = 0; s < p->nsubs; s++) { if (s) puts_(&done, ","); hex(&done, p->subs[s].p, p->subs[s].len); }
-    puts_(&done, "],\"pending\":");
-    base64(&done, p->in.p, p->in.len);
-    puts_(&done, "}");
-    n++;
+    line.len = 0;
+    putf(&line, "{\"noiselab\":\"state\",\"n\":%d,\"channel\":\"%s\",\"greeted\":%s,\"ready\":%s,\"id\":", n, CHANNEL_NAMES[p->channel],
+         p->greeted ? "true" : "false", p->ready ? "true" : "false");
+    hex(&line, p->id, p->id_len);
+    puts_(&line, ",\"subscriptions\":[");
+    for (int s = 0; s < p->nsubs; s++) { if (s) puts_(&line, ","); hex(&line, p->subs[s].p, p->subs[s].len); }
+    puts_(&line, "],\"pending\":");
+    base64(&line, p->in.p, p->in.len);
+    pass(ipc, n++, p->fd, &line);
   }
-  puts_(&done, "]}\n");
-  write_all(ipc, done.p, done.len);
+  line.len = 0;
+  puts_(&line, "{\"noiselab\":\"done\"}\n");
+  write_all(ipc, line.p, line.len);
   _exit(0);
 }
 
@@ -603,7 +635,8 @@ static void serve(int ipc) {
     int n = 0;
     q[n++] = (struct pollfd){ipc, POLLIN, 0};
     for (int c = 0; c < CHANNELS; c++) q[n++] = (struct pollfd){listeners[c], POLLIN, 0};
-    for (int i = 0; i < npeers; i++) q[n++] = (struct pollfd){peers[i].fd, peers[i].stopped || blocked[peers[i].channel] ? 0 : POLLIN, 0};
+    /* a peer not read is left out (fd -1): poll reports a hang-up whatever the events, and would return at once, again and again */
+    for (int i = 0; i < npeers; i++) q[n++] = (struct pollfd){peers[i].stopped || blocked[peers[i].channel] ? -1 : peers[i].fd, POLLIN, 0};
     int left = (int)(give_up - now_ms());
     if (left <= 0) _exit(0);
     if (poll(q, (nfds_t)n, left) < 0 && errno != EINTR) _exit(1);
@@ -724,6 +757,7 @@ int main(int argc, char **argv) {
     close(pair[1]);
     snprintf(fd, sizeof fd, "%d", pair[0]);
     setenv("NODE_CHANNEL_FD", fd, 1);
+    unsetenv("NODE_CHANNEL_SERIALIZATION_MODE"); /* the channel speaks JSON lines */
     setenv("NOISELAB_EARLY_FRONT", "1", 1);
   }
   execv(node[0], node);

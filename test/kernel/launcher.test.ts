@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kernelInfo, type Connection } from '../../src/kernel/front.cjs';
@@ -128,12 +128,41 @@ describe('the kernel\'s launcher', () => {
     expect(b.stderr()).not.toContain('by its launcher');
   }, 60_000);
 
+  it('binds the sockets in the kernel when the launcher\'s copy ends before passing them on', async () => {
+    const conn = await connection();
+    // Node held up for 1.5 s before the kernel's first line, while the copy is killed
+    const dir = tempDir();
+    writeFileSync(join(dir, 'hold.cjs'), 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);\n');
+    const k = start(conn, kernelArgv(), { NODE_OPTIONS: `--require ${join(dir, 'hold.cjs')}` });
+    const c = clientOf(conn);
+    expect((await firstInfo(c)).header.msg_type).toBe('kernel_info_reply');
+    await until(() => k.stderr().includes('by its launcher'));
+    const copy = holding(k.file).filter((pid) => pid !== k.proc.pid);
+    expect(copy).toHaveLength(1);
+    process.kill(copy[0], 'SIGKILL');
+    await until(() => k.stderr().includes('the launcher ended while passing the sockets on; binding shell, control, stdin, iopub here'));
+    // the client reconnects to the kernel's own sockets, and is answered by it
+    const asked = c.send('execute_request', { code: '6 * 7', silent: false, store_history: true, user_expressions: {}, allow_stdin: false });
+    let reply = await c.receive();
+    while (reply.parent_header.msg_id !== asked.header.msg_id) reply = await c.receive();
+    expect(reply.content).toMatchObject({ status: 'ok' });
+  }, 60_000);
+
   it('ends its copy, releasing the ports, when what it became exits before taking them', async () => {
     const conn = await connection();
-    // a "kernel" that never takes the sockets: a shell that sleeps 0.5 s
-    const k = start(conn, [LAUNCHER, '/bin/sh', '-c', 'sleep 0.5', '{connection_file}']);
+    // a "kernel" that never takes the sockets: a shell that sleeps 2 s
+    const k = start(conn, [LAUNCHER, '/bin/sh', '-c', 'sleep 2', '{connection_file}']);
     expect((await firstInfo(clientOf(conn))).header.msg_type).toBe('kernel_info_reply');
     await until(() => k.stderr().includes('by its launcher'));
+    // a peer it stops reading (64 bytes that are not a ZMTP greeting) that hangs up: the copy waits, it does not spin on the hang-up
+    const [copy] = holding(k.file).filter((pid) => pid !== k.proc.pid);
+    const cpu = () => readFileSync(`/proc/${copy}/stat`, 'latin1').split(') ')[1].split(' ').slice(11, 13).reduce((a, t) => a + Number(t), 0);
+    const before = cpu();
+    // (reset: poll reports a hang-up whatever events were asked for)
+    const http = connect(conn.shell_port, '127.0.0.1', () => http.write(`GET / HTTP/1.0\r\nX-Pad: ${'a'.repeat(64)}\r\n\r\n`, () => setTimeout(() => http.resetAndDestroy(), 100)));
+    http.on('error', () => undefined);
+    await new Promise((ok) => setTimeout(ok, 1000));
+    expect(cpu() - before, 'clock ticks of CPU the copy used in 1 s after the hang-up').toBeLessThan(20);
     await new Promise((ok) => k.proc.once('exit', ok));
     await until(() => holding(k.file).length === 0);
     const probe = createServer();
