@@ -5,7 +5,7 @@
  */
 
 /** The kernel's modules the resident runs, whether started from its snapshot or not (each start's entry adds its own). */
-export const RESIDENT_CORE_MODULES = ['resident-checker.js', 'resident-config.js', 'checker-service.js', 'typecheck.js', 'typescript-cache.js', 'cell.js'];
+export const RESIDENT_CORE_MODULES = ['resident-checker.js', 'resident-config.js', 'checker-service.js', 'typecheck.js', 'typescript-cache.js', 'typescript-patch.js', 'cell.js'];
 
 /** Seconds a resident without a kernel waits before it leaves (NOISELAB_KERNEL_RESIDENT_IDLE_S). */
 export const RESIDENT_IDLE_S = 1800;

@@ -23,9 +23,10 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RESIDENT_CORE_MODULES, RESIDENT_NODE_FLAGS } from './resident-config.js';
+import { patchTypeScript } from './typescript-patch.js';
 
 /** The kernel's own modules in the bundle: their compiled text is part of the key. */
-export const SNAPSHOT_MODULES = ['snapshot-checker.js', 'snapshot-warm.js', 'checker-service.js', 'typecheck.js', 'cell.js'];
+export const SNAPSHOT_MODULES = ['snapshot-checker.js', 'snapshot-warm.js', 'checker-service.js', 'typecheck.js', 'cell.js', 'typescript-cache.js', 'typescript-patch.js'];
 
 /**
  * A kind of blob: the kernel's checker process (./snapshot-checker.ts: the library, Node's types and
@@ -158,16 +159,21 @@ export async function buildSnapshot(kernelDir: string, opts: { env?: NodeJS.Proc
   const live = kind !== CHECKER_BLOB ? null : opts.live !== undefined ? opts.live : (await import('./live.js')).liveLibrary(kernelDir, env)?.root ?? null;
   try {
     const esbuild = await import('esbuild');
+    const typescriptFile = createRequire(join(kernelDir, 'x.js')).resolve('typescript');
     const built = await esbuild.build({
       entryPoints: [join(kernelDir, kind.entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
       outfile: bundle, logLevel: 'error', metafile: true,
       // TypeScript's optional require of source-map-support (in a try) stays a require
       external: ['source-map-support'],
+      // the checker's change to TypeScript's text, as when it loads TypeScript itself (./typescript-patch.ts)
+      plugins: [{
+        name: 'typescript-patch',
+        setup: (b) => b.onLoad({ filter: /typescript\.js$/ }, (a) => (a.path === typescriptFile ? { contents: patchTypeScript(readFileSync(a.path, 'utf8')).text, loader: 'js' } : undefined)),
+      }],
     });
     // the key covers the kernel's modules in the bundle: one more than the kind names would not be
     const unkeyed = Object.keys(built.metafile.inputs).filter((f) => !f.includes('node_modules/') && !kind.modules.some((m) => f.endsWith(`/${m}`)));
     if (unkeyed.length) throw new Error(`the bundle has modules its key does not cover (add them to the ${kind.prefix} blob's modules): ${unkeyed.join(', ')}`);
-    const typescriptFile = createRequire(join(kernelDir, 'x.js')).resolve('typescript');
     const config: SnapshotConfig = { key: k.key, kernelDir: resolve(kernelDir), typescriptFile, live, warm: opts.warm ?? kind.warm, manifest: `${manifestFile}.${tmp}` };
     const r = spawnSync(process.execPath, [...kind.nodeFlags, '--snapshot-blob', `${blob}.${tmp}`, '--build-snapshot', bundle], {
       env: { ...env, NOISELAB_SNAPSHOT_CONFIG: JSON.stringify(config) }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],

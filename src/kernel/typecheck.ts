@@ -34,10 +34,10 @@
  * source, and its files are read again when they change on disk.
  */
 import { existsSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as TS from 'typescript';
 import type { CellDiagnostic } from './cell.js';
+import { loadTypeScriptCached } from './typescript-cache.js';
 
 export type { CellDiagnostic } from './cell.js';
 
@@ -47,20 +47,14 @@ export interface CheckResult {
   ms: number;
 }
 
-/** TypeScript: the project's own, else the one tslab ships (a dependency). */
+/**
+ * TypeScript: the project's own, else the one tslab ships (a dependency), with the checker's change to its
+ * text (./typescript-patch.ts: a check's program works out each file's module format once, not at every check).
+ */
 export function loadTypeScript(): typeof TS {
-  // made here, not at the top level: the snapshot checker (./snapshot-checker.ts) bundles this module as
-  // CommonJS, where import.meta.url is not there (and it passes its own TypeScript)
-  const require = createRequire(import.meta.url);
-  let first: unknown;
-  for (const name of ['typescript', '@tslab/typescript-for-tslab']) {
-    try {
-      return require(name) as typeof TS;
-    } catch (e) {
-      first ??= e;
-    }
-  }
-  throw new Error(`no TypeScript compiler found (${(first as Error).message})`);
+  // import.meta.url read here, not at the top level: the snapshots bundle this module as CommonJS, where it
+  // is not there (and they pass their own TypeScript)
+  return loadTypeScriptCached(null, import.meta.url).ts;
 }
 
 const FILE_PREFIX = '__noiselab_cell_';
@@ -119,6 +113,8 @@ export class SessionChecker {
   private readonly fallbackFrom: string;
   private readonly resolutionHost: TS.ModuleResolutionHost;
   private readonly resolutionCache: TS.ModuleResolutionCache;
+  /** each file's module format, worked out once while the resolution cache holds (./typescript-patch.ts) */
+  private readonly sourceFileOptions = new Map<string, unknown>();
   private cells = 0;
   /** cell files made so far (the cells that ran, then empty ones) */
   private slots = 0;
@@ -181,7 +177,7 @@ export class SessionChecker {
     // no snapshots). Unchanged files are the same SourceFile objects, so TypeScript reuses the previous
     // program's structure and binding. getModuleResolutionCache is not in the public type, but the
     // program uses it (package.json lookups, for each of ~1000 files at each check, are cached).
-    const host: TS.CompilerHost & { getModuleResolutionCache(): TS.ModuleResolutionCache } = {
+    const host: TS.CompilerHost & { getModuleResolutionCache(): TS.ModuleResolutionCache; sourceFileOptionsMemo: Map<string, unknown> } = {
       getSourceFile: (f, languageVersionOrOptions) => {
         const v = files.get(f);
         if (v) return (v.parsed ??= ts.createSourceFile(f, v.text, languageVersionOrOptions));
@@ -218,6 +214,7 @@ export class SessionChecker {
       realpath: sys.realpath,
       getDirectories: sys.getDirectories,
       getModuleResolutionCache: () => this.resolutionCache,
+      sourceFileOptionsMemo: this.sourceFileOptions,
       // doc comments are not needed for errors in TypeScript files: not parsing them saves a tenth of the warm-up
       jsDocParsingMode: ts.JSDocParsingMode?.ParseForTypeErrors,
       resolveModuleNameLiterals: (literals, containingFile, redirected, options, sourceFile) =>
@@ -256,6 +253,7 @@ export class SessionChecker {
     if (found.some((d) => MODULE_NOT_FOUND.has(d.code))) {
       // a module not found may have been written since it was looked for: forget the failed lookups, once
       this.resolutionCache.clear();
+      this.sourceFileOptions.clear();
       for (const [f, parsed] of this.disk) if (!parsed) this.disk.delete(f);
       this.program = undefined;
       found = this.diagnostics();

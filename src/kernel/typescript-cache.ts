@@ -21,12 +21,15 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import type * as TS from 'typescript';
+import { patchTypeScript } from './typescript-patch.js';
 
 /** What the cache did for this load: compiled from it, none there, one V8 refused, or turned off / not possible. */
 export type CodeCacheState = 'used' | 'absent' | 'rejected' | 'off';
 
 export interface CachedTypeScript {
   ts: typeof TS;
+  /** whether TypeScript's text took the checker's change (./typescript-patch.ts) */
+  patched: boolean;
   state: CodeCacheState;
   /** the cache file of this TypeScript and process (null: off) */
   file: string | null;
@@ -45,7 +48,10 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | nul
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'noiselab');
 }
 
-/** The TypeScript compiler the checker uses (the project's, else tslab's), loaded through the cache in `dir`. */
+/**
+ * The TypeScript compiler the checker uses (the project's, else tslab's), with the checker's change to its
+ * text (./typescript-patch.ts), loaded through the cache in `dir` (null: none).
+ */
 export function loadTypeScriptCached(dir: string | null, from: string = import.meta.url): CachedTypeScript {
   const started = performance.now();
   const require = createRequire(from);
@@ -55,8 +61,8 @@ export function loadTypeScriptCached(dir: string | null, from: string = import.m
     try { file = require.resolve(name); break; } catch (e) { first ??= e; }
   }
   if (!file) throw new Error(`no TypeScript compiler found (${(first as Error).message})`);
-  const bytes = readFileSync(file);
-  const key = createHash('sha256').update(bytes).update(`\0${process.version}\0${process.platform}-${process.arch}\0${nodeFlags().join(' ')}`).digest('hex').slice(0, 24);
+  const { text, patched } = patchTypeScript(readFileSync(file, 'utf8'));
+  const key = createHash('sha256').update(text).update(`\0${process.version}\0${process.platform}-${process.arch}\0${nodeFlags().join(' ')}`).digest('hex').slice(0, 24);
   const cacheFile = dir && ownFolder(dir) ? join(dir, `typescript-${key}.v8cache`) : null;
   let cached: Buffer | undefined;
   let damaged = false;
@@ -68,12 +74,12 @@ export function loadTypeScriptCached(dir: string | null, from: string = import.m
       else damaged = true;
     } catch { /* none yet */ }
   }
-  const script = new Script(Module.wrap(bytes.toString('utf8')), { filename: file, cachedData: cached });
+  const script = new Script(Module.wrap(text), { filename: file, cachedData: cached });
   const module = { exports: {} as typeof TS };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
   const state: CodeCacheState = !cacheFile ? 'off' : damaged ? 'rejected' : !cached ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
   return {
-    ts: module.exports, state, file: cacheFile, loadMs: performance.now() - started,
+    ts: module.exports, patched, state, file: cacheFile, loadMs: performance.now() - started,
     save: () => (cacheFile ? writeCache(cacheFile, script.createCachedData()) : 'the code cache is off'),
   };
 }

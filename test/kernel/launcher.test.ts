@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kernelInfo, type Connection } from '../../src/kernel/front.cjs';
@@ -159,7 +159,7 @@ describe('the kernel\'s launcher', () => {
     const cpu = () => readFileSync(`/proc/${copy}/stat`, 'latin1').split(') ')[1].split(' ').slice(11, 13).reduce((a, t) => a + Number(t), 0);
     const before = cpu();
     // (reset: poll reports a hang-up whatever events were asked for)
-    const http = connect(conn.shell_port, '127.0.0.1', () => http.write(`GET / HTTP/1.0\r\nX-Pad: ${'a'.repeat(64)}\r\n\r\n`, () => setTimeout(() => http.resetAndDestroy(), 100)));
+    const http: Socket = connect(conn.shell_port, '127.0.0.1', () => http.write(`GET / HTTP/1.0\r\nX-Pad: ${'a'.repeat(64)}\r\n\r\n`, () => setTimeout(() => http.resetAndDestroy(), 100)));
     http.on('error', () => undefined);
     await new Promise((ok) => setTimeout(ok, 1000));
     expect(cpu() - before, 'clock ticks of CPU the copy used in 1 s after the hang-up').toBeLessThan(20);
