@@ -126,6 +126,14 @@ describe('the kernel\'s launcher', () => {
     expect((await firstInfo(clientOf(busy))).header.msg_type).toBe('kernel_info_reply');
     await until(() => b.stderr().includes('kernel_info answered'));
     expect(b.stderr()).not.toContain('by its launcher');
+
+    // a connection file it cannot read: Node's kernel says which, and exits 1
+    const dir = tempDir();
+    const gone = spawn(LAUNCHER, [...kernelArgv().slice(1, -1), join(dir, 'missing.json')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let said = '';
+    gone.stderr.on('data', (d: Buffer) => { said += d.toString(); });
+    expect(await new Promise((ok) => gone.once('exit', ok))).toBe(1);
+    expect(said).toMatch(/cannot read the connection file .*missing\.json/);
   }, 60_000);
 
   it('binds the sockets in the kernel when the launcher\'s copy ends before passing them on', async () => {
