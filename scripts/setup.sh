@@ -101,7 +101,8 @@ build_launcher() {
   cc -O2 -Wall -o dist/kernel/launcher.tmp src/kernel/launcher.c >/tmp/noiselab-launcher-build.log 2>&1 \
     || { echo "cc failed: see /tmp/noiselab-launcher-build.log"; return 1; }
   mv dist/kernel/launcher.tmp dist/kernel/launcher
-  # its kernel_info answer: what the kernel would answer (a kernel rewrites it when that changes)
+  # its kernel_info answer, dist/kernel/kernel-info.v1.json: what the kernel would answer (a kernel rewrites it
+  # when that changes); the file also tells the launcher that this kernel takes the sockets over
   node -e 'require("./dist/kernel/front.cjs").refreshKernelInfo(require("path").resolve("dist/kernel"))'
 }
 if why=$(build_launcher); then

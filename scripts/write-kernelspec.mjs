@@ -3,7 +3,7 @@
 // kernel's working directory upwards, then in $NOISELAB_KERNEL_HOME (`noiselab run` sets it to its own
 // checkout, so a notebook outside any checkout runs on the runner's kernel), then at the fallback given
 // (the checkout that last ran setup; it may have been deleted since).
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const [kind, file, fallback] = process.argv.slice(2);
@@ -40,10 +40,19 @@ if (!f.existsSync(t)) { console.error("${kind} kernel not found: no node_modules
 ${kind === 'tslab' ? 'process.argv.splice(1, 0, t);\nrequire(t);' : NOISELAB_START}
 }`;
 // noiselab's native launcher (src/kernel/launcher.c, built by setup beside main.js), where there is one: it
-// binds the sockets and answers kernel_info while Node starts, then becomes Node (the same process)
-const native = kind === 'noiselab' ? join(dirname(fallback), 'launcher') : null;
+// binds the sockets and answers kernel_info while Node starts, then becomes Node (the same process). Copied
+// into the kernelspec's folder (atomically): the kernelspec outlives the checkout that wrote it.
+const built = kind === 'noiselab' ? join(dirname(fallback), 'launcher') : null;
+let native = [];
+if (built && existsSync(built)) {
+  const copy = join(dirname(file), 'launcher');
+  copyFileSync(built, `${copy}.tmp`);
+  chmodSync(`${copy}.tmp`, 0o755);
+  renameSync(`${copy}.tmp`, copy);
+  native = [copy, fallback];
+}
 const spec = {
-  argv: [...(native && existsSync(native) ? [native] : []), process.execPath, ...k.flags, '-e', launcher, ...k.args],
+  argv: [...native, process.execPath, ...k.flags, '-e', launcher, ...k.args],
   display_name: k.display,
   language: 'typescript',
   interrupt_mode: k.interrupt,

@@ -142,7 +142,7 @@ export class KernelFront {
       }
     }
     this.serve();
-    // the launcher's kernel_info comes from kernel-info.json: kept as this kernel would answer
+    // the launcher's kernel_info comes from LAUNCHER_INFO_FILE: kept as this kernel would answer
     setImmediate(() => refreshKernelInfo(this.kernelDir, this.kernelInfo()));
   }
 
@@ -212,7 +212,7 @@ export class KernelFront {
     return this.out.iopub.send(this.session.serialize(msg));
   }
 
-  /** kernel_info_reply's content (./launcher.c answers with the same, from kernel-info.json). */
+  /** kernel_info_reply's content (./launcher.c answers with the same, from LAUNCHER_INFO_FILE). */
   kernelInfo(): object {
     return (this.info ??= kernelInfo(this.kernelDir));
   }
@@ -252,11 +252,18 @@ export function kernelInfo(kernelDir: string): object {
 }
 
 /**
- * Writes kernel-info.json, the launcher's kernel_info answer, where it differs from `info` (setup writes it;
- * a kernel rewrites it after an upgrade of what it names). Atomic: a launcher never reads half of one.
+ * The launcher's kernel_info answer, in the kernel's folder. Its presence tells the launcher that this kernel
+ * takes the sockets over as it passes them on; the version in its name is that hand-over's (`takeOver`, and
+ * hand_over in ./launcher.c): a change to either side's messages names a new version in both.
+ */
+export const LAUNCHER_INFO_FILE = 'kernel-info.v1.json';
+
+/**
+ * Writes the launcher's kernel_info answer where it differs from `info` (setup writes it; a kernel rewrites it
+ * after an upgrade of what it names). Atomic: a launcher never reads half of one.
  */
 export function refreshKernelInfo(kernelDir: string, info: object = kernelInfo(kernelDir)): void {
-  const file = join(kernelDir, 'kernel-info.json');
+  const file = join(kernelDir, LAUNCHER_INFO_FILE);
   const text = `${JSON.stringify(info)}\n`;
   try {
     if (readFileSync(file, 'utf8') === text) return;

@@ -1,5 +1,6 @@
 /*
- * The noiselab kernel's launcher (kernelspec argv: launcher <node> <node's args> <connection file>).
+ * The noiselab kernel's launcher (kernelspec argv: launcher <fallback main.js> <node> <node's args> <connection
+ * file>; setup copies it into the kernelspec's folder, so that it outlives the checkout that built it).
  *
  * Node takes 50-100 ms to start here before a line of the kernel runs, so a kernel started by Node alone
  * cannot answer kernel_info within 100 ms. This launcher binds the kernel's sockets within a millisecond,
@@ -11,8 +12,10 @@
  * shell or control stops that channel, and everything from it on is the kernel's, in order.
  *
  * Everything here is a shortcut: when anything is not as expected (a connection file it cannot read, ipc
- * transport, a port in use, no kernel-info.json, a kernel found in another checkout), it just becomes Node,
- * which binds the sockets itself and reports what is wrong.
+ * transport, a port in use, a kernel without kernel-info.v1.json), it just becomes Node,
+ * which binds the sockets itself and reports what is wrong. It serves the kernel its script will find (from the
+ * notebook's folder up, as the script looks) only where that kernel has kernel-info.v1.json: written by a kernel
+ * that takes the sockets over as this launcher passes them on.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -681,10 +684,11 @@ static int bind_tcp(const char *ip, long port) {
   return fd;
 }
 
-/* the kernel the launcher script finds (./scripts/write-kernelspec.mjs): node_modules/noiselab/dist/kernel upwards
- * from the working directory, else $NOISELAB_KERNEL_HOME, else this launcher's own; 1 if it is this launcher's */
-static int own_kernel(const char *self_dir) {
-  char dir[PATH_MAX], path[PATH_MAX + 64], found[PATH_MAX + 64] = "", real[PATH_MAX];
+/* The folder of the kernel the kernelspec's script finds (scripts/write-kernelspec.mjs): node_modules/noiselab/dist/
+ * kernel/main.js upwards from the working directory, else $NOISELAB_KERNEL_HOME, else `fallback` (the checkout that
+ * ran setup); 0 where there is none (Node's script then says so). */
+static int kernel_dir(const char *fallback, char out[PATH_MAX]) {
+  char dir[PATH_MAX], path[PATH_MAX + 64], found[PATH_MAX + 64] = "";
   struct stat st;
   if (!getcwd(dir, sizeof dir)) return 0;
   for (;;) {
@@ -696,35 +700,34 @@ static int own_kernel(const char *self_dir) {
   }
   const char *home = getenv("NOISELAB_KERNEL_HOME");
   if (!found[0] && home && !stat(home, &st)) snprintf(found, sizeof found, "%s", home);
-  if (!found[0]) return 1;
-  if (!realpath(found, real)) return 0;
-  char *slash = strrchr(real, '/');
+  if (!found[0]) snprintf(found, sizeof found, "%s", fallback);
+  if (!realpath(found, out)) return 0;
+  char *slash = strrchr(out, '/');
   if (slash) *slash = 0;
-  return !strcmp(real, self_dir);
+  return 1;
 }
 
 int main(int argc, char **argv) {
   started_ms = now_ms();
-  if (argc < 3) {
-    fprintf(stderr, "usage: launcher <node> [node's arguments] <connection file> (the kernelspec's argv, written by npm run setup)\n");
+  if (argc < 4) {
+    fprintf(stderr, "usage: launcher <fallback main.js> <node> [node's arguments] <connection file> (the kernelspec's argv, written by npm run setup)\n");
     return 2;
   }
-  char **node = argv + 1;
+  char **node = argv + 2;
   const char *file = argv[argc - 1];
-  char self[PATH_MAX], transport[16], ip[64], key[512], scheme[32] = "", *slash;
-  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  char kdir[PATH_MAX], transport[16], ip[64], key[512], scheme[32] = "";
   char *conn = read_text(file), info_path[PATH_MAX + 32];
   long ports[CHANNELS];
   const char *port_names[CHANNELS] = {"shell_port", "control_port", "stdin_port", "iopub_port"};
-  int ok = len > 0 && conn && json_get_string(conn, "transport", transport, sizeof transport) && !strcmp(transport, "tcp") &&
+  int ok = conn && json_get_string(conn, "transport", transport, sizeof transport) && !strcmp(transport, "tcp") &&
            json_get_string(conn, "ip", ip, sizeof ip) && json_get_string(conn, "key", key, sizeof key);
   if (ok && json_member(conn, "signature_scheme")) ok = json_get_string(conn, "signature_scheme", scheme, sizeof scheme) && (!scheme[0] || !strcmp(scheme, "hmac-sha256"));
   for (int c = 0; ok && c < CHANNELS; c++) ok = json_get_int(conn, port_names[c], &ports[c]);
-  if (ok) {
-    self[len] = 0;
-    if ((slash = strrchr(self, '/'))) *slash = 0;
-    snprintf(info_path, sizeof info_path, "%s/kernel-info.json", self);
-    ok = own_kernel(self) && (info_json = read_text(info_path)) && json_member(info_json, "protocol_version");
+  if (ok && (ok = kernel_dir(argv[1], kdir))) {
+    /* a kernel that takes the sockets over as this launcher passes them on writes this file (./front.cts): its
+     * name carries the version of that hand-over, so a launcher and a kernel of different versions do not meet */
+    snprintf(info_path, sizeof info_path, "%s/kernel-info.v1.json", kdir);
+    ok = (info_json = read_text(info_path)) && json_member(info_json, "protocol_version");
   }
   for (int c = 0; c < CHANNELS; c++) listeners[c] = -1;
   for (int c = 0; ok && c < CHANNELS; c++) ok = (listeners[c] = bind_tcp(ip, ports[c])) >= 0;

@@ -3,14 +3,15 @@
  * milliseconds, becomes the kernel (the process Jupyter started), and its forked copy passes every socket
  * and what it did not answer to the kernel, in order. Whatever it does not expect leaves the kernel to Node.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kernelInfo, type Connection } from '../../src/kernel/front.cjs';
+import { kernelInfo, LAUNCHER_INFO_FILE, type Connection } from '../../src/kernel/front.cjs';
 import { findKernelSpec } from '../../src/notebook/kernelspec.js';
 import type { Message } from '../../src/notebook/protocol.cjs';
+import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../helpers.js';
 import { clientOf, connection, KERNEL_DIR, open, until } from './client-helpers.js';
 
@@ -62,10 +63,31 @@ async function firstInfo(c: ReturnType<typeof clientOf>): Promise<Message> {
 const kernelArgv = () => findKernelSpec('noiselab').argv;
 
 describe('the kernel\'s launcher', () => {
-  it('is what the kernelspec setup registered starts (setup builds it beside main.js, with kernel-info.json)', () => {
+  it('is what the kernelspec setup registered starts: a copy in the kernelspec\'s folder, with this checkout as the fallback', () => {
     expect(existsSync(LAUNCHER)).toBe(true);
-    expect(kernelArgv()[0]).toBe(LAUNCHER);
-    expect(JSON.parse(readFileSync(join(KERNEL_DIR, 'kernel-info.json'), 'utf8'))).toEqual(kernelInfo(KERNEL_DIR));
+    const [launcher, fallback] = kernelArgv();
+    expect(launcher).toBe(join(findKernelSpec('noiselab').dir, 'launcher'));
+    expect(readFileSync(launcher).equals(readFileSync(LAUNCHER)), 'the copy is the one setup built').toBe(true);
+    expect(fallback).toBe(join(KERNEL_DIR, 'main.js'));
+    expect(JSON.parse(readFileSync(join(KERNEL_DIR, LAUNCHER_INFO_FILE), 'utf8'))).toEqual(kernelInfo(KERNEL_DIR));
+  });
+
+  it('outlives the checkout that wrote the kernelspec: with it gone, Node\'s script says what to do', () => {
+    const checkout = tempDir();
+    mkdirSync(join(checkout, 'dist', 'kernel'), { recursive: true });
+    copyFileSync(LAUNCHER, join(checkout, 'dist', 'kernel', 'launcher'));
+    const spec = join(tempDir(), 'noiselab', 'kernel.json');
+    mkdirSync(dirname(spec));
+    const w = spawnSync(process.execPath, [join(projectRoot(), 'scripts', 'write-kernelspec.mjs'), 'noiselab', spec, join(checkout, 'dist', 'kernel', 'main.js')]);
+    expect(w.status).toBe(0);
+    rmSync(checkout, { recursive: true });
+    const argv = (JSON.parse(readFileSync(spec, 'utf8')) as { argv: string[] }).argv;
+    expect(argv[0]).toBe(join(dirname(spec), 'launcher'));
+    const dir = tempDir();
+    writeFileSync(join(dir, 'kernel.json'), '{}');
+    const r = spawnSync(argv[0], argv.slice(1).map((a) => a.replaceAll('{connection_file}', join(dir, 'kernel.json'))), { cwd: dir, encoding: 'utf8', env: { ...process.env, NOISELAB_KERNEL_HOME: '' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/noiselab kernel not found: .*run npm run setup in a noiselab checkout/);
   });
 
   it('answers kernel_info signed, within ms of the start, then becomes the kernel: the same process, the same session, its copy gone', async () => {
@@ -106,16 +128,20 @@ describe('the kernel\'s launcher', () => {
     expect(k.stderr()).not.toContain('by its launcher');
   }, 60_000);
 
-  it('leaves the kernel to Node where the kernel found is another checkout\'s, or a port is in use for a moment', async () => {
-    // a copy of the launcher elsewhere: the kernel it finds (NOISELAB_KERNEL_HOME) is not its own
-    const other = tempDir();
-    copyFileSync(LAUNCHER, join(other, 'launcher'));
-    copyFileSync(join(KERNEL_DIR, 'kernel-info.json'), join(other, 'kernel-info.json'));
+  it('leaves the kernel to Node where the kernel found does not take sockets over (no info file), or a port is in use for a moment', async () => {
+    // the notebook's folder holds a kernel of its own without the info file (an older checkout's): a stand-in
+    // that binds the shell port itself, which it could not if the launcher held it
     const conn = await connection();
-    const k = start(conn, [join(other, 'launcher'), ...kernelArgv().slice(1)]);
-    expect((await firstInfo(clientOf(conn))).header.msg_type).toBe('kernel_info_reply');
-    await until(() => k.stderr().includes('kernel_info answered'));
-    expect(k.stderr()).not.toContain('by its launcher');
+    const nb = tempDir();
+    mkdirSync(join(nb, 'node_modules', 'noiselab', 'dist', 'kernel'), { recursive: true });
+    writeFileSync(join(nb, 'node_modules', 'noiselab', 'dist', 'kernel', 'main.js'), `const c = JSON.parse(require('fs').readFileSync(process.argv.at(-1), 'utf8'));
+const s = require('net').createServer().listen(c.shell_port, '127.0.0.1', () => { console.error('stand-in bound the shell port'); process.exit(0); });
+s.on('error', (e) => { console.error('stand-in: ' + e.code); process.exit(3); });\n`);
+    const file = join(nb, 'kernel.json');
+    writeFileSync(file, JSON.stringify(conn));
+    const r = spawnSync(kernelArgv()[0], kernelArgv().slice(1).map((a) => a.replaceAll('{connection_file}', file)), { cwd: nb, encoding: 'utf8' });
+    expect(r.stderr).toContain('stand-in bound the shell port');
+    expect(r.status).toBe(0);
 
     // the control port held for 300 ms: the launcher cannot bind it, and Node binds it once free
     const busy = await connection();
@@ -159,7 +185,7 @@ describe('the kernel\'s launcher', () => {
   it('ends its copy, releasing the ports, when what it became exits before taking them', async () => {
     const conn = await connection();
     // a "kernel" that never takes the sockets: a shell that sleeps 2 s
-    const k = start(conn, [LAUNCHER, '/bin/sh', '-c', 'sleep 2', '{connection_file}']);
+    const k = start(conn, [LAUNCHER, join(KERNEL_DIR, 'main.js'), '/bin/sh', '-c', 'sleep 2', '{connection_file}']);
     expect((await firstInfo(clientOf(conn))).header.msg_type).toBe('kernel_info_reply');
     await until(() => k.stderr().includes('by its launcher'));
     // a peer it stops reading (64 bytes that are not a ZMTP greeting) that hangs up: the copy waits, it does not spin on the hang-up
