@@ -30,7 +30,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  */
 export async function startupOnce(name: string, env: Record<string, string> = {}, folder?: string, launcher = true): Promise<StartupRun> {
   const spec = findKernelSpec(name);
-  if (!launcher && spec.argv[0].endsWith('/launcher')) spec.argv = spec.argv.slice(1);
+  // the launcher's argv: [launcher, fallback main.js, node, ...]
+  if (!launcher && spec.argv[0].endsWith('/launcher')) spec.argv = spec.argv.slice(2);
   const dir = folder ?? mkdtempSync(join(tmpdir(), 'noiselab-kstart-'));
   const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
   const key = randomBytes(16).toString('hex');

@@ -3,7 +3,8 @@
 // kernel's working directory upwards, then in $NOISELAB_KERNEL_HOME (`noiselab run` sets it to its own
 // checkout, so a notebook outside any checkout runs on the runner's kernel), then at the fallback given
 // (the checkout that last ran setup; it may have been deleted since).
-import { chmodSync, copyFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const [kind, file, fallback] = process.argv.slice(2);
@@ -26,30 +27,37 @@ loadable.then(() => import(require("url").pathToFileURL(t).href));`;
 // in a block: the launcher's names must not become globals of the notebook's session
 const launcher = `{
 const p = require("path"), f = require("fs");
-let d = process.cwd(), t = ${JSON.stringify(fallback)};
+let d = process.cwd(), t = ${JSON.stringify(fallback)}, found = false;
 for (;;) {
   const c = p.join(d, "node_modules", ...${rel});
-  if (f.existsSync(c)) { t = c; break; }
+  if (f.existsSync(c)) { t = c; found = true; break; }
   const u = p.dirname(d);
   if (u === d) break;
   d = u;
 }
 const home = process.env.${k.env};
-if (d === p.dirname(d) && home && f.existsSync(home)) t = home;
+if (!found && home && f.existsSync(home)) t = home;
 if (!f.existsSync(t)) { console.error("${kind} kernel not found: no node_modules/" + ${rel}.join("/") + " above " + process.cwd() + " and " + t + " is gone; run npm run setup in a noiselab checkout"); process.exit(1); }
 ${kind === 'tslab' ? 'process.argv.splice(1, 0, t);\nrequire(t);' : NOISELAB_START}
 }`;
 // noiselab's native launcher (src/kernel/launcher.c, built by setup beside main.js), where there is one: it
 // binds the sockets and answers kernel_info while Node starts, then becomes Node (the same process). Copied
-// into the kernelspec's folder (atomically): the kernelspec outlives the checkout that wrote it.
+// into the kernelspec's folder (atomically): the kernelspec outlives the checkout that wrote it. Used only
+// if it runs from there (its usage message, exit 2): a folder that cannot run it must not stop the kernel.
 const built = kind === 'noiselab' ? join(dirname(fallback), 'launcher') : null;
 let native = [];
 if (built && existsSync(built)) {
   const copy = join(dirname(file), 'launcher');
-  copyFileSync(built, `${copy}.tmp`);
-  chmodSync(`${copy}.tmp`, 0o755);
-  renameSync(`${copy}.tmp`, copy);
-  native = [copy, fallback];
+  const tmp = `${copy}.${process.pid}.tmp`;
+  copyFileSync(built, tmp);
+  chmodSync(tmp, 0o755);
+  if (spawnSync(tmp, [], { stdio: 'ignore' }).status === 2) {
+    renameSync(tmp, copy);
+    native = [copy, fallback];
+  } else {
+    rmSync(tmp, { force: true });
+    console.error(`the kernel's launcher does not run from ${dirname(file)}: the kernel starts on Node alone`);
+  }
 }
 const spec = {
   argv: [...native, process.execPath, ...k.flags, '-e', launcher, ...k.args],

@@ -7,7 +7,7 @@
  * kernel's modules ~40 more, and Node's own start ~85 of the 100 the kernel has to answer in). The kernel
  * (./main.ts) takes the front the launcher started, or starts one itself (`node main.js <file>`).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -265,6 +265,10 @@ export const LAUNCHER_INFO_FILE = 'kernel-info.v1.json';
 export function refreshKernelInfo(kernelDir: string, info: object = kernelInfo(kernelDir)): void {
   const file = join(kernelDir, LAUNCHER_INFO_FILE);
   const text = `${JSON.stringify(info)}\n`;
+  // another version's file would tell a launcher of that version that this kernel speaks its hand-over
+  try {
+    for (const f of readdirSync(kernelDir)) if (/^kernel-info(\.v\d+)?\.json$/.test(f) && f !== LAUNCHER_INFO_FILE) unlinkSync(join(kernelDir, f));
+  } catch { /* a folder it cannot list or write: said below, if the write fails too */ }
   try {
     if (readFileSync(file, 'utf8') === text) return;
   } catch { /* not written yet */ }

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { connect, createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kernelInfo, LAUNCHER_INFO_FILE, type Connection } from '../../src/kernel/front.cjs';
+import { kernelInfo, LAUNCHER_INFO_FILE, refreshKernelInfo, type Connection } from '../../src/kernel/front.cjs';
 import { findKernelSpec } from '../../src/notebook/kernelspec.js';
 import type { Message } from '../../src/notebook/protocol.cjs';
 import { projectRoot } from '../../src/util/paths.js';
@@ -88,6 +88,25 @@ describe('the kernel\'s launcher', () => {
     const r = spawnSync(argv[0], argv.slice(1).map((a) => a.replaceAll('{connection_file}', join(dir, 'kernel.json'))), { cwd: dir, encoding: 'utf8', env: { ...process.env, NOISELAB_KERNEL_HOME: '' } });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/noiselab kernel not found: .*run npm run setup in a noiselab checkout/);
+  });
+
+  it('is left out of a kernelspec whose folder cannot run it; the info file of another hand-over version is removed', () => {
+    const checkout = tempDir();
+    mkdirSync(join(checkout, 'dist', 'kernel'), { recursive: true });
+    writeFileSync(join(checkout, 'dist', 'kernel', 'launcher'), 'not a program\n');
+    const spec = join(tempDir(), 'noiselab', 'kernel.json');
+    mkdirSync(dirname(spec));
+    const w = spawnSync(process.execPath, [join(projectRoot(), 'scripts', 'write-kernelspec.mjs'), 'noiselab', spec, join(checkout, 'dist', 'kernel', 'main.js')], { encoding: 'utf8' });
+    expect(w.status).toBe(0);
+    expect(w.stderr).toContain('the kernel\'s launcher does not run from');
+    expect((JSON.parse(readFileSync(spec, 'utf8')) as { argv: string[] }).argv[0]).toBe(process.execPath);
+    expect(existsSync(join(dirname(spec), 'launcher'))).toBe(false);
+
+    const kernel = tempDir();
+    writeFileSync(join(kernel, 'kernel-info.v0.json'), '{}');
+    writeFileSync(join(kernel, 'kernel-info.json'), '{}');
+    refreshKernelInfo(kernel, { protocol_version: '5.3' });
+    expect(readdirSync(kernel)).toEqual([LAUNCHER_INFO_FILE]);
   });
 
   it('answers kernel_info signed, within ms of the start, then becomes the kernel: the same process, the same session, its copy gone', async () => {
