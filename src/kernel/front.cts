@@ -54,7 +54,7 @@ export class KernelFront {
     // started by the launcher (./launcher.c), which bound the sockets: they are taken from it
     const early = process.env.NOISELAB_EARLY_FRONT === '1' && typeof process.send === 'function';
     delete process.env.NOISELAB_EARLY_FRONT;
-    this.bound = early ? this.takeOver() : this.bind();
+    this.bound = early ? this.takeOver() : this.bind().then(() => this.serve());
     this.bound.catch(() => undefined); // reported by whoever awaits it (./main.ts)
   }
 
@@ -63,13 +63,19 @@ export class KernelFront {
     return this.conn.transport === 'ipc' ? `ipc://${this.conn.ip}-${port}` : `${this.conn.transport}://${this.conn.ip}:${port}`;
   }
 
-  private async bind(): Promise<void> {
-    const at = (s: ZmtpSocket, name: string, port: number) => bindRetrying(s, this.url(port), name);
-    await Promise.all([
-      at(this.shell, 'shell', this.conn.shell_port), at(this.control, 'control', this.conn.control_port),
-      at(this.stdin, 'stdin', this.conn.stdin_port), at(this.iopub, 'iopub', this.conn.iopub_port),
-    ]);
-    this.serve();
+  /** The sockets the front binds (or takes from the launcher), by name, each with its port. */
+  private get bindable(): Record<string, { socket: ZmtpSocket; port: number }> {
+    const c = this.conn;
+    return {
+      shell: { socket: this.shell, port: c.shell_port }, control: { socket: this.control, port: c.control_port },
+      stdin: { socket: this.stdin, port: c.stdin_port }, iopub: { socket: this.iopub, port: c.iopub_port },
+    };
+  }
+
+  /** Binds the sockets named (all by default), each tried again while its port is in use for a moment. */
+  private async bind(names: string[] = Object.keys(this.bindable)): Promise<void> {
+    const all = this.bindable;
+    await Promise.all(names.map((name) => bindRetrying(all[name].socket, this.url(all[name].port), name)));
   }
 
   private serve(): void {
@@ -85,8 +91,6 @@ export class KernelFront {
    * bound here.
    */
   private takeOver(): Promise<void> {
-    const sockets: Record<string, ZmtpSocket> = { shell: this.shell, control: this.control, stdin: this.stdin, iopub: this.iopub };
-    const ports: Record<string, number> = { shell: this.conn.shell_port, control: this.conn.control_port, stdin: this.conn.stdin_port, iopub: this.conn.iopub_port };
     return new Promise<void>((ok, fail) => {
       const states = new Map<number, SocketState>();
       const handles = new Map<number, object>();
@@ -98,7 +102,7 @@ export class KernelFront {
         process.off('message', message);
         process.off('disconnect', lost);
         if (complete) process.disconnect();
-        this.adopt(sockets, ports, states, handles, begun, complete).then(ok, fail);
+        this.adopt(states, handles, begun, complete).then(ok, fail);
       };
       const lost = () => end(false);
       const message = (m: LauncherMessage, handle?: object) => {
@@ -114,15 +118,16 @@ export class KernelFront {
     });
   }
 
-  private async adopt(sockets: Record<string, ZmtpSocket>, ports: Record<string, number>, states: Map<number, SocketState>,
-    handles: Map<number, object>, begun: { session: string; answered: boolean } | null, complete: boolean): Promise<void> {
+  private async adopt(states: Map<number, SocketState>, handles: Map<number, object>,
+    begun: { session: string; answered: boolean } | null, complete: boolean): Promise<void> {
+    const all = this.bindable;
     const listening = new Set<string>();
     for (const [n, handle] of handles) {
       const s = states.get(n);
-      if (!s || !(s.channel in sockets)) { (handle as { close?: () => void }).close?.(); continue; }
-      const socket = sockets[s.channel];
+      if (!s || !(s.channel in all)) { (handle as { close?: () => void }).close?.(); continue; }
+      const { socket, port } = all[s.channel];
       if (s.listener) {
-        await socket.adoptListener(handle, this.url(ports[s.channel]));
+        await socket.adoptListener(handle, this.url(port));
         listening.add(s.channel);
       } else {
         socket.adoptPeer(new Socket({ handle, readable: true, writable: true } as object), {
@@ -131,9 +136,9 @@ export class KernelFront {
         });
       }
     }
-    const missing = Object.keys(sockets).filter((c) => !listening.has(c));
+    const missing = Object.keys(all).filter((c) => !listening.has(c));
     if (!complete) diagnostic(`noiselab kernel: the launcher ended while passing the sockets on; ${missing.length ? `binding ${missing.join(', ')} here` : 'all were passed'}`);
-    await Promise.all(missing.map((c) => bindRetrying(sockets[c], this.url(ports[c]), c)));
+    await this.bind(missing);
     if (begun) {
       this.session.continue(begun.session);
       if (begun.answered) {
